@@ -1,0 +1,324 @@
+//! The merge: a table and templates become checked, rendered messages.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::Table;
+use crate::address::{Mailbox, parse_cell};
+use crate::graph::{BodyType, GraphMessage, ItemBody, Recipient, SendMailRequest};
+use crate::recipients::{ColumnError, ColumnOverrides, RecipientColumns, detect};
+use crate::template::{Escaping, Template, TemplateError, ValueIssueKind};
+
+/// Exchange Online's default limit of recipients (To + CC + BCC) in one message.
+pub const DEFAULT_MAX_RECIPIENTS: usize = 500;
+
+/// What to merge.
+#[derive(Debug, Clone)]
+pub struct MergeSpec<'a> {
+    /// The subject template (rendered without HTML escaping).
+    pub subject: &'a str,
+    /// The body template.
+    pub body: &'a str,
+    /// The body template's name for error messages (its file name).
+    pub body_name: &'a str,
+    /// Whether the body is HTML (escaped) or plain text.
+    pub body_type: BodyType,
+    /// Recipient columns named by the user.
+    pub columns: ColumnOverrides,
+    /// The most recipients one message may have.
+    pub max_recipients: usize,
+}
+
+impl<'a> MergeSpec<'a> {
+    /// An HTML merge with detected columns and Exchange's default recipient limit.
+    pub fn html(subject: &'a str, body: &'a str, body_name: &'a str) -> Self {
+        MergeSpec {
+            subject,
+            body,
+            body_name,
+            body_type: BodyType::Html,
+            columns: ColumnOverrides::default(),
+            max_recipients: DEFAULT_MAX_RECIPIENTS,
+        }
+    }
+}
+
+/// Why a merge cannot start at all. Problems with single rows are [`RowProblem`]s instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MergeError {
+    /// A template is invalid for this sheet.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// The recipient columns cannot be determined.
+    #[error(transparent)]
+    Columns(#[from] ColumnError),
+}
+
+/// One personalised message, ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// The spreadsheet row it came from.
+    pub row: u32,
+    /// To recipients.
+    pub to: Vec<Mailbox>,
+    /// CC recipients.
+    pub cc: Vec<Mailbox>,
+    /// BCC recipients.
+    pub bcc: Vec<Mailbox>,
+    /// The subject, on one line.
+    pub subject: String,
+    /// The body.
+    pub body: String,
+    /// The body's type.
+    pub body_type: BodyType,
+}
+
+impl Message {
+    /// The Graph message resource for this message.
+    pub fn to_graph(&self) -> GraphMessage {
+        let rcpts = |list: &[Mailbox]| list.iter().map(Recipient::from).collect();
+        GraphMessage {
+            subject: self.subject.clone(),
+            body: ItemBody { content_type: self.body_type, content: self.body.clone() },
+            to_recipients: rcpts(&self.to),
+            cc_recipients: rcpts(&self.cc),
+            bcc_recipients: rcpts(&self.bcc),
+        }
+    }
+
+    /// The body of a Graph `POST /me/sendMail` request for this message.
+    pub fn send_mail_request(&self) -> SendMailRequest {
+        SendMailRequest { message: self.to_graph(), save_to_sent_items: true }
+    }
+}
+
+/// A row that will not be sent, with everything wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    /// The spreadsheet row.
+    pub row: u32,
+    /// The problems, in column order of discovery.
+    pub issues: Vec<Issue>,
+}
+
+/// One problem in one cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// The column's header.
+    pub column: String,
+    /// The column's letters.
+    pub letters: String,
+    /// What is wrong.
+    pub kind: IssueKind,
+}
+
+/// What is wrong with a cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IssueKind {
+    /// The To cell is empty.
+    EmptyAddress,
+    /// An address is not valid.
+    InvalidAddress {
+        /// The text.
+        text: String,
+        /// Why.
+        reason: String,
+    },
+    /// The same To address is in an earlier row.
+    Duplicate {
+        /// The address.
+        address: String,
+        /// The earlier row.
+        first_row: u32,
+    },
+    /// The template prints this value and it is empty.
+    EmptyValue,
+    /// The template uses this value and it is an error cell.
+    ErrorValue(String),
+    /// More recipients than one message may have.
+    TooManyRecipients {
+        /// How many.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "column \"{}\" ({}): ", self.column, self.letters)?;
+        match &self.kind {
+            IssueKind::EmptyAddress => f.write_str("no email address"),
+            IssueKind::InvalidAddress { text, reason } => write!(f, "invalid address \"{text}\" ({reason})"),
+            IssueKind::Duplicate { address, first_row } => {
+                write!(f, "duplicate recipient {address} (already in row {first_row})")
+            }
+            IssueKind::EmptyValue => {
+                f.write_str("empty, but the template uses it (fill it, or use {{default …}} or {{#if …}})")
+            }
+            IssueKind::ErrorValue(code) => write!(f, "error cell {code}, but the template uses it"),
+            IssueKind::TooManyRecipients { count, max } => {
+                write!(f, "{count} recipients in one message; the limit is {max}")
+            }
+        }
+    }
+}
+
+impl fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "row {}: ", self.row)?;
+        for (i, issue) in self.issues.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{issue}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of checking and rendering every row.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Plan {
+    /// Messages for the valid rows, in sheet order.
+    pub messages: Vec<Message>,
+    /// The rows that will not be sent, in sheet order.
+    pub problems: Vec<RowProblem>,
+}
+
+/// A merge compiled against one table: templates parsed, columns resolved.
+#[derive(Debug, Clone)]
+pub struct Merge {
+    subject: Template,
+    body: Template,
+    body_type: BodyType,
+    columns: RecipientColumns,
+    max_recipients: usize,
+}
+
+impl Merge {
+    /// Compiles the templates and finds the recipient columns; nothing is rendered yet.
+    pub fn new(table: &Table, spec: &MergeSpec<'_>) -> Result<Merge, MergeError> {
+        let columns = detect(table, &spec.columns)?;
+        let subject = Template::compile(spec.subject, "subject", Escaping::None, table)?;
+        let escaping = match spec.body_type {
+            BodyType::Html => Escaping::Html,
+            BodyType::Text => Escaping::None,
+        };
+        let body = Template::compile(spec.body, spec.body_name, escaping, table)?;
+        Ok(Merge { subject, body, body_type: spec.body_type, columns, max_recipients: spec.max_recipients })
+    }
+
+    /// The recipient columns in use.
+    pub fn recipient_columns(&self) -> RecipientColumns {
+        self.columns
+    }
+
+    /// Checks and renders every row of `table` (the table the merge was compiled for).
+    pub fn plan(&self, table: &Table) -> Plan {
+        let mut plan = Plan { messages: Vec::with_capacity(table.rows.len()), problems: Vec::new() };
+        let mut seen: HashMap<String, u32> = HashMap::with_capacity(table.rows.len());
+        let mut value_issues = Vec::new();
+        for row in &table.rows {
+            let mut issues = Vec::new();
+            let issue = |col: usize, kind: IssueKind| {
+                let c = &table.columns[col];
+                Issue { column: c.name.clone(), letters: c.letters(), kind }
+            };
+            let addresses = |col: Option<usize>, required: bool, issues: &mut Vec<Issue>| {
+                let Some(col) = col else { return Vec::new() };
+                let text = row.values.get(col).map(crate::Value::to_text).unwrap_or_default();
+                let parsed = parse_cell(&text);
+                if parsed.is_empty() && required {
+                    issues.push(issue(col, IssueKind::EmptyAddress));
+                }
+                parsed
+                    .into_iter()
+                    .filter_map(|r| {
+                        r.map_err(|bad| {
+                            issues.push(issue(col, IssueKind::InvalidAddress { text: bad.text, reason: bad.reason }))
+                        })
+                        .ok()
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let to = addresses(Some(self.columns.to), true, &mut issues);
+            let cc = addresses(self.columns.cc, false, &mut issues);
+            let bcc = addresses(self.columns.bcc, false, &mut issues);
+            for m in &to {
+                let key = m.address.to_lowercase();
+                match seen.get(&key) {
+                    Some(&first_row) => issues.push(issue(
+                        self.columns.to,
+                        IssueKind::Duplicate { address: m.address.clone(), first_row },
+                    )),
+                    None => {
+                        seen.insert(key, row.number);
+                    }
+                }
+            }
+            let count = to.len() + cc.len() + bcc.len();
+            if count > self.max_recipients {
+                issues.push(issue(self.columns.to, IssueKind::TooManyRecipients { count, max: self.max_recipients }));
+            }
+            value_issues.clear();
+            let subject = one_line(&self.subject.render(&row.values, &mut value_issues));
+            let body = self.body.render(&row.values, &mut value_issues);
+            value_issues.sort_by_key(|v| v.column);
+            value_issues.dedup();
+            for v in value_issues.drain(..) {
+                let kind = match v.kind {
+                    ValueIssueKind::Empty => IssueKind::EmptyValue,
+                    ValueIssueKind::ErrorCell(code) => IssueKind::ErrorValue(code),
+                };
+                issues.push(issue(v.column, kind));
+            }
+            if issues.is_empty() {
+                plan.messages.push(Message {
+                    row: row.number,
+                    to,
+                    cc,
+                    bcc,
+                    subject,
+                    body,
+                    body_type: self.body_type,
+                });
+            } else {
+                plan.problems.push(RowProblem { row: row.number, issues });
+            }
+        }
+        plan
+    }
+}
+
+/// A subject is one header line: line breaks (which could otherwise inject headers) and
+/// other control characters become single spaces.
+fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.trim().chars() {
+        if c.is_control() {
+            pending_space = true;
+        } else {
+            if pending_space && !out.ends_with(' ') {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn subjects_are_one_line() {
+        assert_eq!(one_line("Hello\r\nBcc: x@y.org"), "Hello Bcc: x@y.org");
+        assert_eq!(one_line(" a\t\tb "), "a b");
+    }
+}

@@ -1,0 +1,224 @@
+//! Delimited text (CSV, TSV, TXT): encoding detection, delimiter sniffing, parsing.
+
+use std::fmt;
+
+use crate::table::{Table, TableBuilder};
+use crate::value::Value;
+
+/// The text encoding a delimited file was read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8, with or without a byte-order mark.
+    Utf8,
+    /// UTF-16 little-endian, with a byte-order mark.
+    Utf16Le,
+    /// UTF-16 big-endian, with a byte-order mark.
+    Utf16Be,
+    /// Windows-1252, what Excel's "CSV" writes on Western Windows systems.
+    Windows1252,
+}
+
+impl fmt::Display for Encoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf16Le => "UTF-16LE",
+            Encoding::Utf16Be => "UTF-16BE",
+            Encoding::Windows1252 => "windows-1252",
+        })
+    }
+}
+
+/// A field delimiter localmerge recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delimiter(pub u8);
+
+impl Delimiter {
+    /// The delimiters tried when sniffing, in order of preference on a tie.
+    pub const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+}
+
+impl fmt::Display for Delimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            b'\t' => f.write_str("tab"),
+            c => write!(f, "{}", c as char),
+        }
+    }
+}
+
+pub(super) struct Text {
+    pub(super) encoding: Encoding,
+    pub(super) delimiter: Delimiter,
+    /// The text after any `sep=` line.
+    body: String,
+    /// Rows taken by a leading `sep=` line (it is row 1 in Excel too).
+    skipped_rows: u32,
+}
+
+impl Text {
+    pub(super) fn decode(bytes: &[u8]) -> Text {
+        let (text, encoding) = decode(bytes);
+        let (body, hint, skipped_rows) = split_sep_line(text);
+        let delimiter = hint.unwrap_or_else(|| sniff_delimiter(&body));
+        Text { encoding, delimiter, body, skipped_rows }
+    }
+
+    pub(super) fn table(&self, sheet: &str) -> Option<Table> {
+        parse_table(&self.body, self.delimiter, self.skipped_rows, sheet)
+    }
+}
+
+/// Decodes bytes: a BOM decides; else valid UTF-8 is UTF-8; else Windows-1252.
+pub(crate) fn decode(bytes: &[u8]) -> (String, Encoding) {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return (String::from_utf8_lossy(rest).into_owned(), Encoding::Utf8);
+    }
+    if bytes.starts_with(b"\xFF\xFE") {
+        let (s, _) = encoding_rs::UTF_16LE.decode_with_bom_removal(bytes);
+        return (s.into_owned(), Encoding::Utf16Le);
+    }
+    if bytes.starts_with(b"\xFE\xFF") {
+        let (s, _) = encoding_rs::UTF_16BE.decode_with_bom_removal(bytes);
+        return (s.into_owned(), Encoding::Utf16Be);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_owned(), Encoding::Utf8),
+        Err(_) => {
+            let (s, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+            (s.into_owned(), Encoding::Windows1252)
+        }
+    }
+}
+
+/// Excel reads and writes a first line `sep=;` naming the delimiter.
+fn split_sep_line(text: String) -> (String, Option<Delimiter>, u32) {
+    let first_line = text.lines().next().unwrap_or("");
+    if let Some(rest) = first_line.trim_end_matches('\r').strip_prefix("sep=")
+        && let [b] = rest.as_bytes()
+    {
+        let skip = first_line.len() + 1;
+        let body = text.get(skip.min(text.len())..).unwrap_or("").to_owned();
+        return (body, Some(Delimiter(*b)), 1);
+    }
+    (text, None, 0)
+}
+
+/// How many records the sniffer looks at.
+const SNIFF_RECORDS: usize = 50;
+
+/// Picks the delimiter that splits the header into several fields and gives the most
+/// records the header's field count (quotes respected, so a `;` inside a quoted field
+/// does not count).
+pub(crate) fn sniff_delimiter(text: &str) -> Delimiter {
+    let mut best: Option<((usize, usize), u8)> = None;
+    for &d in &Delimiter::CANDIDATES {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(d)
+            .from_reader(text.as_bytes());
+        let counts: Vec<usize> = reader
+            .records()
+            .take(SNIFF_RECORDS)
+            .filter_map(Result::ok)
+            .filter(|r| !(r.len() == 1 && r.get(0).is_some_and(|f| f.trim().is_empty())))
+            .map(|r| r.len())
+            .collect();
+        let Some(&header) = counts.first() else { continue };
+        if header < 2 {
+            continue;
+        }
+        let consistent = counts.iter().filter(|&&c| c == header).count();
+        let score = (consistent, header);
+        if best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, d));
+        }
+    }
+    Delimiter(best.map_or(b',', |(_, d)| d))
+}
+
+fn parse_table(body: &str, delimiter: Delimiter, skipped_rows: u32, sheet: &str) -> Option<Table> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter.0)
+        .from_reader(body.as_bytes());
+    let mut builder = TableBuilder::default();
+    // csv counts lines by record terminator (quoted newlines do not count) and counts
+    // blank lines too, which is exactly the row number Excel shows.
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            // Decoding already produced valid UTF-8, so a read error cannot happen; stop
+            // cleanly rather than panic if it ever does.
+            Ok(false) | Err(_) => break,
+        }
+        let line = record.position().map_or(0, csv::Position::line);
+        let row = line + u64::from(skipped_rows);
+        let cells = record
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (u32::try_from(i).unwrap_or(u32::MAX), Value::Text(f.to_owned())))
+            .collect();
+        builder.push_row(u32::try_from(row).unwrap_or(u32::MAX), cells);
+    }
+    builder.finish(sheet.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(bytes: &[u8]) -> (Table, Encoding, Delimiter) {
+        let t = Text::decode(bytes);
+        (t.table("csv").expect("table"), t.encoding, t.delimiter)
+    }
+
+    #[test]
+    fn french_excel_semicolons_in_windows_1252() {
+        let bytes = b"Pr\xe9nom;Email;Montant\r\nAndr\xe9;andre@exemple.fr;1,5\r\n";
+        let (t, enc, d) = table(bytes);
+        assert_eq!(enc, Encoding::Windows1252);
+        assert_eq!(d, Delimiter(b';'));
+        assert_eq!(t.columns[0].name, "Prénom");
+        assert_eq!(t.rows[0].values[0], Value::Text("André".into()));
+        assert_eq!(t.rows[0].values[2], Value::Text("1,5".into()));
+    }
+
+    #[test]
+    fn utf16_with_bom_and_tabs() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "Email\tName\na@x.org\tZoë\n".encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        let (t, enc, d) = table(&bytes);
+        assert_eq!((enc, d), (Encoding::Utf16Le, Delimiter(b'\t')));
+        assert_eq!(t.rows[0].values[1], Value::Text("Zoë".into()));
+    }
+
+    #[test]
+    fn quoted_newlines_keep_excel_row_numbers() {
+        let (t, _, d) = table(b"\xEF\xBB\xBFEmail,Note\na@x.org,\"two\nlines, here\"\n\nb@x.org,ok\n");
+        assert_eq!(d, Delimiter(b','));
+        assert_eq!(t.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [2, 4]);
+        assert_eq!(t.rows[0].values[1], Value::Text("two\nlines, here".into()));
+    }
+
+    #[test]
+    fn sep_line_names_the_delimiter() {
+        let (t, _, d) = table(b"sep=|\nEmail|Name\na@x.org|A, B; C\n");
+        assert_eq!(d, Delimiter(b'|'));
+        assert_eq!(t.header_row, 2);
+        assert_eq!(t.rows[0].number, 3);
+        assert_eq!(t.rows[0].values[1], Value::Text("A, B; C".into()));
+    }
+
+    #[test]
+    fn quoted_delimiters_do_not_fool_the_sniffer() {
+        let text = "Email;Name\n\"a@x.org\";\"Doe, Jane\"\n\"b@x.org\";\"Roe, Rick\"\n";
+        assert_eq!(sniff_delimiter(text), Delimiter(b';'));
+        assert_eq!(sniff_delimiter("Email\na@x.org\n"), Delimiter(b','));
+    }
+}

@@ -1,0 +1,237 @@
+//! Reading a spreadsheet from its bytes: the format is recognised from the content, then a
+//! sheet becomes a [`Table`].
+
+mod delimited;
+mod workbook;
+
+use std::fmt;
+
+use crate::table::Table;
+
+pub use delimited::{Delimiter, Encoding};
+
+/// The most non-empty cells one sheet may hold. A real mailing list is far smaller; a
+/// hostile file that declares millions of cells gets a clear error instead of exhausting
+/// memory (which would kill the add-in's WASM module).
+pub const MAX_CELLS: usize = 5_000_000;
+
+/// The file formats localmerge reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Office Open XML workbook.
+    Xlsx,
+    /// Office Open XML workbook with macros.
+    Xlsm,
+    /// Excel binary workbook.
+    Xlsb,
+    /// Excel 97–2003 workbook (BIFF).
+    Xls,
+    /// OpenDocument spreadsheet.
+    Ods,
+    /// Delimited text: CSV, TSV or TXT.
+    Csv,
+}
+
+impl Format {
+    /// The format's usual lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Xlsm => "xlsm",
+            Format::Xlsb => "xlsb",
+            Format::Xls => "xls",
+            Format::Ods => "ods",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a spreadsheet cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The file is empty.
+    #[error("the file is empty")]
+    EmptyFile,
+    /// The workbook is encrypted with a password.
+    #[error("the workbook is password-protected; save an unprotected copy and use that")]
+    PasswordProtected,
+    /// The bytes are not a readable workbook of the recognised format.
+    #[error("not a readable {format} workbook ({detail})")]
+    Corrupt {
+        /// The recognised format.
+        format: Format,
+        /// What the reader said.
+        detail: String,
+    },
+    /// No sheet has that name.
+    #[error("there is no sheet named \"{name}\" (sheets: {})", quote_list(available))]
+    UnknownSheet {
+        /// The requested name.
+        name: String,
+        /// The workbook's sheets.
+        available: Vec<String>,
+    },
+    /// The chosen sheet has no non-empty row, so no header.
+    #[error("sheet \"{0}\" is empty: it needs a header row")]
+    EmptySheet(String),
+    /// No sheet has a header row and a data row.
+    #[error("no sheet has a header row and at least one data row (sheets: {})", quote_list(.0))]
+    NoData(Vec<String>),
+    /// The sheet holds more cells than localmerge accepts.
+    #[error("sheet \"{sheet}\" has more than {limit} non-empty cells, more than a mailing list needs")]
+    TooLarge {
+        /// The sheet.
+        sheet: String,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+fn quote_list(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none".to_owned();
+    }
+    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+}
+
+/// An opened spreadsheet: one sheet for delimited text, one or more for workbooks.
+pub struct Workbook {
+    format: Format,
+    names: Vec<String>,
+    inner: Inner,
+}
+
+enum Inner {
+    Delimited(delimited::Text),
+    Excel(workbook::Excel),
+}
+
+impl fmt::Debug for Workbook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Workbook")
+            .field("format", &self.format)
+            .field("sheets", &self.names)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Workbook {
+    /// Opens a spreadsheet from its bytes. The format comes from the content, not a name.
+    pub fn open(bytes: Vec<u8>) -> Result<Workbook, ReadError> {
+        if bytes.is_empty() {
+            return Err(ReadError::EmptyFile);
+        }
+        match sniff(&bytes) {
+            Some(format) => {
+                let excel = workbook::Excel::open(bytes, format)?;
+                Ok(Workbook { format, names: excel.sheet_names(), inner: Inner::Excel(excel) })
+            }
+            None => {
+                let text = delimited::Text::decode(&bytes);
+                Ok(Workbook {
+                    format: Format::Csv,
+                    names: vec![Format::Csv.name().to_owned()],
+                    inner: Inner::Delimited(text),
+                })
+            }
+        }
+    }
+
+    /// The recognised format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The sheets' names in workbook order (a delimited text file has one, named `csv`).
+    pub fn sheet_names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// For delimited text: the detected encoding and delimiter.
+    pub fn text_details(&self) -> Option<(Encoding, Delimiter)> {
+        match &self.inner {
+            Inner::Delimited(t) => Some((t.encoding, t.delimiter)),
+            Inner::Excel(_) => None,
+        }
+    }
+
+    /// Reads the named sheet, or by default the first sheet with a header row and at
+    /// least one data row.
+    pub fn read(&mut self, sheet: Option<&str>) -> Result<Table, ReadError> {
+        match sheet {
+            Some(name) => self.read_sheet(name),
+            None => {
+                let mut first_with_header = None;
+                for name in self.names.clone() {
+                    match self.read_sheet(&name) {
+                        Ok(t) if !t.rows.is_empty() => return Ok(t),
+                        Ok(t) => {
+                            first_with_header.get_or_insert(t);
+                        }
+                        Err(ReadError::EmptySheet(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Err(ReadError::NoData(self.names.clone()))
+            }
+        }
+    }
+
+    /// Reads one sheet by name.
+    pub fn read_sheet(&mut self, name: &str) -> Result<Table, ReadError> {
+        if !self.names.iter().any(|n| n == name) {
+            return Err(ReadError::UnknownSheet {
+                name: name.to_owned(),
+                available: self.names.clone(),
+            });
+        }
+        let table = match &mut self.inner {
+            Inner::Delimited(text) => text.table(name),
+            Inner::Excel(excel) => excel.table(name)?,
+        };
+        table.ok_or_else(|| ReadError::EmptySheet(name.to_owned()))
+    }
+}
+
+/// Recognises a workbook format from its first bytes and its ZIP directory; `None` means
+/// delimited text.
+fn sniff(bytes: &[u8]) -> Option<Format> {
+    const CFB: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if bytes.starts_with(CFB) {
+        return Some(Format::Xls);
+    }
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
+    if has(b"application/vnd.oasis.opendocument.spreadsheet") || has(b"content.xml") && !has(b"xl/") {
+        Some(Format::Ods)
+    } else if has(b"xl/workbook.bin") {
+        Some(Format::Xlsb)
+    } else if has(b"xl/vbaProject.bin") || has(b"macroEnabled") {
+        Some(Format::Xlsm)
+    } else {
+        Some(Format::Xlsx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing_uses_content() {
+        assert_eq!(sniff(b"Email;Name\r\na@b.c;A\r\n"), None);
+        assert_eq!(sniff(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]), Some(Format::Xls));
+        assert_eq!(sniff(b"PK\x03\x04....xl/workbook.xml"), Some(Format::Xlsx));
+        assert_eq!(sniff(b"PK\x03\x04....xl/workbook.bin"), Some(Format::Xlsb));
+        assert!(matches!(Workbook::open(Vec::new()), Err(ReadError::EmptyFile)));
+    }
+}

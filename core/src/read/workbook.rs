@@ -1,0 +1,206 @@
+//! Workbooks through calamine: xlsx/xlsm/xlsb are streamed cell by cell; xls and ods come
+//! as calamine ranges.
+
+use std::io::Cursor;
+
+use calamine::{
+    CellErrorType, Data, DataRef, ExcelDateTime, ExcelDateTimeType, Ods, OdsError, Reader, Xls,
+    XlsError, Xlsb, XlsbError, Xlsx, XlsxError,
+};
+
+use super::{Format, MAX_CELLS, ReadError};
+use crate::table::{Table, TableBuilder};
+use crate::value::{DateKind, ExcelDate, Value};
+
+type Bytes = Cursor<Vec<u8>>;
+
+pub(super) enum Excel {
+    Xlsx(Box<Xlsx<Bytes>>),
+    Xlsb(Box<Xlsb<Bytes>>),
+    Xls(Box<Xls<Bytes>>),
+    Ods(Box<Ods<Bytes>>),
+}
+
+/// The "EncryptedPackage" stream name in UTF-16LE: an encrypted OOXML file is a CFB
+/// container, which must not be mistaken for a corrupt xls.
+const ENCRYPTED_PACKAGE: &[u8] = b"E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
+
+impl Excel {
+    pub(super) fn open(bytes: Vec<u8>, format: Format) -> Result<Excel, ReadError> {
+        if format == Format::Xls && memchr::memmem::find(&bytes, ENCRYPTED_PACKAGE).is_some() {
+            return Err(ReadError::PasswordProtected);
+        }
+        let cursor = Cursor::new(bytes);
+        Ok(match format {
+            Format::Xlsx | Format::Xlsm => {
+                Excel::Xlsx(Box::new(Xlsx::new(cursor).map_err(|e| xlsx_err(format, e))?))
+            }
+            Format::Xlsb => Excel::Xlsb(Box::new(Xlsb::new(cursor).map_err(xlsb_err)?)),
+            Format::Xls => Excel::Xls(Box::new(Xls::new(cursor).map_err(xls_err)?)),
+            Format::Ods | Format::Csv => Excel::Ods(Box::new(Ods::new(cursor).map_err(ods_err)?)),
+        })
+    }
+
+    pub(super) fn sheet_names(&self) -> Vec<String> {
+        match self {
+            Excel::Xlsx(w) => w.sheet_names(),
+            Excel::Xlsb(w) => w.sheet_names(),
+            Excel::Xls(w) => w.sheet_names(),
+            Excel::Ods(w) => w.sheet_names(),
+        }
+    }
+
+    pub(super) fn table(&mut self, name: &str) -> Result<Option<Table>, ReadError> {
+        let mut cells = Cells::new(name);
+        match self {
+            Excel::Xlsx(w) => {
+                let mut reader =
+                    w.worksheet_cells_reader(name).map_err(|e| xlsx_err(Format::Xlsx, e))?;
+                while let Some(cell) = reader.next_cell().map_err(|e| xlsx_err(Format::Xlsx, e))? {
+                    cells.push(cell.get_position(), from_ref(cell.get_value()))?;
+                }
+            }
+            Excel::Xlsb(w) => {
+                let mut reader = w.worksheet_cells_reader(name).map_err(xlsb_err)?;
+                while let Some(cell) = reader.next_cell().map_err(xlsb_err)? {
+                    cells.push(cell.get_position(), from_ref(cell.get_value()))?;
+                }
+            }
+            Excel::Xls(w) => {
+                let range = w.worksheet_range(name).map_err(xls_err)?;
+                for (r, c, v) in range.used_cells() {
+                    let (r0, c0) = range.start().unwrap_or_default();
+                    cells.push((r0 + r as u32, c0 + c as u32), from_data(v))?;
+                }
+            }
+            Excel::Ods(w) => {
+                let range = w.worksheet_range(name).map_err(ods_err)?;
+                for (r, c, v) in range.used_cells() {
+                    let (r0, c0) = range.start().unwrap_or_default();
+                    cells.push((r0 + r as u32, c0 + c as u32), from_data(v))?;
+                }
+            }
+        }
+        Ok(cells.finish())
+    }
+}
+
+/// Collects non-empty cells (bounded by [`MAX_CELLS`]) and builds the table row by row.
+struct Cells<'a> {
+    sheet: &'a str,
+    cells: Vec<(u32, u32, Value)>,
+    sorted: bool,
+}
+
+impl<'a> Cells<'a> {
+    fn new(sheet: &'a str) -> Self {
+        Cells { sheet, cells: Vec::new(), sorted: true }
+    }
+
+    fn push(&mut self, (row, col): (u32, u32), value: Value) -> Result<(), ReadError> {
+        if value.is_blank() {
+            return Ok(());
+        }
+        if self.cells.len() >= MAX_CELLS {
+            return Err(ReadError::TooLarge { sheet: self.sheet.to_owned(), limit: MAX_CELLS });
+        }
+        if let Some(&(r, c, _)) = self.cells.last() {
+            self.sorted &= (r, c) < (row, col);
+        }
+        self.cells.push((row, col, value));
+        Ok(())
+    }
+
+    fn finish(mut self) -> Option<Table> {
+        if !self.sorted {
+            self.cells.sort_by_key(|&(r, c, _)| (r, c));
+        }
+        let mut builder = TableBuilder::default();
+        let mut current: Option<u32> = None;
+        let mut row_cells = Vec::new();
+        for (r, c, v) in self.cells {
+            if current != Some(r) {
+                if let Some(prev) = current {
+                    builder.push_row(prev + 1, std::mem::take(&mut row_cells));
+                }
+                current = Some(r);
+            }
+            row_cells.push((c, v));
+        }
+        if let Some(prev) = current {
+            builder.push_row(prev + 1, row_cells);
+        }
+        builder.finish(self.sheet.to_owned())
+    }
+}
+
+fn date(dt: &ExcelDateTime) -> Value {
+    let kind = if dt.is_duration() { DateKind::Duration } else { DateKind::DateTime };
+    let ty = if dt.is_duration() { ExcelDateTimeType::TimeDelta } else { ExcelDateTimeType::DateTime };
+    // calamine keeps the date system private; an equal value built with `is_1904` reveals it.
+    let is_1904 = *dt == ExcelDateTime::new(dt.as_f64(), ty, true);
+    Value::Date(ExcelDate { serial: dt.as_f64(), is_1904, kind })
+}
+
+fn error(e: &CellErrorType) -> Value {
+    Value::Error(e.to_string())
+}
+
+fn from_ref(v: &DataRef<'_>) -> Value {
+    match v {
+        DataRef::Int(i) => Value::Int(*i),
+        DataRef::Float(f) => Value::Float(*f),
+        DataRef::String(s) => Value::Text(s.clone()),
+        DataRef::SharedString(s) => Value::Text((*s).to_owned()),
+        DataRef::Bool(b) => Value::Bool(*b),
+        DataRef::DateTime(d) => date(d),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Value::DateIso(s.clone()),
+        DataRef::Error(e) => error(e),
+        DataRef::Empty => Value::Empty,
+    }
+}
+
+fn from_data(v: &Data) -> Value {
+    match v {
+        Data::Int(i) => Value::Int(*i),
+        Data::Float(f) => Value::Float(*f),
+        Data::String(s) => Value::Text(s.clone()),
+        Data::Bool(b) => Value::Bool(*b),
+        Data::DateTime(d) => date(d),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Value::DateIso(s.clone()),
+        Data::Error(e) => error(e),
+        Data::Empty => Value::Empty,
+    }
+}
+
+fn corrupt(format: Format, detail: impl ToString) -> ReadError {
+    ReadError::Corrupt { format, detail: detail.to_string() }
+}
+
+fn xlsx_err(format: Format, e: XlsxError) -> ReadError {
+    match e {
+        XlsxError::Password => ReadError::PasswordProtected,
+        e => corrupt(format, e),
+    }
+}
+
+fn xlsb_err(e: XlsbError) -> ReadError {
+    match e {
+        XlsbError::Password => ReadError::PasswordProtected,
+        e => corrupt(Format::Xlsb, e),
+    }
+}
+
+fn xls_err(e: XlsError) -> ReadError {
+    match e {
+        XlsError::Password => ReadError::PasswordProtected,
+        e => corrupt(Format::Xls, e),
+    }
+}
+
+fn ods_err(e: OdsError) -> ReadError {
+    match e {
+        OdsError::Password => ReadError::PasswordProtected,
+        e => corrupt(Format::Ods, e),
+    }
+}

@@ -1,0 +1,262 @@
+//! The table a sheet becomes: named columns from the header row, then data rows that keep
+//! the row numbers the user sees.
+
+use std::fmt;
+
+use crate::value::{Value, column_letters};
+
+/// One column of the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// The header, trimmed. Empty when the header cell is blank (such a column cannot be
+    /// used in a template).
+    pub name: String,
+    /// Zero-based index in the sheet (0 is column A).
+    pub index: u32,
+}
+
+impl Column {
+    /// The column's letters in the sheet: `A`, `B`, … `AA`.
+    pub fn letters(&self) -> String {
+        column_letters(self.index)
+    }
+}
+
+/// One data row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The row number the spreadsheet shows (header on row 1 → first data row is 2).
+    pub number: u32,
+    /// One value per table column, in column order.
+    pub values: Vec<Value>,
+}
+
+/// Something about a sheet's shape that the user should know but that does not stop a merge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SheetWarning {
+    /// A column has data but a blank header, so no template can use it.
+    BlankHeader {
+        /// The column's letters.
+        column: String,
+    },
+    /// Several columns share one header; a template naming it is rejected as ambiguous.
+    DuplicateHeader {
+        /// The shared name.
+        name: String,
+        /// The columns' letters.
+        columns: Vec<String>,
+    },
+    /// Values left or right of the header row's columns are not part of any column.
+    OutsideHeader {
+        /// How many such cells.
+        count: usize,
+        /// The first one's row number.
+        row: u32,
+        /// The first one's column letters.
+        column: String,
+    },
+}
+
+impl fmt::Display for SheetWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SheetWarning::BlankHeader { column } => {
+                write!(f, "column {column} has values but no header name, so it cannot be used")
+            }
+            SheetWarning::DuplicateHeader { name, columns } => write!(
+                f,
+                "the header \"{name}\" appears in columns {}; name them differently to use them",
+                columns.join(", ")
+            ),
+            SheetWarning::OutsideHeader { count, row, column } => write!(
+                f,
+                "{count} cell(s) lie outside the header row's columns and are ignored \
+                 (the first at row {row}, column {column})"
+            ),
+        }
+    }
+}
+
+/// A sheet read as a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The sheet's name (for CSV, the file's format name).
+    pub sheet: String,
+    /// The row number of the header row.
+    pub header_row: u32,
+    /// The columns, from the header row's first to its last non-blank cell.
+    pub columns: Vec<Column>,
+    /// The non-empty data rows, in sheet order.
+    pub rows: Vec<Row>,
+    /// Shape problems worth telling the user about.
+    pub warnings: Vec<SheetWarning>,
+}
+
+impl Table {
+    /// Finds a column by its header: exactly, else case-insensitively when that is unique.
+    /// Returns `Err` with every matching column when the name is ambiguous.
+    pub fn find_column(&self, name: &str) -> Result<Option<usize>, Vec<usize>> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Ok(None);
+        }
+        let exact: Vec<usize> = self.positions(|c| c.name == name);
+        match exact.len() {
+            1 => return Ok(Some(exact[0])),
+            0 => {}
+            _ => return Err(exact),
+        }
+        let folded: Vec<usize> = self.positions(|c| c.name.to_lowercase() == name.to_lowercase());
+        match folded.len() {
+            0 => Ok(None),
+            1 => Ok(Some(folded[0])),
+            _ => Err(folded),
+        }
+    }
+
+    fn positions(&self, pred: impl Fn(&Column) -> bool) -> Vec<usize> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| pred(c))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The named column closest in spelling to `name`, for "did you mean" hints.
+    pub fn closest_column(&self, name: &str) -> Option<&str> {
+        let lower = name.to_lowercase();
+        self.columns
+            .iter()
+            .filter(|c| !c.name.is_empty())
+            .map(|c| (strsim::jaro_winkler(&lower, &c.name.to_lowercase()), c.name.as_str()))
+            .filter(|(score, _)| *score >= 0.7)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, n)| n)
+    }
+}
+
+/// Builds a [`Table`] from non-empty cells given in sheet order, row by row.
+#[derive(Debug, Default)]
+pub(crate) struct TableBuilder {
+    header: Option<(u32, Vec<Column>)>,
+    first_col: u32,
+    rows: Vec<Row>,
+    outside: Option<(usize, u32, u32)>,
+    filled: Vec<bool>,
+}
+
+impl TableBuilder {
+    /// Adds one sheet row (1-based number); `cells` are (zero-based column, value) pairs in
+    /// any order. Blank cells are ignored; a row of blanks is skipped.
+    pub(crate) fn push_row(&mut self, number: u32, cells: Vec<(u32, Value)>) {
+        let mut cells: Vec<(u32, Value)> = cells.into_iter().filter(|(_, v)| !v.is_blank()).collect();
+        if cells.is_empty() {
+            return;
+        }
+        let Some((_, columns)) = &self.header else {
+            cells.sort_by_key(|(c, _)| *c);
+            let first = cells.first().map_or(0, |(c, _)| *c);
+            let last = cells.last().map_or(0, |(c, _)| *c);
+            let mut columns: Vec<Column> =
+                (first..=last).map(|index| Column { name: String::new(), index }).collect();
+            for (c, v) in cells {
+                columns[(c - first) as usize].name = v.to_text().trim().to_owned();
+            }
+            self.first_col = first;
+            self.filled = vec![false; columns.len()];
+            self.header = Some((number, columns));
+            return;
+        };
+        let width = columns.len();
+        let mut values = vec![Value::Empty; width];
+        let mut any = false;
+        for (c, v) in cells {
+            match c.checked_sub(self.first_col).map(|i| i as usize).filter(|i| *i < width) {
+                Some(i) => {
+                    self.filled[i] = true;
+                    values[i] = v;
+                    any = true;
+                }
+                None => {
+                    let entry = self.outside.get_or_insert((0, number, c));
+                    entry.0 += 1;
+                }
+            }
+        }
+        if any {
+            self.rows.push(Row { number, values });
+        }
+    }
+
+    /// Finishes the table; `None` when the sheet has no non-empty row at all.
+    pub(crate) fn finish(self, sheet: String) -> Option<Table> {
+        let (header_row, columns) = self.header?;
+        let mut warnings = Vec::new();
+        for (col, filled) in columns.iter().zip(&self.filled) {
+            if col.name.is_empty() && *filled {
+                warnings.push(SheetWarning::BlankHeader { column: col.letters() });
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for col in columns.iter().filter(|c| !c.name.is_empty()) {
+            let lower = col.name.to_lowercase();
+            if seen.contains(&col.name.as_str()) {
+                continue;
+            }
+            let same: Vec<String> = columns
+                .iter()
+                .filter(|c| c.name.to_lowercase() == lower)
+                .map(Column::letters)
+                .collect();
+            if same.len() > 1 {
+                warnings.push(SheetWarning::DuplicateHeader { name: col.name.clone(), columns: same });
+                for c in columns.iter().filter(|c| c.name.to_lowercase() == lower) {
+                    seen.push(c.name.as_str());
+                }
+            }
+        }
+        if let Some((count, row, col)) = self.outside {
+            warnings.push(SheetWarning::OutsideHeader { count, row, column: column_letters(col) });
+        }
+        Some(Table { sheet, header_row, columns, rows: self.rows, warnings })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Value {
+        Value::Text(s.to_owned())
+    }
+
+    #[test]
+    fn header_is_first_non_empty_row_and_empty_rows_are_skipped() {
+        let mut b = TableBuilder::default();
+        b.push_row(1, vec![]);
+        b.push_row(2, vec![(1, text(" Email ")), (2, text("Name")), (4, text("Name"))]);
+        b.push_row(3, vec![(1, text("a@x.org")), (3, text("orphan"))]);
+        b.push_row(4, vec![(1, text("   "))]);
+        b.push_row(5, vec![(0, text("left")), (2, text("Bo"))]);
+        let t = b.finish("S".into()).expect("table");
+        assert_eq!(t.header_row, 2);
+        let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Email", "Name", "", "Name"]);
+        assert_eq!(t.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(t.warnings.len(), 3, "{:?}", t.warnings);
+        assert!(t.warnings.contains(&SheetWarning::BlankHeader { column: "D".into() }));
+        assert!(t.warnings.contains(&SheetWarning::DuplicateHeader {
+            name: "Name".into(),
+            columns: vec!["C".into(), "E".into()]
+        }));
+        assert!(t.warnings.contains(&SheetWarning::OutsideHeader {
+            count: 1,
+            row: 5,
+            column: "A".into()
+        }));
+        assert_eq!(t.find_column("name"), Err(vec![1, 3]));
+        assert_eq!(t.find_column("EMAIL"), Ok(Some(0)));
+        assert_eq!(t.closest_column("Emial"), Some("Email"));
+    }
+}

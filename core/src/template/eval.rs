@@ -1,0 +1,215 @@
+//! Rendering a lowered template against one row's values.
+
+use std::borrow::Cow;
+
+use super::{Expr, Helper, Node};
+use crate::value::{Value, write_float};
+
+/// A problem with a value found while rendering one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueIssue {
+    /// The table column.
+    pub column: usize,
+    /// What is wrong.
+    pub kind: ValueIssueKind,
+}
+
+/// What is wrong with a value a template uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueIssueKind {
+    /// The template prints the value and it is empty (use `default` or `#if` to allow it).
+    Empty,
+    /// The value is an error cell such as `#N/A`.
+    ErrorCell(String),
+}
+
+#[derive(Debug)]
+enum Val<'a> {
+    Cell(&'a Value),
+    Str(Cow<'a, str>),
+    Num(f64),
+    Bool(bool),
+    Null,
+}
+
+impl Val<'_> {
+    fn truthy(&self) -> bool {
+        match self {
+            Val::Cell(v) => v.is_truthy(),
+            Val::Str(s) => !s.trim().is_empty(),
+            Val::Num(n) => *n != 0.0 && !n.is_nan(),
+            Val::Bool(b) => *b,
+            Val::Null => false,
+        }
+    }
+
+    fn blank(&self) -> bool {
+        match self {
+            Val::Cell(v) => v.is_blank() || matches!(v, Value::Error(_)),
+            Val::Str(s) => s.trim().is_empty(),
+            Val::Null => true,
+            Val::Num(_) | Val::Bool(_) => false,
+        }
+    }
+
+    fn num(&self) -> Option<f64> {
+        match self {
+            Val::Cell(v) => v.as_f64(),
+            Val::Str(s) => s.trim().parse().ok(),
+            Val::Num(n) => Some(*n),
+            Val::Bool(_) | Val::Null => None,
+        }
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        match self {
+            Val::Cell(Value::Text(s)) => Cow::Borrowed(s),
+            Val::Cell(v) => Cow::Owned(v.to_text()),
+            Val::Str(s) => Cow::Borrowed(s),
+            Val::Num(n) => {
+                let mut s = String::new();
+                write_float(*n, &mut s);
+                Cow::Owned(s)
+            }
+            Val::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            Val::Null => Cow::Borrowed(""),
+        }
+    }
+
+    fn write(&self, out: &mut String, escape: bool) {
+        match (self, escape) {
+            (Val::Cell(Value::Text(s)), true) => html_escape_into(s, out),
+            (Val::Cell(Value::Text(s)), false) => out.push_str(s),
+            (Val::Cell(v), false) => v.write_text(out),
+            (Val::Str(s), true) => html_escape_into(s, out),
+            (Val::Str(s), false) => out.push_str(s),
+            (other, true) => html_escape_into(&other.text(), out),
+            (other, false) => out.push_str(&other.text()),
+        }
+    }
+}
+
+pub(super) fn render(nodes: &[Node], values: &[Value], out: &mut String, issues: &mut Vec<ValueIssue>) {
+    for node in nodes {
+        match node {
+            Node::Text(s) => out.push_str(s),
+            Node::Out { expr, escape } => {
+                if let Expr::Column(c) = expr
+                    && values.get(*c).is_none_or(Value::is_blank)
+                {
+                    issues.push(ValueIssue { column: *c, kind: ValueIssueKind::Empty });
+                    continue;
+                }
+                eval(expr, values, issues).write(out, *escape);
+            }
+            Node::If { cond, then, otherwise } => {
+                let branch = if eval(cond, values, issues).truthy() { then } else { otherwise };
+                render(branch, values, out, issues);
+            }
+        }
+    }
+}
+
+static EMPTY: Value = Value::Empty;
+
+fn eval<'a>(expr: &'a Expr, values: &'a [Value], issues: &mut Vec<ValueIssue>) -> Val<'a> {
+    match expr {
+        Expr::Column(c) => {
+            let v = values.get(*c).unwrap_or(&EMPTY);
+            if let Value::Error(code) = v {
+                let issue = ValueIssue { column: *c, kind: ValueIssueKind::ErrorCell(code.clone()) };
+                if !issues.contains(&issue) {
+                    issues.push(issue);
+                }
+            }
+            Val::Cell(v)
+        }
+        Expr::Str(s) => Val::Str(Cow::Borrowed(s)),
+        Expr::Num(n) => Val::Num(*n),
+        Expr::Bool(b) => Val::Bool(*b),
+        Expr::Null => Val::Null,
+        Expr::Call(helper, args) => call(*helper, args, values, issues),
+    }
+}
+
+fn call<'a>(helper: Helper, args: &'a [Expr], values: &'a [Value], issues: &mut Vec<ValueIssue>) -> Val<'a> {
+    let mut arg = |i: usize| args.get(i).map_or(Val::Null, |e| eval(e, values, issues));
+    match helper {
+        Helper::Default => {
+            let v = arg(0);
+            if v.blank() { arg(1) } else { v }
+        }
+        Helper::Upper => Val::Str(Cow::Owned(arg(0).text().to_uppercase())),
+        Helper::Lower => Val::Str(Cow::Owned(arg(0).text().to_lowercase())),
+        Helper::Trim => Val::Str(Cow::Owned(arg(0).text().trim().to_owned())),
+        Helper::Capitalize => {
+            let v = arg(0);
+            let t = v.text();
+            let mut chars = t.chars();
+            let s = match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => String::new(),
+            };
+            Val::Str(Cow::Owned(s))
+        }
+        Helper::Eq => Val::Bool(equal(&arg(0), &arg(1))),
+        Helper::Ne => Val::Bool(!equal(&arg(0), &arg(1))),
+        Helper::Contains => {
+            let (h, n) = (arg(0), arg(1));
+            Val::Bool(h.text().to_lowercase().contains(&*n.text().trim().to_lowercase()))
+        }
+        Helper::Gt | Helper::Gte | Helper::Lt | Helper::Lte => {
+            let (a, b) = (arg(0).num(), arg(1).num());
+            Val::Bool(match (a, b) {
+                (Some(a), Some(b)) => match helper {
+                    Helper::Gt => a > b,
+                    Helper::Gte => a >= b,
+                    Helper::Lt => a < b,
+                    _ => a <= b,
+                },
+                _ => false,
+            })
+        }
+        Helper::And => Val::Bool((0..args.len()).all(|i| arg(i).truthy())),
+        Helper::Or => Val::Bool((0..args.len()).any(|i| arg(i).truthy())),
+        Helper::Not => Val::Bool(!arg(0).truthy()),
+    }
+}
+
+/// Numbers compare as numbers; anything else as text, ignoring case and surrounding spaces.
+fn equal(a: &Val<'_>, b: &Val<'_>) -> bool {
+    if let (Some(x), Some(y)) = (a.num(), b.num()) {
+        return x == y;
+    }
+    let (x, y) = (a.text(), b.text());
+    let (x, y) = (x.trim(), y.trim());
+    x == y || x.to_lowercase() == y.to_lowercase()
+}
+
+/// Escapes text for HTML exactly as handlebars does: `& < > " ' ` =`.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    html_escape_into(s, &mut out);
+    out
+}
+
+fn html_escape_into(s: &str, out: &mut String) {
+    let bytes = s.as_bytes();
+    let mut last = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#x27;",
+            b'`' => "&#x60;",
+            b'=' => "&#x3D;",
+            _ => continue,
+        };
+        out.push_str(&s[last..i]);
+        out.push_str(rep);
+        last = i + 1;
+    }
+    out.push_str(&s[last..]);
+}

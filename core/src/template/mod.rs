@@ -1,0 +1,435 @@
+//! Templates: handlebars syntax, with column headers as tokens.
+//!
+//! handlebars-rust parses the source (so syntax, whitespace control and standalone lines
+//! are exactly handlebars'); the parsed tree is then lowered to a small program whose
+//! column references are resolved to column indices once, at compile time. Rendering a
+//! row is a walk over that program with no per-row JSON, and a template that names a
+//! column the sheet does not have is rejected before any row is rendered.
+
+mod eval;
+mod rewrite;
+
+use std::fmt;
+
+use handlebars::template::{HelperTemplate, Parameter, Template as HbTemplate, TemplateElement};
+use handlebars::{JsonValue, Path, PathSeg};
+
+pub use eval::{ValueIssue, ValueIssueKind, html_escape};
+
+/// How a template's output is escaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escaping {
+    /// Cell values are HTML-escaped (`{{x}}`); `{{{x}}}` inserts them raw.
+    Html,
+    /// Nothing is escaped: subjects and plain-text bodies.
+    None,
+}
+
+/// Why a template cannot be used. Positions are 1-based and refer to the source as the
+/// user wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TemplateError {
+    /// handlebars cannot parse the source.
+    #[error("{template}:{line}:{column}: syntax error: {message}")]
+    Syntax {
+        /// The template's name (file name, or "subject").
+        template: String,
+        /// Line.
+        line: usize,
+        /// Column.
+        column: usize,
+        /// What handlebars said.
+        message: String,
+    },
+    /// A token names no column of the sheet.
+    #[error("{template}:{line}:{column}: the sheet has no column \"{name}\"{}", hint(.suggestion))]
+    UnknownColumn {
+        /// The template's name.
+        template: String,
+        /// Line.
+        line: usize,
+        /// Column.
+        column: usize,
+        /// The name as written.
+        name: String,
+        /// The closest real column.
+        suggestion: Option<String>,
+    },
+    /// A token matches several columns.
+    #[error("{template}:{line}:{column}: \"{name}\" matches several columns ({}); rename them in the sheet", .columns.join(", "))]
+    AmbiguousColumn {
+        /// The template's name.
+        template: String,
+        /// Line.
+        line: usize,
+        /// Column.
+        column: usize,
+        /// The name as written.
+        name: String,
+        /// The matching columns' letters.
+        columns: Vec<String>,
+    },
+    /// A handlebars feature with no meaning for one spreadsheet row (partials, `each`…),
+    /// or an unknown helper, or a helper called with the wrong number of arguments.
+    #[error("{template}:{line}:{column}: {message}")]
+    Unsupported {
+        /// The template's name.
+        template: String,
+        /// Line.
+        line: usize,
+        /// Column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn hint(s: &Option<String>) -> String {
+    s.as_ref().map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default()
+}
+
+/// Resolves template names to columns; implemented by [`crate::Table`].
+pub trait Columns {
+    /// `Ok(Some(i))` for a unique match, `Ok(None)` for none, `Err(letters)` when ambiguous.
+    fn resolve(&self, name: &str) -> Result<Option<usize>, Vec<String>>;
+    /// The closest column name, for "did you mean".
+    fn closest(&self, name: &str) -> Option<String>;
+}
+
+impl Columns for crate::Table {
+    fn resolve(&self, name: &str) -> Result<Option<usize>, Vec<String>> {
+        let normalized = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        self.find_column(&normalized)
+            .map_err(|ix| ix.into_iter().map(|i| self.columns[i].letters()).collect())
+    }
+    fn closest(&self, name: &str) -> Option<String> {
+        self.closest_column(name).map(str::to_owned)
+    }
+}
+
+/// A compiled template, bound to one sheet's columns.
+#[derive(Debug, Clone)]
+pub struct Template {
+    nodes: Vec<Node>,
+    escaping: Escaping,
+    columns_used: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    Text(String),
+    Out { expr: Expr, escape: bool },
+    If { cond: Expr, then: Vec<Node>, otherwise: Vec<Node> },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Expr {
+    Column(usize),
+    Str(String),
+    Num(f64),
+    Bool(bool),
+    Null,
+    Call(Helper, Vec<Expr>),
+}
+
+/// The helpers templates may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Helper {
+    Default,
+    Upper,
+    Lower,
+    Capitalize,
+    Trim,
+    Eq,
+    Ne,
+    Contains,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    And,
+    Or,
+    Not,
+}
+
+impl Helper {
+    fn from_name(name: &str) -> Option<(Helper, usize, usize)> {
+        // (helper, min arguments, max arguments)
+        Some(match name {
+            "default" => (Helper::Default, 2, 2),
+            "upper" => (Helper::Upper, 1, 1),
+            "lower" => (Helper::Lower, 1, 1),
+            "capitalize" | "capitalise" => (Helper::Capitalize, 1, 1),
+            "trim" => (Helper::Trim, 1, 1),
+            "eq" => (Helper::Eq, 2, 2),
+            "ne" => (Helper::Ne, 2, 2),
+            "contains" => (Helper::Contains, 2, 2),
+            "gt" => (Helper::Gt, 2, 2),
+            "gte" => (Helper::Gte, 2, 2),
+            "lt" => (Helper::Lt, 2, 2),
+            "lte" => (Helper::Lte, 2, 2),
+            "and" => (Helper::And, 2, usize::MAX),
+            "or" => (Helper::Or, 2, usize::MAX),
+            "not" => (Helper::Not, 1, 1),
+            _ => return None,
+        })
+    }
+}
+
+impl Template {
+    /// Compiles `source` against a sheet's columns. `name` names the template in errors.
+    pub fn compile(
+        source: &str,
+        name: &str,
+        escaping: Escaping,
+        columns: &dyn Columns,
+    ) -> Result<Template, TemplateError> {
+        let rewritten =
+            rewrite::rewrite(source, &|n: &str| matches!(columns.resolve(n), Ok(Some(_))));
+        let parsed = HbTemplate::compile(&rewritten.source).map_err(|e| {
+            let (line, column) = e.pos().map_or((1, 1), |(l, c)| rewritten.original_position(l, c));
+            TemplateError::Syntax {
+                template: name.to_owned(),
+                line,
+                column,
+                message: e.reason().to_string(),
+            }
+        })?;
+        let mut lower = Lower {
+            name,
+            columns,
+            rewritten: &rewritten,
+            used: Vec::new(),
+            escape: escaping == Escaping::Html,
+        };
+        let nodes = lower.template(&parsed, (1, 1))?;
+        let mut columns_used = lower.used;
+        columns_used.sort_unstable();
+        columns_used.dedup();
+        Ok(Template { nodes, escaping, columns_used })
+    }
+
+    /// The columns the template reads, by table index, sorted.
+    pub fn columns_used(&self) -> &[usize] {
+        &self.columns_used
+    }
+
+    /// How the template escapes values.
+    pub fn escaping(&self) -> Escaping {
+        self.escaping
+    }
+
+    /// Renders one row's values into `out` (cleared first). Values the template prints
+    /// while they are blank, or reads while they are error cells, are reported in `issues`.
+    pub fn render_into(&self, values: &[crate::Value], out: &mut String, issues: &mut Vec<ValueIssue>) {
+        out.clear();
+        eval::render(&self.nodes, values, out, issues);
+    }
+
+    /// Renders one row's values to a new string (see [`Template::render_into`]).
+    pub fn render(&self, values: &[crate::Value], issues: &mut Vec<ValueIssue>) -> String {
+        let mut out = String::new();
+        self.render_into(values, &mut out, issues);
+        out
+    }
+}
+
+struct Lower<'a> {
+    name: &'a str,
+    columns: &'a dyn Columns,
+    rewritten: &'a rewrite::Rewritten,
+    used: Vec<usize>,
+    escape: bool,
+}
+
+type Pos = (usize, usize);
+
+impl Lower<'_> {
+    fn unsupported(&self, pos: Pos, message: String) -> TemplateError {
+        let (line, column) = self.rewritten.original_position(pos.0, pos.1);
+        TemplateError::Unsupported { template: self.name.to_owned(), line, column, message }
+    }
+
+    fn template(&mut self, t: &HbTemplate, parent: Pos) -> Result<Vec<Node>, TemplateError> {
+        let mut nodes = Vec::with_capacity(t.elements.len());
+        for (i, el) in t.elements.iter().enumerate() {
+            let pos = t.mapping.get(i).map_or(parent, |m| (m.0, m.1));
+            match el {
+                TemplateElement::RawString(s) => {
+                    if !s.is_empty() {
+                        // Merge adjacent text so rendering pushes fewer pieces.
+                        if let Some(Node::Text(prev)) = nodes.last_mut() {
+                            prev.push_str(s);
+                        } else {
+                            nodes.push(Node::Text(s.clone()));
+                        }
+                    }
+                }
+                TemplateElement::Comment(_) => {}
+                TemplateElement::Expression(ht) => {
+                    let expr = self.expression(ht, pos)?;
+                    nodes.push(Node::Out { expr, escape: self.escape });
+                }
+                TemplateElement::HtmlExpression(ht) => {
+                    let expr = self.expression(ht, pos)?;
+                    nodes.push(Node::Out { expr, escape: false });
+                }
+                TemplateElement::HelperBlock(ht) => nodes.push(self.block(ht, pos)?),
+                TemplateElement::DecoratorExpression(_) | TemplateElement::DecoratorBlock(_) => {
+                    return Err(self.unsupported(pos, "decorators are not supported".into()));
+                }
+                TemplateElement::PartialExpression(_) | TemplateElement::PartialBlock(_) => {
+                    return Err(self.unsupported(pos, "partials (`{{> name}}`) are not supported".into()));
+                }
+                _ => return Err(self.unsupported(pos, "unsupported template element".into())),
+            }
+        }
+        Ok(nodes)
+    }
+
+    fn block(&mut self, ht: &HelperTemplate, pos: Pos) -> Result<Node, TemplateError> {
+        let name = ht.name.as_name().unwrap_or_default();
+        let negate = match name {
+            "if" => false,
+            "unless" => true,
+            "each" | "with" => {
+                return Err(self.unsupported(
+                    pos,
+                    format!("`{{{{#{name}}}}}` needs nested data; a spreadsheet row has only columns"),
+                ));
+            }
+            other => {
+                return Err(self.unsupported(pos, format!("unknown block helper \"{other}\" (use #if or #unless)")));
+            }
+        };
+        if ht.params.len() != 1 || !ht.hash.is_empty() {
+            return Err(self.unsupported(pos, format!("`#{name}` takes exactly one condition")));
+        }
+        let mut cond = self.param(&ht.params[0], pos)?;
+        if negate {
+            cond = Expr::Call(Helper::Not, vec![cond]);
+        }
+        let then = match &ht.template {
+            Some(t) => self.template(t, pos)?,
+            None => Vec::new(),
+        };
+        let otherwise = match &ht.inverse {
+            Some(t) => self.template(t, pos)?,
+            None => Vec::new(),
+        };
+        Ok(Node::If { cond, then, otherwise })
+    }
+
+    /// `{{x}}` (a lookup) or `{{helper a b}}`.
+    fn expression(&mut self, ht: &HelperTemplate, pos: Pos) -> Result<Expr, TemplateError> {
+        if ht.params.is_empty() && ht.hash.is_empty() {
+            return match &ht.name {
+                Parameter::Path(p) => self.path(p, pos),
+                Parameter::Name(n) => self.column(n, pos),
+                other => self.param(other, pos),
+            };
+        }
+        if !ht.hash.is_empty() {
+            return Err(self.unsupported(pos, "hash arguments (`key=value`) are not supported".into()));
+        }
+        let helper_name = ht.name.as_name().unwrap_or_default();
+        let Some((helper, min, max)) = Helper::from_name(helper_name) else {
+            // `{{Frist Name}}` parses as helper "Frist" with a parameter: report it as the
+            // unknown column the user meant.
+            let written = std::iter::once(helper_name.to_owned())
+                .chain(ht.params.iter().filter_map(|p| p.as_name().map(str::to_owned)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            return Err(self.unknown_column(&written, pos));
+        };
+        let n = ht.params.len();
+        if n < min || n > max {
+            let takes = if min == max { format!("{min}") } else { format!("at least {min}") };
+            return Err(self.unsupported(
+                pos,
+                format!("helper \"{helper_name}\" takes {takes} argument(s), not {n}"),
+            ));
+        }
+        let args = ht.params.iter().map(|p| self.param(p, pos)).collect::<Result<_, _>>()?;
+        Ok(Expr::Call(helper, args))
+    }
+
+    fn param(&mut self, p: &Parameter, pos: Pos) -> Result<Expr, TemplateError> {
+        match p {
+            Parameter::Name(n) => self.column(n, pos),
+            Parameter::Path(path) => self.path(path, pos),
+            Parameter::Literal(json) => Ok(match json {
+                JsonValue::String(s) => Expr::Str(s.clone()),
+                JsonValue::Number(n) => Expr::Num(n.as_f64().unwrap_or(0.0)),
+                JsonValue::Bool(b) => Expr::Bool(*b),
+                _ => Expr::Null,
+            }),
+            Parameter::Subexpression(sub) => match sub.as_element() {
+                TemplateElement::Expression(ht) => self.expression(ht, pos),
+                _ => Err(self.unsupported(pos, "unsupported subexpression".into())),
+            },
+            _ => Err(self.unsupported(pos, "unsupported parameter".into())),
+        }
+    }
+
+    fn path(&mut self, p: &Path, pos: Pos) -> Result<Expr, TemplateError> {
+        match p {
+            Path::Relative((segs, raw)) => {
+                let named: Option<Vec<&str>> = segs
+                    .iter()
+                    .map(|s| match s {
+                        PathSeg::Named(n) => Some(n.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                match named.as_deref() {
+                    Some([single]) => self.column(single, pos),
+                    Some(parts) if !parts.is_empty() => self.column(raw, pos),
+                    _ => Err(self.unsupported(pos, format!("\"{raw}\" refers to a context a spreadsheet row does not have; name a column"))),
+                }
+            }
+            Path::Local((_, _, raw)) => Err(self.unsupported(pos, format!("\"{raw}\" is only meaningful inside #each"))),
+        }
+    }
+
+    fn column(&mut self, name: &str, pos: Pos) -> Result<Expr, TemplateError> {
+        match self.columns.resolve(name) {
+            Ok(Some(i)) => {
+                self.used.push(i);
+                Ok(Expr::Column(i))
+            }
+            Ok(None) => Err(self.unknown_column(name, pos)),
+            Err(columns) => {
+                let (line, column) = self.rewritten.original_position(pos.0, pos.1);
+                Err(TemplateError::AmbiguousColumn {
+                    template: self.name.to_owned(),
+                    line,
+                    column,
+                    name: name.to_owned(),
+                    columns,
+                })
+            }
+        }
+    }
+
+    fn unknown_column(&self, name: &str, pos: Pos) -> TemplateError {
+        let (line, column) = self.rewritten.original_position(pos.0, pos.1);
+        TemplateError::UnknownColumn {
+            template: self.name.to_owned(),
+            line,
+            column,
+            name: name.to_owned(),
+            suggestion: self.columns.closest(name),
+        }
+    }
+}
+
+impl fmt::Display for Escaping {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Escaping::Html => "html",
+            Escaping::None => "none",
+        })
+    }
+}

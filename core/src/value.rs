@@ -1,0 +1,257 @@
+//! Typed cell values and how they read as text.
+
+use std::fmt::Write as _;
+
+/// A date, time or duration as a spreadsheet stores it: a serial number of days.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExcelDate {
+    /// Days since the workbook's epoch, with the time of day as the fraction.
+    pub serial: f64,
+    /// The workbook counts from 1904-01-01 (old Mac Excel) rather than 1899-12-30.
+    pub is_1904: bool,
+    /// A point in time, or a length of time (`[h]:mm` formats).
+    pub kind: DateKind,
+}
+
+/// Whether an [`ExcelDate`] is a point in time or a duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateKind {
+    /// A calendar date, with or without a time of day.
+    DateTime,
+    /// A length of time.
+    Duration,
+}
+
+/// One cell's value, with the type the spreadsheet gave it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    /// No value.
+    #[default]
+    Empty,
+    /// Text, exactly as written (CSV cells are always text).
+    Text(String),
+    /// A whole number.
+    Int(i64),
+    /// A number with a fractional part (or any number a workbook stores as floating point).
+    Float(f64),
+    /// TRUE or FALSE.
+    Bool(bool),
+    /// A date, time or duration with a serial number.
+    Date(ExcelDate),
+    /// A date, time or duration the workbook stores as ISO 8601 text (OpenDocument).
+    DateIso(String),
+    /// An error cell such as `#N/A` or `#REF!`.
+    Error(String),
+}
+
+impl Value {
+    /// True for an empty cell or text that is only white space.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Value::Empty => true,
+            Value::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// Truthiness in conditions: empty cells, blank text, zero, FALSE and errors are false.
+    pub fn is_truthy(&self) -> bool {
+        match self {
+            Value::Empty | Value::Error(_) => false,
+            Value::Text(s) => !s.trim().is_empty(),
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0 && !f.is_nan(),
+            Value::Bool(b) => *b,
+            Value::Date(_) | Value::DateIso(_) => true,
+        }
+    }
+
+    /// The value as a number, when it is one (text is parsed leniently, as in a comparison).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            Value::Date(d) => Some(d.serial),
+            Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+            Value::Text(s) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        }
+    }
+
+    /// Appends the value as text: integers without `.0`, dates in ISO 8601, booleans as
+    /// `TRUE`/`FALSE` (as a spreadsheet shows them), errors as their code.
+    pub fn write_text(&self, out: &mut String) {
+        match self {
+            Value::Empty => {}
+            Value::Text(s) | Value::DateIso(s) | Value::Error(s) => out.push_str(s),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(f) => write_float(*f, out),
+            Value::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
+            Value::Date(d) => d.write_iso(out),
+        }
+    }
+
+    /// The value as text (see [`Value::write_text`]).
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        self.write_text(&mut s);
+        s
+    }
+
+    /// A short name of the value's type, for inspection output.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Empty => "empty",
+            Value::Text(_) => "text",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "decimal",
+            Value::Bool(_) => "boolean",
+            Value::Date(d) if d.kind == DateKind::Duration => "duration",
+            Value::Date(_) | Value::DateIso(_) => "datetime",
+            Value::Error(_) => "error",
+        }
+    }
+}
+
+/// Writes a float the way a person expects: `3` not `3.0`, shortest round-trip digits.
+pub(crate) fn write_float(f: f64, out: &mut String) {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
+        let _ = write!(out, "{}", f as i64);
+    } else if f.is_finite() && (f.abs() >= 1e15 || f.abs() < 1e-5) {
+        let _ = write!(out, "{f:e}");
+    } else {
+        let _ = write!(out, "{f}");
+    }
+}
+
+impl ExcelDate {
+    /// Writes the date as ISO 8601: `2024-03-01`, `2024-03-01T08:30:00`, `08:30:00` for a
+    /// time of day alone, and `PT36H30M` for a duration.
+    pub fn write_iso(&self, out: &mut String) {
+        if !self.serial.is_finite() {
+            return write_float(self.serial, out);
+        }
+        // Work in whole seconds, rounded, as spreadsheets display them.
+        let total_secs = (self.serial * 86_400.0).round();
+        if self.kind == DateKind::Duration {
+            let neg = total_secs < 0.0;
+            let s = total_secs.abs() as u64;
+            let (h, m, sec) = (s / 3600, (s / 60) % 60, s % 60);
+            out.push_str(if neg { "-PT" } else { "PT" });
+            if h > 0 {
+                let _ = write!(out, "{h}H");
+            }
+            if m > 0 {
+                let _ = write!(out, "{m}M");
+            }
+            if sec > 0 || (h == 0 && m == 0) {
+                let _ = write!(out, "{sec}S");
+            }
+            return;
+        }
+        let days = (total_secs / 86_400.0).floor();
+        let secs = (total_secs - days * 86_400.0) as u64;
+        let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
+        if (0.0..1.0).contains(&self.serial) && !self.is_1904 {
+            // A time of day with no date (serial 0 is Excel's "1900-01-00").
+            let _ = write!(out, "{h:02}:{m:02}:{s:02}");
+            return;
+        }
+        let Some((y, mo, d)) = serial_to_ymd(days as i64, self.is_1904) else {
+            return write_float(self.serial, out);
+        };
+        let _ = write!(out, "{y:04}-{mo:02}-{d:02}");
+        if secs != 0 {
+            let _ = write!(out, "T{h:02}:{m:02}:{s:02}");
+        }
+    }
+}
+
+/// Converts a day serial to a civil date, honouring Excel's 1900 leap-year bug (serial 60
+/// is the fictitious 1900-02-29) and the 1904 date system.
+pub(crate) fn serial_to_ymd(serial: i64, is_1904: bool) -> Option<(i64, u32, u32)> {
+    // Days from 1970-01-01 of each epoch's day 0.
+    let days_since_unix = if is_1904 {
+        serial.checked_add(-24_107)? // 1904-01-01 is day 0
+    } else {
+        if serial == 60 {
+            return Some((1900, 2, 29));
+        }
+        let s = if serial < 60 { serial + 1 } else { serial };
+        s.checked_add(-25_569)? // 1899-12-30 is day 0 after the bug's correction
+    };
+    if !(-719_468..=2_932_896).contains(&days_since_unix) {
+        return None; // Outside years 0000..=9999.
+    }
+    Some(civil_from_days(days_since_unix))
+}
+
+/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// The spreadsheet letters of a zero-based column index: 0 → `A`, 27 → `AB`.
+pub fn column_letters(index: u32) -> String {
+    let mut n = u64::from(index) + 1;
+    let mut buf = Vec::new();
+    while n > 0 {
+        let rem = ((n - 1) % 26) as u8;
+        buf.push(b'A' + rem);
+        n = (n - 1) / 26;
+    }
+    buf.reverse();
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(serial: f64) -> String {
+        Value::Date(ExcelDate { serial, is_1904: false, kind: DateKind::DateTime }).to_text()
+    }
+
+    #[test]
+    fn serials_follow_excel_including_the_1900_bug() {
+        assert_eq!(date(1.0), "1900-01-01");
+        assert_eq!(date(59.0), "1900-02-28");
+        assert_eq!(date(60.0), "1900-02-29");
+        assert_eq!(date(61.0), "1900-03-01");
+        assert_eq!(date(45352.0), "2024-03-01");
+        assert_eq!(date(45352.5), "2024-03-01T12:00:00");
+        assert_eq!(date(0.75), "18:00:00");
+        let d1904 = ExcelDate { serial: 0.0, is_1904: true, kind: DateKind::DateTime };
+        assert_eq!(Value::Date(d1904).to_text(), "1904-01-01");
+        assert_eq!(date(1e300), "1e300");
+    }
+
+    #[test]
+    fn durations_and_numbers() {
+        let d = ExcelDate { serial: 1.520_833_333_3, is_1904: false, kind: DateKind::Duration };
+        assert_eq!(Value::Date(d).to_text(), "PT36H30M");
+        assert_eq!(Value::Float(3.0).to_text(), "3");
+        assert_eq!(Value::Float(0.1).to_text(), "0.1");
+        assert_eq!(Value::Int(-7).to_text(), "-7");
+        assert_eq!(Value::Bool(true).to_text(), "TRUE");
+    }
+
+    #[test]
+    fn letters() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(16_383), "XFD");
+    }
+}
