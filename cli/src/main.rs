@@ -1,1 +1,256 @@
-fn main(){}
+//! `localmerge`: the native front door to localmerge-core.
+
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use localmerge_core::{ColumnOverrides, Merge, MergeSpec, Table, Workbook};
+use serde::Serialize;
+
+/// Mail merge that never lets your spreadsheet leave your computer.
+#[derive(Debug, Parser)]
+#[command(name = "localmerge", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log what localmerge does to stderr (repeat for more detail).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print what localmerge sees in a spreadsheet, as JSON.
+    Inspect {
+        /// The spreadsheet: xlsx, xlsm, xlsb, xls, ods, csv, tsv or txt.
+        data: PathBuf,
+        /// The sheet to read (default: the first sheet with a header and data).
+        #[arg(long)]
+        sheet: Option<String>,
+    },
+    /// Print every message that would be sent, as JSON Lines; report problem rows on stderr.
+    Preview {
+        /// The spreadsheet.
+        data: PathBuf,
+        /// The subject template, e.g. "Hello {{First Name}}".
+        #[arg(long)]
+        subject: String,
+        /// The HTML body template file.
+        #[arg(long)]
+        body: PathBuf,
+        /// The sheet to read.
+        #[arg(long)]
+        sheet: Option<String>,
+        /// The column of To addresses (default: detected).
+        #[arg(long)]
+        to: Option<String>,
+        /// The column of CC addresses (default: a column named CC, if any).
+        #[arg(long)]
+        cc: Option<String>,
+        /// The column of BCC addresses (default: a column named BCC, if any).
+        #[arg(long)]
+        bcc: Option<String>,
+    },
+}
+
+/// Exit status: all rows fine.
+const OK: u8 = 0;
+/// Exit status: some rows have problems.
+const ROW_PROBLEMS: u8 = 1;
+/// Exit status: nothing can be done.
+const FATAL: u8 = 2;
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("localmerge: internal error: {info}");
+        std::process::exit(i32::from(FATAL));
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { FATAL } else { OK });
+        }
+    };
+    init_tracing(cli.verbose);
+    match run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            // One line: the file or template, then the cause.
+            eprintln!("localmerge: error: {e:#}");
+            ExitCode::from(FATAL)
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LOCALMERGE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().init();
+}
+
+fn run(command: Command) -> anyhow::Result<u8> {
+    match command {
+        Command::Inspect { data, sheet } => inspect(&data, sheet.as_deref()),
+        Command::Preview { data, subject, body, sheet, to, cc, bcc } => {
+            preview(&data, &subject, &body, sheet.as_deref(), ColumnOverrides { to, cc, bcc })
+        }
+    }
+}
+
+fn open(data: &Path, sheet: Option<&str>, lenient: bool) -> anyhow::Result<(Workbook, Table)> {
+    let shown = data.display();
+    let bytes = std::fs::read(data).with_context(|| format!("{shown}"))?;
+    let started = std::time::Instant::now();
+    let mut workbook = Workbook::open(bytes).with_context(|| format!("{shown}"))?;
+    let table = match workbook.read(sheet) {
+        // Inspecting a workbook whose sheets have a header but no data still shows it.
+        Err(localmerge_core::ReadError::NoData(_)) if lenient => workbook.read_first_with_header(),
+        other => other,
+    }
+    .with_context(|| format!("{shown}"))?;
+    tracing::info!(
+        format = %workbook.format(),
+        sheet = %table.sheet,
+        rows = table.rows.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "read spreadsheet"
+    );
+    Ok((workbook, table))
+}
+
+#[derive(Serialize)]
+struct Inspection<'a> {
+    file: String,
+    format: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delimiter: Option<String>,
+    sheets: &'a [String],
+    sheet: &'a str,
+    header_row: u32,
+    columns: Vec<ColumnInfo<'a>>,
+    rows: usize,
+    to: Option<&'a str>,
+    cc: Option<&'a str>,
+    bcc: Option<&'a str>,
+    warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ColumnInfo<'a> {
+    name: &'a str,
+    column: String,
+}
+
+fn inspect(data: &Path, sheet: Option<&str>) -> anyhow::Result<u8> {
+    let (workbook, table) = open(data, sheet, true)?;
+    let detected = localmerge_core::recipients::detect(&table, &ColumnOverrides::default());
+    let mut warnings: Vec<String> = table.warnings.iter().map(ToString::to_string).collect();
+    if let Err(e) = &detected {
+        warnings.push(e.to_string());
+    }
+    let name = |i: Option<usize>| i.map(|i| table.columns[i].name.as_str());
+    let cols = detected.ok();
+    let (encoding, delimiter) = match workbook.text_details() {
+        Some((e, d)) => (Some(e.to_string()), Some(d.to_string())),
+        None => (None, None),
+    };
+    let report = Inspection {
+        file: data.display().to_string(),
+        format: workbook.format().name(),
+        encoding,
+        delimiter,
+        sheets: workbook.sheet_names(),
+        sheet: &table.sheet,
+        header_row: table.header_row,
+        columns: table.columns.iter().map(|c| ColumnInfo { name: &c.name, column: c.letters() }).collect(),
+        rows: table.rows.len(),
+        to: name(cols.map(|c| c.to)),
+        cc: name(cols.and_then(|c| c.cc)),
+        bcc: name(cols.and_then(|c| c.bcc)),
+        warnings,
+    };
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &report)?;
+    writeln!(out)?;
+    Ok(OK)
+}
+
+fn addrs(list: &[localmerge_core::address::Mailbox]) -> Vec<&str> {
+    list.iter().map(|m| m.address.as_str()).collect()
+}
+
+#[derive(Serialize)]
+struct PreviewLine<'a> {
+    row: u32,
+    to: Vec<&'a str>,
+    cc: Vec<&'a str>,
+    bcc: Vec<&'a str>,
+    subject: &'a str,
+    html: &'a str,
+}
+
+fn preview(
+    data: &Path,
+    subject: &str,
+    body_path: &Path,
+    sheet: Option<&str>,
+    columns: ColumnOverrides,
+) -> anyhow::Result<u8> {
+    let body = std::fs::read(body_path).with_context(|| format!("{}", body_path.display()))?;
+    let body = String::from_utf8(body)
+        .map_err(|_| anyhow::anyhow!("{}: the template is not UTF-8 text", body_path.display()))?;
+    let (_, table) = open(data, sheet, false)?;
+    let body_name = body_path.display().to_string();
+    let mut spec = MergeSpec::html(subject, &body, &body_name);
+    spec.columns = columns;
+    let merge = Merge::new(&table, &spec).map_err(|e| match e {
+        localmerge_core::MergeError::Template(t) => anyhow::anyhow!("{t}"),
+        other => anyhow::anyhow!("{}: {other}", data.display()),
+    })?;
+    let plan = merge.plan(&table);
+
+    let stdout = std::io::stdout().lock();
+    let mut out = BufWriter::new(stdout);
+    for m in &plan.messages {
+        let line = PreviewLine {
+            row: m.row,
+            to: addrs(&m.to),
+            cc: addrs(&m.cc),
+            bcc: addrs(&m.bcc),
+            subject: &m.subject,
+            html: &m.body,
+        };
+        serde_json::to_writer(&mut out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+
+    let mut err = std::io::stderr().lock();
+    let shown = data.display();
+    for p in &plan.problems {
+        writeln!(err, "{shown}: {p}")?;
+    }
+    if std::io::stderr().is_terminal() {
+        for w in &table.warnings {
+            writeln!(err, "{shown}: warning: {w}")?;
+        }
+        writeln!(
+            err,
+            "{} message(s) ready, {} row(s) with problems (sheet \"{}\")",
+            plan.messages.len(),
+            plan.problems.len(),
+            table.sheet
+        )?;
+    }
+    Ok(if plan.problems.is_empty() { OK } else { ROW_PROBLEMS })
+}

@@ -145,8 +145,12 @@ fn parse_table(body: &str, delimiter: Delimiter, skipped_rows: u32, sheet: &str)
         .delimiter(delimiter.0)
         .from_reader(body.as_bytes());
     let mut builder = TableBuilder::default();
-    // csv counts lines by record terminator (quoted newlines do not count) and counts
-    // blank lines too, which is exactly the row number Excel shows.
+    // Excel shows one row per line, blank lines included, but a record whose quoted
+    // fields hold line breaks is still one row. csv's own line counter skips blank lines,
+    // so the row is derived from the record's byte offset instead.
+    let mut breaks_before = 0u64;
+    let mut counted_to = 0usize;
+    let mut quoted_breaks = 0u64;
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -155,8 +159,17 @@ fn parse_table(body: &str, delimiter: Delimiter, skipped_rows: u32, sheet: &str)
             // cleanly rather than panic if it ever does.
             Ok(false) | Err(_) => break,
         }
-        let line = record.position().map_or(0, csv::Position::line);
-        let row = line + u64::from(skipped_rows);
+        // csv reports where it began scanning: before skipped blank lines and before the
+        // `\n` of a CRLF. The record itself starts at the first byte that is no line break.
+        let scan = (record.position().map_or(0, |p| p.byte()) as usize).clamp(counted_to, body.len());
+        let start = body.as_bytes()[scan..]
+            .iter()
+            .position(|b| !matches!(b, b'\r' | b'\n'))
+            .map_or(body.len(), |k| scan + k);
+        breaks_before += count_breaks(body.as_bytes().get(counted_to..start).unwrap_or_default());
+        counted_to = start;
+        let row = breaks_before - quoted_breaks + 1 + u64::from(skipped_rows);
+        quoted_breaks += record.iter().map(|f| count_breaks(f.as_bytes())).sum::<u64>();
         let cells = record
             .iter()
             .enumerate()
@@ -165,6 +178,15 @@ fn parse_table(body: &str, delimiter: Delimiter, skipped_rows: u32, sheet: &str)
         builder.push_row(u32::try_from(row).unwrap_or(u32::MAX), cells);
     }
     builder.finish(sheet.to_owned())
+}
+
+/// Line breaks in `bytes`: `\n`, `\r\n` and a lone `\r` each count once.
+fn count_breaks(bytes: &[u8]) -> u64 {
+    let lf = memchr::memchr_iter(b'\n', bytes).count();
+    let lone_cr = memchr::memchr_iter(b'\r', bytes)
+        .filter(|&i| bytes.get(i + 1) != Some(&b'\n'))
+        .count();
+    (lf + lone_cr) as u64
 }
 
 #[cfg(test)]
@@ -204,6 +226,8 @@ mod tests {
         assert_eq!(d, Delimiter(b','));
         assert_eq!(t.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [2, 4]);
         assert_eq!(t.rows[0].values[1], Value::Text("two\nlines, here".into()));
+        let (crlf, _, _) = table(b"H,N\r\na,\"x\r\ny\"\r\nb,2\r\n\r\nc,3\r\n");
+        assert_eq!(crlf.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [2, 3, 5]);
     }
 
     #[test]

@@ -167,21 +167,25 @@ impl Workbook {
     pub fn read(&mut self, sheet: Option<&str>) -> Result<Table, ReadError> {
         match sheet {
             Some(name) => self.read_sheet(name),
-            None => {
-                let mut first_with_header = None;
-                for name in self.names.clone() {
-                    match self.read_sheet(&name) {
-                        Ok(t) if !t.rows.is_empty() => return Ok(t),
-                        Ok(t) => {
-                            first_with_header.get_or_insert(t);
-                        }
-                        Err(ReadError::EmptySheet(_)) => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-                Err(ReadError::NoData(self.names.clone()))
+            None => self.first_sheet(|t| !t.rows.is_empty()),
+        }
+    }
+
+    /// The first sheet with a header row, even one without data rows: for showing the
+    /// user what a workbook holds.
+    pub fn read_first_with_header(&mut self) -> Result<Table, ReadError> {
+        self.first_sheet(|_| true)
+    }
+
+    fn first_sheet(&mut self, accept: impl Fn(&Table) -> bool) -> Result<Table, ReadError> {
+        for name in self.names.clone() {
+            match self.read_sheet(&name) {
+                Ok(t) if accept(&t) => return Ok(t),
+                Ok(_) | Err(ReadError::EmptySheet(_)) => {}
+                Err(e) => return Err(e),
             }
         }
+        Err(ReadError::NoData(self.names.clone()))
     }
 
     /// Reads one sheet by name.
