@@ -1,0 +1,82 @@
+//! calamine's own regression workbooks (shared/corpus/calamine beside the repository):
+//! every file is either read or refused with a clear error; none panics or takes memory
+//! without bound.
+
+use std::path::PathBuf;
+
+use localmerge_core::{ReadError, Workbook};
+
+use crate::alloc::{MEASURE, peak_during};
+
+fn corpus() -> Vec<PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/calamine");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e} (the shared folder must sit beside the repository)", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e != "md"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 50, "expected calamine's corpus, found {} files", files.len());
+    files
+}
+
+/// The most a file of this corpus may make us allocate.
+const PEAK_LIMIT: usize = 256 << 20;
+
+#[test]
+fn every_corpus_file_reads_or_fails_cleanly_within_bounded_memory() {
+    let _guard = MEASURE.lock().unwrap_or_else(|e| e.into_inner());
+    let mut read = 0;
+    for path in corpus() {
+        let bytes = std::fs::read(&path).expect("readable");
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let (outcome, peak) = peak_during(|| -> Result<usize, ReadError> {
+            let mut wb = Workbook::open(bytes)?;
+            let mut rows = 0;
+            for sheet in wb.sheet_names().to_vec() {
+                match wb.read_sheet(&sheet) {
+                    Ok(t) => rows += t.rows.len(),
+                    Err(ReadError::EmptySheet(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(rows)
+        });
+        assert!(peak < PEAK_LIMIT, "{name}: peak allocation {peak} bytes");
+        match outcome {
+            Ok(_) => read += 1,
+            Err(e) => {
+                let msg = e.to_string();
+                assert!(!msg.is_empty(), "{name}: empty error message");
+                if name.starts_with("pass_protected") {
+                    assert!(matches!(e, ReadError::PasswordProtected), "{name}: {e}");
+                }
+            }
+        }
+    }
+    assert!(read > 60, "only {read} corpus files were readable");
+}
+
+#[test]
+fn hostile_files_get_typed_errors() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/calamine");
+    for name in ["pass_protected.xlsx", "pass_protected.xlsb", "pass_protected.ods"] {
+        let bytes = std::fs::read(dir.join(name)).expect("fixture");
+        let err = Workbook::open(bytes).and_then(|mut w| w.read(None)).expect_err(name);
+        assert!(matches!(err, ReadError::PasswordProtected), "{name}: {err}");
+    }
+    let bytes = std::fs::read(dir.join("issue_594_dos.ods")).expect("fixture");
+    let err = Workbook::open(bytes).and_then(|mut w| w.read(None)).expect_err("dos");
+    assert!(matches!(err, ReadError::Corrupt { .. }), "{err}");
+}
+
+#[test]
+fn xlsb_from_the_corpus_reads_typed_values() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/calamine");
+    let mut wb = Workbook::open(std::fs::read(dir.join("date_1904.xlsb")).expect("fixture")).expect("open");
+    assert_eq!(wb.format(), localmerge_core::Format::Xlsb);
+    let names = wb.sheet_names().to_vec();
+    let t = wb.read_sheet(&names[0]);
+    // A sheet of dates without a header row still reads (its first row is the header).
+    assert!(t.is_ok(), "{t:?}");
+}
