@@ -96,23 +96,41 @@ mod tests {
     use super::*;
 
     fn ok(cell: &str) -> Vec<String> {
-        parse_cell(cell).into_iter().map(|r| r.map(|m| m.to_string()).unwrap_or_else(|e| format!("ERR {}", e.text))).collect()
+        parse_cell(cell)
+            .into_iter()
+            .map(|r| r.map(|m| m.to_string()).unwrap_or_else(|e| format!("ERR {}", e.text)))
+            .collect()
     }
 
     #[test]
     fn splitting_and_display_names() {
         assert_eq!(ok("a@x.org; b@y.com,c@z.fr"), ["a@x.org", "b@y.com", "c@z.fr"]);
-        assert_eq!(ok("\"Doe, Jane\" <jane@x.org>; Bob <bob@y.com>"), ["Doe, Jane <jane@x.org>", "Bob <bob@y.com>"]);
+        assert_eq!(
+            ok("\"Doe, Jane\" <jane@x.org>; Bob <bob@y.com>"),
+            ["Doe, Jane <jane@x.org>", "Bob <bob@y.com>"]
+        );
         assert_eq!(ok(" a@x.org ; "), ["a@x.org"]);
         assert!(ok("").is_empty());
     }
 
     #[test]
     fn validation() {
-        for good in ["jane.doe+tag@example.co.uk", "o'brien@example.ie", "user@münchen.de", "用户@例子.广告"] {
+        for good in ["jane.doe+tag@example.co.uk", "o'brien@example.ie", "user@münchen.de", "用户@例子.广告"]
+        {
             assert!(parse_cell(good)[0].is_ok(), "{good}");
         }
-        for bad in ["jane", "jane@", "@x.org", "jane@localhost", "a b@x.org", "jane@x..org", "jane@[127.0.0.1]", "jane@x.1", "a@x.org\r\nBcc: e@vil.com", "Jane <jane@x.org"] {
+        for bad in [
+            "jane",
+            "jane@",
+            "@x.org",
+            "jane@localhost",
+            "a b@x.org",
+            "jane@x..org",
+            "jane@[127.0.0.1]",
+            "jane@x.1",
+            "a@x.org\r\nBcc: e@vil.com",
+            "Jane <jane@x.org",
+        ] {
             assert!(parse_cell(bad).iter().any(Result::is_err), "{bad}");
         }
     }

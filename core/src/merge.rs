@@ -229,8 +229,11 @@ impl Merge {
             };
             let addresses = |col: Option<usize>, required: bool, issues: &mut Vec<Issue>| {
                 let Some(col) = col else { return Vec::new() };
-                let text = row.values.get(col).map(crate::Value::to_text).unwrap_or_default();
-                let parsed = parse_cell(&text);
+                let parsed = match row.values.get(col) {
+                    Some(crate::Value::Text(s)) => parse_cell(s),
+                    Some(other) => parse_cell(&other.to_text()),
+                    None => Vec::new(),
+                };
                 if parsed.is_empty() && required {
                     issues.push(issue(col, IssueKind::EmptyAddress));
                 }
@@ -238,7 +241,10 @@ impl Merge {
                     .into_iter()
                     .filter_map(|r| {
                         r.map_err(|bad| {
-                            issues.push(issue(col, IssueKind::InvalidAddress { text: bad.text, reason: bad.reason }))
+                            issues.push(issue(
+                                col,
+                                IssueKind::InvalidAddress { text: bad.text, reason: bad.reason },
+                            ))
                         })
                         .ok()
                     })
@@ -261,7 +267,10 @@ impl Merge {
             }
             let count = to.len() + cc.len() + bcc.len();
             if count > self.max_recipients {
-                issues.push(issue(self.columns.to, IssueKind::TooManyRecipients { count, max: self.max_recipients }));
+                issues.push(issue(
+                    self.columns.to,
+                    IssueKind::TooManyRecipients { count, max: self.max_recipients },
+                ));
             }
             value_issues.clear();
             let subject = one_line(&self.subject.render(&row.values, &mut value_issues));

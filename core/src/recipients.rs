@@ -51,16 +51,36 @@ pub enum ColumnError {
 }
 
 const TO: &[&str] = &[
-    "email", "emails", "mail", "to", "courriel", "emailaddress", "emailaddresses", "adresseemail",
-    "adressemail", "adressecourriel", "adresseelectronique", "emailadresse", "mailadresse",
-    "correo", "correoelectronico", "postaelettronica", "indirizzoemail", "emailadres",
-    "enderecodeemail", "recipient", "recipients", "destinataire", "empfanger", "empfaenger",
-    "primaryemail", "workemail",
+    "email",
+    "emails",
+    "mail",
+    "to",
+    "courriel",
+    "emailaddress",
+    "emailaddresses",
+    "adresseemail",
+    "adressemail",
+    "adressecourriel",
+    "adresseelectronique",
+    "emailadresse",
+    "mailadresse",
+    "correo",
+    "correoelectronico",
+    "postaelettronica",
+    "indirizzoemail",
+    "emailadres",
+    "enderecodeemail",
+    "recipient",
+    "recipients",
+    "destinataire",
+    "empfanger",
+    "empfaenger",
+    "primaryemail",
+    "workemail",
 ];
 const CC: &[&str] = &["cc", "copie", "copy", "kopie", "copia", "emailcc", "ccemail"];
-const BCC: &[&str] = &[
-    "bcc", "cci", "ccn", "cco", "blindcopy", "copiecachee", "blindkopie", "emailbcc", "bccemail",
-];
+const BCC: &[&str] =
+    &["bcc", "cci", "ccn", "cco", "blindcopy", "copiecachee", "blindkopie", "emailbcc", "bccemail"];
 
 /// Lower-cases, folds common accents and drops everything but letters and digits, so
 /// `E-Mail-Adresse`, `Adresse e-mail` and `Courriel ` match their aliases.

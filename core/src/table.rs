@@ -115,12 +115,7 @@ impl Table {
     }
 
     fn positions(&self, pred: impl Fn(&Column) -> bool) -> Vec<usize> {
-        self.columns
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| pred(c))
-            .map(|(i, _)| i)
-            .collect()
+        self.columns.iter().enumerate().filter(|(_, c)| pred(c)).map(|(i, _)| i).collect()
     }
 
     /// The named column closest in spelling to `name`, for "did you mean" hints.
@@ -204,11 +199,8 @@ impl TableBuilder {
             if seen.contains(&col.name.as_str()) {
                 continue;
             }
-            let same: Vec<String> = columns
-                .iter()
-                .filter(|c| c.name.to_lowercase() == lower)
-                .map(Column::letters)
-                .collect();
+            let same: Vec<String> =
+                columns.iter().filter(|c| c.name.to_lowercase() == lower).map(Column::letters).collect();
             if same.len() > 1 {
                 warnings.push(SheetWarning::DuplicateHeader { name: col.name.clone(), columns: same });
                 for c in columns.iter().filter(|c| c.name.to_lowercase() == lower) {
@@ -250,11 +242,7 @@ mod tests {
             name: "Name".into(),
             columns: vec!["C".into(), "E".into()]
         }));
-        assert!(t.warnings.contains(&SheetWarning::OutsideHeader {
-            count: 1,
-            row: 5,
-            column: "A".into()
-        }));
+        assert!(t.warnings.contains(&SheetWarning::OutsideHeader { count: 1, row: 5, column: "A".into() }));
         assert_eq!(t.find_column("name"), Err(vec![1, 3]));
         assert_eq!(t.find_column("EMAIL"), Ok(Some(0)));
         assert_eq!(t.closest_column("Emial"), Some("Email"));

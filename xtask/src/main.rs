@@ -1,1 +1,116 @@
-fn main(){}
+//! Project automation: `cargo xtask <command>`.
+//!
+//! - `bench [--rows N] [--runs N]`: reads and renders the same generated workbook natively
+//!   and with the peers (SheetJS, handlebars.js in Node), and prints the speed-up ratios.
+//! - `gen-example`: rewrites `examples/contacts.xlsx`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use localmerge_core::{Merge, MergeSpec, Workbook};
+
+#[cfg(test)]
+mod tidy;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str, default: u32| -> anyhow::Result<u32> {
+        match args.iter().position(|a| a == name) {
+            Some(i) => {
+                args.get(i + 1).context("a value")?.parse().with_context(|| format!("{name} takes a number"))
+            }
+            None => Ok(default),
+        }
+    };
+    match args.first().map(String::as_str) {
+        Some("bench") => bench(flag("--rows", 50_000)?, flag("--runs", 7)?),
+        Some("gen-example") => {
+            let path = root().join("examples/contacts.xlsx");
+            std::fs::write(&path, localmerge_testdata::example_xlsx()?)?;
+            println!("wrote {}", path.display());
+            Ok(())
+        }
+        _ => bail!("usage: cargo xtask bench [--rows N] [--runs N] | gen-example"),
+    }
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// Times `f`; the previous run's result is dropped outside the timed region, as a garbage
+/// collector would free it outside the peers' timed region.
+fn time<T>(runs: u32, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut last = f(); // warm-up
+    let mut ms = Vec::new();
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        let out = f();
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+        drop(std::mem::replace(&mut last, out));
+    }
+    (median(ms), last)
+}
+
+fn bench(rows: u32, runs: u32) -> anyhow::Result<()> {
+    let dir = root().join("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join(format!("contacts-{rows}.xlsx"));
+    let bytes = localmerge_testdata::contacts_xlsx(rows)?;
+    std::fs::write(&file, &bytes)?;
+    let subject = std::fs::read_to_string(root().join("bench/templates/subject.hbs"))?;
+    let body = std::fs::read_to_string(root().join("bench/templates/body.html"))?;
+    println!(
+        "workbook: {rows} rows x 10 columns, {:.1} MB xlsx; median of {runs} runs",
+        bytes.len() as f64 / 1e6
+    );
+
+    let (read_ms, table) = time(runs, || Workbook::open(bytes.clone()).and_then(|mut w| w.read(None)));
+    let table = table?;
+    anyhow::ensure!(table.rows.len() == rows as usize, "read {} rows", table.rows.len());
+    let merge = Merge::new(&table, &MergeSpec::html(subject.trim_end(), &body, "body.html"))?;
+    let (render_ms, plan) = time(runs, || merge.plan(&table));
+    anyhow::ensure!(plan.messages.len() == rows as usize, "{} problems", plan.problems.len());
+    let chars: usize = plan.messages.iter().map(|m| m.subject.chars().count() + m.body.chars().count()).sum();
+
+    let peers = root().join("bench");
+    if !peers.join("node_modules/xlsx").exists() {
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent"])
+            .current_dir(&peers))?;
+    }
+    let out = Command::new("node")
+        .arg(peers.join("peers.mjs"))
+        .arg(&file)
+        .arg(runs.to_string())
+        .output()
+        .context("node (the peers run in Node.js)")?;
+    if !out.status.success() {
+        bail!("peers failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let js: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let num = |k: &str| js[k].as_f64().with_context(|| format!("peers printed no {k}"));
+    let (js_parse, js_render) = (num("parse_ms")?, num("render_ms")?);
+    anyhow::ensure!(js["rows"].as_u64() == Some(u64::from(rows)), "SheetJS read {} rows", js["rows"]);
+
+    println!("localmerge read (bytes -> typed table): {read_ms:.1} ms");
+    println!("SheetJS read (xlsx.read dense + sheet_to_json): {js_parse:.1} ms");
+    println!("localmerge render (checks + subject + HTML, {chars} chars): {render_ms:.1} ms");
+    println!("handlebars.js render (subject + HTML, {} chars): {js_render:.1} ms", js["output_chars"]);
+    println!("parse-vs-sheetjs: {:.2}", js_parse / read_ms);
+    println!("render-vs-handlebarsjs: {:.2}", js_render / render_ms);
+    Ok(())
+}
+
+fn run(cmd: &mut Command) -> anyhow::Result<()> {
+    let status = cmd.status().with_context(|| format!("{cmd:?}"))?;
+    anyhow::ensure!(status.success(), "{cmd:?} failed");
+    Ok(())
+}

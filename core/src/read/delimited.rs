@@ -152,13 +152,9 @@ fn parse_table(body: &str, delimiter: Delimiter, skipped_rows: u32, sheet: &str)
     let mut counted_to = 0usize;
     let mut quoted_breaks = 0u64;
     let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            // Decoding already produced valid UTF-8, so a read error cannot happen; stop
-            // cleanly rather than panic if it ever does.
-            Ok(false) | Err(_) => break,
-        }
+    // Decoding already produced valid UTF-8, so a read error cannot happen; were one to,
+    // reading stops cleanly rather than panicking.
+    while let Ok(true) = reader.read_record(&mut record) {
         // csv reports where it began scanning: before skipped blank lines and before the
         // `\n` of a CRLF. The record itself starts at the first byte that is no line break.
         let scan = (record.position().map_or(0, |p| p.byte()) as usize).clamp(counted_to, body.len());
@@ -183,9 +179,7 @@ fn parse_table(body: &str, delimiter: Delimiter, skipped_rows: u32, sheet: &str)
 /// Line breaks in `bytes`: `\n`, `\r\n` and a lone `\r` each count once.
 fn count_breaks(bytes: &[u8]) -> u64 {
     let lf = memchr::memchr_iter(b'\n', bytes).count();
-    let lone_cr = memchr::memchr_iter(b'\r', bytes)
-        .filter(|&i| bytes.get(i + 1) != Some(&b'\n'))
-        .count();
+    let lone_cr = memchr::memchr_iter(b'\r', bytes).filter(|&i| bytes.get(i + 1) != Some(&b'\n')).count();
     (lf + lone_cr) as u64
 }
 

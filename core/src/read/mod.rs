@@ -191,10 +191,7 @@ impl Workbook {
     /// Reads one sheet by name.
     pub fn read_sheet(&mut self, name: &str) -> Result<Table, ReadError> {
         if !self.names.iter().any(|n| n == name) {
-            return Err(ReadError::UnknownSheet {
-                name: name.to_owned(),
-                available: self.names.clone(),
-            });
+            return Err(ReadError::UnknownSheet { name: name.to_owned(), available: self.names.clone() });
         }
         let table = match &mut self.inner {
             Inner::Delimited(text) => text.table(name),

@@ -4,8 +4,8 @@
 use std::io::Cursor;
 
 use calamine::{
-    CellErrorType, Data, DataRef, ExcelDateTime, ExcelDateTimeType, Ods, OdsError, Reader, Xls,
-    XlsError, Xlsb, XlsbError, Xlsx, XlsxError,
+    CellErrorType, Data, DataRef, ExcelDateTime, ExcelDateTimeType, Ods, OdsError, Reader, Xls, XlsError,
+    Xlsb, XlsbError, Xlsx, XlsxError,
 };
 
 use super::{Format, MAX_CELLS, ReadError};
@@ -54,8 +54,7 @@ impl Excel {
         let mut cells = Cells::new(name);
         match self {
             Excel::Xlsx(w) => {
-                let mut reader =
-                    w.worksheet_cells_reader(name).map_err(|e| xlsx_err(Format::Xlsx, e))?;
+                let mut reader = w.worksheet_cells_reader(name).map_err(|e| xlsx_err(Format::Xlsx, e))?;
                 while let Some(cell) = reader.next_cell().map_err(|e| xlsx_err(Format::Xlsx, e))? {
                     cells.push(cell.get_position(), from_ref(cell.get_value()))?;
                 }

@@ -114,6 +114,19 @@ pub struct Template {
     nodes: Vec<Node>,
     escaping: Escaping,
     columns_used: Vec<usize>,
+    /// The template's own text, a lower bound of every output's size.
+    static_len: usize,
+}
+
+fn static_text_len(nodes: &[Node]) -> usize {
+    nodes
+        .iter()
+        .map(|n| match n {
+            Node::Text(s) => s.len(),
+            Node::Out { .. } => 16,
+            Node::If { then, otherwise, .. } => static_text_len(then).min(static_text_len(otherwise)),
+        })
+        .sum()
 }
 
 #[derive(Debug, Clone)]
@@ -185,16 +198,10 @@ impl Template {
         escaping: Escaping,
         columns: &dyn Columns,
     ) -> Result<Template, TemplateError> {
-        let rewritten =
-            rewrite::rewrite(source, &|n: &str| matches!(columns.resolve(n), Ok(Some(_))));
+        let rewritten = rewrite::rewrite(source, &|n: &str| matches!(columns.resolve(n), Ok(Some(_))));
         let parsed = HbTemplate::compile(&rewritten.source).map_err(|e| {
             let (line, column) = e.pos().map_or((1, 1), |(l, c)| rewritten.original_position(l, c));
-            TemplateError::Syntax {
-                template: name.to_owned(),
-                line,
-                column,
-                message: e.reason().to_string(),
-            }
+            TemplateError::Syntax { template: name.to_owned(), line, column, message: e.reason().to_string() }
         })?;
         let mut lower = Lower {
             name,
@@ -207,7 +214,8 @@ impl Template {
         let mut columns_used = lower.used;
         columns_used.sort_unstable();
         columns_used.dedup();
-        Ok(Template { nodes, escaping, columns_used })
+        let static_len = static_text_len(&nodes);
+        Ok(Template { nodes, escaping, columns_used, static_len })
     }
 
     /// The columns the template reads, by table index, sorted.
@@ -229,7 +237,7 @@ impl Template {
 
     /// Renders one row's values to a new string (see [`Template::render_into`]).
     pub fn render(&self, values: &[crate::Value], issues: &mut Vec<ValueIssue>) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(self.static_len + self.static_len / 4);
         self.render_into(values, &mut out, issues);
         out
     }
@@ -300,7 +308,9 @@ impl Lower<'_> {
                 ));
             }
             other => {
-                return Err(self.unsupported(pos, format!("unknown block helper \"{other}\" (use #if or #unless)")));
+                return Err(
+                    self.unsupported(pos, format!("unknown block helper \"{other}\" (use #if or #unless)"))
+                );
             }
         };
         if ht.params.len() != 1 || !ht.hash.is_empty() {
@@ -346,10 +356,9 @@ impl Lower<'_> {
         let n = ht.params.len();
         if n < min || n > max {
             let takes = if min == max { format!("{min}") } else { format!("at least {min}") };
-            return Err(self.unsupported(
-                pos,
-                format!("helper \"{helper_name}\" takes {takes} argument(s), not {n}"),
-            ));
+            return Err(
+                self.unsupported(pos, format!("helper \"{helper_name}\" takes {takes} argument(s), not {n}"))
+            );
         }
         let args = ht.params.iter().map(|p| self.param(p, pos)).collect::<Result<_, _>>()?;
         Ok(Expr::Call(helper, args))
@@ -386,10 +395,17 @@ impl Lower<'_> {
                 match named.as_deref() {
                     Some([single]) => self.column(single, pos),
                     Some(parts) if !parts.is_empty() => self.column(raw, pos),
-                    _ => Err(self.unsupported(pos, format!("\"{raw}\" refers to a context a spreadsheet row does not have; name a column"))),
+                    _ => Err(self.unsupported(
+                        pos,
+                        format!(
+                            "\"{raw}\" refers to a context a spreadsheet row does not have; name a column"
+                        ),
+                    )),
                 }
             }
-            Path::Local((_, _, raw)) => Err(self.unsupported(pos, format!("\"{raw}\" is only meaningful inside #each"))),
+            Path::Local((_, _, raw)) => {
+                Err(self.unsupported(pos, format!("\"{raw}\" is only meaningful inside #each")))
+            }
         }
     }
 

@@ -28,8 +28,24 @@ impl Rewritten {
 
 /// Helper names whose parameters may be column names.
 const HELPERS: &[&str] = &[
-    "if", "unless", "else", "default", "upper", "lower", "capitalize", "trim", "eq", "ne",
-    "contains", "gt", "gte", "lt", "lte", "and", "or", "not",
+    "if",
+    "unless",
+    "else",
+    "default",
+    "upper",
+    "lower",
+    "capitalize",
+    "trim",
+    "eq",
+    "ne",
+    "contains",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "and",
+    "or",
+    "not",
 ];
 
 pub(super) fn rewrite(source: &str, is_column: &dyn Fn(&str) -> bool) -> Rewritten {
@@ -130,14 +146,19 @@ fn rewrite_inner(
     inserted: &mut Vec<usize>,
 ) {
     // Keep the sigils (`~`, `#`, `/`, `^`, `&`) as they are.
-    let body_at = inner.find(|c: char| !matches!(c, '~' | '#' | '/' | '^' | '&' | ' ')).unwrap_or(inner.len());
+    let body_at =
+        inner.find(|c: char| !matches!(c, '~' | '#' | '/' | '^' | '&' | ' ')).unwrap_or(inner.len());
     let (prefix, body) = inner.split_at(body_at);
     let trail_at = body.trim_end_matches(|c: char| c == '~' || c.is_ascii_whitespace()).len();
     let (body, suffix) = body.split_at(trail_at);
     push(out, out_chars, prefix);
     let whole = body.split_whitespace().collect::<Vec<_>>().join(" ");
     let is_closing = prefix.contains('/');
-    if !is_closing && !body.contains(['[', ']']) && whole.contains(' ') | whole.contains(['.', '/']) && is_column(&whole) {
+    if !is_closing
+        && !body.contains(['[', ']'])
+        && whole.contains(' ') | whole.contains(['.', '/'])
+        && is_column(&whole)
+    {
         bracket(&whole, out, out_chars, inserted);
     } else {
         let toks = tokenize(body);
@@ -183,7 +204,7 @@ fn rewrite_group(
             group_start = false;
             continue;
         }
-        let is_param = !(group_start && helper_first) && !is_closing;
+        let is_param = !(is_closing || group_start && helper_first);
         if let (Tok::Word(_), true) = (tok, is_param) {
             // Longest run of words (with single spaces between) that names a column.
             let mut best: Option<(usize, String)> = None;
@@ -260,7 +281,16 @@ mod tests {
 
     #[test]
     fn everything_else_is_untouched() {
-        for src in ["{{Note}}", "\\{{First Name}}", "{{! First Name }}", "{{[First Name]}}", "{{Frist Name}}", "{{else}}", "{{/if}}", "{{upper Note}}"] {
+        for src in [
+            "{{Note}}",
+            "\\{{First Name}}",
+            "{{! First Name }}",
+            "{{[First Name]}}",
+            "{{Frist Name}}",
+            "{{else}}",
+            "{{/if}}",
+            "{{upper Note}}",
+        ] {
             assert_eq!(rw(src), src);
         }
     }

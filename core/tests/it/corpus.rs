@@ -11,7 +11,9 @@ use crate::alloc::{MEASURE, peak_during};
 fn corpus() -> Vec<PathBuf> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/calamine");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e} (the shared folder must sit beside the repository)", dir.display()))
+        .unwrap_or_else(|e| {
+            panic!("{}: {e} (the shared folder must sit beside the repository)", dir.display())
+        })
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e != "md"))
         .collect();

@@ -55,7 +55,11 @@ fn write(els: &[El], ours: bool, out: &mut String) {
 fn element() -> impl Strategy<Value = El> {
     let leaf = prop_oneof![
         "[a-z <>&'\"=.\n]{0,8}".prop_map(El::Raw),
-        (0..3usize, any::<bool>(), any::<(bool, bool)>()).prop_map(|(col, bare, tilde)| El::Var { col, bare, tilde }),
+        (0..3usize, any::<bool>(), any::<(bool, bool)>()).prop_map(|(col, bare, tilde)| El::Var {
+            col,
+            bare,
+            tilde
+        }),
         (0..3usize).prop_map(El::Triple),
     ];
     leaf.prop_recursive(3, 24, 4, |inner| {
@@ -66,7 +70,13 @@ fn element() -> impl Strategy<Value = El> {
             prop::option::of(prop::collection::vec(inner, 0..3)),
             any::<bool>(),
         )
-            .prop_map(|(unless, col, then, otherwise, standalone)| El::If { unless, col, then, otherwise, standalone })
+            .prop_map(|(unless, col, then, otherwise, standalone)| El::If {
+                unless,
+                col,
+                then,
+                otherwise,
+                standalone,
+            })
     })
 }
 

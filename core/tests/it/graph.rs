@@ -7,7 +7,8 @@ use localmerge_core::{Merge, MergeSpec};
 
 #[test]
 fn send_mail_request_matches_graphs_documented_shape() {
-    let t = csv("Email,CC,Name\n\"\"\"Doe, Jane\"\" <jane@x.org>\",boss@x.org; hr@x.org,Jane\nbob@y.com,,Bob\n");
+    let t =
+        csv("Email,CC,Name\n\"\"\"Doe, Jane\"\" <jane@x.org>\",boss@x.org; hr@x.org,Jane\nbob@y.com,,Bob\n");
     let p = Merge::new(&t, &MergeSpec::html("Hi {{Name}}", "<p>{{Name}}</p>", "b")).expect("merge").plan(&t);
     let first = serde_json::to_value(p.messages[0].send_mail_request()).expect("json");
     assert_eq!(

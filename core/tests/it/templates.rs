@@ -63,7 +63,10 @@ fn blocks_and_helpers() {
 
 #[test]
 fn whitespace_control_and_standalone_lines_follow_handlebars() {
-    let out = bodies("s", "Dear {{First Name}},\n{{#if Note}}\n  Note: {{Note}}\n{{/if}}\nBye  {{~ First Name ~}}  !");
+    let out = bodies(
+        "s",
+        "Dear {{First Name}},\n{{#if Note}}\n  Note: {{Note}}\n{{/if}}\nBye  {{~ First Name ~}}  !",
+    );
     assert_eq!(out[0].1, "Dear Ada,\nByeAda!");
     assert_eq!(out[1].1, "Dear Bob,\n  Note: VIP\nByeBob!");
 }
@@ -76,7 +79,10 @@ fn unknown_columns_are_rejected_with_the_closest_name() {
         "body.html:2:3: the sheet has no column \"Frist Name\"; did you mean \"First Name\"?"
     );
     let e = error("{{#if Notes}}x{{/if}}");
-    assert!(matches!(&e, TemplateError::UnknownColumn { name, suggestion: Some(s), .. } if name == "Notes" && s == "Note"), "{e}");
+    assert!(
+        matches!(&e, TemplateError::UnknownColumn { name, suggestion: Some(s), .. } if name == "Notes" && s == "Note"),
+        "{e}"
+    );
     let e = error("{{Zzyzx}}");
     assert_eq!(e.to_string(), "body.html:1:1: the sheet has no column \"Zzyzx\"");
 }
@@ -111,21 +117,22 @@ fn duplicate_headers_are_ambiguous_only_when_used() {
     assert_eq!(t.warnings.len(), 1);
     assert!(plan(&t, "ok", "fine").is_ok());
     let e = plan(&t, "{{Name}}", "x").expect_err("ambiguous");
-    assert_eq!(e.to_string(), "subject:1:1: \"Name\" matches several columns (B, C); rename them in the sheet");
+    assert_eq!(
+        e.to_string(),
+        "subject:1:1: \"Name\" matches several columns (B, C); rename them in the sheet"
+    );
 }
 
 #[test]
 fn checks_name_row_and_column() {
-    let t = csv(
-        "Email,Name,CC,Score\n\
+    let t = csv("Email,Name,CC,Score\n\
          a@x.org,A,,1\n\
          bad@,B,,2\n\
          ,C,,3\n\
          A@X.org,D,,4\n\
          e@x.org,,,5\n\
          f@x.org,F,not-cc,6\n\
-         g@x.org,G,,#N/A\n",
-    );
+         g@x.org,G,,#N/A\n");
     // CSV cells are text, so the "#N/A" is text here; an error cell comes from a workbook.
     let p = plan(&t, "Hi {{Name}}", "{{Score}}").expect("merge");
     assert_eq!(p.messages.iter().map(|m| m.row).collect::<Vec<_>>(), [2, 8]);

@@ -1,0 +1,171 @@
+//! The `localmerge` command-line contract: output shapes, stderr lines, exit statuses.
+// Test helpers fail loudly; the production lints against panicking do not apply here.
+#![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/data").join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_localmerge")).args(args).output().expect("runs")
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, content: &str) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, content).expect("write");
+    p.display().to_string()
+}
+
+fn stderr_lines(o: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&o.stderr).lines().map(str::to_owned).collect()
+}
+
+#[track_caller]
+fn assert_fatal(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(o.stdout.is_empty(), "{o:?}");
+    let lines = stderr_lines(o);
+    assert_eq!(lines.len(), 1, "one line: {lines:?}");
+    assert!(lines[0].starts_with("localmerge: error: "), "{lines:?}");
+    assert!(lines[0].contains(needle), "{lines:?} should mention {needle}");
+}
+
+#[test]
+fn preview_prints_valid_rows_and_reports_problem_rows() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let body = write(&dir, "body.html", "<p>Dear {{First Name}},</p>{{#if Note}}<p>{{Note}}</p>{{/if}}");
+    let data = fixture("contacts.xlsxwriter.xlsx");
+    let o = run(&[
+        "preview",
+        data.to_str().expect("utf8"),
+        "--subject",
+        "Hello {{First Name}} & co",
+        "--body",
+        &body,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let first = lines[0].as_object().expect("object");
+    let mut keys: Vec<&str> = first.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["bcc", "cc", "html", "row", "subject", "to"]);
+    assert_eq!(lines[0]["row"], 2);
+    assert_eq!(lines[0]["to"], serde_json::json!(["ada@example.org"]));
+    assert_eq!(lines[0]["subject"], "Hello Ada & co");
+    assert_eq!(lines[0]["html"], "<p>Dear Ada,</p><p>Zoë&#x27;s &lt;b&gt;note&lt;/b&gt; &amp; more</p>");
+    assert_eq!(lines[1]["row"], 3);
+    assert_eq!(lines[1]["cc"], serde_json::json!(["boss@example.com", "team@example.com"]));
+    let err = stderr_lines(&o);
+    assert_eq!(err.len(), 2, "one line per problem row: {err:?}");
+    assert!(
+        err[0].contains("row 5") && err[0].contains("\"Email\" (A)") && err[0].contains("not-an-address"),
+        "{err:?}"
+    );
+    assert!(err[1].contains("row 6") && err[1].contains("duplicate") && err[1].contains("row 2"), "{err:?}");
+}
+
+#[test]
+fn preview_exits_zero_when_every_row_is_fine() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data =
+        write(&dir, "list.csv", "E-Mail-Adresse;Vorname\nanna@example.de;Anna\nbernd@example.de;Bernd\n");
+    let body = write(&dir, "body.html", "Hallo {{Vorname}}");
+    let o = run(&["preview", &data, "--subject", "Hi", "--body", &body]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(o.stderr.is_empty(), "{o:?}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 2);
+}
+
+#[test]
+fn preview_with_an_explicit_to_column() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = write(&dir, "list.csv", "Email,Private\nwork@x.org,home@y.org\n");
+    let body = write(&dir, "b.html", "x");
+    let o = run(&["preview", &data, "--subject", "s", "--body", &body, "--to", "private"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let line: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(line["to"], serde_json::json!(["home@y.org"]));
+    let o = run(&["preview", &data, "--subject", "s", "--body", &body, "--to", "Privat"]);
+    assert_fatal(&o, "no column \"Privat\"; did you mean \"Private\"?");
+}
+
+#[test]
+fn fatal_errors_are_one_line_with_exit_two() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let body = write(&dir, "body.html", "Hi {{First Name}}");
+    let data = fixture("contacts.libreoffice.ods");
+    let data = data.to_str().expect("utf8");
+
+    assert_fatal(&run(&["preview", "missing.xlsx", "--subject", "s", "--body", &body]), "missing.xlsx");
+    assert_fatal(&run(&["preview", data, "--subject", "s", "--body", "nope.html"]), "nope.html");
+    assert_fatal(
+        &run(&["preview", data, "--subject", "s", "--body", &body, "--sheet", "Feuil1"]),
+        "no sheet named \"Feuil1\"",
+    );
+    let typo = write(&dir, "typo.html", "Hello\n{{Frist Name}}");
+    assert_fatal(
+        &run(&["preview", data, "--subject", "s", "--body", &typo]),
+        "typo.html:2:1: the sheet has no column \"Frist Name\"; did you mean \"First Name\"?",
+    );
+    let broken = write(&dir, "broken.html", "{{#if Note}}x");
+    assert_fatal(&run(&["preview", data, "--subject", "s", "--body", &broken]), "broken.html:1:");
+    assert_fatal(&run(&["preview", data, "--subject", "{{Nope}}", "--body", &body]), "subject:1:1");
+    let corrupt = write(&dir, "corrupt.xlsx", "PK\u{3}\u{4} this is not a zip xl/workbook.xml");
+    assert_fatal(
+        &run(&["preview", &corrupt, "--subject", "s", "--body", &body]),
+        "not a readable xlsx workbook",
+    );
+    let protected =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/calamine/pass_protected.xlsx");
+    assert_fatal(&run(&["inspect", protected.to_str().expect("utf8")]), "password-protected");
+}
+
+#[test]
+fn inspect_describes_the_sheet() {
+    let data = fixture("contacts.openpyxl.xlsx");
+    let o = run(&["inspect", data.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["sheets"], serde_json::json!(["Cover", "Contacts"]));
+    assert_eq!(v["sheet"], "Contacts");
+    assert_eq!(v["header_row"], 3);
+    assert_eq!(v["rows"], 4);
+    assert_eq!(v["to"], "Email");
+    assert_eq!(v["cc"], "CC");
+    assert_eq!(v["bcc"], Value::Null);
+    assert_eq!(v["columns"][1], serde_json::json!({"name": "First Name", "column": "B"}));
+    let o = run(&["inspect", data.to_str().expect("utf8"), "--sheet", "Cover"]);
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!((v["sheet"].as_str(), v["rows"].as_u64()), (Some("Cover"), Some(0)));
+
+    let csv = fixture("contacts.fr-excel.csv");
+    let v: Value =
+        serde_json::from_slice(&run(&["inspect", csv.to_str().expect("utf8")]).stdout).expect("json");
+    assert_eq!((v["format"].as_str(), v["delimiter"].as_str()), (Some("csv"), Some(";")));
+}
+
+#[test]
+fn the_readme_example_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let body = root.join("examples/welcome.html");
+    let data = root.join("examples/contacts.xlsx");
+    let o = run(&[
+        "preview",
+        data.to_str().expect("utf8"),
+        "--subject",
+        "Welcome aboard, {{First Name}}",
+        "--body",
+        body.to_str().expect("utf8"),
+    ]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stdout).lines().count() >= 5, "{o:?}");
+}

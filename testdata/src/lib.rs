@@ -1,0 +1,85 @@
+//! Deterministic workbooks for benchmarks and examples, written with rust_xlsxwriter
+//! (shared strings, typed numbers and dates, as Excel writes them).
+
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
+
+/// The benchmark's columns.
+pub const COLUMNS: [&str; 10] =
+    ["Email", "First Name", "Last Name", "Company", "City", "Country", "Plan", "Amount", "Joined", "Note"];
+
+const FIRST: [&str; 8] = ["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Tim", "Zoë"];
+const LAST: [&str; 8] =
+    ["Lovelace", "Hopper", "Turing", "Johnson", "Torvalds", "Hamilton", "Berners-Lee", "O'Brien"];
+const COMPANY: [&str; 6] = ["Acme & Co", "Globex", "Initech", "Umbrella", "Hooli", "Stark <Industries>"];
+const CITY: [&str; 6] = ["Paris", "Berlin", "Lisbon", "Madrid", "Rome", "Amsterdam"];
+const COUNTRY: [&str; 6] = ["France", "Germany", "Portugal", "Spain", "Italy", "Netherlands"];
+const PLAN: [&str; 3] = ["Free", "Pro", "Team"];
+
+/// A `rows` × 10 contact list: a header row, then one recipient per row.
+pub fn contacts_xlsx(rows: u32) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Contacts")?;
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for (c, h) in COLUMNS.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    for i in 0..rows {
+        let r = i + 1;
+        let k = i as usize;
+        ws.write_string(r, 0, format!("user{i}@example{}.com", i % 97))?;
+        ws.write_string(r, 1, FIRST[k % 8])?;
+        ws.write_string(r, 2, LAST[(k / 8) % 8])?;
+        ws.write_string(r, 3, COMPANY[k % 6])?;
+        ws.write_string(r, 4, CITY[(k / 3) % 6])?;
+        ws.write_string(r, 5, COUNTRY[(k / 3) % 6])?;
+        ws.write_string(r, 6, PLAN[k % 3])?;
+        ws.write_number(r, 7, f64::from(i % 1000) * 1.25)?;
+        let day = ExcelDateTime::from_ymd(2020 + (i % 5) as u16, 1 + (i % 12) as u8, 1 + (i % 28) as u8)?;
+        ws.write_datetime_with_format(r, 8, &day, &date)?;
+        if i % 4 == 0 {
+            ws.write_string(r, 9, format!("Met at the {} meetup", CITY[k % 6]))?;
+        }
+    }
+    wb.save_to_buffer()
+}
+
+/// The example list shipped in `examples/`: a dozen contacts, three of them with the kind
+/// of problem localmerge catches before anything is sent.
+pub fn example_xlsx() -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Contacts")?;
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let header = ["Email", "First Name", "Company", "Plan", "Renewal", "Seats", "Account manager"];
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    let rows: [(&str, &str, &str, &str, u8, u32); 12] = [
+        ("ada@example.org", "Ada", "Analytical Engines Ltd", "Pro", 3, 12),
+        ("grace@example.com", "Grace", "O'Brien & Sons", "Team", 4, 40),
+        ("alan@example.net", "Alan", "Bletchley Park", "Free", 5, 1),
+        ("katherine@example.org", "Katherine", "Langley Research", "Pro", 6, 7),
+        ("linus@example.fi", "Linus", "Kernel Oy", "Team", 7, 25),
+        ("margaret@example.com", "Margaret", "Apollo Software", "Pro", 8, 9),
+        ("tim@example.ch", "Tim", "CERN Web Group", "Free", 9, 1),
+        ("zoe@exemple.fr", "Zoë", "Café Lumière", "Pro", 10, 3),
+        ("edsger@example", "Edsger", "Structured Programs", "Pro", 11, 2),
+        ("GRACE@example.com", "Grace", "O'Brien & Sons", "Team", 12, 40),
+        ("barbara@example.org", "", "CLU Systems", "Team", 1, 14),
+        ("donald@example.edu", "Donald", "TeX Users <Group>", "Free", 2, 1),
+    ];
+    for (i, (email, first, company, plan, month, seats)) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, *email)?;
+        if !first.is_empty() {
+            ws.write_string(r, 1, *first)?;
+        }
+        ws.write_string(r, 2, *company)?;
+        ws.write_string(r, 3, *plan)?;
+        ws.write_datetime_with_format(r, 4, &ExcelDateTime::from_ymd(2025, *month, 1)?, &date)?;
+        ws.write_number(r, 5, f64::from(*seats))?;
+        if i % 3 == 0 {
+            ws.write_string(r, 6, "Sam Rivera")?;
+        }
+    }
+    wb.save_to_buffer()
+}
