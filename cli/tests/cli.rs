@@ -154,18 +154,25 @@ fn inspect_describes_the_sheet() {
 }
 
 #[test]
-fn the_readme_example_runs() {
+fn the_readme_examples_run() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let body = root.join("examples/welcome.html");
-    let data = root.join("examples/contacts.xlsx");
-    let o = run(&[
-        "preview",
-        data.to_str().expect("utf8"),
-        "--subject",
-        "Welcome aboard, {{First Name}}",
-        "--body",
-        body.to_str().expect("utf8"),
-    ]);
-    assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
-    assert!(String::from_utf8_lossy(&o.stdout).lines().count() >= 5, "{o:?}");
+    let preview = |file: &str| {
+        let data = root.join("examples").join(file);
+        let subject = "Welcome aboard, {{First Name}}";
+        run(&[
+            "preview",
+            data.to_str().expect("utf8"),
+            "--subject",
+            subject,
+            "--body",
+            body.to_str().expect("utf8"),
+        ])
+    };
+    let clean = preview("contacts.xlsx");
+    assert_eq!(clean.status.code(), Some(0), "{clean:?}");
+    assert_eq!(String::from_utf8_lossy(&clean.stdout).lines().count(), 9);
+    let problems = preview("contacts-with-problems.xlsx");
+    assert_eq!(problems.status.code(), Some(1), "{problems:?}");
+    assert_eq!(stderr_lines(&problems).len(), 3, "{problems:?}");
 }

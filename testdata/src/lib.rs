@@ -43,9 +43,9 @@ pub fn contacts_xlsx(rows: u32) -> Result<Vec<u8>, XlsxError> {
     wb.save_to_buffer()
 }
 
-/// The example list shipped in `examples/`: a dozen contacts, three of them with the kind
-/// of problem localmerge catches before anything is sent.
-pub fn example_xlsx() -> Result<Vec<u8>, XlsxError> {
+/// The example lists shipped in `examples/`: nine clean contacts, plus (with `problems`)
+/// three rows with the kind of mistake localmerge catches before anything is sent.
+pub fn example_xlsx(problems: bool) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("Contacts")?;
     let date = Format::new().set_num_format("dd/mm/yyyy");
@@ -67,7 +67,9 @@ pub fn example_xlsx() -> Result<Vec<u8>, XlsxError> {
         ("barbara@example.org", "", "CLU Systems", "Team", 1, 14),
         ("donald@example.edu", "Donald", "TeX Users <Group>", "Free", 2, 1),
     ];
-    for (i, (email, first, company, plan, month, seats)) in rows.iter().enumerate() {
+    let shown = if problems { &rows[..] } else { &rows[..8] };
+    let shown = shown.iter().chain(if problems { &rows[..0] } else { &rows[11..] });
+    for (i, (email, first, company, plan, month, seats)) in shown.enumerate() {
         let r = i as u32 + 1;
         ws.write_string(r, 0, *email)?;
         if !first.is_empty() {

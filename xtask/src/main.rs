@@ -31,9 +31,11 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("bench") => bench(flag("--rows", 50_000)?, flag("--runs", 7)?),
         Some("gen-example") => {
-            let path = root().join("examples/contacts.xlsx");
-            std::fs::write(&path, localmerge_testdata::example_xlsx()?)?;
-            println!("wrote {}", path.display());
+            for (name, problems) in [("contacts.xlsx", false), ("contacts-with-problems.xlsx", true)] {
+                let path = root().join("examples").join(name);
+                std::fs::write(&path, localmerge_testdata::example_xlsx(problems)?)?;
+                println!("wrote {}", path.display());
+            }
             Ok(())
         }
         _ => bail!("usage: cargo xtask bench [--rows N] [--runs N] | gen-example"),

@@ -36,7 +36,12 @@ impl Excel {
                 Excel::Xlsx(Box::new(Xlsx::new(cursor).map_err(|e| xlsx_err(format, e))?))
             }
             Format::Xlsb => Excel::Xlsb(Box::new(Xlsb::new(cursor).map_err(xlsb_err)?)),
-            Format::Xls => Excel::Xls(Box::new(Xls::new(cursor).map_err(xls_err)?)),
+            Format::Xls => {
+                // calamine's container parser panics on some malformed files: give it a
+                // container rewritten from checked reads (see `cfb`).
+                let clean = super::cfb::sanitize(cursor.get_ref()).map_err(|e| corrupt(Format::Xls, e))?;
+                Excel::Xls(Box::new(Xls::new(Cursor::new(clean)).map_err(xls_err)?))
+            }
             Format::Ods | Format::Csv => Excel::Ods(Box::new(Ods::new(cursor).map_err(ods_err)?)),
         })
     }

@@ -82,3 +82,17 @@ fn xlsb_from_the_corpus_reads_typed_values() {
     // A sheet of dates without a header row still reads (its first row is the header).
     assert!(t.is_ok(), "{t:?}");
 }
+
+/// Inputs the fuzzer found crashing (`core/tests/data/fuzz/`), each now a typed error.
+#[test]
+fn fuzz_findings_are_typed_errors() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("fuzz fixtures") {
+        let path = entry.expect("entry").path();
+        let outcome = Workbook::open(std::fs::read(&path).expect("read")).and_then(|mut w| w.read(None));
+        assert!(outcome.is_err(), "{}: {outcome:?}", path.display());
+        seen += 1;
+    }
+    assert!(seen >= 1);
+}
