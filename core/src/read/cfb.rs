@@ -131,14 +131,10 @@ fn extract(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
     r.fat = fat;
 
     // The directory: 128-byte entries.
-    let dir = r.read(field32(48)?, usize::MAX).or_else(|_| {
-        let ids = Reader::chain(&r.fat, field32(48)?)?;
-        let mut d = Vec::new();
-        for id in ids {
-            d.extend_from_slice(r.sector(id)?);
-        }
-        Ok::<_, String>(d)
-    })?;
+    let mut dir = Vec::new();
+    for id in Reader::chain(&r.fat, field32(48)?)? {
+        dir.extend_from_slice(r.sector(id)?);
+    }
     let entries: Vec<&[u8]> = dir.chunks_exact(128).collect();
     let entry_len = |e: &[u8]| -> Result<usize, String> {
         let len =

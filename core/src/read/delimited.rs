@@ -93,12 +93,12 @@ pub(crate) fn decode(bytes: &[u8]) -> (String, Encoding) {
 
 /// Excel reads and writes a first line `sep=;` naming the delimiter.
 fn split_sep_line(text: String) -> (String, Option<Delimiter>, u32) {
-    let first_line = text.lines().next().unwrap_or("");
-    if let Some(rest) = first_line.trim_end_matches('\r').strip_prefix("sep=")
+    let line_end = text.find('\n').unwrap_or(text.len());
+    let first_line = text[..line_end].trim_end_matches('\r');
+    if let Some(rest) = first_line.strip_prefix("sep=")
         && let [b] = rest.as_bytes()
     {
-        let skip = first_line.len() + 1;
-        let body = text.get(skip.min(text.len())..).unwrap_or("").to_owned();
+        let body = text[(line_end + 1).min(text.len())..].to_owned();
         return (body, Some(Delimiter(*b)), 1);
     }
     (text, None, 0)
@@ -226,6 +226,8 @@ mod tests {
 
     #[test]
     fn sep_line_names_the_delimiter() {
+        let (crlf, _, _) = table(b"sep=;\r\nEmail;Name\r\na@x.org;A\r\n");
+        assert_eq!((crlf.header_row, crlf.rows[0].number), (2, 3));
         let (t, _, d) = table(b"sep=|\nEmail|Name\na@x.org|A, B; C\n");
         assert_eq!(d, Delimiter(b'|'));
         assert_eq!(t.header_row, 2);

@@ -72,16 +72,16 @@ impl Excel {
             }
             Excel::Xls(w) => {
                 let range = w.worksheet_range(name).map_err(xls_err)?;
+                let (r0, c0) = range.start().unwrap_or_default();
                 for (r, c, v) in range.used_cells() {
-                    let (r0, c0) = range.start().unwrap_or_default();
-                    cells.push((r0 + r as u32, c0 + c as u32), from_data(v))?;
+                    cells.push(position(r0, c0, r, c), from_data(v))?;
                 }
             }
             Excel::Ods(w) => {
                 let range = w.worksheet_range(name).map_err(ods_err)?;
+                let (r0, c0) = range.start().unwrap_or_default();
                 for (r, c, v) in range.used_cells() {
-                    let (r0, c0) = range.start().unwrap_or_default();
-                    cells.push((r0 + r as u32, c0 + c as u32), from_data(v))?;
+                    cells.push(position(r0, c0, r, c), from_data(v))?;
                 }
             }
         }
@@ -125,17 +125,23 @@ impl<'a> Cells<'a> {
         for (r, c, v) in self.cells {
             if current != Some(r) {
                 if let Some(prev) = current {
-                    builder.push_row(prev + 1, std::mem::take(&mut row_cells));
+                    builder.push_row(prev.saturating_add(1), std::mem::take(&mut row_cells));
                 }
                 current = Some(r);
             }
             row_cells.push((c, v));
         }
         if let Some(prev) = current {
-            builder.push_row(prev + 1, row_cells);
+            builder.push_row(prev.saturating_add(1), row_cells);
         }
         builder.finish(self.sheet.to_owned())
     }
+}
+
+/// A cell's absolute (row, column) from its range's start and its offset in the range.
+fn position(r0: u32, c0: u32, r: usize, c: usize) -> (u32, u32) {
+    let add = |base: u32, off: usize| base.saturating_add(u32::try_from(off).unwrap_or(u32::MAX));
+    (add(r0, r), add(c0, c))
 }
 
 fn date(dt: &ExcelDateTime) -> Value {

@@ -154,11 +154,10 @@ fn rewrite_inner(
     push(out, out_chars, prefix);
     let whole = body.split_whitespace().collect::<Vec<_>>().join(" ");
     let is_closing = prefix.contains('/');
-    if !is_closing
-        && !body.contains(['[', ']'])
-        && whole.contains(' ') | whole.contains(['.', '/'])
-        && is_column(&whole)
-    {
+    // A whole mustache that names a column is bracketed when handlebars would not read it
+    // as one identifier (spaces, `.`, `/`, `'`, `%`, parentheses…).
+    let plain = whole.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    if !is_closing && !body.contains(['[', ']']) && !plain && is_column(&whole) {
         bracket(&whole, out, out_chars, inserted);
     } else {
         let toks = tokenize(body);
@@ -264,7 +263,7 @@ mod tests {
     use super::*;
 
     fn rw(src: &str) -> String {
-        let cols = ["First Name", "Due Date", "Mr.", "E-mail", "Code (postal)", "Note"];
+        let cols = ["First Name", "Due Date", "Mr.", "E-mail", "Code (postal)", "Note", "O'Brien", "100%"];
         rewrite(src, &|n: &str| cols.iter().any(|c| c.eq_ignore_ascii_case(n))).source
     }
 
@@ -277,6 +276,7 @@ mod tests {
         assert_eq!(rw("{{default First Name \"you\"}}"), "{{default [First Name] \"you\"}}");
         assert_eq!(rw("{{#if (eq First Name \"A B\")}}"), "{{#if (eq [First Name] \"A B\")}}");
         assert_eq!(rw("{{Mr.}} {{E-mail}} {{Code (postal)}}"), "{{[Mr.]}} {{[E-mail]}} {{[Code (postal)]}}");
+        assert_eq!(rw("{{O'Brien}} {{{100%}}}"), "{{[O'Brien]}} {{{[100%]}}}");
     }
 
     #[test]

@@ -36,6 +36,17 @@ fn headers_with_spaces_and_any_case_are_tokens() {
 }
 
 #[test]
+fn headers_in_any_language_and_with_punctuation_are_tokens() {
+    let t = csv(
+        "Courriel;Prénom;Straße;名前;Nº client;Taux %;Client's name\na@x.fr;Zoé;Hauptstraße 1;太郎;42;5;Zoé D.\n",
+    );
+    let p = plan(&t, "{{Prénom}}", "{{Straße}}|{{名前}}|{{Nº client}}|{{Taux %}}|{{Client's name}}")
+        .expect("merge");
+    assert_eq!(p.messages[0].subject, "Zoé");
+    assert_eq!(p.messages[0].body, "Hauptstraße 1|太郎|42|5|Zoé D.");
+}
+
+#[test]
 fn html_escapes_values_but_subjects_and_text_do_not() {
     let out = bodies("{{Company}}", "<p>{{Company}}</p>{{{Company}}}");
     assert_eq!(out[0].0, "O'Brien & Sons");
