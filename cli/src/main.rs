@@ -62,9 +62,18 @@ const ROW_PROBLEMS: u8 = 1;
 /// Exit status: nothing can be done.
 const FATAL: u8 = 2;
 
+/// The file being read, for the last-resort message if a reader panics.
+static CURRENT_FILE: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
 fn main() -> ExitCode {
+    // core never panics on purpose; an upstream reader still might on a hostile file. Say
+    // so in one line, with the file, and exit 2 (no backtrace).
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("localmerge: internal error: {info}");
+        let file = CURRENT_FILE.lock().map(|f| f.clone()).unwrap_or_default();
+        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!(
+            "localmerge: error: {file}: the spreadsheet reader failed on this file (internal error{location})"
+        );
         std::process::exit(i32::from(FATAL));
     }));
     let cli = match Cli::try_parse() {
@@ -107,6 +116,9 @@ fn run(command: Command) -> anyhow::Result<u8> {
 
 fn open(data: &Path, sheet: Option<&str>, lenient: bool) -> anyhow::Result<(Workbook, Table)> {
     let shown = data.display();
+    if let Ok(mut current) = CURRENT_FILE.lock() {
+        *current = shown.to_string();
+    }
     let bytes = std::fs::read(data).with_context(|| format!("{shown}"))?;
     let started = std::time::Instant::now();
     let mut workbook = Workbook::open(bytes).with_context(|| format!("{shown}"))?;

@@ -4,6 +4,7 @@
 mod cfb;
 mod delimited;
 mod workbook;
+mod xlsb_guard;
 
 use std::fmt;
 

@@ -35,7 +35,11 @@ impl Excel {
             Format::Xlsx | Format::Xlsm => {
                 Excel::Xlsx(Box::new(Xlsx::new(cursor).map_err(|e| xlsx_err(format, e))?))
             }
-            Format::Xlsb => Excel::Xlsb(Box::new(Xlsb::new(cursor).map_err(xlsb_err)?)),
+            Format::Xlsb => {
+                // calamine's xlsb reader indexes records without checking their length.
+                super::xlsb_guard::check(cursor.get_ref()).map_err(|e| corrupt(Format::Xlsb, e))?;
+                Excel::Xlsb(Box::new(Xlsb::new(cursor).map_err(xlsb_err)?))
+            }
             Format::Xls => {
                 // calamine's container parser panics on some malformed files: give it a
                 // container rewritten from checked reads (see `cfb`).
