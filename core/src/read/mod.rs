@@ -1,6 +1,7 @@
 //! Reading a spreadsheet from its bytes: the format is recognised from the content, then a
 //! sheet becomes a [`Table`].
 
+mod biff;
 mod cfb;
 mod delimited;
 mod workbook;

@@ -1,0 +1,82 @@
+//! Neutralises the parts of an xls workbook stream that a mail merge never uses and that
+//! calamine decodes without bounds checks (formula expressions, defined names, external
+//! sheet references, merged ranges, drawings; found by our fuzzer).
+//!
+//! Edits are in place and keep every record's size, so the sheet offsets recorded in
+//! BOUNDSHEET records stay valid. Cell values, including formulas' cached results, are
+//! untouched.
+
+/// A record type calamine does not act on: neutralised records are retagged with it.
+const INERT: u16 = 0x4242;
+const FORMULA: u16 = 0x0006;
+const FILEPASS: u16 = 0x002F;
+/// NAME, EXTERNSHEET, MERGECELLS, MSODRAWINGGROUP.
+const UNUSED: [u16; 4] = [0x0018, 0x0017, 0x00E5, 0x00EB];
+
+pub(super) fn neutralize(stream: &mut [u8]) {
+    let mut pos = 0usize;
+    while let Some(header) = stream.get(pos..pos + 4) {
+        let typ = u16::from_le_bytes([header[0], header[1]]);
+        let len = usize::from(u16::from_le_bytes([header[2], header[3]]));
+        let end = pos + 4 + len;
+        if end > stream.len() || typ == FILEPASS {
+            // A truncated record (calamine reports it) or an encrypted stream (calamine
+            // refuses it): nothing after this point is read as records.
+            return;
+        }
+        if UNUSED.contains(&typ) || typ == FORMULA && len < 22 {
+            stream[pos..pos + 2].copy_from_slice(&INERT.to_le_bytes());
+        } else if typ == FORMULA {
+            // An empty expression (cce = 0); the cached result at bytes 6..14 stays.
+            stream[pos + 24..pos + 26].fill(0);
+        }
+        pos = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(typ: u16, data: &[u8]) -> Vec<u8> {
+        let mut r = typ.to_le_bytes().to_vec();
+        r.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        r.extend_from_slice(data);
+        r
+    }
+
+    #[test]
+    fn formulas_keep_their_cached_value_and_lose_their_expression() {
+        let mut formula = vec![7u8; 30];
+        formula[20] = 8; // cce = 8
+        let stream = [
+            record(0x0809, &[0; 16]),
+            record(FORMULA, &formula),
+            record(0x0018, &[1; 5]),
+            record(FORMULA, &[0; 21]),
+        ]
+        .concat();
+        let mut out = stream.clone();
+        neutralize(&mut out);
+        assert_eq!(out.len(), stream.len());
+        assert_eq!(out[..20], stream[..20], "BOF untouched");
+        let f = 20;
+        assert_eq!(out[f + 4..f + 24], stream[f + 4..f + 24], "cached value kept");
+        assert_eq!(out[f + 24..f + 26], [0, 0], "cce zeroed");
+        assert_eq!(u16::from_le_bytes([out[54], out[55]]), INERT, "NAME retagged");
+        assert_eq!(u16::from_le_bytes([out[63], out[64]]), INERT, "short FORMULA retagged");
+    }
+
+    #[test]
+    fn stops_at_encryption_and_truncation() {
+        let stream = [record(FILEPASS, &[1; 6]), record(0x0018, &[1; 5])].concat();
+        let mut out = stream.clone();
+        neutralize(&mut out);
+        assert_eq!(out, stream);
+        let mut cut = record(0x0018, &[1; 5]);
+        cut.truncate(6);
+        let before = cut.clone();
+        neutralize(&mut cut);
+        assert_eq!(cut, before);
+    }
+}
