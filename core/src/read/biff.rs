@@ -12,6 +12,17 @@ const FORMULA: u16 = 0x0006;
 const FILEPASS: u16 = 0x002F;
 /// NAME, EXTERNSHEET, MERGECELLS, MSODRAWINGGROUP.
 const UNUSED: [u16; 4] = [0x0018, 0x0017, 0x00E5, 0x00EB];
+const MULRK: u16 = 0x00BD;
+
+/// A MULRK record whose last column precedes its first: calamine's length arithmetic
+/// underflows on it.
+fn bad_mulrk(data: &[u8]) -> bool {
+    let u16_at = |at: usize| data.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    match (u16_at(2), data.len().checked_sub(2).and_then(u16_at)) {
+        (Some(first), Some(last)) => last < first,
+        _ => false, // shorter than 6 bytes: calamine checks that itself
+    }
+}
 
 pub(super) fn neutralize(stream: &mut [u8]) {
     let mut pos = 0usize;
@@ -24,7 +35,8 @@ pub(super) fn neutralize(stream: &mut [u8]) {
             // refuses it): nothing after this point is read as records.
             return;
         }
-        if UNUSED.contains(&typ) || typ == FORMULA && len < 22 {
+        let data = &stream[pos + 4..end];
+        if UNUSED.contains(&typ) || typ == FORMULA && len < 22 || typ == MULRK && bad_mulrk(data) {
             stream[pos..pos + 2].copy_from_slice(&INERT.to_le_bytes());
         } else if typ == FORMULA {
             // An empty expression (cce = 0); the cached result at bytes 6..14 stays.
@@ -65,6 +77,16 @@ mod tests {
         assert_eq!(out[f + 24..f + 26], [0, 0], "cce zeroed");
         assert_eq!(u16::from_le_bytes([out[54], out[55]]), INERT, "NAME retagged");
         assert_eq!(u16::from_le_bytes([out[63], out[64]]), INERT, "short FORMULA retagged");
+    }
+
+    #[test]
+    fn malformed_mulrk_is_retagged_and_valid_mulrk_kept() {
+        let valid = record(MULRK, &[1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0]);
+        let bad = record(MULRK, &[1, 0, 9, 0, 0, 0, 0, 0, 0, 0, 2, 0]);
+        let mut out = [valid.clone(), bad].concat();
+        neutralize(&mut out);
+        assert_eq!(out[..valid.len()], valid[..]);
+        assert_eq!(u16::from_le_bytes([out[16], out[17]]), INERT);
     }
 
     #[test]
