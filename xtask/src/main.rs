@@ -47,17 +47,20 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
-/// Times `f`; the previous run's result is dropped outside the timed region, as a garbage
-/// collector would free it outside the peers' timed region.
+/// Times `f` (median of `runs`, after a warm-up). Each previous result is freed before the
+/// next run starts, outside the timed region, as the peers' garbage collector frees theirs
+/// outside theirs.
 fn time<T>(runs: u32, mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut last = f(); // warm-up
+    let mut last = Some(f()); // warm-up
     let mut ms = Vec::new();
     for _ in 0..runs.max(1) {
+        drop(last.take());
         let t = Instant::now();
         let out = f();
         ms.push(t.elapsed().as_secs_f64() * 1e3);
-        drop(std::mem::replace(&mut last, out));
+        last = Some(out);
     }
+    let last = last.unwrap_or_else(&mut f);
     (median(ms), last)
 }
 
