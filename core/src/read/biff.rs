@@ -1,6 +1,7 @@
 //! Neutralises the parts of an xls workbook stream that a mail merge never uses and that
 //! calamine decodes without bounds checks (formula expressions, defined names, external
-//! sheet references, merged ranges, drawings; found by our fuzzer).
+//! sheet references, merged ranges, drawings) or trusts for allocation (a sheet's declared
+//! dimensions, which calamine reserves rows × columns cells for). All found by our fuzzer.
 //!
 //! Edits are in place and keep every record's size, so the sheet offsets recorded in
 //! BOUNDSHEET records stay valid. Cell values, including formulas' cached results, are
@@ -10,8 +11,8 @@
 const INERT: u16 = 0x4242;
 const FORMULA: u16 = 0x0006;
 const FILEPASS: u16 = 0x002F;
-/// NAME, EXTERNSHEET, MERGECELLS, MSODRAWINGGROUP.
-const UNUSED: [u16; 4] = [0x0018, 0x0017, 0x00E5, 0x00EB];
+/// NAME, EXTERNSHEET, MERGECELLS, MSODRAWINGGROUP, DIMENSIONS.
+const UNUSED: [u16; 5] = [0x0018, 0x0017, 0x00E5, 0x00EB, 0x0200];
 const MULRK: u16 = 0x00BD;
 
 /// A MULRK record whose last column precedes its first: calamine's length arithmetic
