@@ -1,0 +1,163 @@
+use super::*;
+
+#[track_caller]
+fn check(code: &str, v: f64, want: &str) {
+    check_in(code, v, "en-US", want);
+}
+
+#[track_caller]
+fn check_in(code: &str, v: f64, tag: &str, want: &str) {
+    let locale = Locale::find(tag).expect("locale");
+    let got = NumberFormat::parse(code).format_number(v, false, locale);
+    assert_eq!(got, want, "format {code:?} value {v} locale {tag}");
+}
+
+#[test]
+fn numbers() {
+    for (code, v, want) in [
+        ("0", 1234.5, "1235"),
+        ("0", 2.5, "3"),
+        ("0", -2.5, "-3"),
+        ("0.00", 1.005, "1.01"),
+        ("0.00", 0.125, "0.13"),
+        ("0.00", -0.001, "0.00"),
+        ("#,##0", 1234567.891, "1,234,568"),
+        ("#,##0.00", 1234.5, "1,234.50"),
+        ("#,##0.00", 0.5, "0.50"),
+        ("#,##0", 0.0, "0"),
+        ("#,###", 0.0, ""),
+        ("00000", 501.0, "00501"),
+        ("000-00-0000", 123456789.0, "123-45-6789"),
+        ("(000) 000-0000", 5551234567.0, "(555) 123-4567"),
+        ("0.###", 1.5, "1.5"),
+        ("0.???", 1.5, "1.5  "),
+        ("#.##", 0.5, ".5"),
+        ("0%", 0.175, "18%"),
+        ("0.0%", 0.175, "17.5%"),
+        ("0.00E+00", 12345.0, "1.23E+04"),
+        ("0.00E+00", 0.000123, "1.23E-04"),
+        ("0.00E+00", 0.0, "0.00E+00"),
+        ("##0.0E+0", 12345.0, "12.3E+3"),
+        ("0.0,", 12345.0, "12.3"),
+        ("#,##0,,\"M\"", 1234567890.0, "1,235M"),
+        ("0\" kg\"", 12.0, "12 kg"),
+        ("\"€\"#,##0.00", 1234.5, "€1,234.50"),
+        ("[$€-40C]#,##0.00", 1234.5, "€1,234.50"),
+        ("#,##0.00 [$€-40C]", -12.0, "-12.00 €"),
+        ("#,##0;(#,##0);\"-\"", 1234.0, "1,234"),
+        ("#,##0;(#,##0);\"-\"", -1234.0, "(1,234)"),
+        ("#,##0;(#,##0);\"-\"", 0.0, "-"),
+        ("#,##0.00_);[Red](#,##0.00)", -5.0, "(5.00)"),
+        ("#,##0.00_);[Red](#,##0.00)", 5.0, "5.00 "),
+        ("[Blue]0.0;[Red]-0.0", -1.25, "-1.3"),
+        ("[>=1000]#,##0,\"k\";0", 12345.0, "12k"),
+        ("[>=1000]#,##0,\"k\";0", 999.0, "999"),
+        ("\\$0.00", 3.0, "$3.00"),
+        ("0 \"items\"", 1.0, "1 items"),
+    ] {
+        check(code, v, want);
+    }
+}
+
+#[test]
+fn general_shows_up_to_eleven_characters() {
+    for (v, want) in [
+        (0.0, "0"),
+        (1234.5, "1234.5"),
+        (-0.1, "-0.1"),
+        (1.0 / 3.0, "0.333333333"),
+        (123456.7891234, "123456.7891"),
+        (99999999999.0, "99999999999"),
+        (123456789012.0, "1.23457E+11"),
+        (0.000012345, "0.000012345"),
+        (1.5e-10, "1.5E-10"),
+        (1e20, "1E+20"),
+    ] {
+        check("General", v, want);
+    }
+    check_in("General", 1234.5, "fr-FR", "1234,5");
+}
+
+#[test]
+fn dates_and_times() {
+    let d = 45352.0; // 2024-03-01, a Friday
+    for (code, v, want) in [
+        ("dd/mm/yyyy", d, "01/03/2024"),
+        ("d/m/yy", d, "1/3/24"),
+        ("mmm d, yyyy", d, "Mar 1, 2024"),
+        ("dddd, mmmm d, yyyy", d, "Friday, March 1, 2024"),
+        ("ddd mmmmm", d, "Fri M"),
+        ("yyyy-mm-dd hh:mm:ss", d + 0.5 + 1.0 / 86400.0, "2024-03-01 12:00:01"),
+        ("h:mm AM/PM", 0.75, "6:00 PM"),
+        ("h:mm AM/PM", 0.0, "12:00 AM"),
+        ("hh:mm A/P", 0.25, "06:00 A"),
+        ("h:mm", 0.999999, "0:00"),
+        ("[h]:mm:ss", 1.5 + 1.0 / 86400.0, "36:00:01"),
+        ("[mm]:ss", 0.0625, "90:00"),
+        ("mm:ss.00", 1.2345 / 86400.0, "00:01.23"),
+        ("m/d/yyyy", 60.0, "2/29/1900"),
+        ("m/d/yyyy", 61.0, "3/1/1900"),
+        ("dddd", 1.0, "Sunday"),
+    ] {
+        check(code, v, want);
+    }
+    let f1904 = NumberFormat::parse("yyyy-mm-dd dddd").format_number(0.0, true, Locale::en_us());
+    assert_eq!(f1904, "1904-01-01 Friday");
+}
+
+#[test]
+fn locales() {
+    check_in("dddd d mmmm yyyy", 45352.0, "fr-FR", "vendredi 1 mars 2024");
+    check_in("d mmm yyyy", 45352.0, "de-DE", "1 Mär 2024");
+    check_in("#,##0.00", 1234567.891, "de-DE", "1.234.567,89");
+    check_in("#,##0.00", 1234567.891, "fr-FR", "1\u{202F}234\u{202F}567,89");
+    check_in("[$-x-sysdate]", 45352.0, "en-US", "Friday, March 1, 2024");
+    check_in("[$-x-sysdate]", 45352.0, "es-ES", "viernes, 1 de marzo de 2024");
+    check_in("h:mm AM/PM", 0.75, "es-ES", "6:00 p. m.");
+    let short = |tag| builtin(14, Locale::find(tag).expect("locale")).expect("id 14");
+    assert_eq!(short("en-US"), "m/d/yyyy");
+    check_in(&short("en-GB"), 45352.0, "en-GB", "01/03/2024");
+    check_in(&short("nl-NL"), 45352.0, "nl-NL", "1-3-2024");
+    check_in(&short("pt-BR"), 45352.0, "pt-BR", "01/03/2024");
+    assert_eq!(Locale::find("FR").map(|l| l.tag), Some("fr-FR"));
+    assert_eq!(Locale::find("it_IT").map(|l| l.tag), Some("it-IT"));
+    assert!(Locale::find("tlh-QO").is_none());
+}
+
+#[test]
+fn text_sections() {
+    let f = NumberFormat::parse("0.00;-0.00;0;\"Note: \"@");
+    assert_eq!(f.format_text("hello"), "Note: hello");
+    assert_eq!(NumberFormat::parse("@").format_text("00501"), "00501");
+    assert!(NumberFormat::parse("@").is_text());
+    assert_eq!(NumberFormat::parse("0.00").format_text("abc"), "abc");
+    assert!(NumberFormat::parse("dd/mm/yyyy;@").is_date());
+}
+
+#[test]
+fn hostile_codes_never_panic() {
+    for code in [
+        "",
+        ";;;;",
+        "[",
+        "\"",
+        "\\",
+        "_",
+        "*",
+        "0.0.0",
+        "E+",
+        "0E+",
+        "[h",
+        "[>=abc]0",
+        "#,##0,,,,,,,,,,",
+        "yyyyyyyyyyyy",
+        "[hhhhhhhhhhhhhhhhhhhh]",
+    ] {
+        let f = NumberFormat::parse(code);
+        for v in [0.0, -1.5, 1e300, -1e-300, 45352.5, f64::MAX, f64::MIN_POSITIVE] {
+            let _ = f.format_number(v, false, Locale::en_us());
+            let _ = f.format_number(v, true, Locale::en_us());
+        }
+        let _ = f.format_text("x");
+    }
+}
