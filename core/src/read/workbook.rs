@@ -36,9 +36,10 @@ impl Excel {
                 Excel::Xlsx(Box::new(Xlsx::new(cursor).map_err(|e| xlsx_err(format, e))?))
             }
             Format::Xlsb => {
-                // calamine's xlsb reader indexes records without checking their length.
-                super::xlsb_guard::check(cursor.get_ref()).map_err(|e| corrupt(Format::Xlsb, e))?;
-                Excel::Xlsb(Box::new(Xlsb::new(cursor).map_err(xlsb_err)?))
+                // calamine's xlsb reader indexes records without checking them (see the guard).
+                let safe =
+                    super::xlsb_guard::sanitize(cursor.into_inner()).map_err(|e| corrupt(Format::Xlsb, e))?;
+                Excel::Xlsb(Box::new(Xlsb::new(Cursor::new(safe)).map_err(xlsb_err)?))
             }
             Format::Xls => {
                 // calamine's container parser panics on some malformed files: give it a

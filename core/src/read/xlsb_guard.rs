@@ -1,19 +1,162 @@
-//! Rejects xlsb records that calamine's reader would index out of bounds.
+//! Makes an xlsb package safe for calamine's reader, or refuses it.
 //!
 //! calamine reads each binary record into a reused buffer that only ever grows, then reads
 //! fields at fixed offsets (`buf[8..16]`, `strings[isst]`…) without checking the record's
-//! length (found by our fuzzer). This pass walks the same records with the same framing
-//! and the same buffer growth, for the parts read on every merge — the shared-string table
-//! and the worksheets — and refuses the file before calamine would panic. It reads the
-//! records as a stream and keeps only their first bytes, so it allocates next to nothing.
+//! length, looks sheet relationships up in a map without checking they exist, and decodes
+//! defined names' formulas without bounds checks (all found by our fuzzer). This pass:
+//! - walks the worksheets and the shared-string table with calamine's framing and buffer
+//!   growth, and refuses the file where calamine would index out of bounds;
+//! - checks every sheet record of `xl/workbook.bin` against `xl/_rels/workbook.bin.rels`;
+//! - rewrites `xl/workbook.bin` so that defined names carry no formula and the external
+//!   sheet table is empty (a mail merge uses neither; edits keep every record's size),
+//!   and repackages the file with every other entry copied unchanged.
 
-use std::io::{self, Cursor, Read};
+use std::io::{self, Cursor, Read, Write};
 
 /// How many leading bytes of each record the checks look at.
 const HEAD: usize = 16;
 
-/// Checks the xlsb package `bytes`; `Err` says what calamine could not have read safely.
-pub(super) fn check(bytes: &[u8]) -> Result<(), String> {
+/// Checks the xlsb package `bytes` and returns the package calamine should read (rewritten
+/// when `xl/workbook.bin` needed neutralising); `Err` says what calamine could not have
+/// read safely.
+pub(super) fn sanitize(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    check(&bytes)?;
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(&bytes)) else { return Ok(bytes) };
+    let names: Vec<String> = zip.file_names().filter_map(Result::ok).map(|n| n.into_owned()).collect();
+    let find = |want: &str| names.iter().find(|n| n.eq_ignore_ascii_case(want)).cloned();
+    let Some(workbook_name) = find("xl/workbook.bin") else { return Ok(bytes) };
+    let rels = match find("xl/_rels/workbook.bin.rels") {
+        Some(n) => read_entry(&mut zip, &n)?,
+        None => Vec::new(),
+    };
+    let ids = relationship_ids(&String::from_utf8_lossy(&rels));
+    let mut workbook = read_entry(&mut zip, &workbook_name)?;
+    if !neutralize_workbook(&mut workbook, &ids)? {
+        return Ok(bytes);
+    }
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len() + workbook.len())));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).map_err(|e| e.to_string())?;
+        if entry.name().is_ok_and(|n| n == workbook_name) {
+            drop(entry);
+            out.start_file(workbook_name.as_str(), stored).map_err(|e| e.to_string())?;
+            out.write_all(&workbook).map_err(|e| e.to_string())?;
+        } else {
+            out.raw_copy_file(entry).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(out.finish().map_err(|e| e.to_string())?.into_inner())
+}
+
+fn read_entry(zip: &mut zip::ZipArchive<Cursor<&Vec<u8>>>, name: &str) -> Result<Vec<u8>, String> {
+    let mut entry = zip.by_name(name).map_err(|e| format!("{name}: {e}"))?;
+    let mut data = Vec::new();
+    // A workbook part larger than the cell limit allows is not a mailing list.
+    (&mut entry).take(256 << 20).read_to_end(&mut data).map_err(|e| format!("{name}: {e}"))?;
+    Ok(data)
+}
+
+/// The `Id` attributes of a relationships part.
+fn relationship_ids(xml: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    for quote in ['"', '\''] {
+        let pat = format!("Id={quote}");
+        let mut rest = xml;
+        while let Some(at) = rest.find(&pat) {
+            let preceded_by_space = rest[..at].ends_with(char::is_whitespace);
+            rest = &rest[at + pat.len()..];
+            if let (true, Some(end)) = (preceded_by_space, rest.find(quote)) {
+                ids.push(rest[..end].to_owned());
+            }
+        }
+    }
+    ids
+}
+
+/// Walks `workbook.bin` as calamine does, refusing sheet records it would slice or look
+/// up out of bounds, and zeroing defined names' formula lengths and the extern-sheet count.
+/// Returns whether anything was edited.
+fn neutralize_workbook(data: &mut [u8], ids: &[String]) -> Result<bool, String> {
+    let mut pos = 0usize;
+    let mut edited = false;
+    let mut names_part = false;
+    while let Some((typ, start, len)) = record_at(data, pos) {
+        let end = start + len;
+        let p = &data[start..end];
+        match (names_part, typ) {
+            (false, 0x0099) if len < 1 => return Err("a workbook property record is empty".into()),
+            (false, 0x009C) => {
+                if len < 12 {
+                    return Err("a sheet record is too short".into());
+                }
+                let rel_len = u32::from_le_bytes([p[8], p[9], p[10], p[11]]);
+                if rel_len != u32::MAX {
+                    let id_end = (rel_len as usize).checked_mul(2).and_then(|l| l.checked_add(12));
+                    let Some(id_end) = id_end.filter(|e| *e <= len) else {
+                        return Err("a sheet record's relationship id is too long".into());
+                    };
+                    let units: Vec<u16> =
+                        p[12..id_end].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+                    let id = String::from_utf16_lossy(&units);
+                    if !ids.contains(&id) {
+                        return Err(format!(
+                            "a sheet refers to relationship \"{id}\", which the package lacks"
+                        ));
+                    }
+                }
+            }
+            (false, 0x0090) => names_part = true,
+            (true, 0x016A) => {
+                if len < 4 {
+                    return Err("an external sheet record is too short".into());
+                }
+                data[start..start + 4].fill(0);
+                edited = true;
+            }
+            (true, 0x0027) => {
+                // Name: flags (9 bytes), a wide string, then the formula length.
+                if let Some(chars) =
+                    p.get(9..13).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+                {
+                    let at = chars.checked_mul(2).and_then(|n| n.checked_add(13));
+                    if let Some(at) = at.filter(|a| a.checked_add(4).is_some_and(|e| e <= len)) {
+                        data[start + at..start + at + 4].fill(0);
+                        edited = true;
+                    }
+                }
+            }
+            (true, 0x009D | 0x0225 | 0x018D | 0x0180 | 0x009A | 0x0252 | 0x0229 | 0x009B | 0x0084) => break,
+            _ => {}
+        }
+        pos = end;
+    }
+    Ok(edited)
+}
+
+/// The record at `pos` in calamine's framing: (type, payload start, payload length).
+fn record_at(data: &[u8], pos: usize) -> Option<(u16, usize, usize)> {
+    let mut rec = Records::new(data.get(pos..)?);
+    let typ = rec.typ().ok()?;
+    let header = {
+        let mut i = pos + if data.get(pos)? & 0x80 != 0 { 2 } else { 1 };
+        let mut len = 0usize;
+        for k in 0..4 {
+            let b = *data.get(i)?;
+            i += 1;
+            len += usize::from(b & 0x7F) << (7 * k);
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        (i, len)
+    };
+    let (start, len) = header;
+    (start.checked_add(len)? <= data.len()).then_some((typ, start, len))
+}
+
+/// Checks the shared-string table and the worksheets.
+fn check(bytes: &[u8]) -> Result<(), String> {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Ok(()); // calamine reports an unreadable package itself
     };
@@ -188,5 +331,69 @@ fn sheet<R: Read>(rec: &mut Records<R>, strings: usize) -> Result<(), String> {
             0x0092 => return Ok(()),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record in xlsb framing (types and lengths below 128 fit one byte; 0x016A takes two).
+    fn record(typ: u16, payload: &[u8]) -> Vec<u8> {
+        let mut r =
+            if typ < 0x80 { vec![typ as u8] } else { vec![(typ & 0x7F) as u8 | 0x80, (typ >> 7) as u8] };
+        assert!(payload.len() < 128);
+        r.push(payload.len() as u8);
+        r.extend_from_slice(payload);
+        r
+    }
+
+    fn wide(s: &str) -> Vec<u8> {
+        let mut v = (s.encode_utf16().count() as u32).to_le_bytes().to_vec();
+        s.encode_utf16().for_each(|u| v.extend_from_slice(&u.to_le_bytes()));
+        v
+    }
+
+    fn bundle(relid: &str, name: &str) -> Vec<u8> {
+        let mut p = vec![0u8; 8];
+        p.extend_from_slice(&wide(relid));
+        p.extend_from_slice(&wide(name));
+        record(0x009C, &p)
+    }
+
+    #[test]
+    fn names_lose_their_formulas_and_missing_relationships_are_refused() {
+        let mut name = vec![0u8; 9];
+        name.extend_from_slice(&wide("Total"));
+        name.extend_from_slice(&7u32.to_le_bytes());
+        name.extend_from_slice(&[0x3A, 1, 2, 3, 4, 5, 6]);
+        let extern_sheet = [3u32.to_le_bytes().to_vec(), vec![0; 36]].concat();
+        let mut data = [
+            bundle("rId1", "Contacts"),
+            record(0x0090, &[]),
+            record(0x016A, &extern_sheet),
+            record(0x0027, &name),
+            record(0x009D, &[]),
+        ]
+        .concat();
+        let before = data.clone();
+        assert_eq!(neutralize_workbook(&mut data, &["rId1".to_owned()]), Ok(true));
+        assert_eq!(data.len(), before.len(), "sizes are kept");
+        let name_at = data.len() - 3 - (2 + name.len()); // 0x009D takes two type bytes
+        let cce_at = name_at + 2 + 9 + 4 + 2 * 5;
+        assert_eq!(data[cce_at..cce_at + 4], [0, 0, 0, 0], "formula length zeroed");
+        assert_eq!(data[cce_at + 4..cce_at + 11], before[cce_at + 4..cce_at + 11], "nothing else moves");
+
+        let mut missing = [bundle("rId9", "Contacts"), record(0x0090, &[])].concat();
+        let err = neutralize_workbook(&mut missing, &["rId1".to_owned()]).expect_err("missing relationship");
+        assert!(err.contains("rId9"), "{err}");
+        let mut short = [record(0x009C, &[0; 10])].concat();
+        assert!(neutralize_workbook(&mut short, &[]).is_err());
+    }
+
+    #[test]
+    fn relationship_ids_are_read_from_either_quote() {
+        let xml = r#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.bin"/><Relationship Target='x' Id='rId2'/><Relationship TargetId="no"/></Relationships>"#;
+        assert_eq!(relationship_ids(xml), ["rId1", "rId2"]);
     }
 }
