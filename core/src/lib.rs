@@ -35,5 +35,5 @@ pub use merge::{Issue, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, R
 pub use read::{Format, ReadError, Workbook};
 pub use recipients::{ColumnOverrides, RecipientColumns};
 pub use table::{Column, Row, SheetWarning, Table};
-pub use template::{Escaping, Template, TemplateError};
+pub use template::{Escaping, RowView, Template, TemplateError};
 pub use value::Value;

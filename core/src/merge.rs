@@ -5,9 +5,10 @@ use std::fmt;
 
 use crate::Table;
 use crate::address::{Mailbox, parse_cell};
+use crate::format::{Display, Locale};
 use crate::graph::{BodyType, GraphMessage, ItemBody, Recipient, SendMailRequest};
 use crate::recipients::{ColumnError, ColumnOverrides, RecipientColumns, detect};
-use crate::template::{Escaping, Template, TemplateError, ValueIssueKind};
+use crate::template::{Escaping, RowView, Template, TemplateError, ValueIssueKind};
 
 /// Exchange Online's default limit of recipients (To + CC + BCC) in one message.
 pub const DEFAULT_MAX_RECIPIENTS: usize = 500;
@@ -27,6 +28,8 @@ pub struct MergeSpec<'a> {
     pub columns: ColumnOverrides,
     /// The most recipients one message may have.
     pub max_recipients: usize,
+    /// The locale values are displayed in (separators, month names, regional date formats).
+    pub locale: &'static Locale,
 }
 
 impl<'a> MergeSpec<'a> {
@@ -39,6 +42,7 @@ impl<'a> MergeSpec<'a> {
             body_type: BodyType::Html,
             columns: ColumnOverrides::default(),
             max_recipients: DEFAULT_MAX_RECIPIENTS,
+            locale: Locale::en_us(),
         }
     }
 }
@@ -196,6 +200,7 @@ pub struct Merge {
     body_type: BodyType,
     columns: RecipientColumns,
     max_recipients: usize,
+    display: Display,
 }
 
 impl Merge {
@@ -208,7 +213,14 @@ impl Merge {
             BodyType::Text => Escaping::None,
         };
         let body = Template::compile(spec.body, spec.body_name, escaping, table)?;
-        Ok(Merge { subject, body, body_type: spec.body_type, columns, max_recipients: spec.max_recipients })
+        Ok(Merge {
+            subject,
+            body,
+            body_type: spec.body_type,
+            columns,
+            max_recipients: spec.max_recipients,
+            display: Display::new(&table.formats, spec.locale),
+        })
     }
 
     /// The recipient columns in use.
@@ -231,7 +243,11 @@ impl Merge {
                 let Some(col) = col else { return Vec::new() };
                 let parsed = match row.values.get(col) {
                     Some(crate::Value::Text(s)) => parse_cell(s),
-                    Some(other) => parse_cell(&other.to_text()),
+                    Some(other) => {
+                        let mut text = String::new();
+                        self.display.write(other, row.style(col), &mut text);
+                        parse_cell(&text)
+                    }
                     None => Vec::new(),
                 };
                 if parsed.is_empty() && required {
@@ -273,8 +289,9 @@ impl Merge {
                 ));
             }
             value_issues.clear();
-            let subject = one_line(&self.subject.render(&row.values, &mut value_issues));
-            let body = self.body.render(&row.values, &mut value_issues);
+            let view = RowView::new(row, &self.display);
+            let subject = one_line(&self.subject.render(view, &mut value_issues));
+            let body = self.body.render(view, &mut value_issues);
             value_issues.sort_by_key(|v| v.column);
             value_issues.dedup();
             for v in value_issues.drain(..) {

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::format::CellFormat;
 use crate::value::{Value, column_letters};
 
 /// One column of the table.
@@ -29,6 +30,16 @@ pub struct Row {
     pub number: u32,
     /// One value per table column, in column order.
     pub values: Vec<Value>,
+    /// Each value's number format, as an index into [`Table::formats`]; empty when every
+    /// cell of the row is in General format.
+    pub styles: Vec<u16>,
+}
+
+impl Row {
+    /// The format index of column `i` (0, General, when the row has none).
+    pub fn style(&self, i: usize) -> u16 {
+        self.styles.get(i).copied().unwrap_or(0)
+    }
 }
 
 /// Something about a sheet's shape that the user should know but that does not stop a merge.
@@ -90,6 +101,8 @@ pub struct Table {
     pub rows: Vec<Row>,
     /// Shape problems worth telling the user about.
     pub warnings: Vec<SheetWarning>,
+    /// The distinct number formats of the sheet's cells; index 0 is General.
+    pub formats: Vec<CellFormat>,
 }
 
 impl Table {
@@ -142,20 +155,20 @@ pub(crate) struct TableBuilder {
 }
 
 impl TableBuilder {
-    /// Adds one sheet row (1-based number); `cells` are (zero-based column, value) pairs in
-    /// any order. Blank cells are ignored; a row of blanks is skipped.
-    pub(crate) fn push_row(&mut self, number: u32, cells: Vec<(u32, Value)>) {
-        let mut cells: Vec<(u32, Value)> = cells.into_iter().filter(|(_, v)| !v.is_blank()).collect();
+    /// Adds one sheet row (1-based number); `cells` are (zero-based column, value, format
+    /// index) in any order. Blank cells are ignored; a row of blanks is skipped.
+    pub(crate) fn push_row(&mut self, number: u32, cells: Vec<(u32, Value, u16)>) {
+        let mut cells: Vec<(u32, Value, u16)> = cells.into_iter().filter(|(_, v, _)| !v.is_blank()).collect();
         if cells.is_empty() {
             return;
         }
         let Some((_, columns)) = &self.header else {
-            cells.sort_by_key(|(c, _)| *c);
-            let first = cells.first().map_or(0, |(c, _)| *c);
-            let last = cells.last().map_or(0, |(c, _)| *c);
+            cells.sort_by_key(|(c, _, _)| *c);
+            let first = cells.first().map_or(0, |(c, _, _)| *c);
+            let last = cells.last().map_or(0, |(c, _, _)| *c);
             let mut columns: Vec<Column> =
                 (first..=last).map(|index| Column { name: String::new(), index }).collect();
-            for (c, v) in cells {
+            for (c, v, _) in cells {
                 columns[(c - first) as usize].name = v.to_text().trim().to_owned();
             }
             self.first_col = first;
@@ -165,12 +178,17 @@ impl TableBuilder {
         };
         let width = columns.len();
         let mut values = vec![Value::Empty; width];
+        let mut styles = Vec::new();
         let mut any = false;
-        for (c, v) in cells {
+        for (c, v, style) in cells {
             match c.checked_sub(self.first_col).map(|i| i as usize).filter(|i| *i < width) {
                 Some(i) => {
                     self.filled[i] = true;
                     values[i] = v;
+                    if style != 0 {
+                        styles.resize(width, 0);
+                        styles[i] = style;
+                    }
                     any = true;
                 }
                 None => {
@@ -180,7 +198,7 @@ impl TableBuilder {
             }
         }
         if any {
-            self.rows.push(Row { number, values });
+            self.rows.push(Row { number, values, styles });
         }
     }
 
@@ -211,7 +229,8 @@ impl TableBuilder {
         if let Some((count, row, col)) = self.outside {
             warnings.push(SheetWarning::OutsideHeader { count, row, column: column_letters(col) });
         }
-        Some(Table { sheet, header_row, columns, rows: self.rows, warnings })
+        let formats = vec![CellFormat::Code("General".into())];
+        Some(Table { sheet, header_row, columns, rows: self.rows, warnings, formats })
     }
 }
 
@@ -227,15 +246,17 @@ mod tests {
     fn header_is_first_non_empty_row_and_empty_rows_are_skipped() {
         let mut b = TableBuilder::default();
         b.push_row(1, vec![]);
-        b.push_row(2, vec![(1, text(" Email ")), (2, text("Name")), (4, text("Name"))]);
-        b.push_row(3, vec![(1, text("a@x.org")), (3, text("orphan"))]);
-        b.push_row(4, vec![(1, text("   "))]);
-        b.push_row(5, vec![(0, text("left")), (2, text("Bo"))]);
+        b.push_row(2, vec![(1, text(" Email "), 0), (2, text("Name"), 0), (4, text("Name"), 0)]);
+        b.push_row(3, vec![(1, text("a@x.org"), 0), (3, text("orphan"), 0)]);
+        b.push_row(4, vec![(1, text("   "), 0)]);
+        b.push_row(5, vec![(0, text("left"), 0), (2, text("Bo"), 3)]);
         let t = b.finish("S".into()).expect("table");
         assert_eq!(t.header_row, 2);
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["Email", "Name", "", "Name"]);
         assert_eq!(t.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [3, 5]);
+        assert!(t.rows[0].styles.is_empty(), "General rows carry no styles");
+        assert_eq!((t.rows[1].style(1), t.rows[1].style(0)), (3, 0));
         assert_eq!(t.warnings.len(), 3, "{:?}", t.warnings);
         assert!(t.warnings.contains(&SheetWarning::BlankHeader { column: "D".into() }));
         assert!(t.warnings.contains(&SheetWarning::DuplicateHeader {

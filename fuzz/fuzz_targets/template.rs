@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use localmerge_core::{Escaping, Template, Value, Workbook};
+use localmerge_core::{Escaping, RowView, Template, Value, Workbook};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(source) = std::str::from_utf8(data) else { return };
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(t) = Template::compile(source, "fuzz", escaping, &table) {
             for row in &rows {
                 let mut issues = Vec::new();
-                let _ = t.render(row, &mut issues);
+                let _ = t.render(RowView::plain(row), &mut issues);
             }
         }
     }

@@ -807,3 +807,77 @@ pub fn builtin(id: u32, locale: &Locale) -> Option<String> {
 
 #[cfg(test)]
 mod tests;
+
+/// A cell's number format as the workbook states it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CellFormat {
+    /// A format code.
+    Code(String),
+    /// A built-in format whose code depends on the reader's locale (ids 14 and 22).
+    Builtin(u32),
+}
+
+impl CellFormat {
+    /// The format for `locale`.
+    pub fn resolve(&self, locale: &Locale) -> NumberFormat {
+        match self {
+            CellFormat::Code(code) => NumberFormat::parse(code),
+            CellFormat::Builtin(id) => {
+                NumberFormat::parse(&builtin(*id, locale).unwrap_or_else(|| "General".into()))
+            }
+        }
+    }
+}
+
+/// How cell values become text for one merge: the table's formats resolved for a locale.
+#[derive(Debug, Clone)]
+pub struct Display {
+    formats: Vec<NumberFormat>,
+    locale: &'static Locale,
+}
+
+impl Display {
+    /// Every cell in General format, en-US.
+    pub const fn plain() -> Display {
+        Display { formats: Vec::new(), locale: &LOCALES[0] }
+    }
+
+    /// Resolves a table's formats for `locale`. `formats[0]` is the table's General.
+    pub fn new(formats: &[CellFormat], locale: &'static Locale) -> Display {
+        Display { formats: formats.iter().map(|f| f.resolve(locale)).collect(), locale }
+    }
+
+    /// The locale in use.
+    pub fn locale(&self) -> &'static Locale {
+        self.locale
+    }
+
+    /// Appends the text a cell shows: its value through its format (`style` indexes the
+    /// table's formats; 0 or an unknown index is General).
+    pub fn write(&self, value: &crate::Value, style: u16, out: &mut String) {
+        use crate::Value;
+        let fmt = self.formats.get(usize::from(style)).filter(|_| style != 0);
+        match value {
+            Value::Empty => {}
+            Value::Text(s) => match fmt {
+                Some(f) => out.push_str(&f.format_text(s)),
+                None => out.push_str(s),
+            },
+            Value::Int(i) => self.number(*i as f64, fmt, out),
+            Value::Float(f) => self.number(*f, fmt, out),
+            Value::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
+            Value::Date(d) => match fmt.filter(|f| f.is_date()) {
+                Some(f) => out.push_str(&f.format_number(d.serial, d.is_1904, self.locale)),
+                None => d.write_iso(out),
+            },
+            Value::DateIso(s) | Value::Error(s) => out.push_str(s),
+        }
+    }
+
+    fn number(&self, v: f64, fmt: Option<&NumberFormat>, out: &mut String) {
+        match fmt {
+            Some(f) => out.push_str(&f.format_number(v, false, self.locale)),
+            None => out.push_str(&general(v, self.locale)),
+        }
+    }
+}

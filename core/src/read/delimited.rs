@@ -169,7 +169,7 @@ fn parse_table(body: &str, delimiter: Delimiter, skipped_rows: u32, sheet: &str)
         let cells = record
             .iter()
             .enumerate()
-            .map(|(i, f)| (u32::try_from(i).unwrap_or(u32::MAX), Value::Text(f.to_owned())))
+            .map(|(i, f)| (u32::try_from(i).unwrap_or(u32::MAX), Value::Text(f.to_owned()), 0))
             .collect();
         builder.push_row(u32::try_from(row).unwrap_or(u32::MAX), cells);
     }

@@ -9,6 +9,7 @@ use calamine::{
 };
 
 use super::{Format, MAX_CELLS, ReadError};
+use crate::format::CellFormat;
 use crate::table::{Table, TableBuilder};
 use crate::value::{DateKind, ExcelDate, Value};
 
@@ -65,8 +66,12 @@ impl Excel {
         match self {
             Excel::Xlsx(w) => {
                 let mut reader = w.worksheet_cells_reader(name).map_err(|e| xlsx_err(Format::Xlsx, e))?;
-                while let Some(cell) = reader.next_cell().map_err(|e| xlsx_err(Format::Xlsx, e))? {
-                    cells.push(cell.get_position(), from_ref(cell.get_value()))?;
+                let styles = style_formats(reader.styles(), &mut cells.formats);
+                while let Some((cell, style)) =
+                    reader.next_cell_with_style_id().map_err(|e| xlsx_err(Format::Xlsx, e))?
+                {
+                    let format = styles.get(style).copied().unwrap_or(0);
+                    cells.push_styled(cell.get_position(), from_ref(cell.get_value()), format)?;
                 }
             }
             Excel::Xlsb(w) => {
@@ -94,52 +99,84 @@ impl Excel {
     }
 }
 
+/// Maps calamine's style ids to indexes into the table's distinct formats (0 = General),
+/// adding formats to `formats` as they are first seen.
+fn style_formats(styles: &[calamine::Style], formats: &mut Vec<CellFormat>) -> Vec<u16> {
+    styles
+        .iter()
+        .map(|style| {
+            let Some(nf) = style.number_format.as_ref() else { return 0 };
+            let format = match nf.format_id {
+                Some(id @ (14 | 22)) => CellFormat::Builtin(id),
+                _ if nf.format_code.eq_ignore_ascii_case("general") => return 0,
+                _ => CellFormat::Code(nf.format_code.clone()),
+            };
+            match formats.iter().position(|f| *f == format) {
+                Some(i) => u16::try_from(i).unwrap_or(0),
+                None if formats.len() < usize::from(u16::MAX) => {
+                    formats.push(format);
+                    (formats.len() - 1) as u16
+                }
+                None => 0,
+            }
+        })
+        .collect()
+}
+
 /// Collects non-empty cells (bounded by [`MAX_CELLS`]) and builds the table row by row.
 struct Cells<'a> {
     sheet: &'a str,
-    cells: Vec<(u32, u32, Value)>,
+    cells: Vec<(u32, u32, Value, u16)>,
     sorted: bool,
+    /// The sheet's distinct formats; index 0 is General.
+    formats: Vec<CellFormat>,
 }
 
 impl<'a> Cells<'a> {
     fn new(sheet: &'a str) -> Self {
-        Cells { sheet, cells: Vec::new(), sorted: true }
+        Cells { sheet, cells: Vec::new(), sorted: true, formats: vec![CellFormat::Code("General".into())] }
     }
 
-    fn push(&mut self, (row, col): (u32, u32), value: Value) -> Result<(), ReadError> {
+    fn push(&mut self, at: (u32, u32), value: Value) -> Result<(), ReadError> {
+        self.push_styled(at, value, 0)
+    }
+
+    fn push_styled(&mut self, (row, col): (u32, u32), value: Value, style: u16) -> Result<(), ReadError> {
         if value.is_blank() {
             return Ok(());
         }
         if self.cells.len() >= MAX_CELLS {
             return Err(ReadError::TooLarge { sheet: self.sheet.to_owned(), limit: MAX_CELLS });
         }
-        if let Some(&(r, c, _)) = self.cells.last() {
+        if let Some(&(r, c, _, _)) = self.cells.last() {
             self.sorted &= (r, c) < (row, col);
         }
-        self.cells.push((row, col, value));
+        self.cells.push((row, col, value, style));
         Ok(())
     }
 
     fn finish(mut self) -> Option<Table> {
         if !self.sorted {
-            self.cells.sort_by_key(|&(r, c, _)| (r, c));
+            self.cells.sort_by_key(|&(r, c, _, _)| (r, c));
         }
         let mut builder = TableBuilder::default();
         let mut current: Option<u32> = None;
         let mut row_cells = Vec::new();
-        for (r, c, v) in self.cells {
+        for (r, c, v, style) in self.cells {
             if current != Some(r) {
                 if let Some(prev) = current {
                     builder.push_row(prev.saturating_add(1), std::mem::take(&mut row_cells));
                 }
                 current = Some(r);
             }
-            row_cells.push((c, v));
+            row_cells.push((c, v, style));
         }
         if let Some(prev) = current {
             builder.push_row(prev.saturating_add(1), row_cells);
         }
-        builder.finish(self.sheet.to_owned())
+        let mut table = builder.finish(self.sheet.to_owned())?;
+        table.formats = self.formats;
+        Some(table)
     }
 }
 

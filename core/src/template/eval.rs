@@ -2,7 +2,8 @@
 
 use std::borrow::Cow;
 
-use super::{Expr, Helper, Node};
+use super::{Expr, Helper, Node, RowView};
+use crate::format::Display;
 use crate::value::{Value, write_float};
 
 /// A problem with a value found while rendering one row.
@@ -25,7 +26,8 @@ pub enum ValueIssueKind {
 
 #[derive(Debug)]
 enum Val<'a> {
-    Cell(&'a Value),
+    /// A cell and its format index.
+    Cell(&'a Value, u16),
     Str(Cow<'a, str>),
     Num(f64),
     Bool(bool),
@@ -35,7 +37,7 @@ enum Val<'a> {
 impl Val<'_> {
     fn truthy(&self) -> bool {
         match self {
-            Val::Cell(v) => v.is_truthy(),
+            Val::Cell(v, _) => v.is_truthy(),
             Val::Str(s) => !s.trim().is_empty(),
             Val::Num(n) => *n != 0.0 && !n.is_nan(),
             Val::Bool(b) => *b,
@@ -45,7 +47,7 @@ impl Val<'_> {
 
     fn blank(&self) -> bool {
         match self {
-            Val::Cell(v) => v.is_blank() || matches!(v, Value::Error(_)),
+            Val::Cell(v, _) => v.is_blank() || matches!(v, Value::Error(_)),
             Val::Str(s) => s.trim().is_empty(),
             Val::Null => true,
             Val::Num(_) | Val::Bool(_) => false,
@@ -54,17 +56,22 @@ impl Val<'_> {
 
     fn num(&self) -> Option<f64> {
         match self {
-            Val::Cell(v) => v.as_f64(),
+            Val::Cell(v, _) => v.as_f64(),
             Val::Str(s) => s.trim().parse().ok(),
             Val::Num(n) => Some(*n),
             Val::Bool(_) | Val::Null => None,
         }
     }
 
-    fn text(&self) -> Cow<'_, str> {
+    /// The text of a value; a cell's is the text its format shows.
+    fn text(&self, display: &Display) -> Cow<'_, str> {
         match self {
-            Val::Cell(Value::Text(s)) => Cow::Borrowed(s),
-            Val::Cell(v) => Cow::Owned(v.to_text()),
+            Val::Cell(Value::Text(s), 0) => Cow::Borrowed(s),
+            Val::Cell(v, style) => {
+                let mut s = String::new();
+                display.write(v, *style, &mut s);
+                Cow::Owned(s)
+            }
             Val::Str(s) => Cow::Borrowed(s),
             Val::Num(n) => {
                 let mut s = String::new();
@@ -76,35 +83,35 @@ impl Val<'_> {
         }
     }
 
-    fn write(&self, out: &mut String, escape: bool) {
+    fn write(&self, out: &mut String, escape: bool, display: &Display) {
         match (self, escape) {
-            (Val::Cell(Value::Text(s)), true) => html_escape_into(s, out),
-            (Val::Cell(Value::Text(s)), false) => out.push_str(s),
-            (Val::Cell(v), false) => v.write_text(out),
+            (Val::Cell(Value::Text(s), 0), true) => html_escape_into(s, out),
+            (Val::Cell(Value::Text(s), 0), false) => out.push_str(s),
+            (Val::Cell(v, style), false) => display.write(v, *style, out),
             (Val::Str(s), true) => html_escape_into(s, out),
             (Val::Str(s), false) => out.push_str(s),
-            (other, true) => html_escape_into(&other.text(), out),
-            (other, false) => out.push_str(&other.text()),
+            (other, true) => html_escape_into(&other.text(display), out),
+            (other, false) => out.push_str(&other.text(display)),
         }
     }
 }
 
-pub(super) fn render(nodes: &[Node], values: &[Value], out: &mut String, issues: &mut Vec<ValueIssue>) {
+pub(super) fn render(nodes: &[Node], row: &RowView<'_>, out: &mut String, issues: &mut Vec<ValueIssue>) {
     for node in nodes {
         match node {
             Node::Text(s) => out.push_str(s),
             Node::Out { expr, escape } => {
                 if let Expr::Column(c) = expr
-                    && values.get(*c).is_none_or(Value::is_blank)
+                    && row.values.get(*c).is_none_or(Value::is_blank)
                 {
                     issues.push(ValueIssue { column: *c, kind: ValueIssueKind::Empty });
                     continue;
                 }
-                eval(expr, values, issues).write(out, *escape);
+                eval(expr, row, issues).write(out, *escape, row.display);
             }
             Node::If { cond, then, otherwise } => {
-                let branch = if eval(cond, values, issues).truthy() { then } else { otherwise };
-                render(branch, values, out, issues);
+                let branch = if eval(cond, row, issues).truthy() { then } else { otherwise };
+                render(branch, row, out, issues);
             }
         }
     }
@@ -112,39 +119,40 @@ pub(super) fn render(nodes: &[Node], values: &[Value], out: &mut String, issues:
 
 static EMPTY: Value = Value::Empty;
 
-fn eval<'a>(expr: &'a Expr, values: &'a [Value], issues: &mut Vec<ValueIssue>) -> Val<'a> {
+fn eval<'a>(expr: &'a Expr, row: &RowView<'a>, issues: &mut Vec<ValueIssue>) -> Val<'a> {
     match expr {
         Expr::Column(c) => {
-            let v = values.get(*c).unwrap_or(&EMPTY);
+            let v = row.values.get(*c).unwrap_or(&EMPTY);
             if let Value::Error(code) = v {
                 let issue = ValueIssue { column: *c, kind: ValueIssueKind::ErrorCell(code.clone()) };
                 if !issues.contains(&issue) {
                     issues.push(issue);
                 }
             }
-            Val::Cell(v)
+            Val::Cell(v, row.styles.get(*c).copied().unwrap_or(0))
         }
         Expr::Str(s) => Val::Str(Cow::Borrowed(s)),
         Expr::Num(n) => Val::Num(*n),
         Expr::Bool(b) => Val::Bool(*b),
         Expr::Null => Val::Null,
-        Expr::Call(helper, args) => call(*helper, args, values, issues),
+        Expr::Call(helper, args) => call(*helper, args, row, issues),
     }
 }
 
-fn call<'a>(helper: Helper, args: &'a [Expr], values: &'a [Value], issues: &mut Vec<ValueIssue>) -> Val<'a> {
-    let mut arg = |i: usize| args.get(i).map_or(Val::Null, |e| eval(e, values, issues));
+fn call<'a>(helper: Helper, args: &'a [Expr], row: &RowView<'a>, issues: &mut Vec<ValueIssue>) -> Val<'a> {
+    let display = row.display;
+    let mut arg = |i: usize| args.get(i).map_or(Val::Null, |e| eval(e, row, issues));
     match helper {
         Helper::Default => {
             let v = arg(0);
             if v.blank() { arg(1) } else { v }
         }
-        Helper::Upper => Val::Str(Cow::Owned(arg(0).text().to_uppercase())),
-        Helper::Lower => Val::Str(Cow::Owned(arg(0).text().to_lowercase())),
-        Helper::Trim => Val::Str(Cow::Owned(arg(0).text().trim().to_owned())),
+        Helper::Upper => Val::Str(Cow::Owned(arg(0).text(display).to_uppercase())),
+        Helper::Lower => Val::Str(Cow::Owned(arg(0).text(display).to_lowercase())),
+        Helper::Trim => Val::Str(Cow::Owned(arg(0).text(display).trim().to_owned())),
         Helper::Capitalize => {
             let v = arg(0);
-            let t = v.text();
+            let t = v.text(display);
             let mut chars = t.chars();
             let s = match chars.next() {
                 Some(first) => first.to_uppercase().chain(chars).collect(),
@@ -152,11 +160,11 @@ fn call<'a>(helper: Helper, args: &'a [Expr], values: &'a [Value], issues: &mut 
             };
             Val::Str(Cow::Owned(s))
         }
-        Helper::Eq => Val::Bool(equal(&arg(0), &arg(1))),
-        Helper::Ne => Val::Bool(!equal(&arg(0), &arg(1))),
+        Helper::Eq => Val::Bool(equal(&arg(0), &arg(1), display)),
+        Helper::Ne => Val::Bool(!equal(&arg(0), &arg(1), display)),
         Helper::Contains => {
             let (h, n) = (arg(0), arg(1));
-            Val::Bool(h.text().to_lowercase().contains(&*n.text().trim().to_lowercase()))
+            Val::Bool(h.text(display).to_lowercase().contains(&*n.text(display).trim().to_lowercase()))
         }
         Helper::Gt | Helper::Gte | Helper::Lt | Helper::Lte => {
             let (a, b) = (arg(0).num(), arg(1).num());
@@ -177,11 +185,11 @@ fn call<'a>(helper: Helper, args: &'a [Expr], values: &'a [Value], issues: &mut 
 }
 
 /// Numbers compare as numbers; anything else as text, ignoring case and surrounding spaces.
-fn equal(a: &Val<'_>, b: &Val<'_>) -> bool {
+fn equal(a: &Val<'_>, b: &Val<'_>, display: &Display) -> bool {
     if let (Some(x), Some(y)) = (a.num(), b.num()) {
         return x == y;
     }
-    let (x, y) = (a.text(), b.text());
+    let (x, y) = (a.text(display), b.text(display));
     let (x, y) = (x.trim(), y.trim());
     x == y || x.to_lowercase() == y.to_lowercase()
 }

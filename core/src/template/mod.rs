@@ -14,7 +14,34 @@ use std::fmt;
 use handlebars::template::{HelperTemplate, Parameter, Template as HbTemplate, TemplateElement};
 use handlebars::{JsonValue, Path, PathSeg};
 
+use crate::format::Display;
+
 pub use eval::{ValueIssue, ValueIssueKind, html_escape};
+
+/// One row as a template sees it: its values, their formats, and how to display them.
+#[derive(Debug, Clone, Copy)]
+pub struct RowView<'a> {
+    /// The row's values, one per table column.
+    pub values: &'a [crate::Value],
+    /// Each value's format index (see [`crate::Row::styles`]); may be empty.
+    pub styles: &'a [u16],
+    /// The table's formats resolved for a locale.
+    pub display: &'a Display,
+}
+
+static PLAIN: Display = Display::plain();
+
+impl<'a> RowView<'a> {
+    /// A table row with the merge's display settings.
+    pub fn new(row: &'a crate::Row, display: &'a Display) -> Self {
+        RowView { values: &row.values, styles: &row.styles, display }
+    }
+
+    /// Values in General format, en-US.
+    pub fn plain(values: &'a [crate::Value]) -> Self {
+        RowView { values, styles: &[], display: &PLAIN }
+    }
+}
 
 /// How a template's output is escaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,17 +255,17 @@ impl Template {
         self.escaping
     }
 
-    /// Renders one row's values into `out` (cleared first). Values the template prints
-    /// while they are blank, or reads while they are error cells, are reported in `issues`.
-    pub fn render_into(&self, values: &[crate::Value], out: &mut String, issues: &mut Vec<ValueIssue>) {
+    /// Renders one row into `out` (cleared first). Values the template prints while they
+    /// are blank, or reads while they are error cells, are reported in `issues`.
+    pub fn render_into(&self, row: RowView<'_>, out: &mut String, issues: &mut Vec<ValueIssue>) {
         out.clear();
-        eval::render(&self.nodes, values, out, issues);
+        eval::render(&self.nodes, &row, out, issues);
     }
 
-    /// Renders one row's values to a new string (see [`Template::render_into`]).
-    pub fn render(&self, values: &[crate::Value], issues: &mut Vec<ValueIssue>) -> String {
+    /// Renders one row to a new string (see [`Template::render_into`]).
+    pub fn render(&self, row: RowView<'_>, issues: &mut Vec<ValueIssue>) -> String {
         let mut out = String::with_capacity(self.static_len + self.static_len / 4);
-        self.render_into(values, &mut out, issues);
+        self.render_into(row, &mut out, issues);
         out
     }
 }

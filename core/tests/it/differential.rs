@@ -9,7 +9,7 @@ use handlebars::Handlebars;
 use proptest::prelude::*;
 use serde_json::{Map, Value as Json};
 
-use localmerge_core::{Escaping, Template, Value};
+use localmerge_core::{Escaping, RowView, Template, Value};
 
 const COLUMNS: [&str; 3] = ["A", "B c", "Dd"];
 
@@ -107,7 +107,7 @@ proptest! {
             .map(|v| if v.is_empty() { Value::Empty } else { Value::Text(v.clone()) })
             .collect();
         let mut issues = Vec::new();
-        let ours = template.render(&row, &mut issues);
+        let ours = template.render(RowView::plain(&row), &mut issues);
 
         let mut ctx = Map::new();
         for (c, v) in COLUMNS.iter().zip(&values) {
