@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use localmerge_core::format::{Display, Locale};
 use localmerge_core::{ColumnOverrides, Merge, MergeSpec, Table, Workbook};
 use serde::Serialize;
 
@@ -29,6 +30,10 @@ enum Command {
         /// The sheet to read (default: the first sheet with a header and data).
         #[arg(long)]
         sheet: Option<String>,
+        /// The locale values are shown in: en-US, en-GB, fr-FR, de-DE, es-ES, it-IT, nl-NL,
+        /// pt-BR (default: the system's, from LC_ALL or LANG; else en-US).
+        #[arg(long)]
+        locale: Option<String>,
     },
     /// Print every message that would be sent, as JSON Lines; report problem rows on stderr.
     Preview {
@@ -52,6 +57,10 @@ enum Command {
         /// The column of BCC addresses (default: a column named BCC, if any).
         #[arg(long)]
         bcc: Option<String>,
+        /// The locale values are shown in: en-US, en-GB, fr-FR, de-DE, es-ES, it-IT, nl-NL,
+        /// pt-BR (default: the system's, from LC_ALL or LANG; else en-US).
+        #[arg(long)]
+        locale: Option<String>,
     },
 }
 
@@ -107,11 +116,28 @@ fn init_tracing(verbose: u8) {
 
 fn run(command: Command) -> anyhow::Result<u8> {
     match command {
-        Command::Inspect { data, sheet } => inspect(&data, sheet.as_deref()),
-        Command::Preview { data, subject, body, sheet, to, cc, bcc } => {
-            preview(&data, &subject, &body, sheet.as_deref(), ColumnOverrides { to, cc, bcc })
+        Command::Inspect { data, sheet, locale } => {
+            inspect(&data, sheet.as_deref(), pick_locale(locale.as_deref())?)
+        }
+        Command::Preview { data, subject, body, sheet, to, cc, bcc, locale } => {
+            let locale = pick_locale(locale.as_deref())?;
+            preview(&data, &subject, &body, sheet.as_deref(), ColumnOverrides { to, cc, bcc }, locale)
         }
     }
+}
+
+/// The locale asked for, else the system's (read here, at the edge: core never reads the
+/// environment), else en-US.
+fn pick_locale(asked: Option<&str>) -> anyhow::Result<&'static Locale> {
+    if let Some(tag) = asked {
+        let known: Vec<&str> = localmerge_core::format::LOCALES.iter().map(|l| l.tag).collect();
+        return Locale::find(tag)
+            .ok_or_else(|| anyhow::anyhow!("unknown locale \"{tag}\" (known: {})", known.join(", ")));
+    }
+    let system =
+        ["LC_ALL", "LC_NUMERIC", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+    let tag = system.as_deref().and_then(|v| v.split(['.', '@']).next()).unwrap_or("");
+    Ok(Locale::find(tag).unwrap_or_else(Locale::en_us))
 }
 
 fn open(data: &Path, sheet: Option<&str>, lenient: bool) -> anyhow::Result<(Workbook, Table)> {
@@ -149,6 +175,7 @@ struct Inspection<'a> {
     sheets: &'a [String],
     sheet: &'a str,
     header_row: u32,
+    locale: &'static str,
     columns: Vec<ColumnInfo<'a>>,
     rows: usize,
     to: Option<&'a str>,
@@ -161,10 +188,24 @@ struct Inspection<'a> {
 struct ColumnInfo<'a> {
     name: &'a str,
     column: String,
+    /// The type of the column's first value: text, integer, decimal, boolean, datetime,
+    /// duration, error, or empty.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    /// The first value as the spreadsheet shows it.
+    first_value: Option<String>,
 }
 
-fn inspect(data: &Path, sheet: Option<&str>) -> anyhow::Result<u8> {
+fn inspect(data: &Path, sheet: Option<&str>, locale: &'static Locale) -> anyhow::Result<u8> {
     let (workbook, table) = open(data, sheet, true)?;
+    let display = Display::new(&table.formats, locale);
+    let first = |i: usize| {
+        table.rows.iter().find(|r| r.values.get(i).is_some_and(|v| !v.is_blank())).map(|r| {
+            let mut text = String::new();
+            display.write(&r.values[i], r.style(i), &mut text);
+            (r.values[i].type_name(), text)
+        })
+    };
     let detected = localmerge_core::recipients::detect(&table, &ColumnOverrides::default());
     let mut warnings: Vec<String> = table.warnings.iter().map(ToString::to_string).collect();
     if let Err(e) = &detected {
@@ -184,7 +225,16 @@ fn inspect(data: &Path, sheet: Option<&str>) -> anyhow::Result<u8> {
         sheets: workbook.sheet_names(),
         sheet: &table.sheet,
         header_row: table.header_row,
-        columns: table.columns.iter().map(|c| ColumnInfo { name: &c.name, column: c.letters() }).collect(),
+        columns: table
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let (kind, first_value) = first(i).map_or(("empty", None), |(k, v)| (k, Some(v)));
+                ColumnInfo { name: &c.name, column: c.letters(), kind, first_value }
+            })
+            .collect(),
+        locale: locale.tag,
         rows: table.rows.len(),
         to: name(cols.map(|c| c.to)),
         cc: name(cols.and_then(|c| c.cc)),
@@ -217,6 +267,7 @@ fn preview(
     body_path: &Path,
     sheet: Option<&str>,
     columns: ColumnOverrides,
+    locale: &'static Locale,
 ) -> anyhow::Result<u8> {
     let body = std::fs::read(body_path).with_context(|| format!("{}", body_path.display()))?;
     let body = String::from_utf8(body)
@@ -225,6 +276,7 @@ fn preview(
     let body_name = body_path.display().to_string();
     let mut spec = MergeSpec::html(subject, &body, &body_name);
     spec.columns = columns;
+    spec.locale = locale;
     let merge = Merge::new(&table, &spec).map_err(|e| match e {
         localmerge_core::MergeError::Template(t) => anyhow::anyhow!("{t}"),
         other => anyhow::anyhow!("{}: {other}", data.display()),

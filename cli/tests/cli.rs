@@ -11,8 +11,15 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/data").join(name)
 }
 
+/// Runs `localmerge` with a neutral locale, whatever the machine's settings.
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_localmerge")).args(args).output().expect("runs")
+    Command::new(env!("CARGO_BIN_EXE_localmerge"))
+        .args(args)
+        .env_remove("LC_ALL")
+        .env_remove("LC_NUMERIC")
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("runs")
 }
 
 fn write(dir: &tempfile::TempDir, name: &str, content: &str) -> String {
@@ -142,7 +149,13 @@ fn inspect_describes_the_sheet() {
     assert_eq!(v["to"], "Email");
     assert_eq!(v["cc"], "CC");
     assert_eq!(v["bcc"], Value::Null);
-    assert_eq!(v["columns"][1], serde_json::json!({"name": "First Name", "column": "B"}));
+    assert_eq!(
+        v["columns"][1],
+        serde_json::json!({"name": "First Name", "column": "B", "type": "text", "first_value": "Ada"})
+    );
+    assert_eq!(v["columns"][5]["type"], "datetime");
+    assert_eq!(v["columns"][5]["first_value"], "2024-03-01");
+    assert_eq!(v["columns"][4]["type"], "integer");
     let o = run(&["inspect", data.to_str().expect("utf8"), "--sheet", "Cover"]);
     let v: Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!((v["sheet"].as_str(), v["rows"].as_u64()), (Some("Cover"), Some(0)));
@@ -151,6 +164,30 @@ fn inspect_describes_the_sheet() {
     let v: Value =
         serde_json::from_slice(&run(&["inspect", csv.to_str().expect("utf8")]).stdout).expect("json");
     assert_eq!((v["format"].as_str(), v["delimiter"].as_str()), (Some("csv"), Some(";")));
+}
+
+#[test]
+fn locale_shapes_displayed_values() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/data/contacts.xlsxwriter.xlsx");
+    let data = data.to_str().expect("utf8");
+    let amount = |args: &[&str]| -> Value {
+        let mut all = vec!["inspect", data];
+        all.extend_from_slice(args);
+        let o = Command::new(env!("CARGO_BIN_EXE_localmerge"))
+            .args(&all)
+            .env_remove("LC_ALL")
+            .env_remove("LC_NUMERIC")
+            .env("LANG", "de_DE.UTF-8")
+            .output()
+            .expect("runs");
+        assert_eq!(o.status.code(), Some(0), "{o:?}");
+        let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+        serde_json::json!([v["locale"], v["columns"][3]["first_value"]])
+    };
+    assert_eq!(amount(&[]), serde_json::json!(["de-DE", "1234,5"]), "the system locale by default");
+    assert_eq!(amount(&["--locale", "en-GB"]), serde_json::json!(["en-GB", "1234.5"]));
+    let o = run(&["inspect", data, "--locale", "tlh"]);
+    assert_fatal(&o, "unknown locale \"tlh\"");
 }
 
 #[test]

@@ -106,6 +106,8 @@ impl Value {
             Value::Empty => "empty",
             Value::Text(_) => "text",
             Value::Int(_) => "integer",
+            // Workbooks store every number as a float: a whole one reads as an integer.
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => "integer",
             Value::Float(_) => "decimal",
             Value::Bool(_) => "boolean",
             Value::Date(d) if d.kind == DateKind::Duration => "duration",

@@ -85,3 +85,32 @@ pub fn example_xlsx(problems: bool) -> Result<Vec<u8>, XlsxError> {
     }
     wb.save_to_buffer()
 }
+
+/// A workbook with one row per case: column A holds the format code as text, column B the
+/// value written with that format (and column C an email address, so it merges).
+pub fn formats_xlsx(cases: &[(&str, f64)]) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Formats")?;
+    ws.write_string(0, 0, "Code")?;
+    ws.write_string(0, 1, "Value")?;
+    ws.write_string(0, 2, "Email")?;
+    for (i, (code, value)) in cases.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, *code)?;
+        ws.write_number_with_format(r, 1, *value, &Format::new().set_num_format(*code))?;
+        ws.write_string(r, 2, format!("row{r}@example.com"))?;
+    }
+    wb.save_to_buffer()
+}
+
+/// A one-row workbook whose value uses a built-in number format id (as Excel writes its
+/// "short date", id 14, with no format code in the file).
+pub fn builtin_format_xlsx(id: u8, value: f64) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Formats")?;
+    ws.write_string(0, 0, "Value")?;
+    ws.write_string(0, 1, "Email")?;
+    ws.write_number_with_format(1, 0, value, &Format::new().set_num_format_index(id))?;
+    ws.write_string(1, 1, "row2@example.com")?;
+    wb.save_to_buffer()
+}

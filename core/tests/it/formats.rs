@@ -1,8 +1,9 @@
 //! The same contact list written by openpyxl, xlsxwriter, LibreOffice (ods, xls, French
 //! Excel-style CSV) and as Excel's "Unicode Text" reads the same everywhere.
 
+use localmerge_core::format::Locale;
 use localmerge_core::value::{DateKind, ExcelDate};
-use localmerge_core::{Format, Value, Workbook};
+use localmerge_core::{Format, Merge, MergeSpec, Value, Workbook};
 
 use crate::{data, table};
 
@@ -85,4 +86,82 @@ fn format_comes_from_the_bytes_not_the_name() {
     assert_eq!(Workbook::open(data("contacts.libreoffice.ods")).expect("open").format(), Format::Ods);
     let err = Workbook::open(b"PK\x03\x04 truncated xl/workbook.xml".to_vec()).expect_err("corrupt");
     assert!(err.to_string().starts_with("not a readable xlsx workbook"), "{err}");
+}
+
+/// Format codes and values with the text Excel shows for them (en-US).
+pub const DISPLAY_CASES: &[(&str, f64, &str)] = &[
+    ("General", 1234.5, "1234.5"),
+    ("0", 2.5, "3"),
+    ("0.00", 1.005, "1.01"),
+    ("#,##0.00", 1234567.891, "1,234,567.89"),
+    ("00000", 501.0, "00501"),
+    ("0%", 0.175, "18%"),
+    ("0.0%", 0.175, "17.5%"),
+    ("0.00E+00", 12345.0, "1.23E+04"),
+    ("\"€\"#,##0.00", 1234.5, "€1,234.50"),
+    ("0\" kg\"", 12.0, "12 kg"),
+    ("#,##0;(#,##0);\"-\"", -1234.0, "(1,234)"),
+    ("#,##0;(#,##0);\"-\"", 0.0, "-"),
+    ("dd/mm/yyyy", 45352.0, "01/03/2024"),
+    ("d mmmm yyyy", 45352.0, "1 March 2024"),
+    ("dddd", 45352.0, "Friday"),
+    ("h:mm AM/PM", 0.75, "6:00 PM"),
+    ("[h]:mm", 1.5, "36:00"),
+    ("yyyy-mm-dd hh:mm", 45352.5, "2024-03-01 12:00"),
+];
+
+fn display_table() -> localmerge_core::Table {
+    let cases: Vec<(&str, f64)> = DISPLAY_CASES.iter().map(|(c, v, _)| (*c, *v)).collect();
+    let bytes = localmerge_testdata::formats_xlsx(&cases).expect("workbook");
+    Workbook::open(bytes).and_then(|mut w| w.read(None)).expect("read")
+}
+
+#[test]
+fn xlsx_values_render_as_the_spreadsheet_shows_them() {
+    let t = display_table();
+    let merge = Merge::new(&t, &MergeSpec::html("s", "{{Value}}", "b")).expect("merge");
+    let plan = merge.plan(&t);
+    assert!(plan.problems.is_empty(), "{:?}", plan.problems);
+    for ((code, v, want), m) in DISPLAY_CASES.iter().zip(&plan.messages) {
+        assert_eq!(m.body, *want, "{code} {v}");
+    }
+}
+
+#[test]
+fn the_locale_changes_separators_names_and_regional_dates() {
+    let bytes = localmerge_testdata::formats_xlsx(&[
+        ("#,##0.00", 1234.5),
+        ("d mmmm yyyy", 45352.0),
+        ("m/d/yyyy", 45352.0),
+    ])
+    .expect("workbook");
+    let t = Workbook::open(bytes).and_then(|mut w| w.read(None)).expect("read");
+    let mut spec = MergeSpec::html("s", "{{Value}}", "b");
+    spec.locale = Locale::find("fr-FR").expect("fr-FR");
+    let bodies: Vec<String> =
+        Merge::new(&t, &spec).expect("merge").plan(&t).messages.into_iter().map(|m| m.body).collect();
+    assert_eq!(bodies, ["1\u{202F}234,50", "1 mars 2024", "3/1/2024"], "an explicit code keeps its order");
+
+    // Built-in format 14 (Excel's "short date", stored as an id, not a code) follows the
+    // reader's locale.
+    let bytes = localmerge_testdata::builtin_format_xlsx(14, 45352.0).expect("workbook");
+    let t = Workbook::open(bytes).and_then(|mut w| w.read(None)).expect("read");
+    let short_date = |tag: &str| {
+        let mut spec = MergeSpec::html("s", "{{Value}}", "b");
+        spec.locale = Locale::find(tag).expect("locale");
+        Merge::new(&t, &spec).expect("merge").plan(&t).messages[0].body.clone()
+    };
+    assert_eq!(short_date("en-US"), "3/1/2024");
+    assert_eq!(short_date("en-GB"), "01/03/2024");
+    assert_eq!(short_date("de-DE"), "01.03.2024");
+    assert_eq!(short_date("nl-NL"), "1-3-2024");
+}
+
+#[test]
+fn comparisons_use_the_typed_value_and_text_helpers_the_displayed_one() {
+    let t = display_table();
+    let spec = MergeSpec::html("s", "{{#if (gt Value 1000)}}big {{/if}}{{upper Value}}", "b");
+    let plan = Merge::new(&t, &spec).expect("merge").plan(&t);
+    assert_eq!(plan.messages[0].body, "big 1234.5");
+    assert_eq!(plan.messages[14].body, "big FRIDAY", "a date's serial is over 1000; its text is its display");
 }
