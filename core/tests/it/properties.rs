@@ -61,7 +61,11 @@ proptest! {
         }
         let text = String::from_utf8(w.into_inner().map_err(|e| TestCaseError::fail(e.to_string()))?)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let mut wb = Workbook::open(encode(&text, enc)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let bytes = encode(&text, enc);
+        // Windows-1252 bytes that also form valid UTF-8 (é€€ is E9 80 80, 退 in UTF-8) are
+        // read as UTF-8 by rule, as Excel and LibreOffice read them: not a round trip.
+        prop_assume!(!matches!(enc, Enc::Windows1252) || text.is_ascii() || std::str::from_utf8(&bytes).is_err());
+        let mut wb = Workbook::open(bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(wb.text_details().map(|(_, d)| d), Some(Delimiter(d)));
         let t = wb.read(None).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(t.columns.len(), width);
