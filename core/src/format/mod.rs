@@ -103,30 +103,38 @@ impl NumberFormat {
 
     /// The text a number shows. `is_1904` is the workbook's date system.
     pub fn format_number(&self, v: f64, is_1904: bool, locale: &Locale) -> String {
+        let mut out = String::new();
+        self.format_number_into(v, is_1904, locale, &mut out);
+        out
+    }
+
+    /// Appends the text a number shows to `out` (see [`NumberFormat::format_number`]).
+    pub fn format_number_into(&self, v: f64, is_1904: bool, locale: &Locale, out: &mut String) {
         if !v.is_finite() {
-            return general(v, locale);
+            return general_into(v, locale, out);
         }
         let (section, value, sign) = self.pick(v);
-        let mut out = String::new();
         match section.kind {
             Kind::General | Kind::Fraction | Kind::Text => {
                 if sign {
                     out.push('-');
                 }
-                out.push_str(&general(value, locale));
+                general_into(value, locale, out);
             }
             Kind::Number => {
                 if sign && !section.rounds_to_zero(value) {
                     out.push('-');
                 }
-                format_number(&section.parts, value, locale, &mut out);
+                format_number(&section.parts, value, locale, out);
             }
-            Kind::Date => match format_date(&section.parts, v, is_1904, locale) {
-                Some(s) => out.push_str(&s),
-                None => out.push_str(&general(v, locale)),
-            },
+            Kind::Date => {
+                let mark = out.len();
+                if format_date(&section.parts, v, is_1904, locale, out).is_none() {
+                    out.truncate(mark);
+                    general_into(v, locale, out);
+                }
+            }
         }
-        out
     }
 
     /// The text a text cell shows (its `@` section, or the text itself).
@@ -631,6 +639,34 @@ fn group(digits: &str, sep: &str) -> String {
 /// The General format: up to 11 characters, switching to scientific notation for very
 /// large or small numbers (as Excel shows a number in a standard-width cell).
 pub fn general(v: f64, locale: &Locale) -> String {
+    let mut out = String::new();
+    general_into(v, locale, &mut out);
+    out
+}
+
+/// Appends [`general`]'s text to `out`.
+pub fn general_into(v: f64, locale: &Locale, out: &mut String) {
+    use std::fmt::Write as _;
+    // Fast path: when the shortest digits that round-trip already fit in 11 characters,
+    // they are exactly what the rule below produces.
+    if v.is_finite() && v != 0.0 && (1e-5..1e11).contains(&v.abs()) {
+        let mark = out.len();
+        let _ = write!(out, "{v}");
+        let digits = out[mark..].trim_start_matches('-');
+        if digits.len() <= 11 {
+            if locale.decimal != "."
+                && let Some(dot) = out[mark..].find('.')
+            {
+                out.replace_range(mark + dot..mark + dot + 1, locale.decimal);
+            }
+            return;
+        }
+        out.truncate(mark);
+    }
+    out.push_str(&general_slow(v, locale));
+}
+
+fn general_slow(v: f64, locale: &Locale) -> String {
     if v.is_nan() {
         return "#NUM!".into();
     }
@@ -669,29 +705,27 @@ pub fn general(v: f64, locale: &Locale) -> String {
     if frac.is_empty() { format!("{sign}{int}") } else { format!("{sign}{int}{}{frac}", locale.decimal) }
 }
 
-fn format_date(parts: &[Part], serial: f64, is_1904: bool, locale: &Locale) -> Option<String> {
+/// Appends the date or time; `None` (with `out` partly written) when it cannot be shown.
+fn format_date(parts: &[Part], serial: f64, is_1904: bool, locale: &Locale, out: &mut String) -> Option<()> {
+    use std::fmt::Write as _;
     if serial < 0.0 {
         return None;
     }
     // Expand the locale's system formats.
     if parts.iter().any(|p| matches!(p, Part::SysDate(_) | Part::SysTime)) {
-        let mut out = String::new();
         for p in parts {
             match p {
-                Part::SysDate(_) => out.push_str(&format_date(
-                    &parse_section(locale.long_date).parts,
-                    serial,
-                    is_1904,
-                    locale,
-                )?),
+                Part::SysDate(_) => {
+                    format_date(&parse_section(locale.long_date).parts, serial, is_1904, locale, out)?
+                }
                 Part::SysTime => {
-                    out.push_str(&format_date(&parse_section(locale.time).parts, serial, is_1904, locale)?)
+                    format_date(&parse_section(locale.time).parts, serial, is_1904, locale, out)?
                 }
                 Part::Lit(l) => out.push_str(l),
                 _ => {}
             }
         }
-        return Some(out);
+        return Some(());
     }
     let sub =
         parts.iter().find_map(|p| if let Part::SubSecond(n) = p { Some(*n) } else { None }).unwrap_or(0);
@@ -713,38 +747,61 @@ fn format_date(parts: &[Part], serial: f64, is_1904: bool, locale: &Locale) -> O
     let hour = if twelve { (h + 11) % 12 + 1 } else { h };
     let total_secs = ticks / unit as i64;
 
-    let mut out = String::new();
     for p in parts {
         match p {
             Part::Lit(l) => out.push_str(l),
-            Part::Year(n) if *n <= 2 => out.push_str(&format!("{:02}", y.rem_euclid(100))),
-            Part::Year(_) => out.push_str(&format!("{y:04}")),
-            Part::Month(1) => out.push_str(&mo.to_string()),
-            Part::Month(2) => out.push_str(&format!("{mo:02}")),
+            Part::Year(n) if *n <= 2 => {
+                let _ = write!(out, "{:02}", y.rem_euclid(100));
+            }
+            Part::Year(_) => {
+                let _ = write!(out, "{y:04}");
+            }
+            Part::Month(1) => {
+                let _ = write!(out, "{mo}");
+            }
+            Part::Month(2) => {
+                let _ = write!(out, "{mo:02}");
+            }
             Part::Month(3) => out.push_str(locale.months_short[mo as usize - 1]),
             Part::Month(5) => out.extend(locale.months[mo as usize - 1].chars().next()),
             Part::Month(_) => out.push_str(locale.months[mo as usize - 1]),
-            Part::Day(1) => out.push_str(&d.to_string()),
-            Part::Day(2) => out.push_str(&format!("{d:02}")),
+            Part::Day(1) => {
+                let _ = write!(out, "{d}");
+            }
+            Part::Day(2) => {
+                let _ = write!(out, "{d:02}");
+            }
             Part::Day(3) => out.push_str(locale.days_short[weekday]),
             Part::Day(_) => out.push_str(locale.days[weekday]),
-            Part::Hour(1) => out.push_str(&hour.to_string()),
-            Part::Hour(_) => out.push_str(&format!("{hour:02}")),
-            Part::Minute(1) => out.push_str(&mi.to_string()),
-            Part::Minute(_) => out.push_str(&format!("{mi:02}")),
-            Part::Second(1) => out.push_str(&s.to_string()),
-            Part::Second(_) => out.push_str(&format!("{s:02}")),
+            Part::Hour(1) => {
+                let _ = write!(out, "{hour}");
+            }
+            Part::Hour(_) => {
+                let _ = write!(out, "{hour:02}");
+            }
+            Part::Minute(1) => {
+                let _ = write!(out, "{mi}");
+            }
+            Part::Minute(_) => {
+                let _ = write!(out, "{mi:02}");
+            }
+            Part::Second(1) => {
+                let _ = write!(out, "{s}");
+            }
+            Part::Second(_) => {
+                let _ = write!(out, "{s:02}");
+            }
             Part::Elapsed(unit, width) => {
                 let n = match unit {
                     b'h' => total_secs / 3600,
                     b'm' => total_secs / 60,
                     _ => total_secs,
                 };
-                out.push_str(&format!("{n:0width$}", width = usize::from(*width)));
+                let _ = write!(out, "{n:0width$}", width = usize::from(*width));
             }
             Part::SubSecond(n) => {
                 out.push_str(locale.decimal);
-                out.push_str(&format!("{fraction:0width$}", width = usize::from(*n)));
+                let _ = write!(out, "{fraction:0width$}", width = usize::from(*n));
             }
             Part::AmPm(full) => {
                 let pm = h >= 12;
@@ -762,7 +819,7 @@ fn format_date(parts: &[Part], serial: f64, is_1904: bool, locale: &Locale) -> O
             _ => {}
         }
     }
-    Some(out)
+    Some(())
 }
 
 /// The format code of a built-in format id (xlsx and xls ids 0–49), for `locale` where the
@@ -867,7 +924,7 @@ impl Display {
             Value::Float(f) => self.number(*f, fmt, out),
             Value::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
             Value::Date(d) => match fmt.filter(|f| f.is_date()) {
-                Some(f) => out.push_str(&f.format_number(d.serial, d.is_1904, self.locale)),
+                Some(f) => f.format_number_into(d.serial, d.is_1904, self.locale, out),
                 None => d.write_iso(out),
             },
             Value::DateIso(s) | Value::Error(s) => out.push_str(s),
@@ -876,8 +933,8 @@ impl Display {
 
     fn number(&self, v: f64, fmt: Option<&NumberFormat>, out: &mut String) {
         match fmt {
-            Some(f) => out.push_str(&f.format_number(v, false, self.locale)),
-            None => out.push_str(&general(v, self.locale)),
+            Some(f) => f.format_number_into(v, false, self.locale, out),
+            None => general_into(v, self.locale, out),
         }
     }
 }

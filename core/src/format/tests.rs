@@ -161,3 +161,19 @@ fn hostile_codes_never_panic() {
         let _ = f.format_text("x");
     }
 }
+
+proptest::proptest! {
+    /// General's fast path (shortest round-trip digits) agrees with the full rule.
+    #[test]
+    fn general_fast_path_matches_the_rule(
+        m in -1_000_000_000i64..1_000_000_000i64,
+        e in -12i32..12,
+        tag in proptest::sample::select(vec!["en-US", "fr-FR"]),
+    ) {
+        let v = m as f64 * 10f64.powi(e);
+        let locale = Locale::find(tag).expect("locale");
+        let mut fast = String::new();
+        general_into(v, locale, &mut fast);
+        proptest::prop_assert_eq!(fast, general_slow(v, locale), "{}", v);
+    }
+}
