@@ -7,6 +7,7 @@ mod corpus;
 mod differential;
 mod formats;
 mod graph;
+mod libreoffice;
 mod properties;
 mod templates;
 
