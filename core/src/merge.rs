@@ -141,6 +141,8 @@ pub enum IssueKind {
     EmptyValue,
     /// The template uses this value and it is an error cell.
     ErrorValue(String),
+    /// A formatter in the template cannot format this value.
+    Unformattable(String),
     /// More recipients than one message may have.
     TooManyRecipients {
         /// How many.
@@ -163,6 +165,7 @@ impl fmt::Display for Issue {
                 f.write_str("empty, but the template uses it (fill it, or use {{default …}} or {{#if …}})")
             }
             IssueKind::ErrorValue(code) => write!(f, "error cell {code}, but the template uses it"),
+            IssueKind::Unformattable(why) => write!(f, "{why}"),
             IssueKind::TooManyRecipients { count, max } => {
                 write!(f, "{count} recipients in one message; the limit is {max}")
             }
@@ -298,6 +301,7 @@ impl Merge {
                 let kind = match v.kind {
                     ValueIssueKind::Empty => IssueKind::EmptyValue,
                     ValueIssueKind::ErrorCell(code) => IssueKind::ErrorValue(code),
+                    ValueIssueKind::Unformattable(why) => IssueKind::Unformattable(why),
                 };
                 issues.push(issue(v.column, kind));
             }

@@ -190,6 +190,61 @@ pub(crate) fn serial_to_ymd(serial: i64, is_1904: bool) -> Option<(i64, u32, u32
     Some(civil_from_days(days_since_unix))
 }
 
+/// The 1900-system serial of an ISO 8601 date or date-time (`2024-03-01`,
+/// `2024-03-01T08:30`, `2024-03-01 08:30:15`), as CSV files write dates.
+pub(crate) fn parse_iso_serial(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let (date, time) = match text.split_once(['T', ' ']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (text, None),
+    };
+    let mut it = date.splitn(3, '-');
+    let (y, m, d) = (it.next()?, it.next()?, it.next()?);
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, m, d): (i64, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        return None;
+    }
+    let days = days_from_civil(y, m, d) + 25_569; // 1899-12-30 is serial 0
+    if days < 61 {
+        return None; // before 1900-03-01, Excel's serials are off by its leap-year bug
+    }
+    let mut secs = 0.0;
+    if let Some(t) = time {
+        let mut p = t.split(':');
+        let h: f64 = p.next()?.parse().ok()?;
+        let mi: f64 = p.next()?.parse().ok()?;
+        let s: f64 = p.next().map_or(Some(0.0), |s| s.parse().ok())?;
+        if !(0.0..24.0).contains(&h) || !(0.0..60.0).contains(&mi) || !(0.0..61.0).contains(&s) {
+            return None;
+        }
+        secs = h * 3600.0 + mi * 60.0 + s;
+    }
+    Some(days as f64 + secs / 86_400.0)
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Howard Hinnant's civil-to-days algorithm: days since 1970-01-01.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -247,6 +302,18 @@ mod tests {
         assert_eq!(Value::Float(0.1).to_text(), "0.1");
         assert_eq!(Value::Int(-7).to_text(), "-7");
         assert_eq!(Value::Bool(true).to_text(), "TRUE");
+    }
+
+    #[test]
+    fn iso_text_parses_to_excel_serials() {
+        assert_eq!(parse_iso_serial("2024-03-01"), Some(45352.0));
+        assert_eq!(parse_iso_serial(" 2024-03-01T12:00 "), Some(45352.5));
+        assert_eq!(parse_iso_serial("2024-02-29 06:00:00"), Some(45351.25));
+        for bad in
+            ["2023-02-29", "2024-13-01", "01/03/2024", "2024-3-1", "1900-01-15", "2024-03-01T25:00", ""]
+        {
+            assert_eq!(parse_iso_serial(bad), None, "{bad}");
+        }
     }
 
     #[test]

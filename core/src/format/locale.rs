@@ -29,6 +29,11 @@ pub struct Locale {
     pub long_date: &'static str,
     /// The time format code (`[$-x-systime]`).
     pub time: &'static str,
+    /// Whether a currency symbol comes before the amount (`€1,234.50`) or after
+    /// (`1 234,50 €`).
+    pub currency_first: bool,
+    /// What separates the currency symbol or the percent sign from the number.
+    pub sign_space: &'static str,
 }
 
 const EN_MONTHS: [&str; 12] = [
@@ -64,6 +69,8 @@ pub static LOCALES: [Locale; 8] = [
         short_date: "m/d/yyyy",
         long_date: "dddd, mmmm d, yyyy",
         time: "h:mm:ss AM/PM",
+        currency_first: true,
+        sign_space: "",
     },
     Locale {
         tag: "en-GB",
@@ -77,6 +84,8 @@ pub static LOCALES: [Locale; 8] = [
         short_date: "dd/mm/yyyy",
         long_date: "dd mmmm yyyy",
         time: "hh:mm:ss",
+        currency_first: true,
+        sign_space: "",
     },
     Locale {
         tag: "fr-FR",
@@ -105,6 +114,8 @@ pub static LOCALES: [Locale; 8] = [
         short_date: "dd/mm/yyyy",
         long_date: "dddd d mmmm yyyy",
         time: "hh:mm:ss",
+        currency_first: false,
+        sign_space: "\u{202F}",
     },
     Locale {
         tag: "de-DE",
@@ -131,6 +142,8 @@ pub static LOCALES: [Locale; 8] = [
         short_date: "dd.mm.yyyy",
         long_date: "dddd, d. mmmm yyyy",
         time: "hh:mm:ss",
+        currency_first: false,
+        sign_space: "\u{A0}",
     },
     Locale {
         tag: "es-ES",
@@ -157,6 +170,8 @@ pub static LOCALES: [Locale; 8] = [
         short_date: "dd/mm/yyyy",
         long_date: "dddd, d \"de\" mmmm \"de\" yyyy",
         time: "h:mm:ss",
+        currency_first: false,
+        sign_space: "\u{A0}",
     },
     Locale {
         tag: "it-IT",
@@ -183,6 +198,8 @@ pub static LOCALES: [Locale; 8] = [
         short_date: "dd/mm/yyyy",
         long_date: "dddd d mmmm yyyy",
         time: "hh:mm:ss",
+        currency_first: false,
+        sign_space: "\u{A0}",
     },
     Locale {
         tag: "nl-NL",
@@ -209,6 +226,8 @@ pub static LOCALES: [Locale; 8] = [
         short_date: "d-m-yyyy",
         long_date: "dddd d mmmm yyyy",
         time: "hh:mm:ss",
+        currency_first: true,
+        sign_space: "\u{A0}",
     },
     Locale {
         tag: "pt-BR",
@@ -243,6 +262,8 @@ pub static LOCALES: [Locale; 8] = [
         short_date: "dd/mm/yyyy",
         long_date: "dddd, d \"de\" mmmm \"de\" yyyy",
         time: "hh:mm:ss",
+        currency_first: true,
+        sign_space: "\u{A0}",
     },
 ];
 

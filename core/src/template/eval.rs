@@ -22,6 +22,8 @@ pub enum ValueIssueKind {
     Empty,
     /// The value is an error cell such as `#N/A`.
     ErrorCell(String),
+    /// A formatter cannot format the value (`date` of a text, `number` of a word…).
+    Unformattable(String),
 }
 
 #[derive(Debug)]
@@ -32,6 +34,8 @@ enum Val<'a> {
     Num(f64),
     Bool(bool),
     Null,
+    /// A computed date: serial and date system (from `addDays`).
+    Date(f64, bool),
 }
 
 impl Val<'_> {
@@ -42,6 +46,7 @@ impl Val<'_> {
             Val::Num(n) => *n != 0.0 && !n.is_nan(),
             Val::Bool(b) => *b,
             Val::Null => false,
+            Val::Date(..) => true,
         }
     }
 
@@ -50,7 +55,7 @@ impl Val<'_> {
             Val::Cell(v, _) => v.is_blank() || matches!(v, Value::Error(_)),
             Val::Str(s) => s.trim().is_empty(),
             Val::Null => true,
-            Val::Num(_) | Val::Bool(_) => false,
+            Val::Num(_) | Val::Bool(_) | Val::Date(..) => false,
         }
     }
 
@@ -58,7 +63,7 @@ impl Val<'_> {
         match self {
             Val::Cell(v, _) => v.as_f64(),
             Val::Str(s) => s.trim().parse().ok(),
-            Val::Num(n) => Some(*n),
+            Val::Num(n) | Val::Date(n, _) => Some(*n),
             Val::Bool(_) | Val::Null => None,
         }
     }
@@ -80,6 +85,31 @@ impl Val<'_> {
             }
             Val::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
             Val::Null => Cow::Borrowed(""),
+            Val::Date(serial, is_1904) => {
+                let mut s = String::new();
+                crate::value::ExcelDate {
+                    serial: *serial,
+                    is_1904: *is_1904,
+                    kind: crate::value::DateKind::DateTime,
+                }
+                .write_iso(&mut s);
+                Cow::Owned(s)
+            }
+        }
+    }
+
+    /// The value as a date serial: a date cell, a number, a computed date, or ISO 8601 text.
+    fn date_serial(&self) -> Option<(f64, bool)> {
+        match self {
+            Val::Cell(Value::Date(d), _) => Some((d.serial, d.is_1904)),
+            Val::Cell(Value::Int(i), _) => Some((*i as f64, false)),
+            Val::Cell(Value::Float(f), _) | Val::Num(f) => Some((*f, false)),
+            Val::Cell(Value::Text(s) | Value::DateIso(s), _) => {
+                crate::value::parse_iso_serial(s).map(|x| (x, false))
+            }
+            Val::Str(s) => crate::value::parse_iso_serial(s).map(|x| (x, false)),
+            Val::Date(x, is_1904) => Some((*x, *is_1904)),
+            _ => None,
         }
     }
 
@@ -181,7 +211,64 @@ fn call<'a>(helper: Helper, args: &'a [Expr], row: &RowView<'a>, issues: &mut Ve
         Helper::And => Val::Bool((0..args.len()).all(|i| arg(i).truthy())),
         Helper::Or => Val::Bool((0..args.len()).any(|i| arg(i).truthy())),
         Helper::Not => Val::Bool(!arg(0).truthy()),
+        Helper::AddDays => {
+            let (v, n) = (arg(0), arg(1).num());
+            match (v.date_serial(), n) {
+                (Some((serial, is_1904)), Some(n)) => Val::Date(serial + n.trunc(), is_1904),
+                _ => {
+                    let why =
+                        format!("addDays needs a date and a number of days, not \"{}\"", v.text(display));
+                    unformattable(args, why, issues)
+                }
+            }
+        }
+        Helper::Date | Helper::Number | Helper::Currency | Helper::Percent => {
+            let v = arg(0);
+            if v.blank() {
+                if let Some(c) = column_of(args) {
+                    issues.push(ValueIssue { column: c, kind: ValueIssueKind::Empty });
+                }
+                return Val::Null;
+            }
+            let locale = match arg(2) {
+                Val::Null => display.locale(),
+                tag => crate::format::Locale::find(&tag.text(display)).unwrap_or(display.locale()),
+            };
+            let second = arg(1);
+            let decimals = second.num().unwrap_or(0.0).clamp(0.0, 15.0) as usize;
+            let out = match helper {
+                Helper::Date => v.date_serial().and_then(|(serial, is_1904)| {
+                    crate::format::format_date_pattern(serial, is_1904, &second.text(display), locale)
+                }),
+                Helper::Number => v.num().map(|n| crate::format::format_fixed(n, decimals, locale)),
+                Helper::Percent => v.num().map(|n| crate::format::format_percent(n, decimals, locale)),
+                _ => v.num().and_then(|n| crate::format::format_currency(n, &second.text(display), locale)),
+            };
+            match out {
+                Some(s) => Val::Str(Cow::Owned(s)),
+                None => {
+                    let what = if helper == Helper::Date { "a date" } else { "a number" };
+                    unformattable(args, format!("\"{}\" is not {what}", v.text(display)), issues)
+                }
+            }
+        }
     }
+}
+
+/// The first column an argument list reads.
+fn column_of(args: &[Expr]) -> Option<usize> {
+    args.iter().find_map(|e| match e {
+        Expr::Column(c) => Some(*c),
+        Expr::Call(_, inner) => column_of(inner),
+        _ => None,
+    })
+}
+
+fn unformattable<'a>(args: &[Expr], why: String, issues: &mut Vec<ValueIssue>) -> Val<'a> {
+    if let Some(c) = column_of(args) {
+        issues.push(ValueIssue { column: c, kind: ValueIssueKind::Unformattable(why) });
+    }
+    Val::Null
 }
 
 /// Numbers compare as numbers; anything else as text, ignoring case and surrounding spaces.

@@ -191,6 +191,11 @@ pub(crate) enum Helper {
     And,
     Or,
     Not,
+    Date,
+    Number,
+    Currency,
+    Percent,
+    AddDays,
 }
 
 impl Helper {
@@ -212,6 +217,11 @@ impl Helper {
             "and" => (Helper::And, 2, usize::MAX),
             "or" => (Helper::Or, 2, usize::MAX),
             "not" => (Helper::Not, 1, 1),
+            "date" => (Helper::Date, 2, 3),
+            "number" => (Helper::Number, 2, 3),
+            "currency" => (Helper::Currency, 2, 3),
+            "percent" => (Helper::Percent, 2, 3),
+            "addDays" => (Helper::AddDays, 2, 2),
             _ => return None,
         })
     }
@@ -382,13 +392,59 @@ impl Lower<'_> {
         };
         let n = ht.params.len();
         if n < min || n > max {
-            let takes = if min == max { format!("{min}") } else { format!("at least {min}") };
+            let takes = match (min, max) {
+                (a, b) if a == b => format!("{a}"),
+                (a, usize::MAX) => format!("at least {a}"),
+                (a, b) => format!("{a} to {b}"),
+            };
             return Err(
                 self.unsupported(pos, format!("helper \"{helper_name}\" takes {takes} argument(s), not {n}"))
             );
         }
-        let args = ht.params.iter().map(|p| self.param(p, pos)).collect::<Result<_, _>>()?;
+        let args: Vec<Expr> = ht.params.iter().map(|p| self.param(p, pos)).collect::<Result<_, _>>()?;
+        self.check_formatter(helper, helper_name, &args, pos)?;
         Ok(Expr::Call(helper, args))
+    }
+
+    /// Formatter arguments written as literals are checked before any row is rendered.
+    fn check_formatter(
+        &self,
+        helper: Helper,
+        name: &str,
+        args: &[Expr],
+        pos: Pos,
+    ) -> Result<(), TemplateError> {
+        if !matches!(helper, Helper::Date | Helper::Number | Helper::Currency | Helper::Percent) {
+            return Ok(());
+        }
+        if let Some(Expr::Str(tag)) = args.get(2)
+            && crate::format::Locale::find(tag).is_none()
+        {
+            let known: Vec<&str> = crate::format::LOCALES.iter().map(|l| l.tag).collect();
+            return Err(
+                self.unsupported(pos, format!("unknown locale \"{tag}\" (known: {})", known.join(", ")))
+            );
+        }
+        match (helper, args.get(1)) {
+            (Helper::Number | Helper::Percent, Some(Expr::Num(n)))
+                if n.fract() == 0.0 && (0.0..=15.0).contains(n) =>
+            {
+                Ok(())
+            }
+            (Helper::Number | Helper::Percent, _) => Err(self.unsupported(
+                pos,
+                format!("\"{name}\" takes a number of decimals from 0 to 15 as its second argument"),
+            )),
+            (Helper::Currency, Some(Expr::Str(code)))
+                if crate::format::format_currency(0.0, code, crate::format::Locale::en_us()).is_none() =>
+            {
+                Err(self.unsupported(
+                    pos,
+                    format!("unknown currency \"{code}\" (use an ISO code such as EUR, USD, GBP)"),
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn param(&mut self, p: &Parameter, pos: Pos) -> Result<Expr, TemplateError> {

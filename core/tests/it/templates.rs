@@ -196,3 +196,41 @@ fn recipient_columns_are_detected_by_name_or_content() {
     let e = Merge::new(&t, &MergeSpec::html("s", "b", "b")).expect_err("no addresses");
     assert_eq!(e.to_string(), "no column of email addresses found (columns: Who, What); name one with --to");
 }
+
+#[test]
+fn explicit_formatters() {
+    let t = csv("Email;Due;Amount;Share\na@x.org;2024-03-01;1234.5;0.175\nb@x.org;soon;lots;\n");
+    let body = "{{date Due \"dd/MM/yyyy\"}}|{{date Due \"d MMMM yyyy\" \"fr-FR\"}}|{{number Amount 2}}|\
+        {{number Amount 2 \"de-DE\"}}|{{currency Amount \"EUR\" \"fr-FR\"}}|{{currency Amount \"USD\"}}|\
+        {{percent Share 1}}|{{percent Share 1 \"fr-FR\"}}|{{date (addDays Due 30) \"EEEE d MMM\"}}|{{date Due \"h:mm a\"}}";
+    let p = plan(&t, "s", body).expect("merge");
+    assert_eq!(
+        p.messages[0].body,
+        "01/03/2024|1 mars 2024|1,234.50|1.234,50|1\u{202F}234,50\u{202F}€|$1,234.50|17.5%|17,5\u{202F}%|Sunday 31 Mar|12:00 AM"
+    );
+    let problems: Vec<String> = p.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(problems.len(), 1);
+    for needle in [
+        "column \"Due\" (B): \"soon\" is not a date",
+        "column \"Amount\" (C): \"lots\" is not a number",
+        "column \"Share\" (D): empty",
+        "addDays needs a date",
+    ] {
+        assert!(problems[0].contains(needle), "{needle} in {}", problems[0]);
+    }
+}
+
+#[test]
+fn formatter_arguments_are_checked_before_any_row() {
+    for (body, needle) in [
+        ("{{number Amount \"two\"}}", "number of decimals"),
+        ("{{percent Share 1.5}}", "number of decimals"),
+        ("{{currency Amount \"XYZ\"}}", "unknown currency \"XYZ\""),
+        ("{{date Due \"d MMMM\" \"tlh-QO\"}}", "unknown locale \"tlh-QO\""),
+        ("{{date Due}}", "takes 2 to 3 argument(s), not 1"),
+    ] {
+        let t = csv("Email;Due;Amount;Share\na@x.org;2024-03-01;1;0.5\n");
+        let e = plan(&t, "s", body).expect_err(body).to_string();
+        assert!(e.contains(needle), "{body}: {e}");
+    }
+}
