@@ -7,6 +7,8 @@
 //! BOUNDSHEET records stay valid. Cell values, including formulas' cached results, are
 //! untouched.
 
+use std::collections::HashMap;
+
 /// A record type calamine does not act on: neutralised records are retagged with it.
 const INERT: u16 = 0x4242;
 const FORMULA: u16 = 0x0006;
@@ -28,21 +30,85 @@ fn bad_mulrk(data: &[u8]) -> bool {
 const BOF: u16 = 0x0809;
 const EOF: u16 = 0x000A;
 const BOUNDSHEET: u16 = 0x0085;
+const FORMAT: u16 = 0x041E;
+const XF: u16 = 0x00E0;
+/// NUMBER, RK, LABELSST, LABEL, BOOLERR, FORMULA: each starts with row, column, XF index.
+const CELLS: [u16; 6] = [0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, FORMULA];
+
+/// A sheet's cells' XF indexes by (row, column).
+type CellXfs = HashMap<(u32, u32), u16>;
+
+/// The number formats of an xls workbook, which calamine does not expose.
+#[derive(Debug, Default)]
+pub(super) struct XlsStyles {
+    /// Custom format codes by format index.
+    pub(super) formats: HashMap<u16, String>,
+    /// Each XF record's format index, in XF order.
+    pub(super) xf_format: Vec<u16>,
+    /// Per sheet (by name, in workbook order): each cell's XF index by (row, column).
+    pub(super) sheets: Vec<(String, CellXfs)>,
+}
+
+impl XlsStyles {
+    /// The format index of a sheet's cell (0, General, when unknown).
+    pub(super) fn format_of(&self, sheet: &str, cell: (u32, u32)) -> u16 {
+        self.sheets
+            .iter()
+            .find(|(n, _)| n == sheet)
+            .and_then(|(_, cells)| cells.get(&cell))
+            .and_then(|xf| self.xf_format.get(usize::from(*xf)))
+            .copied()
+            .unwrap_or(0)
+    }
+}
 
 /// Neutralises `stream` along the same record walks calamine makes: the globals from the
 /// start, then each sheet from the offset its BOUNDSHEET record gives (a hostile offset
-/// may start inside another record, so the walks can differ).
-pub(super) fn neutralize(stream: &mut [u8]) {
-    let sheets = walk(stream, 0, true);
-    for pos in sheets {
-        walk(stream, pos, false);
+/// may start inside another record, so the walks can differ). Collects the number formats
+/// on the way.
+pub(super) fn neutralize(stream: &mut [u8]) -> XlsStyles {
+    let mut styles = XlsStyles::default();
+    let sheets = walk(stream, 0, true, &mut styles);
+    for (pos, name) in sheets {
+        // A sheet walk adds exactly one entry: name it.
+        walk(stream, pos, false, &mut styles);
+        if let Some(last) = styles.sheets.last_mut() {
+            last.0 = name;
+        }
+    }
+    styles
+}
+
+/// Decodes an XLUnicodeString (BIFF8: 16-bit length, flags, Latin-1 or UTF-16 characters)
+/// or a BIFF5 byte string (8-bit length, Windows-1252).
+fn xl_string(data: &[u8], biff8: bool, short: bool) -> Option<String> {
+    if !biff8 {
+        let n = usize::from(*data.first()?);
+        let bytes = data.get(1..1 + n)?;
+        return Some(encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned());
+    }
+    let (n, rest) = if short {
+        (usize::from(*data.first()?), data.get(1..)?)
+    } else {
+        (usize::from(u16::from_le_bytes([*data.first()?, *data.get(1)?])), data.get(2..)?)
+    };
+    let (flags, chars) = (*rest.first()?, rest.get(1..)?);
+    if flags & 1 == 1 {
+        let units: Vec<u16> =
+            chars.get(..n * 2)?.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        Some(String::from_utf16_lossy(&units))
+    } else {
+        Some(chars.get(..n)?.iter().map(|&b| char::from(b)).collect())
     }
 }
 
 /// Walks records from `start` to the substream's EOF, neutralising as it goes; in the
-/// globals, returns the sheets' offsets.
-fn walk(stream: &mut [u8], start: usize, globals: bool) -> Vec<usize> {
+/// globals, returns the sheets' offsets and names, and collects formats and XFs; in a
+/// sheet, adds the sheet's cell XF indexes to `styles.sheets`.
+fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut XlsStyles) -> Vec<(usize, String)> {
     let mut sheets = Vec::new();
+    let mut cells = CellXfs::new();
+    let mut biff8 = true;
     let (mut pos, mut depth, mut seen_bof) = (start, 0u32, false);
     while let Some(header) = stream.get(pos..pos.saturating_add(4)) {
         let typ = u16::from_le_bytes([header[0], header[1]]);
@@ -54,8 +120,41 @@ fn walk(stream: &mut [u8], start: usize, globals: bool) -> Vec<usize> {
             break;
         }
         let data = &stream[pos + 4..end];
-        if globals && typ == BOUNDSHEET && len >= 4 {
-            sheets.push(u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as usize);
+        let u16_at = |at: usize| data.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+        if globals {
+            match typ {
+                BOF if !seen_bof => biff8 = u16_at(0).is_none_or(|v| v >= 0x0600),
+                BOUNDSHEET if len >= 4 => {
+                    let at = u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as usize;
+                    let name = data.get(6..).and_then(|d| xl_string(d, biff8, true)).unwrap_or_default();
+                    sheets.push((at, name));
+                }
+                FORMAT => {
+                    if let (Some(ifmt), Some(code)) =
+                        (u16_at(0), data.get(2..).and_then(|d| xl_string(d, biff8, false)))
+                    {
+                        styles.formats.insert(ifmt, code);
+                    }
+                }
+                XF => styles.xf_format.push(u16_at(2).unwrap_or(0)),
+                _ => {}
+            }
+        } else if depth == 0 {
+            if CELLS.contains(&typ) && len >= 6 {
+                if let (Some(r), Some(c), Some(xf)) = (u16_at(0), u16_at(2), u16_at(4)) {
+                    cells.insert((u32::from(r), u32::from(c)), xf);
+                }
+            } else if typ == MULRK
+                && !bad_mulrk(data)
+                && len >= 6
+                && let (Some(r), Some(first)) = (u16_at(0), u16_at(2))
+            {
+                for k in 0..(len - 6) / 6 {
+                    if let Some(xf) = u16_at(4 + 6 * k) {
+                        cells.insert((u32::from(r), u32::from(first) + k as u32), xf);
+                    }
+                }
+            }
         }
         if UNUSED.contains(&typ) || typ == FORMULA && len < 22 || typ == MULRK && bad_mulrk(data) {
             stream[pos..pos + 2].copy_from_slice(&INERT.to_le_bytes());
@@ -71,6 +170,9 @@ fn walk(stream: &mut [u8], start: usize, globals: bool) -> Vec<usize> {
             _ => {}
         }
         pos = end;
+    }
+    if !globals {
+        styles.sheets.push((String::new(), cells));
     }
     sheets
 }

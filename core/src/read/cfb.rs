@@ -25,14 +25,14 @@ const STREAMS: [&str; 4] = ["Workbook", "Book", "\u{5}SummaryInformation", "\u{5
 /// Reads `bytes` as a compound file and rewrites the streams calamine uses into a new,
 /// well-formed container, with the workbook stream's unused, unsafe parts neutralised
 /// (see `biff`). `Err` describes what is malformed.
-pub(super) fn sanitize(bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub(super) fn sanitize(bytes: &[u8]) -> Result<(Vec<u8>, super::biff::XlsStyles), String> {
     let mut streams = extract(bytes)?;
     let is_workbook = |n: &str| n.eq_ignore_ascii_case("Workbook") || n.eq_ignore_ascii_case("Book");
     let Some((_, workbook)) = streams.iter_mut().find(|(n, _)| is_workbook(n)) else {
         return Err("no Workbook stream in the compound file".into());
     };
-    super::biff::neutralize(workbook);
-    write(&streams)
+    let styles = super::biff::neutralize(workbook);
+    Ok((write(&streams)?, styles))
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
@@ -364,7 +364,7 @@ mod tests {
         let file = write(&streams).expect("write");
         let back = extract(&file).expect("extract");
         assert_eq!(back, streams);
-        assert_eq!(sanitize(&file).expect("sanitize"), file, "canonical output is a fixed point");
+        assert_eq!(sanitize(&file).expect("sanitize").0, file, "canonical output is a fixed point");
         assert!(extract(&write(&streams[1..]).expect("write")).is_ok());
     }
 

@@ -18,7 +18,7 @@ type Bytes = Cursor<Vec<u8>>;
 pub(super) enum Excel {
     Xlsx(Box<Xlsx<Bytes>>),
     Xlsb(Box<Xlsb<Bytes>>),
-    Xls(Box<Xls<Bytes>>),
+    Xls(Box<Xls<Bytes>>, Box<super::biff::XlsStyles>),
     Ods(Box<Ods<Bytes>>),
 }
 
@@ -45,8 +45,9 @@ impl Excel {
             Format::Xls => {
                 // calamine's container parser panics on some malformed files: give it a
                 // container rewritten from checked reads (see `cfb`).
-                let clean = super::cfb::sanitize(cursor.get_ref()).map_err(|e| corrupt(Format::Xls, e))?;
-                Excel::Xls(Box::new(Xls::new(Cursor::new(clean)).map_err(xls_err)?))
+                let (clean, styles) =
+                    super::cfb::sanitize(cursor.get_ref()).map_err(|e| corrupt(Format::Xls, e))?;
+                Excel::Xls(Box::new(Xls::new(Cursor::new(clean)).map_err(xls_err)?), Box::new(styles))
             }
             Format::Ods | Format::Csv => Excel::Ods(Box::new(Ods::new(cursor).map_err(ods_err)?)),
         })
@@ -56,7 +57,7 @@ impl Excel {
         match self {
             Excel::Xlsx(w) => w.sheet_names(),
             Excel::Xlsb(w) => w.sheet_names(),
-            Excel::Xls(w) => w.sheet_names(),
+            Excel::Xls(w, _) => w.sheet_names(),
             Excel::Ods(w) => w.sheet_names(),
         }
     }
@@ -80,11 +81,25 @@ impl Excel {
                     cells.push(cell.get_position(), from_ref(cell.get_value()))?;
                 }
             }
-            Excel::Xls(w) => {
+            Excel::Xls(w, styles) => {
                 let range = w.worksheet_range(name).map_err(xls_err)?;
                 let (r0, c0) = range.start().unwrap_or_default();
                 for (r, c, v) in range.used_cells() {
-                    cells.push(position(r0, c0, r, c), from_data(v))?;
+                    let at = position(r0, c0, r, c);
+                    let ifmt = styles.format_of(name, at);
+                    let format = match ifmt {
+                        0 => 0,
+                        14 | 22 => cells.intern(CellFormat::Builtin(u32::from(ifmt))),
+                        _ => match styles.formats.get(&ifmt).cloned().or_else(|| {
+                            crate::format::builtin(u32::from(ifmt), crate::format::Locale::en_us())
+                        }) {
+                            Some(code) if !code.eq_ignore_ascii_case("general") => {
+                                cells.intern(CellFormat::Code(code))
+                            }
+                            _ => 0,
+                        },
+                    };
+                    cells.push_styled(at, from_data(v), format)?;
                 }
             }
             Excel::Ods(w) => {
@@ -111,16 +126,21 @@ fn style_formats(styles: &[calamine::Style], formats: &mut Vec<CellFormat>) -> V
                 _ if nf.format_code.eq_ignore_ascii_case("general") => return 0,
                 _ => CellFormat::Code(nf.format_code.clone()),
             };
-            match formats.iter().position(|f| *f == format) {
-                Some(i) => u16::try_from(i).unwrap_or(0),
-                None if formats.len() < usize::from(u16::MAX) => {
-                    formats.push(format);
-                    (formats.len() - 1) as u16
-                }
-                None => 0,
-            }
+            intern(formats, format)
         })
         .collect()
+}
+
+/// The index of `format` in `formats`, added if new (0, General, once the table is full).
+fn intern(formats: &mut Vec<CellFormat>, format: CellFormat) -> u16 {
+    match formats.iter().position(|f| *f == format) {
+        Some(i) => u16::try_from(i).unwrap_or(0),
+        None if formats.len() < usize::from(u16::MAX) => {
+            formats.push(format);
+            (formats.len() - 1) as u16
+        }
+        None => 0,
+    }
 }
 
 /// Collects non-empty cells (bounded by [`MAX_CELLS`]) and builds the table row by row.
@@ -135,6 +155,10 @@ struct Cells<'a> {
 impl<'a> Cells<'a> {
     fn new(sheet: &'a str) -> Self {
         Cells { sheet, cells: Vec::new(), sorted: true, formats: vec![CellFormat::Code("General".into())] }
+    }
+
+    fn intern(&mut self, format: CellFormat) -> u16 {
+        intern(&mut self.formats, format)
     }
 
     fn push(&mut self, at: (u32, u32), value: Value) -> Result<(), ReadError> {

@@ -1,6 +1,7 @@
 //! Displayed values cross-checked against LibreOffice's own rendering: the same workbook
 //! is converted to CSV by `soffice --headless` with "save cell contents as shown", and
-//! every cell must read the same as localmerge renders it (en-US).
+//! every cell must read the same as localmerge renders it (en-US) — from the xlsx, and
+//! from the xls LibreOffice converts it to.
 
 use std::process::Command;
 
@@ -93,28 +94,49 @@ fn displayed_values_match_libreoffice() {
         .collect();
     assert_eq!(libreoffice.len(), cases.len());
 
-    let t =
-        Workbook::open(std::fs::read(&xlsx).expect("read")).and_then(|mut w| w.read(None)).expect("table");
-    let ours: Vec<String> = Merge::new(&t, &MergeSpec::html("s", "{{{Value}}}", "b"))
+    // The same workbook as xls, written by LibreOffice.
+    let out = Command::new(soffice)
+        .args([profile.as_str(), "--headless", "--convert-to", "xls", "--outdir"])
+        .arg(dir.path())
+        .arg(&xlsx)
+        .output()
+        .expect("soffice runs");
+    let xls = dir.path().join("formats.xls");
+    assert!(xls.exists(), "soffice wrote no xls: {out:?}");
+
+    for (file, format) in [(&xlsx, "xlsx"), (&xls, "xls")] {
+        let ours = render(file);
+        assert_eq!(ours.len(), cases.len(), "{format}");
+        compare(format, &ours, &libreoffice);
+    }
+}
+
+/// localmerge's rendering of every Value cell of a workbook.
+fn render(file: &std::path::Path) -> Vec<String> {
+    let t = Workbook::open(std::fs::read(file).expect("read")).and_then(|mut w| w.read(None)).expect("table");
+    Merge::new(&t, &MergeSpec::html("s", "{{{Value}}}", "b"))
         .expect("merge")
         .plan(&t)
         .messages
         .into_iter()
         .map(|m| m.body)
-        .collect();
-    assert_eq!(ours.len(), cases.len());
+        .collect()
+}
 
+fn compare(input: &str, ours: &[String], libreoffice: &[String]) {
     let mut mismatches = Vec::new();
     for (i, (code, v)) in AGREE.iter().enumerate() {
         if ours[i] != libreoffice[i] {
-            mismatches
-                .push(format!("{code} {v}: LibreOffice {:?}, localmerge {:?}", libreoffice[i], ours[i]));
+            mismatches.push(format!(
+                "{input}: {code} {v}: LibreOffice {:?}, localmerge {:?}",
+                libreoffice[i], ours[i]
+            ));
         }
     }
     assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
     for (k, (code, v, theirs, want)) in DIFFER.iter().enumerate() {
         let i = AGREE.len() + k;
         assert_eq!(libreoffice[i], *theirs, "LibreOffice's known rendering of {code} {v} changed");
-        assert_eq!(ours[i], *want, "{code} {v}");
+        assert_eq!(ours[i], *want, "{input}: {code} {v}");
     }
 }
