@@ -7,7 +7,7 @@
 //! BOUNDSHEET records stay valid. Cell values, including formulas' cached results, are
 //! untouched.
 
-use std::collections::HashMap;
+use super::styles::{CellXfs, WorkbookStyles};
 
 /// A record type calamine does not act on: neutralised records are retagged with it.
 const INERT: u16 = 0x4242;
@@ -35,39 +35,12 @@ const XF: u16 = 0x00E0;
 /// NUMBER, RK, LABELSST, LABEL, BOOLERR, FORMULA: each starts with row, column, XF index.
 const CELLS: [u16; 6] = [0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, FORMULA];
 
-/// A sheet's cells' XF indexes by (row, column).
-type CellXfs = HashMap<(u32, u32), u16>;
-
-/// The number formats of an xls workbook, which calamine does not expose.
-#[derive(Debug, Default)]
-pub(super) struct XlsStyles {
-    /// Custom format codes by format index.
-    pub(super) formats: HashMap<u16, String>,
-    /// Each XF record's format index, in XF order.
-    pub(super) xf_format: Vec<u16>,
-    /// Per sheet (by name, in workbook order): each cell's XF index by (row, column).
-    pub(super) sheets: Vec<(String, CellXfs)>,
-}
-
-impl XlsStyles {
-    /// The format index of a sheet's cell (0, General, when unknown).
-    pub(super) fn format_of(&self, sheet: &str, cell: (u32, u32)) -> u16 {
-        self.sheets
-            .iter()
-            .find(|(n, _)| n == sheet)
-            .and_then(|(_, cells)| cells.get(&cell))
-            .and_then(|xf| self.xf_format.get(usize::from(*xf)))
-            .copied()
-            .unwrap_or(0)
-    }
-}
-
 /// Neutralises `stream` along the same record walks calamine makes: the globals from the
 /// start, then each sheet from the offset its BOUNDSHEET record gives (a hostile offset
 /// may start inside another record, so the walks can differ). Collects the number formats
 /// on the way.
-pub(super) fn neutralize(stream: &mut [u8]) -> XlsStyles {
-    let mut styles = XlsStyles::default();
+pub(super) fn neutralize(stream: &mut [u8]) -> WorkbookStyles {
+    let mut styles = WorkbookStyles::default();
     let sheets = walk(stream, 0, true, &mut styles);
     for (pos, name) in sheets {
         // A sheet walk adds exactly one entry: name it.
@@ -105,7 +78,7 @@ fn xl_string(data: &[u8], biff8: bool, short: bool) -> Option<String> {
 /// Walks records from `start` to the substream's EOF, neutralising as it goes; in the
 /// globals, returns the sheets' offsets and names, and collects formats and XFs; in a
 /// sheet, adds the sheet's cell XF indexes to `styles.sheets`.
-fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut XlsStyles) -> Vec<(usize, String)> {
+fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookStyles) -> Vec<(usize, String)> {
     let mut sheets = Vec::new();
     let mut cells = CellXfs::new();
     let mut biff8 = true;
@@ -142,7 +115,7 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut XlsStyles) 
         } else if depth == 0 {
             if CELLS.contains(&typ) && len >= 6 {
                 if let (Some(r), Some(c), Some(xf)) = (u16_at(0), u16_at(2), u16_at(4)) {
-                    cells.insert((u32::from(r), u32::from(c)), xf);
+                    cells.insert((u32::from(r), u32::from(c)), u32::from(xf));
                 }
             } else if typ == MULRK
                 && !bad_mulrk(data)
@@ -151,7 +124,7 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut XlsStyles) 
             {
                 for k in 0..(len - 6) / 6 {
                     if let Some(xf) = u16_at(4 + 6 * k) {
-                        cells.insert((u32::from(r), u32::from(first) + k as u32), xf);
+                        cells.insert((u32::from(r), u32::from(first) + k as u32), u32::from(xf));
                     }
                 }
             }

@@ -25,7 +25,7 @@ const STREAMS: [&str; 4] = ["Workbook", "Book", "\u{5}SummaryInformation", "\u{5
 /// Reads `bytes` as a compound file and rewrites the streams calamine uses into a new,
 /// well-formed container, with the workbook stream's unused, unsafe parts neutralised
 /// (see `biff`). `Err` describes what is malformed.
-pub(super) fn sanitize(bytes: &[u8]) -> Result<(Vec<u8>, super::biff::XlsStyles), String> {
+pub(super) fn sanitize(bytes: &[u8]) -> Result<(Vec<u8>, super::styles::WorkbookStyles), String> {
     let mut streams = extract(bytes)?;
     let is_workbook = |n: &str| n.eq_ignore_ascii_case("Workbook") || n.eq_ignore_ascii_case("Book");
     let Some((_, workbook)) = streams.iter_mut().find(|(n, _)| is_workbook(n)) else {

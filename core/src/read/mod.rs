@@ -4,6 +4,7 @@
 mod biff;
 mod cfb;
 mod delimited;
+mod styles;
 mod workbook;
 mod xlsb_guard;
 

@@ -17,8 +17,8 @@ type Bytes = Cursor<Vec<u8>>;
 
 pub(super) enum Excel {
     Xlsx(Box<Xlsx<Bytes>>),
-    Xlsb(Box<Xlsb<Bytes>>),
-    Xls(Box<Xls<Bytes>>, Box<super::biff::XlsStyles>),
+    Xlsb(Box<Xlsb<Bytes>>, Box<super::styles::WorkbookStyles>),
+    Xls(Box<Xls<Bytes>>, Box<super::styles::WorkbookStyles>),
     Ods(Box<Ods<Bytes>>),
 }
 
@@ -38,9 +38,9 @@ impl Excel {
             }
             Format::Xlsb => {
                 // calamine's xlsb reader indexes records without checking them (see the guard).
-                let safe =
+                let (safe, styles) =
                     super::xlsb_guard::sanitize(cursor.into_inner()).map_err(|e| corrupt(Format::Xlsb, e))?;
-                Excel::Xlsb(Box::new(Xlsb::new(Cursor::new(safe)).map_err(xlsb_err)?))
+                Excel::Xlsb(Box::new(Xlsb::new(Cursor::new(safe)).map_err(xlsb_err)?), Box::new(styles))
             }
             Format::Xls => {
                 // calamine's container parser panics on some malformed files: give it a
@@ -56,7 +56,7 @@ impl Excel {
     pub(super) fn sheet_names(&self) -> Vec<String> {
         match self {
             Excel::Xlsx(w) => w.sheet_names(),
-            Excel::Xlsb(w) => w.sheet_names(),
+            Excel::Xlsb(w, _) => w.sheet_names(),
             Excel::Xls(w, _) => w.sheet_names(),
             Excel::Ods(w) => w.sheet_names(),
         }
@@ -75,10 +75,12 @@ impl Excel {
                     cells.push_styled(cell.get_position(), from_ref(cell.get_value()), format)?;
                 }
             }
-            Excel::Xlsb(w) => {
+            Excel::Xlsb(w, styles) => {
                 let mut reader = w.worksheet_cells_reader(name).map_err(xlsb_err)?;
                 while let Some(cell) = reader.next_cell().map_err(xlsb_err)? {
-                    cells.push(cell.get_position(), from_ref(cell.get_value()))?;
+                    let at = cell.get_position();
+                    let format = cells.format_index(styles, name, at);
+                    cells.push_styled(at, from_ref(cell.get_value()), format)?;
                 }
             }
             Excel::Xls(w, styles) => {
@@ -86,19 +88,7 @@ impl Excel {
                 let (r0, c0) = range.start().unwrap_or_default();
                 for (r, c, v) in range.used_cells() {
                     let at = position(r0, c0, r, c);
-                    let ifmt = styles.format_of(name, at);
-                    let format = match ifmt {
-                        0 => 0,
-                        14 | 22 => cells.intern(CellFormat::Builtin(u32::from(ifmt))),
-                        _ => match styles.formats.get(&ifmt).cloned().or_else(|| {
-                            crate::format::builtin(u32::from(ifmt), crate::format::Locale::en_us())
-                        }) {
-                            Some(code) if !code.eq_ignore_ascii_case("general") => {
-                                cells.intern(CellFormat::Code(code))
-                            }
-                            _ => 0,
-                        },
-                    };
+                    let format = cells.format_index(styles, name, at);
                     cells.push_styled(at, from_data(v), format)?;
                 }
             }
@@ -159,6 +149,25 @@ impl<'a> Cells<'a> {
 
     fn intern(&mut self, format: CellFormat) -> u16 {
         intern(&mut self.formats, format)
+    }
+
+    /// The table format index of a cell of an xls or xlsb sheet, from the workbook's styles.
+    fn format_index(&mut self, styles: &super::styles::WorkbookStyles, sheet: &str, at: (u32, u32)) -> u16 {
+        let ifmt = styles.format_of(sheet, at);
+        let format = match ifmt {
+            0 => return 0,
+            14 | 22 => CellFormat::Builtin(u32::from(ifmt)),
+            _ => match styles
+                .formats
+                .get(&ifmt)
+                .cloned()
+                .or_else(|| crate::format::builtin(u32::from(ifmt), crate::format::Locale::en_us()))
+            {
+                Some(code) if !code.eq_ignore_ascii_case("general") => CellFormat::Code(code),
+                _ => return 0,
+            },
+        };
+        self.intern(format)
     }
 
     fn push(&mut self, at: (u32, u32), value: Value) -> Result<(), ReadError> {

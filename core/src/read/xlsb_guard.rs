@@ -13,26 +13,48 @@
 
 use std::io::{self, Cursor, Read, Write};
 
+use super::styles::{CellXfs, WorkbookStyles};
+
 /// How many leading bytes of each record the checks look at.
 const HEAD: usize = 16;
 
 /// Checks the xlsb package `bytes` and returns the package calamine should read (rewritten
 /// when `xl/workbook.bin` needed neutralising); `Err` says what calamine could not have
 /// read safely.
-pub(super) fn sanitize(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
-    check(&bytes)?;
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(&bytes)) else { return Ok(bytes) };
+pub(super) fn sanitize(bytes: Vec<u8>) -> Result<(Vec<u8>, WorkbookStyles), String> {
+    let sheet_styles = check(&bytes)?;
+    let mut styles = WorkbookStyles::default();
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(&bytes)) else { return Ok((bytes, styles)) };
     let names: Vec<String> = zip.file_names().filter_map(Result::ok).map(|n| n.into_owned()).collect();
     let find = |want: &str| names.iter().find(|n| n.eq_ignore_ascii_case(want)).cloned();
-    let Some(workbook_name) = find("xl/workbook.bin") else { return Ok(bytes) };
+    let Some(workbook_name) = find("xl/workbook.bin") else { return Ok((bytes, styles)) };
     let rels = match find("xl/_rels/workbook.bin.rels") {
         Some(n) => read_entry(&mut zip, &n)?,
         None => Vec::new(),
     };
-    let ids = relationship_ids(&String::from_utf8_lossy(&rels));
+    let rels = relationships(&String::from_utf8_lossy(&rels));
+    let ids: Vec<String> = rels.iter().map(|(id, _)| id.clone()).collect();
+    if let Some(n) = find("xl/styles.bin") {
+        let data = read_entry(&mut zip, &n)?;
+        (styles.formats, styles.xf_format) = cell_formats(&data);
+    }
     let mut workbook = read_entry(&mut zip, &workbook_name)?;
-    if !neutralize_workbook(&mut workbook, &ids)? {
-        return Ok(bytes);
+    let (edited, bundles) = neutralize_workbook(&mut workbook, &ids)?;
+    // Each sheet's cell styles, by the sheet's name.
+    for (relid, name) in bundles {
+        let Some((_, target)) = rels.iter().find(|(id, _)| *id == relid) else { continue };
+        let target = target.trim_start_matches('/');
+        let path = if target.to_ascii_lowercase().starts_with("xl/") {
+            target.to_owned()
+        } else {
+            format!("xl/{target}")
+        };
+        if let Some((_, xfs)) = sheet_styles.iter().find(|(p, _)| p.eq_ignore_ascii_case(&path)) {
+            styles.sheets.push((name, xfs.clone()));
+        }
+    }
+    if !edited {
+        return Ok((bytes, styles));
     }
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len() + workbook.len())));
     let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
@@ -46,7 +68,35 @@ pub(super) fn sanitize(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
             out.raw_copy_file(entry).map_err(|e| e.to_string())?;
         }
     }
-    Ok(out.finish().map_err(|e| e.to_string())?.into_inner())
+    Ok((out.finish().map_err(|e| e.to_string())?.into_inner(), styles))
+}
+
+/// `styles.bin`'s custom formats (BrtFmt) and each cell XF's format (BrtXF inside
+/// BrtBeginCellXFs … BrtEndCellXFs).
+fn cell_formats(data: &[u8]) -> (std::collections::HashMap<u16, String>, Vec<u16>) {
+    let mut formats = std::collections::HashMap::new();
+    let mut xfs = Vec::new();
+    let (mut pos, mut in_cell_xfs) = (0usize, false);
+    while let Some((typ, start, len)) = record_at(data, pos) {
+        let p = &data[start..start + len];
+        match typ {
+            0x002C if len >= 6 => {
+                let ifmt = u16::from_le_bytes([p[0], p[1]]);
+                let chars = u32::from_le_bytes([p[2], p[3], p[4], p[5]]) as usize;
+                if let Some(units) = chars.checked_mul(2).and_then(|n| p.get(6..6 + n)) {
+                    let units: Vec<u16> =
+                        units.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+                    formats.insert(ifmt, String::from_utf16_lossy(&units));
+                }
+            }
+            0x0269 => in_cell_xfs = true,
+            0x026A => in_cell_xfs = false,
+            0x002F if in_cell_xfs && len >= 4 => xfs.push(u16::from_le_bytes([p[2], p[3]])),
+            _ => {}
+        }
+        pos = start + len;
+    }
+    (formats, xfs)
 }
 
 fn read_entry(zip: &mut zip::ZipArchive<Cursor<&Vec<u8>>>, name: &str) -> Result<Vec<u8>, String> {
@@ -57,29 +107,35 @@ fn read_entry(zip: &mut zip::ZipArchive<Cursor<&Vec<u8>>>, name: &str) -> Result
     Ok(data)
 }
 
-/// The `Id` attributes of a relationships part.
-fn relationship_ids(xml: &str) -> Vec<String> {
-    let mut ids = Vec::new();
-    for quote in ['"', '\''] {
-        let pat = format!("Id={quote}");
-        let mut rest = xml;
-        while let Some(at) = rest.find(&pat) {
-            let preceded_by_space = rest[..at].ends_with(char::is_whitespace);
-            rest = &rest[at + pat.len()..];
-            if let (true, Some(end)) = (preceded_by_space, rest.find(quote)) {
-                ids.push(rest[..end].to_owned());
+/// The (Id, Target) pairs of a relationships part.
+fn relationships(xml: &str) -> Vec<(String, String)> {
+    let attr = |element: &str, name: &str| -> Option<String> {
+        for quote in ['"', '\''] {
+            let pat = format!("{name}={quote}");
+            let mut rest = element;
+            while let Some(at) = rest.find(&pat) {
+                let preceded_by_space = rest[..at].ends_with(char::is_whitespace);
+                rest = &rest[at + pat.len()..];
+                if let (true, Some(end)) = (preceded_by_space, rest.find(quote)) {
+                    return Some(rest[..end].to_owned());
+                }
             }
         }
-    }
-    ids
+        None
+    };
+    xml.split('<')
+        .filter(|e| e.starts_with("Relationship ") || e.starts_with("Relationship\t"))
+        .filter_map(|e| Some((attr(e, "Id")?, attr(e, "Target").unwrap_or_default())))
+        .collect()
 }
 
 /// Walks `workbook.bin` as calamine does, refusing sheet records it would slice or look
 /// up out of bounds, and zeroing defined names' formula lengths and the extern-sheet count.
-/// Returns whether anything was edited.
-fn neutralize_workbook(data: &mut [u8], ids: &[String]) -> Result<bool, String> {
+/// Returns whether anything was edited, and each sheet's (relationship id, name).
+fn neutralize_workbook(data: &mut [u8], ids: &[String]) -> Result<(bool, Vec<(String, String)>), String> {
     let mut pos = 0usize;
     let mut edited = false;
+    let mut bundles = Vec::new();
     let mut names_part = false;
     while let Some((typ, start, len)) = record_at(data, pos) {
         let end = start + len;
@@ -104,6 +160,14 @@ fn neutralize_workbook(data: &mut [u8], ids: &[String]) -> Result<bool, String> 
                             "a sheet refers to relationship \"{id}\", which the package lacks"
                         ));
                     }
+                    let name = p.get(id_end..id_end + 4).and_then(|b| {
+                        let n = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+                        let units = p.get(id_end + 4..id_end + 4 + n.checked_mul(2)?)?;
+                        let units: Vec<u16> =
+                            units.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+                        Some(String::from_utf16_lossy(&units))
+                    });
+                    bundles.push((id, name.unwrap_or_default()));
                 }
             }
             (false, 0x0090) => names_part = true,
@@ -131,7 +195,7 @@ fn neutralize_workbook(data: &mut [u8], ids: &[String]) -> Result<bool, String> 
         }
         pos = end;
     }
-    Ok(edited)
+    Ok((edited, bundles))
 }
 
 /// The record at `pos` in calamine's framing: (type, payload start, payload length).
@@ -156,9 +220,10 @@ fn record_at(data: &[u8], pos: usize) -> Option<(u16, usize, usize)> {
 }
 
 /// Checks the shared-string table and the worksheets.
-fn check(bytes: &[u8]) -> Result<(), String> {
+fn check(bytes: &[u8]) -> Result<Vec<(String, CellXfs)>, String> {
+    let mut sheets = Vec::new();
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Ok(()); // calamine reports an unreadable package itself
+        return Ok(sheets); // calamine reports an unreadable package itself
     };
     let names: Vec<String> = zip.file_names().filter_map(Result::ok).map(|n| n.into_owned()).collect();
     let is = |n: &str, want: &str| n.eq_ignore_ascii_case(want);
@@ -175,10 +240,11 @@ fn check(bytes: &[u8]) -> Result<(), String> {
             && lower.ends_with(".bin")
             && let Ok(f) = zip.by_name(n)
         {
-            sheet(&mut Records::new(f), strings).map_err(|e| format!("{n}: {e}"))?;
+            let xfs = sheet(&mut Records::new(f), strings).map_err(|e| format!("{n}: {e}"))?;
+            sheets.push((n.clone(), xfs));
         }
     }
-    Ok(())
+    Ok(sheets)
 }
 
 /// The record stream, framed exactly as calamine frames it.
@@ -290,20 +356,27 @@ fn shared_strings<R: Read>(rec: &mut Records<R>) -> Result<usize, String> {
     Ok(count)
 }
 
-/// Mirrors calamine's worksheet cell reader.
-fn sheet<R: Read>(rec: &mut Records<R>, strings: usize) -> Result<(), String> {
+/// Mirrors calamine's worksheet cell reader; returns each cell's style (XF index).
+fn sheet<R: Read>(rec: &mut Records<R>, strings: usize) -> Result<CellXfs, String> {
+    let mut xfs = CellXfs::new();
     if rec.skip_to(0x0094, &[(0x0081, None), (0x0093, None)]).is_err() {
-        return Ok(());
+        return Ok(xfs);
     }
     rec.need(16, "sheet dimension")?;
     let bounds = [(0x0085, Some(0x0086)), (0x0025, Some(0x0026)), (0x01E5, None), (0x0186, Some(0x0187))];
     if rec.skip_to(0x0091, &bounds).is_err() {
-        return Ok(());
+        return Ok(xfs);
     }
+    let mut row = 0u32;
     loop {
-        let Ok(typ) = rec.typ() else { return Ok(()) };
+        let Ok(typ) = rec.typ() else { return Ok(xfs) };
         if rec.body().is_err() {
-            return Ok(());
+            return Ok(xfs);
+        }
+        if (0x0002..=0x000A).contains(&typ) && rec.cap >= 8 {
+            // A cell: column, then a 24-bit style index.
+            let style = u32::from_le_bytes([rec.head[4], rec.head[5], rec.head[6], 0]);
+            xfs.insert((row, rec.u32_at(0)), style);
         }
         match typ {
             0x0002 => rec.need(12, "number")?,
@@ -324,11 +397,12 @@ fn sheet<R: Read>(rec: &mut Records<R>, strings: usize) -> Result<(), String> {
             }
             0x0000 => {
                 rec.need(4, "row")?;
-                if rec.u32_at(0) > 0x0010_0000 {
-                    return Ok(());
+                row = rec.u32_at(0);
+                if row > 0x0010_0000 {
+                    return Ok(xfs);
                 }
             }
-            0x0092 => return Ok(()),
+            0x0092 => return Ok(xfs),
             _ => {}
         }
     }
@@ -377,7 +451,9 @@ mod tests {
         ]
         .concat();
         let before = data.clone();
-        assert_eq!(neutralize_workbook(&mut data, &["rId1".to_owned()]), Ok(true));
+        let (edited, bundles) = neutralize_workbook(&mut data, &["rId1".to_owned()]).expect("ok");
+        assert!(edited);
+        assert_eq!(bundles, [("rId1".to_owned(), "Contacts".to_owned())]);
         assert_eq!(data.len(), before.len(), "sizes are kept");
         let name_at = data.len() - 3 - (2 + name.len()); // 0x009D takes two type bytes
         let cce_at = name_at + 2 + 9 + 4 + 2 * 5;
@@ -392,8 +468,12 @@ mod tests {
     }
 
     #[test]
-    fn relationship_ids_are_read_from_either_quote() {
+    fn relationships_are_read_from_either_quote() {
         let xml = r#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.bin"/><Relationship Target='x' Id='rId2'/><Relationship TargetId="no"/></Relationships>"#;
-        assert_eq!(relationship_ids(xml), ["rId1", "rId2"]);
+        let rels = relationships(xml);
+        assert_eq!(
+            rels,
+            [("rId1".to_owned(), "worksheets/sheet1.bin".to_owned()), ("rId2".to_owned(), "x".to_owned())]
+        );
     }
 }

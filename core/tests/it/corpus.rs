@@ -107,3 +107,23 @@ fn fuzz_findings_read_or_fail_cleanly() {
     assert!(files >= 7, "{files} fuzz fixtures");
     assert!(errors >= 5, "most findings are malformed files that must be refused ({errors})");
 }
+
+/// xlsb number formats come from styles.bin and each cell's style (calamine exposes none).
+#[test]
+fn xlsb_values_render_through_their_formats() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/calamine");
+    let bytes = std::fs::read(dir.join("date.xlsb")).expect("fixture");
+    let t = Workbook::open(bytes).and_then(|mut w| w.read(None)).expect("read");
+    let display = localmerge_core::format::Display::new(&t.formats, localmerge_core::format::Locale::en_us());
+    let shown: Vec<String> = t
+        .rows
+        .iter()
+        .take(2)
+        .map(|r| {
+            let mut s = String::new();
+            display.write(&r.values[0], r.style(0), &mut s);
+            s
+        })
+        .collect();
+    assert_eq!(shown, ["2021-01-02", "255:10:10"], "a yyyy-mm-dd date and an [hh]:mm:ss duration");
+}

@@ -1,0 +1,31 @@
+//! The number formats of xls and xlsb workbooks, which calamine does not expose: read by
+//! our own record walks (`biff`, `xlsb_guard`) and looked up per cell when a sheet is read.
+
+use std::collections::HashMap;
+
+/// A sheet's cells' XF (cell style) indexes by (row, column).
+pub(super) type CellXfs = HashMap<(u32, u32), u32>;
+
+/// A workbook's formats and the style of every cell.
+#[derive(Debug, Default)]
+pub(super) struct WorkbookStyles {
+    /// Custom format codes by format index.
+    pub(super) formats: HashMap<u16, String>,
+    /// Each cell XF's format index, in XF order.
+    pub(super) xf_format: Vec<u16>,
+    /// Per sheet (by name): each cell's XF index.
+    pub(super) sheets: Vec<(String, CellXfs)>,
+}
+
+impl WorkbookStyles {
+    /// The format index of a sheet's cell (0, General, when unknown).
+    pub(super) fn format_of(&self, sheet: &str, cell: (u32, u32)) -> u16 {
+        self.sheets
+            .iter()
+            .find(|(n, _)| n == sheet)
+            .and_then(|(_, cells)| cells.get(&cell))
+            .and_then(|xf| self.xf_format.get(*xf as usize))
+            .copied()
+            .unwrap_or(0)
+    }
+}
