@@ -317,29 +317,16 @@ fn parse_section(src: &str) -> Section {
                 parts.push(Part::Text);
                 i += 1;
             }
-            'y' | 'Y' => {
-                let n = run('y');
-                parts.push(Part::Year(n.min(4) as u8));
-                i += n;
-            }
-            'm' | 'M' => {
-                let n = run('m');
-                parts.push(Part::Month(n.min(5) as u8));
-                i += n;
-            }
-            'd' | 'D' => {
-                let n = run('d');
-                parts.push(Part::Day(n.min(4) as u8));
-                i += n;
-            }
-            'h' | 'H' => {
-                let n = run('h');
-                parts.push(Part::Hour(n.min(2) as u8));
-                i += n;
-            }
-            's' | 'S' => {
-                let n = run('s');
-                parts.push(Part::Second(n.min(2) as u8));
+            'y' | 'Y' | 'm' | 'M' | 'd' | 'D' | 'h' | 'H' | 's' | 'S' => {
+                let n = run(c);
+                let (part, max): (fn(u8) -> Part, usize) = match c.to_ascii_lowercase() {
+                    'y' => (Part::Year, 4),
+                    'm' => (Part::Month, 5),
+                    'd' => (Part::Day, 4),
+                    'h' => (Part::Hour, 2),
+                    _ => (Part::Second, 2),
+                };
+                parts.push(part(n.min(max) as u8));
                 i += n;
             }
             'A' | 'a' => {
