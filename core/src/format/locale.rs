@@ -34,6 +34,8 @@ pub struct Locale {
     pub currency_first: bool,
     /// What separates the currency symbol or the percent sign from the number.
     pub sign_space: &'static str,
+    /// How a spreadsheet in this language shows TRUE and FALSE.
+    pub true_false: [&'static str; 2],
 }
 
 const EN_MONTHS: [&str; 12] = [
@@ -71,6 +73,7 @@ pub static LOCALES: [Locale; 8] = [
         time: "h:mm:ss AM/PM",
         currency_first: true,
         sign_space: "",
+        true_false: ["TRUE", "FALSE"],
     },
     Locale {
         tag: "en-GB",
@@ -86,6 +89,7 @@ pub static LOCALES: [Locale; 8] = [
         time: "hh:mm:ss",
         currency_first: true,
         sign_space: "",
+        true_false: ["TRUE", "FALSE"],
     },
     Locale {
         tag: "fr-FR",
@@ -116,6 +120,7 @@ pub static LOCALES: [Locale; 8] = [
         time: "hh:mm:ss",
         currency_first: false,
         sign_space: "\u{202F}",
+        true_false: ["VRAI", "FAUX"],
     },
     Locale {
         tag: "de-DE",
@@ -144,6 +149,7 @@ pub static LOCALES: [Locale; 8] = [
         time: "hh:mm:ss",
         currency_first: false,
         sign_space: "\u{A0}",
+        true_false: ["WAHR", "FALSCH"],
     },
     Locale {
         tag: "es-ES",
@@ -172,6 +178,7 @@ pub static LOCALES: [Locale; 8] = [
         time: "h:mm:ss",
         currency_first: false,
         sign_space: "\u{A0}",
+        true_false: ["VERDADERO", "FALSO"],
     },
     Locale {
         tag: "it-IT",
@@ -200,6 +207,7 @@ pub static LOCALES: [Locale; 8] = [
         time: "hh:mm:ss",
         currency_first: false,
         sign_space: "\u{A0}",
+        true_false: ["VERO", "FALSO"],
     },
     Locale {
         tag: "nl-NL",
@@ -228,6 +236,7 @@ pub static LOCALES: [Locale; 8] = [
         time: "hh:mm:ss",
         currency_first: true,
         sign_space: "\u{A0}",
+        true_false: ["WAAR", "ONWAAR"],
     },
     Locale {
         tag: "pt-BR",
@@ -264,6 +273,7 @@ pub static LOCALES: [Locale; 8] = [
         time: "hh:mm:ss",
         currency_first: true,
         sign_space: "\u{A0}",
+        true_false: ["VERDADEIRO", "FALSO"],
     },
 ];
 

@@ -1005,7 +1005,7 @@ impl Display {
             },
             Value::Int(i) => self.number(*i as f64, fmt, out),
             Value::Float(f) => self.number(*f, fmt, out),
-            Value::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
+            Value::Bool(b) => out.push_str(self.locale.true_false[usize::from(!*b)]),
             Value::Date(d) => match fmt.filter(|f| f.is_date()) {
                 Some(f) => f.format_number_into(d.serial, d.is_1904, self.locale, out),
                 None => d.write_iso(out),

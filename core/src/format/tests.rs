@@ -120,6 +120,15 @@ fn locales() {
     check_in(&short("nl-NL"), 45352.0, "nl-NL", "1-3-2024");
     check_in(&short("pt-BR"), 45352.0, "pt-BR", "01/03/2024");
     assert_eq!(Locale::find("FR").map(|l| l.tag), Some("fr-FR"));
+    let shown = |tag, b| {
+        let mut s = String::new();
+        Display::new(&[], Locale::find(tag).expect("locale")).write(&crate::Value::Bool(b), 0, &mut s);
+        s
+    };
+    assert_eq!(
+        (shown("en-GB", true), shown("fr-FR", false), shown("de-DE", true)),
+        ("TRUE".into(), "FAUX".into(), "WAHR".into())
+    );
     assert_eq!(Locale::find("it_IT").map(|l| l.tag), Some("it-IT"));
     assert!(Locale::find("tlh-QO").is_none());
 }
