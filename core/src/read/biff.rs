@@ -99,6 +99,13 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookSty
                 BOF if !seen_bof => biff8 = u16_at(0).is_none_or(|v| v >= 0x0600),
                 BOUNDSHEET if len >= 4 => {
                     let at = u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as usize;
+                    if at > stream.len() {
+                        // calamine slices the stream at a sheet's offset unchecked: a sheet
+                        // that starts past the end is hidden from it.
+                        stream[pos..pos + 2].copy_from_slice(&INERT.to_le_bytes());
+                        pos = end;
+                        continue;
+                    }
                     let name = data.get(6..).and_then(|d| xl_string(d, biff8, true)).unwrap_or_default();
                     sheets.push((at, name));
                 }
@@ -214,6 +221,19 @@ mod tests {
         neutralize(&mut out);
         let at = sheet_at as usize;
         assert_eq!(u16::from_le_bytes([out[at], out[at + 1]]), INERT);
+    }
+
+    #[test]
+    fn sheets_past_the_end_are_hidden() {
+        let stream = [
+            record(BOF, &[0; 16]),
+            record(BOUNDSHEET, &[&9_999u32.to_le_bytes()[..], &[0; 4]].concat()),
+            record(EOF, &[]),
+        ]
+        .concat();
+        let mut out = stream.clone();
+        neutralize(&mut out);
+        assert_eq!(u16::from_le_bytes([out[20], out[21]]), INERT);
     }
 
     #[test]
