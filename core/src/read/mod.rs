@@ -4,6 +4,7 @@
 mod biff;
 mod cfb;
 mod delimited;
+mod ods_styles;
 mod styles;
 mod workbook;
 mod xlsb_guard;

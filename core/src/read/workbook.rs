@@ -19,7 +19,7 @@ pub(super) enum Excel {
     Xlsx(Box<Xlsx<Bytes>>),
     Xlsb(Box<Xlsb<Bytes>>, Box<super::styles::WorkbookStyles>),
     Xls(Box<Xls<Bytes>>, Box<super::styles::WorkbookStyles>),
-    Ods(Box<Ods<Bytes>>),
+    Ods(Box<Ods<Bytes>>, Box<super::styles::WorkbookStyles>),
 }
 
 /// The "EncryptedPackage" stream name in UTF-16LE: an encrypted OOXML file is a CFB
@@ -49,7 +49,10 @@ impl Excel {
                     super::cfb::sanitize(cursor.get_ref()).map_err(|e| corrupt(Format::Xls, e))?;
                 Excel::Xls(Box::new(Xls::new(Cursor::new(clean)).map_err(xls_err)?), Box::new(styles))
             }
-            Format::Ods | Format::Csv => Excel::Ods(Box::new(Ods::new(cursor).map_err(ods_err)?)),
+            Format::Ods | Format::Csv => {
+                let styles = super::ods_styles::read(cursor.get_ref());
+                Excel::Ods(Box::new(Ods::new(cursor).map_err(ods_err)?), Box::new(styles))
+            }
         })
     }
 
@@ -58,7 +61,7 @@ impl Excel {
             Excel::Xlsx(w) => w.sheet_names(),
             Excel::Xlsb(w, _) => w.sheet_names(),
             Excel::Xls(w, _) => w.sheet_names(),
-            Excel::Ods(w) => w.sheet_names(),
+            Excel::Ods(w, _) => w.sheet_names(),
         }
     }
 
@@ -92,11 +95,13 @@ impl Excel {
                     cells.push_styled(at, from_data(v), format)?;
                 }
             }
-            Excel::Ods(w) => {
+            Excel::Ods(w, styles) => {
                 let range = w.worksheet_range(name).map_err(ods_err)?;
                 let (r0, c0) = range.start().unwrap_or_default();
                 for (r, c, v) in range.used_cells() {
-                    cells.push(position(r0, c0, r, c), from_data(v))?;
+                    let at = position(r0, c0, r, c);
+                    let format = cells.format_index(styles, name, at);
+                    cells.push_styled(at, from_data(v), format)?;
                 }
             }
         }
@@ -168,10 +173,6 @@ impl<'a> Cells<'a> {
             },
         };
         self.intern(format)
-    }
-
-    fn push(&mut self, at: (u32, u32), value: Value) -> Result<(), ReadError> {
-        self.push_styled(at, value, 0)
     }
 
     fn push_styled(&mut self, (row, col): (u32, u32), value: Value, style: u16) -> Result<(), ReadError> {
