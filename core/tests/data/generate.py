@@ -17,13 +17,16 @@ import openpyxl
 import xlsxwriter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HEADER = ["Email", "First Name", "Last Name", "Amount", "Visits", "Joined", "Active", "CC", "Note"]
+HEADER = ["Email", "First Name", "Last Name", "Amount", "Visits", "Joined", "Active", "CC", "Note", "Zip", "Price", "Shift"]
+# Custom number formats of the last three columns: a ZIP code with leading zeros, a
+# currency with a red negative section, and a duration past midnight.
+FORMATS = {"Zip": "00000", "Price": '#,##0.00 "€";[Red]-#,##0.00 "€"', "Shift": "[h]:mm"}
 ROWS = [
-    ["ada@example.org", "Ada", "Lovelace", 1234.5, 3, dt.datetime(2024, 3, 1), True, "", "Zoë's <b>note</b> & more"],
-    ["grace@example.com", "Grace", "O'Brien", 99.0, 0, dt.datetime(2023, 12, 31, 18, 30), False, "boss@example.com; team@example.com", ""],
+    ["ada@example.org", "Ada", "Lovelace", 1234.5, 3, dt.datetime(2024, 3, 1), True, "", "Zoë's <b>note</b> & more", 501, 1234.5, 1.25],
+    ["grace@example.com", "Grace", "O'Brien", 99.0, 0, dt.datetime(2023, 12, 31, 18, 30), False, "boss@example.com; team@example.com", "", 2134, -12.0, 0.375],
     None,  # a fully empty row in the middle, skipped by readers
-    ["not-an-address", "Alan", "Turing", 0.1, 12, dt.datetime(1999, 1, 1), True, "", "line one\nline two"],
-    ["ADA@example.org", "Ada", "Again", -5.25, 1, dt.datetime(2024, 2, 29), False, "", "duplicate of row 4"],
+    ["not-an-address", "Alan", "Turing", 0.1, 12, dt.datetime(1999, 1, 1), True, "", "line one\nline two", 90210, 0.5, 2.0],
+    ["ADA@example.org", "Ada", "Again", -5.25, 1, dt.datetime(2024, 2, 29), False, "", "duplicate of row 4", 7, 0.0, 0.0],
 ]
 
 
@@ -44,6 +47,8 @@ def openpyxl_file(path):
                 cell = ws.cell(row=r, column=c, value=v)
                 if isinstance(v, dt.datetime):
                     cell.number_format = "yyyy-mm-dd hh:mm" if v.hour else "yyyy-mm-dd"
+                elif HEADER[c - 1] in FORMATS:
+                    cell.number_format = FORMATS[HEADER[c - 1]]
     ws["A1"].value = None
     wb.save(path)
 
@@ -52,6 +57,7 @@ def xlsxwriter_file(path, date_1904=False):
     wb = xlsxwriter.Workbook(path, {"date_1904": date_1904})
     ws = wb.add_worksheet("Contacts")
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    custom = {h: wb.add_format({"num_format": f}) for h, f in FORMATS.items()}
     ws.write_row(0, 0, HEADER)
     r = 1
     for row in ROWS:
@@ -61,6 +67,8 @@ def xlsxwriter_file(path, date_1904=False):
         for c, v in enumerate(row):
             if isinstance(v, dt.datetime):
                 ws.write_datetime(r, c, v, date_fmt)
+            elif HEADER[c] in FORMATS:
+                ws.write_number(r, c, v, custom[HEADER[c]])
             elif v != "":
                 ws.write(r, c, v)
         r += 1

@@ -51,7 +51,7 @@ fn values_keep_their_types() {
     assert_eq!(row[4].to_text(), "3", "integers render without .0");
     assert_eq!(row[6], Value::Bool(true));
     assert!(matches!(row[5], Value::Date(ExcelDate { kind: DateKind::DateTime, is_1904: false, .. })));
-    assert_eq!(row[9], Value::Error("#N/A".into()), "a cached error cell");
+    assert_eq!(row[12], Value::Error("#N/A".into()), "a cached error cell");
     assert_eq!(t.rows[1].values[5].to_text(), "2023-12-31T18:30:00");
 
     let t1904 = table("contacts.1904.xlsx");
@@ -164,4 +164,30 @@ fn comparisons_use_the_typed_value_and_text_helpers_the_displayed_one() {
     let plan = Merge::new(&t, &spec).expect("merge").plan(&t);
     assert_eq!(plan.messages[0].body, "big 1234.5");
     assert_eq!(plan.messages[14].body, "big FRIDAY", "a date's serial is over 1000; its text is its display");
+}
+
+/// Custom formats written by openpyxl and xlsxwriter (and carried into LibreOffice's ods
+/// and xls): a ZIP code with leading zeros, a currency with a negative section, and a
+/// duration past midnight, in both date systems.
+#[test]
+fn custom_formats_from_every_writer() {
+    for file in [
+        "contacts.openpyxl.xlsx",
+        "contacts.xlsxwriter.xlsx",
+        "contacts.1904.xlsx",
+        "contacts.libreoffice.ods",
+        "contacts.libreoffice.xls",
+    ] {
+        let t = table(file);
+        let plan = Merge::new(&t, &MergeSpec::html("s", "{{Zip}}|{{Price}}|{{Shift}}|{{Joined}}", "b"))
+            .expect("merge")
+            .plan(&t);
+        let bodies: Vec<&str> = plan.messages.iter().map(|m| m.body.as_str()).collect();
+        let joined_grace = if file.contains("openpyxl") { "2023-12-31 18:30" } else { "2023-12-31" };
+        assert_eq!(
+            bodies,
+            ["00501|1,234.50 €|30:00|2024-03-01".to_owned(), format!("02134|-12.00 €|9:00|{joined_grace}"),],
+            "{file}"
+        );
+    }
 }

@@ -169,7 +169,7 @@ fn error_cells_are_problems_when_used() {
     let p = plan(&t, "s", "{{#if Score}}{{Score}}{{/if}}").expect("merge");
     let row2 = p.problems.iter().find(|r| r.row == 2).expect("row 2 has an error cell");
     assert_eq!(row2.issues[0].kind, IssueKind::ErrorValue("#N/A".into()));
-    assert_eq!(row2.issues[0].letters, "J");
+    assert_eq!(row2.issues[0].letters, "M");
     let p = plan(&t, "s", "no score").expect("merge");
     assert!(!p.problems.iter().any(|r| r.row == 2), "unused error cells are fine");
 }
