@@ -32,24 +32,41 @@ const EOF: u16 = 0x000A;
 const BOUNDSHEET: u16 = 0x0085;
 const FORMAT: u16 = 0x041E;
 const XF: u16 = 0x00E0;
-/// NUMBER, RK, LABELSST, LABEL, BOOLERR, FORMULA: each starts with row, column, XF index.
-const CELLS: [u16; 6] = [0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, FORMULA];
+/// NUMBER, RK, LABELSST, LABEL, BOOLERR, FORMULA, RSTRING: each starts with row, column,
+/// XF index.
+const CELLS: [u16; 7] = [0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, FORMULA, 0x00D6];
+/// The most cells a sheet's rows × columns may span: calamine allocates every sheet of an
+/// xls workbook densely over that span when it opens the file (32 bytes a cell), so one
+/// stray cell at row 65,536 would cost half a gigabyte.
+pub(super) const MAX_SPAN: u64 = 4_000_000;
 
 /// Neutralises `stream` along the same record walks calamine makes: the globals from the
 /// start, then each sheet from the offset its BOUNDSHEET record gives (a hostile offset
 /// may start inside another record, so the walks can differ). Collects the number formats
 /// on the way.
-pub(super) fn neutralize(stream: &mut [u8]) -> WorkbookStyles {
+pub(super) fn neutralize(stream: &mut [u8]) -> Result<WorkbookStyles, String> {
     let mut styles = WorkbookStyles::default();
     let sheets = walk(stream, 0, true, &mut styles);
     for (pos, name) in sheets {
-        // A sheet walk adds exactly one entry: name it.
+        // A sheet walk adds exactly one entry: name it, and check its span.
         walk(stream, pos, false, &mut styles);
         if let Some(last) = styles.sheets.last_mut() {
+            let rows = last.1.keys().map(|k| k.0);
+            let cols = last.1.keys().map(|k| k.1);
+            if let (Some(r0), Some(r1), Some(c0), Some(c1)) =
+                (rows.clone().min(), rows.max(), cols.clone().min(), cols.max())
+            {
+                let (height, width) = (u64::from(r1 - r0) + 1, u64::from(c1 - c0) + 1);
+                if height * width > MAX_SPAN {
+                    return Err(format!(
+                        "sheet \"{name}\" spans {height} rows by {width} columns, more than the {MAX_SPAN} cells localmerge reads"
+                    ));
+                }
+            }
             last.0 = name;
         }
     }
-    styles
+    Ok(styles)
 }
 
 /// Decodes an XLUnicodeString (BIFF8: 16-bit length, flags, Latin-1 or UTF-16 characters)
@@ -180,7 +197,7 @@ mod tests {
         ]
         .concat();
         let mut out = stream.clone();
-        neutralize(&mut out);
+        neutralize(&mut out).expect("neutralize");
         assert_eq!(out.len(), stream.len());
         assert_eq!(out[..20], stream[..20], "BOF untouched");
         let f = 20;
@@ -196,7 +213,7 @@ mod tests {
         let bad = record(MULRK, &[1, 0, 9, 0, 0, 0, 0, 0, 0, 0, 2, 0]);
         let wide = record(MULRK, &[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF]);
         let mut out = [valid.clone(), bad, wide].concat();
-        neutralize(&mut out);
+        neutralize(&mut out).expect("neutralize");
         assert_eq!(out[..valid.len()], valid[..]);
         assert_eq!(u16::from_le_bytes([out[16], out[17]]), INERT);
         assert_eq!(u16::from_le_bytes([out[32], out[33]]), INERT);
@@ -218,7 +235,7 @@ mod tests {
         ]
         .concat();
         let mut out = stream.clone();
-        neutralize(&mut out);
+        neutralize(&mut out).expect("neutralize");
         let at = sheet_at as usize;
         assert_eq!(u16::from_le_bytes([out[at], out[at + 1]]), INERT);
     }
@@ -232,20 +249,40 @@ mod tests {
         ]
         .concat();
         let mut out = stream.clone();
-        neutralize(&mut out);
+        neutralize(&mut out).expect("neutralize");
         assert_eq!(u16::from_le_bytes([out[20], out[21]]), INERT);
+    }
+
+    #[test]
+    fn a_sheet_spanning_too_many_cells_is_refused() {
+        let cell =
+            |r: u16, c: u16| record(0x0203, &[&r.to_le_bytes()[..], &c.to_le_bytes(), &[0; 10]].concat());
+        let sheet_at = 20 + (4 + 9) + 4; // BOF, BOUNDSHEET (offset + flags + name), EOF
+        let globals = [
+            record(BOF, &[0; 16]),
+            record(BOUNDSHEET, &[&(sheet_at as u32).to_le_bytes()[..], &[0, 0, 1, 0, b'S']].concat()),
+            record(EOF, &[]),
+        ]
+        .concat();
+        assert_eq!(globals.len(), sheet_at);
+        let ok =
+            [globals.clone(), record(BOF, &[0; 16]), cell(0, 0), cell(999, 9), record(EOF, &[])].concat();
+        assert!(neutralize(&mut ok.clone()).is_ok());
+        let far = [globals, record(BOF, &[0; 16]), cell(0, 0), cell(65_535, 255), record(EOF, &[])].concat();
+        let err = neutralize(&mut far.clone()).expect_err("too wide");
+        assert!(err.contains("65536 rows by 256 columns"), "{err}");
     }
 
     #[test]
     fn stops_at_encryption_and_truncation() {
         let stream = [record(FILEPASS, &[1; 6]), record(0x0018, &[1; 5])].concat();
         let mut out = stream.clone();
-        neutralize(&mut out);
+        neutralize(&mut out).expect("neutralize");
         assert_eq!(out, stream);
         let mut cut = record(0x0018, &[1; 5]);
         cut.truncate(6);
         let before = cut.clone();
-        neutralize(&mut cut);
+        neutralize(&mut cut).expect("neutralize");
         assert_eq!(cut, before);
     }
 }

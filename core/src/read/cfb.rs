@@ -31,7 +31,7 @@ pub(super) fn sanitize(bytes: &[u8]) -> Result<(Vec<u8>, super::styles::Workbook
     let Some((_, workbook)) = streams.iter_mut().find(|(n, _)| is_workbook(n)) else {
         return Err("no Workbook stream in the compound file".into());
     };
-    let styles = super::biff::neutralize(workbook);
+    let styles = super::biff::neutralize(workbook)?;
     Ok((write(&streams)?, styles))
 }
 
