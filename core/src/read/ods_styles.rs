@@ -13,6 +13,16 @@ use quick_xml::events::{BytesStart, Event};
 use super::MAX_CELLS;
 use super::styles::{CellXfs, WorkbookStyles};
 
+/// The elements that define a data style.
+const DATA_STYLES: [&str; 6] = [
+    "number:number-style",
+    "number:currency-style",
+    "number:percentage-style",
+    "number:date-style",
+    "number:time-style",
+    "number:text-style",
+];
+
 /// The first format index given to ODS codes (below are spreadsheet built-ins).
 const FIRST_CODE: u16 = 1000;
 /// Columns a row may have (LibreOffice's maximum).
@@ -97,12 +107,7 @@ impl Definitions {
             if let Some(e) = start {
                 let name = e.name().as_ref().to_owned();
                 match name.as_str() {
-                    "number:number-style"
-                    | "number:currency-style"
-                    | "number:percentage-style"
-                    | "number:date-style"
-                    | "number:time-style"
-                    | "number:text-style" => {
+                    n if DATA_STYLES.contains(&n) => {
                         let kind = name.clone();
                         let mut ds = DataStyle::default();
                         if attr(&e, "number:truncate-on-overflow").as_deref() == Some("false") {
@@ -121,8 +126,8 @@ impl Definitions {
                         }
                     }
                     _ if style.is_some() => {
-                        if let Some((_, kind, ds)) = style.as_mut() {
-                            element(&name, &e, kind, ds, &mut text_target, empty);
+                        if let Some((_, _, ds)) = style.as_mut() {
+                            element(&name, &e, ds, &mut text_target, empty);
                         }
                     }
                     "table:table" if with_tables => {
@@ -167,12 +172,7 @@ impl Definitions {
                     }
                 }
                 Event::End(e) => match e.name().as_ref() {
-                    "number:number-style"
-                    | "number:currency-style"
-                    | "number:percentage-style"
-                    | "number:date-style"
-                    | "number:time-style"
-                    | "number:text-style" => {
+                    n if DATA_STYLES.contains(&n) => {
                         self.finish_data_style(style.take());
                     }
                     "number:text" | "number:currency-symbol" => text_target = None,
@@ -270,7 +270,6 @@ impl Definitions {
 fn element(
     name: &str,
     e: &BytesStart<'_>,
-    kind: &str,
     ds: &mut DataStyle,
     text_target: &mut Option<&'static str>,
     empty: bool,
@@ -365,7 +364,6 @@ fn element(
         }
         _ => {}
     }
-    let _ = kind;
 }
 
 /// Text inside `number:text` or `number:currency-symbol`.

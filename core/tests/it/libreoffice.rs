@@ -94,23 +94,19 @@ fn displayed_values_match_libreoffice() {
         .collect();
     assert_eq!(libreoffice.len(), cases.len());
 
-    // The same workbook as xls, written by LibreOffice.
-    let out = Command::new(soffice)
-        .args([profile.as_str(), "--headless", "--convert-to", "xls", "--outdir"])
-        .arg(dir.path())
-        .arg(&xlsx)
-        .output()
-        .expect("soffice runs");
-    let xls = dir.path().join("formats.xls");
-    assert!(xls.exists(), "soffice wrote no xls: {out:?}");
-    let out = Command::new(soffice)
-        .args([profile.as_str(), "--headless", "--convert-to", "ods", "--outdir"])
-        .arg(dir.path())
-        .arg(&xlsx)
-        .output()
-        .expect("soffice runs");
-    let ods = dir.path().join("formats.ods");
-    assert!(ods.exists(), "soffice wrote no ods: {out:?}");
+    // The same workbook as xls and ods, written by LibreOffice.
+    let convert = |to: &str| {
+        let out = Command::new(soffice)
+            .args([profile.as_str(), "--headless", "--convert-to", to, "--outdir"])
+            .arg(dir.path())
+            .arg(&xlsx)
+            .output()
+            .expect("soffice runs");
+        let file = dir.path().join(format!("formats.{to}"));
+        assert!(file.exists(), "soffice wrote no {to}: {out:?}");
+        file
+    };
+    let (xls, ods) = (convert("xls"), convert("ods"));
 
     for (file, format) in [(&xlsx, "xlsx"), (&xls, "xls"), (&ods, "ods")] {
         let ours = render(file);
