@@ -13,6 +13,7 @@ use super::styles::{CellXfs, WorkbookStyles};
 const INERT: u16 = 0x4242;
 const FORMULA: u16 = 0x0006;
 const FILEPASS: u16 = 0x002F;
+const CODEPAGE: u16 = 0x0042;
 /// NAME, EXTERNSHEET, MERGECELLS, MSODRAWINGGROUP, DIMENSIONS.
 const UNUSED: [u16; 5] = [0x0018, 0x0017, 0x00E5, 0x00EB, 0x0200];
 const MULRK: u16 = 0x00BD;
@@ -104,12 +105,22 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookSty
         let typ = u16::from_le_bytes([header[0], header[1]]);
         let len = usize::from(u16::from_le_bytes([header[2], header[3]]));
         let end = pos + 4 + len;
-        if end > stream.len() || typ == FILEPASS {
-            // A truncated record (calamine reports it) or an encrypted stream (calamine
-            // refuses it): nothing after this point is read as records.
+        if end > stream.len() {
+            // A truncated record: calamine reports it, and reads nothing after it.
             break;
         }
         let data = &stream[pos + 4..end];
+        if (typ == FILEPASS || typ == CODEPAGE) && len < 2 {
+            // calamine reads both records' first field unchecked.
+            stream[pos..pos + 2].copy_from_slice(&INERT.to_le_bytes());
+            pos = end;
+            continue;
+        }
+        if typ == FILEPASS && data[..2] != [0, 0] {
+            // An encrypted stream: calamine refuses it, and reads nothing after this. A
+            // FILEPASS whose type is 0 is ignored by calamine, which reads on; so do we.
+            break;
+        }
         let u16_at = |at: usize| data.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
         if globals {
             match typ {
@@ -279,6 +290,16 @@ mod tests {
         let mut out = stream.clone();
         neutralize(&mut out).expect("neutralize");
         assert_eq!(out, stream);
+        // calamine reads on past a FILEPASS of type 0, so the walk does too.
+        let mut unencrypted = [record(FILEPASS, &[0; 6]), record(0x0018, &[1; 5])].concat();
+        neutralize(&mut unencrypted).expect("neutralize");
+        assert_eq!(u16::from_le_bytes([unencrypted[10], unencrypted[11]]), INERT);
+        let mut short = [record(FILEPASS, &[1]), record(CODEPAGE, &[])].concat();
+        neutralize(&mut short).expect("neutralize");
+        assert_eq!(
+            (u16::from_le_bytes([short[0], short[1]]), u16::from_le_bytes([short[5], short[6]])),
+            (INERT, INERT)
+        );
         let mut cut = record(0x0018, &[1; 5]);
         cut.truncate(6);
         let before = cut.clone();

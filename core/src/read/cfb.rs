@@ -27,11 +27,23 @@ const STREAMS: [&str; 4] = ["Workbook", "Book", "\u{5}SummaryInformation", "\u{5
 /// (see `biff`). `Err` describes what is malformed.
 pub(super) fn sanitize(bytes: &[u8]) -> Result<(Vec<u8>, super::styles::WorkbookStyles), String> {
     let mut streams = extract(bytes)?;
-    let is_workbook = |n: &str| n.eq_ignore_ascii_case("Workbook") || n.eq_ignore_ascii_case("Book");
-    let Some((_, workbook)) = streams.iter_mut().find(|(n, _)| is_workbook(n)) else {
-        return Err("no Workbook stream in the compound file".into());
-    };
-    let styles = super::biff::neutralize(workbook)?;
+    // calamine reads the first stream named Workbook (any case), else the first named Book:
+    // every such stream is neutralised, and the styles come from the one it will read.
+    let read_by_calamine = streams
+        .iter()
+        .position(|(n, _)| n.eq_ignore_ascii_case("Workbook"))
+        .or_else(|| streams.iter().position(|(n, _)| n.eq_ignore_ascii_case("Book")))
+        .ok_or("no Workbook stream in the compound file")?;
+    let mut styles = None;
+    for (i, (name, data)) in streams.iter_mut().enumerate() {
+        if name.eq_ignore_ascii_case("Workbook") || name.eq_ignore_ascii_case("Book") {
+            let s = super::biff::neutralize(data)?;
+            if i == read_by_calamine {
+                styles = Some(s);
+            }
+        }
+    }
+    let styles = styles.unwrap_or_default();
     Ok((write(&streams)?, styles))
 }
 
