@@ -14,6 +14,9 @@ const INERT: u16 = 0x4242;
 const FORMULA: u16 = 0x0006;
 const FILEPASS: u16 = 0x002F;
 const CODEPAGE: u16 = 0x0042;
+/// Globals records calamine reads at fixed offsets unchecked, with the length it needs:
+/// FILEPASS, CODEPAGE, DATEMODE and BOF (a u16), BOUNDSHEET (offset, state, type).
+const MIN_LEN: [(u16, usize); 5] = [(FILEPASS, 2), (CODEPAGE, 2), (0x0022, 2), (BOF, 2), (BOUNDSHEET, 6)];
 /// NAME, EXTERNSHEET, MERGECELLS, MSODRAWINGGROUP, DIMENSIONS.
 const UNUSED: [u16; 5] = [0x0018, 0x0017, 0x00E5, 0x00EB, 0x0200];
 const MULRK: u16 = 0x00BD;
@@ -110,8 +113,8 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookSty
             break;
         }
         let data = &stream[pos + 4..end];
-        if (typ == FILEPASS || typ == CODEPAGE) && len < 2 {
-            // calamine reads both records' first field unchecked.
+        if globals && MIN_LEN.iter().any(|&(t, min)| t == typ && len < min) {
+            // calamine reads these records' fields at fixed offsets without checking.
             stream[pos..pos + 2].copy_from_slice(&INERT.to_le_bytes());
             pos = end;
             continue;
