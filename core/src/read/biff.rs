@@ -119,9 +119,10 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookSty
             pos = end;
             continue;
         }
-        if typ == FILEPASS && data[..2] != [0, 0] {
-            // An encrypted stream: calamine refuses it, and reads nothing after this. A
-            // FILEPASS whose type is 0 is ignored by calamine, which reads on; so do we.
+        if globals && typ == FILEPASS && data.get(..2) != Some(&[0u8, 0][..]) {
+            // An encrypted workbook: calamine refuses it, and reads nothing after this. A
+            // FILEPASS whose type is 0, or one inside a sheet, is ignored by calamine, which
+            // reads on; so do we.
             break;
         }
         let u16_at = |at: usize| data.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
@@ -297,6 +298,20 @@ mod tests {
         let mut unencrypted = [record(FILEPASS, &[0; 6]), record(0x0018, &[1; 5])].concat();
         neutralize(&mut unencrypted).expect("neutralize");
         assert_eq!(u16::from_le_bytes([unencrypted[10], unencrypted[11]]), INERT);
+        // Inside a sheet (walked from its BOUNDSHEET offset), a short FILEPASS is no reason
+        // to stop, nor to panic.
+        let sheet_at = (20 + 4 + 9 + 4) as u32;
+        let mut in_sheet = [
+            record(BOF, &[0; 16]),
+            record(BOUNDSHEET, &[&sheet_at.to_le_bytes()[..], &[0, 0, 1, 0, b'S']].concat()),
+            record(EOF, &[]),
+            record(BOF, &[0; 16]),
+            record(FILEPASS, &[1]),
+            record(0x0018, &[1; 5]),
+            record(EOF, &[]),
+        ]
+        .concat();
+        neutralize(&mut in_sheet).expect("neutralize");
         let mut short = [record(FILEPASS, &[1]), record(CODEPAGE, &[])].concat();
         neutralize(&mut short).expect("neutralize");
         assert_eq!(
