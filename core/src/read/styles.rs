@@ -18,12 +18,15 @@ pub(super) struct WorkbookStyles {
 }
 
 impl WorkbookStyles {
-    /// The format index of a sheet's cell (0, General, when unknown).
-    pub(super) fn format_of(&self, sheet: &str, cell: (u32, u32)) -> u16 {
-        self.sheets
-            .iter()
-            .find(|(n, _)| n == sheet)
-            .and_then(|(_, cells)| cells.get(&cell))
+    /// A sheet's cell styles, looked up once per sheet read.
+    pub(super) fn sheet(&self, name: &str) -> Option<&CellXfs> {
+        self.sheets.iter().find(|(n, _)| n == name).map(|(_, cells)| cells)
+    }
+
+    /// The format index of a cell of `sheet` (0, General, when unknown).
+    pub(super) fn format_of(&self, sheet: Option<&CellXfs>, cell: (u32, u32)) -> u16 {
+        sheet
+            .and_then(|cells| cells.get(&cell))
             .and_then(|xf| self.xf_format.get(*xf as usize))
             .copied()
             .unwrap_or(0)

@@ -80,29 +80,20 @@ impl Excel {
             }
             Excel::Xlsb(w, styles) => {
                 let mut reader = w.worksheet_cells_reader(name).map_err(xlsb_err)?;
+                let sheet = styles.sheet(name);
                 while let Some(cell) = reader.next_cell().map_err(xlsb_err)? {
                     let at = cell.get_position();
-                    let format = cells.format_index(styles, name, at);
+                    let format = cells.format_index(styles, sheet, at);
                     cells.push_styled(at, from_ref(cell.get_value()), format)?;
                 }
             }
             Excel::Xls(w, styles) => {
                 let range = w.worksheet_range(name).map_err(xls_err)?;
-                let (r0, c0) = range.start().unwrap_or_default();
-                for (r, c, v) in range.used_cells() {
-                    let at = position(r0, c0, r, c);
-                    let format = cells.format_index(styles, name, at);
-                    cells.push_styled(at, from_data(v), format)?;
-                }
+                cells.push_range(&range, styles)?;
             }
             Excel::Ods(w, styles) => {
                 let range = w.worksheet_range(name).map_err(ods_err)?;
-                let (r0, c0) = range.start().unwrap_or_default();
-                for (r, c, v) in range.used_cells() {
-                    let at = position(r0, c0, r, c);
-                    let format = cells.format_index(styles, name, at);
-                    cells.push_styled(at, from_data(v), format)?;
-                }
+                cells.push_range(&range, styles)?;
             }
         }
         Ok(cells.finish())
@@ -145,34 +136,69 @@ struct Cells<'a> {
     sorted: bool,
     /// The sheet's distinct formats; index 0 is General.
     formats: Vec<CellFormat>,
+    /// Workbook format index → index in `formats`, so each format is resolved once.
+    resolved: std::collections::HashMap<u16, u16>,
 }
 
 impl<'a> Cells<'a> {
     fn new(sheet: &'a str) -> Self {
-        Cells { sheet, cells: Vec::new(), sorted: true, formats: vec![CellFormat::Code("General".into())] }
+        Cells {
+            sheet,
+            cells: Vec::new(),
+            sorted: true,
+            formats: vec![CellFormat::Code("General".into())],
+            resolved: std::collections::HashMap::new(),
+        }
     }
 
     fn intern(&mut self, format: CellFormat) -> u16 {
         intern(&mut self.formats, format)
     }
 
-    /// The table format index of a cell of an xls or xlsb sheet, from the workbook's styles.
-    fn format_index(&mut self, styles: &super::styles::WorkbookStyles, sheet: &str, at: (u32, u32)) -> u16 {
+    /// The table format index of a cell of an xls, xlsb or ods sheet, from the workbook's
+    /// styles (`sheet` is the sheet's cell styles, looked up once per read).
+    fn format_index(
+        &mut self,
+        styles: &super::styles::WorkbookStyles,
+        sheet: Option<&super::styles::CellXfs>,
+        at: (u32, u32),
+    ) -> u16 {
         let ifmt = styles.format_of(sheet, at);
+        if ifmt == 0 {
+            return 0;
+        }
+        if let Some(&index) = self.resolved.get(&ifmt) {
+            return index;
+        }
         let format = match ifmt {
-            0 => return 0,
-            14 | 22 => CellFormat::Builtin(u32::from(ifmt)),
-            _ => match styles
+            14 | 22 => Some(CellFormat::Builtin(u32::from(ifmt))),
+            _ => styles
                 .formats
                 .get(&ifmt)
                 .cloned()
                 .or_else(|| crate::format::builtin(u32::from(ifmt), crate::format::Locale::en_us()))
-            {
-                Some(code) if !code.eq_ignore_ascii_case("general") => CellFormat::Code(code),
-                _ => return 0,
-            },
+                .filter(|code| !code.eq_ignore_ascii_case("general"))
+                .map(CellFormat::Code),
         };
-        self.intern(format)
+        let index = format.map_or(0, |f| self.intern(f));
+        self.resolved.insert(ifmt, index);
+        index
+    }
+
+    /// Adds the used cells of a calamine range (xls, ods) with their formats.
+    fn push_range(
+        &mut self,
+        range: &calamine::Range<Data>,
+        styles: &super::styles::WorkbookStyles,
+    ) -> Result<(), ReadError> {
+        let sheet = styles.sheet(self.sheet);
+        let (r0, c0) = range.start().unwrap_or_default();
+        for (r, c, v) in range.used_cells() {
+            let at = position(r0, c0, r, c);
+            let format = self.format_index(styles, sheet, at);
+            self.push_styled(at, from_data(v), format)?;
+        }
+        Ok(())
     }
 
     fn push_styled(&mut self, (row, col): (u32, u32), value: Value, style: u16) -> Result<(), ReadError> {
