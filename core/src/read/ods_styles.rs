@@ -48,6 +48,8 @@ pub(super) fn read(bytes: &[u8]) -> WorkbookStyles {
 #[derive(Default)]
 struct DataStyle {
     code: String,
+    /// Hours count past 24 (`number:truncate-on-overflow="false"`): `[h]`.
+    elapsed: bool,
     /// (condition, style to apply) from `style:map`.
     maps: Vec<(String, String)>,
 }
@@ -109,10 +111,8 @@ impl Definitions {
                 match name.as_str() {
                     n if DATA_STYLES.contains(&n) => {
                         let kind = name.clone();
-                        let mut ds = DataStyle::default();
-                        if attr(&e, "number:truncate-on-overflow").as_deref() == Some("false") {
-                            ds.maps.push(("elapsed".into(), String::new()));
-                        }
+                        let elapsed = attr(&e, "number:truncate-on-overflow").as_deref() == Some("false");
+                        let ds = DataStyle { elapsed, ..DataStyle::default() };
                         style = Some((attr(&e, "style:name").unwrap_or_default(), kind, ds));
                         if empty {
                             self.finish_data_style(style.take());
@@ -275,7 +275,7 @@ fn element(
     empty: bool,
 ) {
     let long = attr(e, "number:style").as_deref() == Some("long");
-    let elapsed = ds.maps.iter().any(|(c, _)| c == "elapsed");
+    let elapsed = ds.elapsed;
     let decimals =
         |e: &BytesStart<'_>| attr(e, "number:decimal-places").and_then(|v| v.parse::<usize>().ok());
     let code = &mut ds.code;
