@@ -10,6 +10,8 @@ use localmerge_core::format::{Display, Locale};
 use localmerge_core::{ColumnOverrides, Merge, MergeSpec, Table, Workbook};
 use serde::Serialize;
 
+mod send;
+
 /// Mail merge that never lets your spreadsheet leave your computer.
 #[derive(Debug, Parser)]
 #[command(name = "localmerge", version, about)]
@@ -62,6 +64,81 @@ enum Command {
         #[arg(long)]
         locale: Option<String>,
     },
+    /// Send every message through Microsoft Graph, exactly once: resumable with the same
+    /// journal, whenever the run stops.
+    Send(SendArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SendArgs {
+    /// The spreadsheet.
+    data: PathBuf,
+    /// The subject template, e.g. "Hello {{First Name}}".
+    #[arg(long)]
+    subject: String,
+    /// The HTML body template file.
+    #[arg(long)]
+    body: PathBuf,
+    /// The campaign journal: created on the first run; the same file resumes the campaign.
+    #[arg(long)]
+    journal: PathBuf,
+    /// The sheet to read.
+    #[arg(long)]
+    sheet: Option<String>,
+    /// The column of To addresses (default: detected).
+    #[arg(long)]
+    to: Option<String>,
+    /// The column of CC addresses (default: a column named CC, if any).
+    #[arg(long)]
+    cc: Option<String>,
+    /// The column of BCC addresses (default: a column named BCC, if any).
+    #[arg(long)]
+    bcc: Option<String>,
+    /// The locale values are shown in (default: the system's).
+    #[arg(long)]
+    locale: Option<String>,
+    /// Microsoft Graph's base URL (or the Graph sandbox's).
+    #[arg(long, default_value = "https://graph.microsoft.com/v1.0")]
+    graph_url: String,
+    /// The environment variable holding the Graph access token.
+    #[arg(long, default_value = "LOCALMERGE_GRAPH_TOKEN")]
+    token_env: String,
+    /// Send from this shared mailbox (you need Send As on it; Mail.Send.Shared).
+    #[arg(long, value_name = "ADDRESS")]
+    from: Option<String>,
+    /// Messages per minute (Exchange Online allows 30).
+    #[arg(long, value_name = "PER_MINUTE", default_value_t = 30)]
+    rate: u32,
+    /// Recipients per rolling 24 hours (Exchange Online allows 10,000).
+    #[arg(long, default_value_t = 10_000)]
+    daily_recipients: u32,
+    /// The folder that files named in the Attachments column are relative to (default: the
+    /// spreadsheet's folder).
+    #[arg(long, value_name = "DIR")]
+    attachments: Option<PathBuf>,
+    /// Create every draft in a folder named after the journal, for review in Outlook; run
+    /// again without it to send them.
+    #[arg(long)]
+    drafts_only: bool,
+    /// Schedule: Exchange releases the messages from this time on at the paced times
+    /// (RFC 3339, or "2026-11-25 09:00" in your time zone); you can close your laptop.
+    #[arg(long, value_name = "START")]
+    schedule: Option<String>,
+    /// Send the valid rows even if some rows have problems (they are skipped and listed).
+    #[arg(long)]
+    skip_invalid: bool,
+    /// The rate window in milliseconds (tests scale the minute down).
+    #[arg(long, hide = true, default_value_t = 60_000)]
+    rate_window_ms: u64,
+    /// The first retry delay without Retry-After, in milliseconds.
+    #[arg(long, hide = true, default_value_t = 1_000)]
+    retry_base_ms: u64,
+    /// The timeout of one request, in milliseconds.
+    #[arg(long, hide = true, default_value_t = 100_000)]
+    timeout_ms: u64,
+    /// The seed of retry jitter.
+    #[arg(long, hide = true)]
+    seed: Option<u64>,
 }
 
 /// Exit status: all rows fine.
@@ -123,7 +200,60 @@ fn run(command: Command) -> anyhow::Result<u8> {
             let locale = pick_locale(locale.as_deref())?;
             preview(&data, &subject, &body, sheet.as_deref(), ColumnOverrides { to, cc, bcc }, locale)
         }
+        Command::Send(args) => send_command(args),
     }
+}
+
+fn send_command(a: SendArgs) -> anyhow::Result<u8> {
+    let locale = pick_locale(a.locale.as_deref())?;
+    let columns = ColumnOverrides { to: a.to, cc: a.cc, bcc: a.bcc };
+    let (table, merge, mut plan) = plan(&a.data, &a.subject, &a.body, a.sheet.as_deref(), columns, locale)?;
+    let root = match a.attachments {
+        Some(dir) => dir,
+        None => a.data.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    let folder = send::Folder { root };
+    merge.check_attachments(&table, &mut plan, |name| folder.size(name));
+    let shown = a.data.display();
+    if !plan.problems.is_empty() {
+        let mut err = std::io::stderr().lock();
+        for p in &plan.problems {
+            writeln!(err, "{shown}: {p}")?;
+        }
+        if !a.skip_invalid {
+            writeln!(
+                err,
+                "localmerge: nothing sent: {} row(s) have problems; fix them, or pass --skip-invalid to send the other {}",
+                plan.problems.len(),
+                plan.messages.len()
+            )?;
+            return Ok(ROW_PROBLEMS);
+        }
+    }
+    let skipped: Vec<(u32, String)> = plan
+        .problems
+        .iter()
+        .map(|p| (p.row, p.issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
+        .collect();
+    let limits = localmerge_core::send::Limits {
+        messages_per_window: a.rate.max(1),
+        message_window_ms: a.rate_window_ms.max(1),
+        recipients_per_window: a.daily_recipients.max(1),
+        backoff_base_ms: a.retry_base_ms,
+        ..localmerge_core::send::Limits::default()
+    };
+    let opts = send::SendOptions {
+        journal: a.journal,
+        graph_url: a.graph_url,
+        token_env: a.token_env,
+        from: a.from,
+        limits,
+        drafts_only: a.drafts_only,
+        schedule: a.schedule,
+        timeout: std::time::Duration::from_millis(a.timeout_ms.max(1)),
+        seed: a.seed,
+    };
+    send::run(plan.messages, &skipped, folder, opts)
 }
 
 /// The locale asked for, else the system's (read here, at the edge: core never reads the
@@ -261,14 +391,15 @@ struct PreviewLine<'a> {
     html: &'a str,
 }
 
-fn preview(
+/// Reads the data and the templates, and checks and renders every row.
+fn plan(
     data: &Path,
     subject: &str,
     body_path: &Path,
     sheet: Option<&str>,
     columns: ColumnOverrides,
     locale: &'static Locale,
-) -> anyhow::Result<u8> {
+) -> anyhow::Result<(Table, Merge, localmerge_core::Plan)> {
     let body = std::fs::read(body_path).with_context(|| format!("{}", body_path.display()))?;
     let body = String::from_utf8(body)
         .map_err(|_| anyhow::anyhow!("{}: the template is not UTF-8 text", body_path.display()))?;
@@ -282,6 +413,18 @@ fn preview(
         other => anyhow::anyhow!("{}: {other}", data.display()),
     })?;
     let plan = merge.plan(&table);
+    Ok((table, merge, plan))
+}
+
+fn preview(
+    data: &Path,
+    subject: &str,
+    body_path: &Path,
+    sheet: Option<&str>,
+    columns: ColumnOverrides,
+    locale: &'static Locale,
+) -> anyhow::Result<u8> {
+    let (table, _, plan) = plan(data, subject, body_path, sheet, columns, locale)?;
 
     let stdout = std::io::stdout().lock();
     let mut out = BufWriter::new(stdout);

@@ -33,6 +33,94 @@ pub struct GraphMessage {
     /// BCC recipients.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bcc_recipients: Vec<Recipient>,
+    /// The sending mailbox, when it is not the signed-in user's (a shared mailbox).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Recipient>,
+    /// Custom `X-` headers (at most 5; Graph refuses an empty list, so none is left out).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub internet_message_headers: Vec<Header>,
+    /// MAPI properties: the campaign's row key, the deferred send time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub single_value_extended_properties: Vec<ExtendedProperty>,
+}
+
+/// An internet message header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// The name, starting with `X-`.
+    pub name: String,
+    /// The value.
+    pub value: String,
+}
+
+/// A `singleValueLegacyExtendedProperty`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtendedProperty {
+    /// The property id: `String {guid} Name LocalMergeId`, `SystemTime 0x3FEF`.
+    pub id: String,
+    /// The value.
+    pub value: String,
+}
+
+/// A message as Graph returns it (the fields the send engine reads).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageRef {
+    /// The (immutable) id.
+    pub id: String,
+    /// Whether it is still a draft (not sent).
+    #[serde(default)]
+    pub is_draft: Option<bool>,
+}
+
+/// A collection answer: `{"value": [...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Collection<T> {
+    /// The items.
+    pub value: Vec<T>,
+}
+
+/// An attachment as listed by `GET …/messages/{id}/attachments`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AttachmentRef {
+    /// The file name.
+    pub name: String,
+    /// Its size in bytes (Graph's size includes some overhead, so it is not compared).
+    #[serde(default)]
+    pub size: Option<u64>,
+}
+
+/// A mail folder (`id` is all the engine needs).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct FolderRef {
+    /// The folder id.
+    pub id: String,
+}
+
+/// The answer to `createUploadSession`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadSession {
+    /// The pre-authenticated URL the chunks go to.
+    pub upload_url: String,
+}
+
+/// Graph's error body: `{"error": {"code": …, "message": …}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// The detail of a Graph error.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ErrorDetail {
+    /// A code such as `ErrorSendAsDenied`.
+    #[serde(default)]
+    pub code: String,
+    /// A message for people.
+    #[serde(default)]
+    pub message: String,
 }
 
 /// A Graph `itemBody`.

@@ -27,11 +27,12 @@ pub mod graph;
 pub mod merge;
 pub mod read;
 pub mod recipients;
+pub mod send;
 pub mod table;
 pub mod template;
 pub mod value;
 
-pub use merge::{Issue, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, RowProblem};
+pub use merge::{Attachment, Issue, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, RowProblem};
 pub use read::{Format, ReadError, Workbook};
 pub use recipients::{ColumnOverrides, RecipientColumns};
 pub use table::{Column, Row, SheetWarning, Table};

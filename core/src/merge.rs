@@ -76,7 +76,21 @@ pub struct Message {
     pub body: String,
     /// The body's type.
     pub body_type: BodyType,
+    /// The files to attach, as named in the row's attachments column.
+    pub attachments: Vec<Attachment>,
 }
+
+/// A file named in a row's attachments column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The name as written in the cell (a path relative to the caller's attachments folder).
+    pub name: String,
+    /// Its size in bytes, once [`Merge::check_attachments`] has looked the file up.
+    pub size: Option<u64>,
+}
+
+/// The largest attachment Graph accepts (through an upload session).
+pub const MAX_ATTACHMENT_BYTES: u64 = 150 * 1024 * 1024;
 
 impl Message {
     /// The Graph message resource for this message.
@@ -88,6 +102,9 @@ impl Message {
             to_recipients: rcpts(&self.to),
             cc_recipients: rcpts(&self.cc),
             bcc_recipients: rcpts(&self.bcc),
+            from: None,
+            internet_message_headers: Vec::new(),
+            single_value_extended_properties: Vec::new(),
         }
     }
 
@@ -150,6 +167,13 @@ pub enum IssueKind {
         /// The limit.
         max: usize,
     },
+    /// An attachment cannot be sent.
+    Attachment {
+        /// The file name as written in the cell.
+        name: String,
+        /// Why (missing, too large, unreadable...), in the caller's words.
+        problem: String,
+    },
 }
 
 impl fmt::Display for Issue {
@@ -169,6 +193,7 @@ impl fmt::Display for Issue {
             IssueKind::TooManyRecipients { count, max } => {
                 write!(f, "{count} recipients in one message; the limit is {max}")
             }
+            IssueKind::Attachment { name, problem } => write!(f, "attachment \"{name}\": {problem}"),
         }
     }
 }
@@ -305,6 +330,19 @@ impl Merge {
                 };
                 issues.push(issue(v.column, kind));
             }
+            let attachments = self.columns.attachments.map_or_else(Vec::new, |col| {
+                let mut text = String::new();
+                if let Some(v) = row.values.get(col) {
+                    self.display.write(v, row.style(col), &mut text);
+                }
+                let mut names: Vec<Attachment> = Vec::new();
+                for name in text.split([';', '\n', '\r']).map(str::trim).filter(|n| !n.is_empty()) {
+                    if !names.iter().any(|a| a.name == name) {
+                        names.push(Attachment { name: name.to_owned(), size: None });
+                    }
+                }
+                names
+            });
             if issues.is_empty() {
                 plan.messages.push(Message {
                     row: row.number,
@@ -314,6 +352,7 @@ impl Merge {
                     subject,
                     body,
                     body_type: self.body_type,
+                    attachments,
                 });
             } else {
                 plan.problems.push(RowProblem { row: row.number, issues });
@@ -325,6 +364,56 @@ impl Merge {
 
 /// A subject is one header line: line breaks (which could otherwise inject headers) and
 /// other control characters become single spaces.
+impl Merge {
+    /// Looks up every message's attachments with `lookup` (the caller's file system: core
+    /// reads no files), which answers a file's size or why it cannot be attached. Messages
+    /// with a missing, unreadable or oversized attachment become [`RowProblem`]s, so the
+    /// plan still partitions the rows; the others get their attachments' sizes.
+    pub fn check_attachments(
+        &self,
+        table: &Table,
+        plan: &mut Plan,
+        mut lookup: impl FnMut(&str) -> Result<u64, String>,
+    ) {
+        let Some(col) = self.columns.attachments else { return };
+        let column = &table.columns[col];
+        let mut kept = Vec::with_capacity(plan.messages.len());
+        let mut failed = false;
+        for mut message in std::mem::take(&mut plan.messages) {
+            let mut issues = Vec::new();
+            for a in &mut message.attachments {
+                let problem = match lookup(&a.name) {
+                    Ok(size) if size > MAX_ATTACHMENT_BYTES => Some(format!(
+                        "{size} bytes; the largest attachment Microsoft 365 accepts is {MAX_ATTACHMENT_BYTES} bytes"
+                    )),
+                    Ok(size) => {
+                        a.size = Some(size);
+                        None
+                    }
+                    Err(problem) => Some(problem),
+                };
+                if let Some(problem) = problem {
+                    issues.push(Issue {
+                        column: column.name.clone(),
+                        letters: column.letters(),
+                        kind: IssueKind::Attachment { name: a.name.clone(), problem },
+                    });
+                }
+            }
+            if issues.is_empty() {
+                kept.push(message);
+            } else {
+                failed = true;
+                plan.problems.push(RowProblem { row: message.row, issues });
+            }
+        }
+        plan.messages = kept;
+        if failed {
+            plan.problems.sort_by_key(|p| p.row);
+        }
+    }
+}
+
 fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;

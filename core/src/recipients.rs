@@ -12,6 +12,8 @@ pub struct RecipientColumns {
     pub cc: Option<usize>,
     /// The BCC column, if any.
     pub bcc: Option<usize>,
+    /// The column naming each message's attachments (`;`-separated file names), if any.
+    pub attachments: Option<usize>,
 }
 
 /// Columns the caller names explicitly (by header), overriding detection.
@@ -79,6 +81,24 @@ const TO: &[&str] = &[
     "workemail",
 ];
 const CC: &[&str] = &["cc", "copie", "copy", "kopie", "copia", "emailcc", "ccemail"];
+const ATTACHMENTS: &[&str] = &[
+    "attachment",
+    "attachments",
+    "files",
+    "piecejointe",
+    "piecesjointes",
+    "anhang",
+    "anhange",
+    "anhaenge",
+    "adjunto",
+    "adjuntos",
+    "allegato",
+    "allegati",
+    "bijlage",
+    "bijlagen",
+    "anexo",
+    "anexos",
+];
 const BCC: &[&str] =
     &["bcc", "cci", "ccn", "cco", "blindcopy", "copiecachee", "blindkopie", "emailbcc", "bccemail"];
 
@@ -171,7 +191,8 @@ pub fn detect(table: &Table, overrides: &ColumnOverrides) -> Result<RecipientCol
     // A column the caller chose for To is never also CC or BCC.
     let cc = cc.filter(|&c| c != to);
     let bcc = bcc.filter(|&c| c != to);
-    Ok(RecipientColumns { to, cc, bcc })
+    let attachments = by_alias(table, ATTACHMENTS, &[to]).filter(|a| Some(*a) != cc && Some(*a) != bcc);
+    Ok(RecipientColumns { to, cc, bcc, attachments })
 }
 
 #[cfg(test)]

@@ -1,0 +1,425 @@
+//! `localmerge send`: the native adapters of the send engine (reqwest, a journal file,
+//! tokio's clock, the attachments folder) and its terminal and JSON output.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::path::{Component, Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context as _, bail};
+use localmerge_core::send::{
+    Campaign, CampaignId, Clock, Engine, Entry, Event, Files, Finish, HttpRequest, HttpResponse,
+    JournalStore, Limits, Millis, Mode, Notice, Observer, Sender, Target, Transport, TransportError, drive,
+    iso_utc, parse_retry_after,
+};
+use serde::Serialize;
+
+/// Exit status: the campaign stopped early (budget, token, service); running the same
+/// command again resumes it.
+pub const STOPPED: u8 = 3;
+
+/// What `send` needs beyond the merge itself.
+#[derive(Debug)]
+pub struct SendOptions {
+    pub journal: PathBuf,
+    pub graph_url: String,
+    pub token_env: String,
+    pub from: Option<String>,
+    pub limits: Limits,
+    pub drafts_only: bool,
+    pub schedule: Option<String>,
+    pub timeout: Duration,
+    pub seed: Option<u64>,
+}
+
+pub fn now_ms() -> Millis {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Reads a journal: JSON Lines of entries. A torn last line (the process died while
+/// writing it, before the request it announced was sent) is dropped and cut off the file.
+pub fn read_journal(path: &Path) -> anyhow::Result<Vec<Entry>> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("{}", path.display())),
+    };
+    let mut entries = Vec::new();
+    let mut good_len = 0u64;
+    let mut reader = BufReader::new(file);
+    let mut line = String::new();
+    let mut number = 0;
+    loop {
+        line.clear();
+        let n = reader.read_line(&mut line).with_context(|| format!("{}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        let complete = line.ends_with('\n');
+        match serde_json::from_str::<Entry>(line.trim_end()) {
+            Ok(e) if complete => {
+                entries.push(e);
+                good_len += n as u64;
+            }
+            _ if !complete => break,
+            Err(e) => bail!("{}: line {number}: not a journal entry ({e})", path.display()),
+            Ok(_) => break,
+        }
+    }
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(good_len);
+    if len > good_len {
+        let f = OpenOptions::new().write(true).open(path).with_context(|| format!("{}", path.display()))?;
+        f.set_len(good_len).with_context(|| format!("{}", path.display()))?;
+        f.sync_all().with_context(|| format!("{}", path.display()))?;
+    }
+    Ok(entries)
+}
+
+/// The journal file, appended and synced before each request it announces.
+struct FileJournal {
+    file: File,
+}
+
+impl JournalStore for FileJournal {
+    async fn append(&mut self, entries: &[Entry]) -> Result<(), String> {
+        let mut buf = Vec::new();
+        for e in entries {
+            serde_json::to_writer(&mut buf, e).map_err(|e| e.to_string())?;
+            buf.push(b'\n');
+        }
+        self.file.write_all(&buf).map_err(|e| e.to_string())?;
+        self.file.sync_data().map_err(|e| e.to_string())
+    }
+}
+
+struct Http {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Transport for Http {
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let method = match request.method {
+            localmerge_core::send::Method::Get => reqwest::Method::GET,
+            localmerge_core::send::Method::Post => reqwest::Method::POST,
+            localmerge_core::send::Method::Put => reqwest::Method::PUT,
+        };
+        let mut builder = match &request.target {
+            Target::Graph(path) => {
+                self.client.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token)
+            }
+            Target::Upload(url) => self.client.request(method, url),
+        };
+        for (k, v) in &request.headers {
+            builder = builder.header(k, v);
+        }
+        let response = builder.body(request.body).send().await.map_err(|e| TransportError {
+            maybe_delivered: !e.is_connect() && !e.is_builder(),
+            message: error_chain(&e),
+        })?;
+        let status = response.status().as_u16();
+        let retry_after_ms =
+            response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| TransportError { maybe_delivered: true, message: error_chain(&e) })?
+            .to_vec();
+        Ok(HttpResponse { status, retry_after_ms, body })
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(c) = source {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        source = c.source();
+    }
+    s
+}
+
+struct TokioClock;
+
+impl Clock for TokioClock {
+    fn now(&self) -> Millis {
+        now_ms()
+    }
+
+    async fn sleep_until(&self, t: Millis) {
+        let now = now_ms();
+        if t > now {
+            tokio::time::sleep(Duration::from_millis(t - now)).await;
+        }
+    }
+}
+
+/// Attachments, named relative to one folder.
+pub struct Folder {
+    pub root: PathBuf,
+}
+
+impl Folder {
+    fn path(&self, name: &str) -> Result<PathBuf, String> {
+        let rel = Path::new(name);
+        if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+            return Err(format!("must be a path inside the attachments folder {}", self.root.display()));
+        }
+        Ok(self.root.join(rel))
+    }
+
+    /// A file's size, or why it cannot be attached.
+    pub fn size(&self, name: &str) -> Result<u64, String> {
+        let path = self.path(name)?;
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => Ok(m.len()),
+            Ok(_) => Err(format!("{} is not a file", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(format!("not found: {}", path.display()))
+            }
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
+    }
+}
+
+impl Files for Folder {
+    async fn read(&self, name: &str, start: u64, end: u64) -> Result<Vec<u8>, String> {
+        let path = self.path(name)?;
+        let mut f = File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        f.seek(SeekFrom::Start(start)).map_err(|e| e.to_string())?;
+        let mut buf = Vec::new();
+        f.take(end.saturating_sub(start))
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(buf)
+    }
+}
+
+/// Progress on a terminal, or one JSON line per event.
+enum Output {
+    Bar { bar: indicatif::ProgressBar, ended: u64 },
+    Json,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+enum NoticeLine<'a> {
+    Throttled { status: u16, until: String },
+    Retrying { row: Option<u32>, reason: &'a str, at: String },
+    Waiting { until: String },
+}
+
+impl Observer for Output {
+    fn event(&mut self, _engine: &Engine, event: Event<'_>) {
+        match self {
+            Output::Json => {
+                let line = match event {
+                    Event::Entry(e) => serde_json::to_string(e),
+                    Event::Notice(Notice::Throttled { status, until }) => {
+                        serde_json::to_string(&NoticeLine::Throttled {
+                            status: *status,
+                            until: iso_utc(*until),
+                        })
+                    }
+                    Event::Notice(Notice::Retrying { row, reason, at }) => {
+                        serde_json::to_string(&NoticeLine::Retrying { row: *row, reason, at: iso_utc(*at) })
+                    }
+                    Event::Waiting(t) if t > now_ms() + 5_000 => {
+                        serde_json::to_string(&NoticeLine::Waiting { until: iso_utc(t) })
+                    }
+                    Event::Waiting(_) => return,
+                };
+                if let Ok(line) = line {
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "{line}");
+                    let _ = out.flush();
+                }
+            }
+            Output::Bar { bar, ended } => match event {
+                Event::Entry(Entry::Sent { .. } | Entry::Failed { .. }) => {
+                    *ended += 1;
+                    bar.set_position(*ended);
+                }
+                Event::Entry(Entry::Drafted { .. }) => bar.set_message("drafting"),
+                Event::Notice(Notice::Throttled { status, until }) => {
+                    bar.set_message(format!("throttled ({status}) until {}", iso_utc(*until)));
+                }
+                Event::Notice(Notice::Retrying { reason, .. }) => {
+                    bar.set_message(format!("retrying: {reason}"))
+                }
+                _ => {}
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct FailedRow<'a> {
+    row: u32,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct SummaryLine<'a> {
+    event: &'static str,
+    campaign: &'a str,
+    total: usize,
+    sent: usize,
+    drafted: usize,
+    failed: Vec<FailedRow<'a>>,
+    skipped: Vec<FailedRow<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resume_at: Option<String>,
+}
+
+/// Runs (or resumes) a campaign; returns the exit status.
+pub fn run(
+    messages: Vec<localmerge_core::Message>,
+    skipped: &[(u32, String)],
+    files: Folder,
+    opts: SendOptions,
+) -> anyhow::Result<u8> {
+    let token = std::env::var(&opts.token_env).ok().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no Microsoft Graph token: set {} (`localmerge login` gets one for your mailbox)",
+            opts.token_env
+        )
+    })?;
+    let journal_path = &opts.journal;
+    let history = read_journal(journal_path)?;
+    let id = match history.first() {
+        Some(Entry::Campaign { id, .. }) => id.clone(),
+        Some(_) => bail!("{}: not a localmerge journal", journal_path.display()),
+        None => uuid::Uuid::new_v4().simple().to_string(),
+    };
+    let schedule = match &opts.schedule {
+        None => None,
+        Some(text) => {
+            let t = parse_time(text)?;
+            if history.is_empty() && t + 60_000 < now_ms() {
+                bail!("--schedule {text}: that time has passed");
+            }
+            Some(t)
+        }
+    };
+    let stem = journal_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let campaign = Campaign {
+        id: CampaignId::parse(&id).map_err(|e| anyhow::anyhow!("{}: {e}", journal_path.display()))?,
+        sender: opts.from.clone().map_or(Sender::Me, Sender::Shared),
+        mode: if opts.drafts_only { Mode::DraftsOnly } else { Mode::Send },
+        schedule,
+        limits: opts.limits,
+        folder_name: format!("localmerge {stem}"),
+        seed: opts.seed.unwrap_or_else(|| now_ms() ^ u64::from(std::process::id()).rotate_left(32)),
+    };
+    let mut engine = Engine::new(campaign, messages, &history)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", journal_path.display()))?;
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(journal_path)
+        .with_context(|| format!("{}", journal_path.display()))?;
+    let mut journal = FileJournal { file };
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(opts.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .context("HTTP client")?;
+    let transport = Http { client, base: opts.graph_url.trim_end_matches('/').to_owned(), token };
+    let start = engine.summary();
+    let mut output = if std::io::stdout().is_terminal() {
+        let bar = indicatif::ProgressBar::new(start.total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} sent · {per_sec} · ETA {eta} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let ended = (start.sent + start.failed.len()) as u64;
+        bar.set_position(ended);
+        bar.reset_eta();
+        Output::Bar { bar, ended }
+    } else {
+        Output::Json
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let finish =
+        runtime.block_on(drive(&mut engine, &transport, &mut journal, &TokioClock, &files, &mut output))?;
+    if let Output::Bar { bar, .. } = &output {
+        bar.finish_and_clear();
+    }
+    let (summary, stop) = match &finish {
+        Finish::Done(s) => (s, None),
+        Finish::Stopped(s) => (&s.summary, Some(&s.reason)),
+    };
+    let line = SummaryLine {
+        event: "summary",
+        campaign: &id,
+        total: summary.total,
+        sent: summary.sent,
+        drafted: summary.drafted,
+        failed: summary.failed.iter().map(|(row, reason)| FailedRow { row: *row, reason }).collect(),
+        skipped: skipped.iter().map(|(row, reason)| FailedRow { row: *row, reason }).collect(),
+        stopped: stop.map(ToString::to_string),
+        resume_at: stop.and_then(|s| match s {
+            localmerge_core::send::StopReason::BudgetSpent { resume_at } => Some(iso_utc(*resume_at)),
+            _ => None,
+        }),
+    };
+    if matches!(output, Output::Json) {
+        println!("{}", serde_json::to_string(&line)?);
+    } else {
+        print_summary(&line, opts.drafts_only);
+    }
+    Ok(match (stop, summary.failed.is_empty()) {
+        (Some(_), _) => STOPPED,
+        (None, true) => crate::OK,
+        (None, false) => crate::ROW_PROBLEMS,
+    })
+}
+
+fn print_summary(s: &SummaryLine<'_>, drafts_only: bool) {
+    if drafts_only {
+        println!("{} of {} drafts ready for review in Outlook (campaign {})", s.drafted, s.total, s.campaign);
+    } else {
+        println!("{} of {} messages sent (campaign {})", s.sent, s.total, s.campaign);
+    }
+    for f in &s.failed {
+        println!("  row {}: failed: {}", f.row, f.reason);
+    }
+    for f in &s.skipped {
+        println!("  row {}: skipped: {}", f.row, f.reason);
+    }
+    if let Some(why) = &s.stopped {
+        println!("Stopped: {why}.");
+        if let Some(at) = &s.resume_at {
+            println!("It can resume at {at}: run the same command again then.");
+        } else {
+            println!("Run the same command again to resume; nothing is sent twice.");
+        }
+    }
+}
+
+/// `--schedule`: an RFC 3339 time (`2026-11-25T09:00:00+01:00`), or a date and time in the
+/// system's time zone (`2026-11-25 09:00`).
+pub fn parse_time(text: &str) -> anyhow::Result<Millis> {
+    let ts = match text.parse::<jiff::Timestamp>() {
+        Ok(ts) => ts,
+        Err(_) => {
+            let civil: jiff::civil::DateTime = text.parse().map_err(|e| {
+                anyhow::anyhow!("--schedule {text}: not a date and time such as 2026-11-25T09:00 ({e})")
+            })?;
+            civil
+                .to_zoned(jiff::tz::TimeZone::system())
+                .map_err(|e| anyhow::anyhow!("--schedule {text}: {e}"))?
+                .timestamp()
+        }
+    };
+    u64::try_from(ts.as_millisecond()).map_err(|_| anyhow::anyhow!("--schedule {text}: before 1970"))
+}

@@ -1,0 +1,385 @@
+//! Pace: the mailbox's limits, kept exactly, from the caller's clock readings.
+
+use std::collections::VecDeque;
+
+use super::Millis;
+
+/// The limits a campaign keeps. The defaults are Exchange Online's and Graph's for one
+/// mailbox; a tenant's admin may have changed them, so all are settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Messages per `message_window_ms` (Exchange Online: 30 per minute).
+    pub messages_per_window: u32,
+    /// The message-rate window.
+    pub message_window_ms: u64,
+    /// Recipients (To + CC + BCC) per rolling `recipient_window_ms` (10,000 per 24 hours).
+    pub recipients_per_window: u32,
+    /// The recipient-budget window.
+    pub recipient_window_ms: u64,
+    /// Requests in flight at once (Graph: 4 per mailbox).
+    pub max_concurrency: u32,
+    /// Requests per `request_window_ms` (Graph: 10,000 per 10 minutes).
+    pub requests_per_window: u32,
+    /// The request-rate window.
+    pub request_window_ms: u64,
+    /// The first retry delay when the service gives no `Retry-After` (doubled each
+    /// attempt, with full jitter).
+    pub backoff_base_ms: u64,
+    /// The longest retry delay.
+    pub backoff_cap_ms: u64,
+    /// Attempts of one request before the campaign stops (it resumes when run again).
+    pub max_attempts: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            messages_per_window: 30,
+            message_window_ms: 60_000,
+            recipients_per_window: 10_000,
+            recipient_window_ms: 24 * 60 * 60 * 1000,
+            max_concurrency: 4,
+            requests_per_window: 10_000,
+            request_window_ms: 10 * 60 * 1000,
+            backoff_base_ms: 1_000,
+            backoff_cap_ms: 180_000,
+            max_attempts: 10,
+        }
+    }
+}
+
+impl Limits {
+    /// The even spacing of sends at the full rate.
+    pub fn send_interval_ms(&self) -> u64 {
+        self.message_window_ms / u64::from(self.messages_per_window.max(1))
+    }
+}
+
+/// What the pacer says about sending a message now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gate {
+    /// Send it.
+    Go,
+    /// Not before this time.
+    Wait(Millis),
+    /// Not until a send in flight completes.
+    Busy,
+    /// The rolling recipient budget is spent until `resume_at`.
+    Budget { resume_at: Millis },
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Record {
+    id: u64,
+    completed: Option<Millis>,
+    recipients: u32,
+}
+
+/// The send pacer. Sends are spaced evenly at the configured rate and, in addition, a send
+/// is dispatched only when fewer than `messages_per_window` earlier sends either are in
+/// flight or completed within the window: the service accepted each of those before it
+/// answered, so the service never sees more than its limit in any window, whatever the
+/// network's latency. The rate backs off on throttling and recovers step by step.
+#[derive(Debug, Clone)]
+pub(crate) struct Pacer {
+    limits: Limits,
+    records: VecDeque<Record>,
+    last_dispatch: Option<Millis>,
+    /// 1.0 is the configured rate; throttling halves it, successes restore it.
+    factor: f64,
+    next_id: u64,
+}
+
+impl Pacer {
+    pub(crate) fn new(limits: Limits) -> Self {
+        Pacer { limits, records: VecDeque::new(), last_dispatch: None, factor: 1.0, next_id: 0 }
+    }
+
+    /// A send confirmed before this run (from the journal).
+    pub(crate) fn remember(&mut self, at: Millis, recipients: u32) {
+        let id = self.bump();
+        let pos = self
+            .records
+            .iter()
+            .position(|r| r.completed.is_some_and(|c| c > at))
+            .unwrap_or(self.records.len());
+        self.records.insert(pos, Record { id, completed: Some(at), recipients });
+        self.last_dispatch = Some(self.last_dispatch.map_or(at, |l| l.max(at)));
+    }
+
+    fn bump(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn interval(&self) -> u64 {
+        (self.limits.send_interval_ms() as f64 / self.factor).ceil() as u64
+    }
+
+    fn prune(&mut self, now: Millis) {
+        let keep = self.limits.recipient_window_ms.max(self.limits.message_window_ms);
+        while let Some(r) = self.records.front() {
+            match r.completed {
+                Some(c) if c.saturating_add(keep) <= now => {
+                    self.records.pop_front();
+                }
+                _ => break,
+            }
+        }
+    }
+
+    pub(crate) fn check(&mut self, now: Millis, recipients: u32) -> Gate {
+        self.prune(now);
+        let in_window = |r: &Record, w: u64| r.completed.is_none_or(|c| c.saturating_add(w) > now);
+        // The rolling recipient budget.
+        let budget = u64::from(self.limits.recipients_per_window);
+        let used: u64 = self
+            .records
+            .iter()
+            .filter(|r| in_window(r, self.limits.recipient_window_ms))
+            .map(|r| u64::from(r.recipients))
+            .sum();
+        if used + u64::from(recipients) > budget {
+            if self.records.iter().any(|r| r.completed.is_none()) {
+                return Gate::Busy;
+            }
+            let mut completed: Vec<(Millis, u32)> = self
+                .records
+                .iter()
+                .filter(|r| in_window(r, self.limits.recipient_window_ms))
+                .filter_map(|r| r.completed.map(|c| (c, r.recipients)))
+                .collect();
+            completed.sort_unstable();
+            let mut freed = used;
+            let mut resume_at = now;
+            for (c, n) in completed {
+                freed -= u64::from(n);
+                resume_at = c + self.limits.recipient_window_ms;
+                if freed + u64::from(recipients) <= budget {
+                    break;
+                }
+            }
+            return Gate::Budget { resume_at };
+        }
+        // Even spacing.
+        if let Some(last) = self.last_dispatch {
+            let next = last.saturating_add(self.interval());
+            if next > now {
+                return Gate::Wait(next);
+            }
+        }
+        // The window, counted on completions.
+        let limit = self.limits.messages_per_window.max(1) as usize;
+        let w = self.limits.message_window_ms;
+        let mut recent: Vec<Option<Millis>> =
+            self.records.iter().filter(|r| in_window(r, w)).map(|r| r.completed).collect();
+        if recent.len() >= limit {
+            if recent.iter().filter(|c| c.is_none()).count() >= limit {
+                return Gate::Busy;
+            }
+            // The oldest completions must leave the window first.
+            recent.sort_unstable_by_key(|c| c.unwrap_or(Millis::MAX));
+            let excess = recent.len() + 1 - limit;
+            return match recent[excess - 1] {
+                Some(c) => Gate::Wait(c + w),
+                None => Gate::Busy,
+            };
+        }
+        Gate::Go
+    }
+
+    /// A send is dispatched; the id is given back to [`Pacer::finish`].
+    pub(crate) fn dispatch(&mut self, now: Millis, recipients: u32) -> u64 {
+        let id = self.bump();
+        self.records.push_back(Record { id, completed: None, recipients });
+        self.last_dispatch = Some(now);
+        id
+    }
+
+    /// The send's answer came: `accepted` when the service took it (or may have), false
+    /// when it was refused before taking effect.
+    pub(crate) fn finish(&mut self, id: u64, now: Millis, accepted: bool) {
+        if let Some(pos) = self.records.iter().position(|r| r.id == id) {
+            if accepted {
+                self.records[pos].completed = Some(now);
+                self.factor = (self.factor + 0.05).min(1.0);
+            } else {
+                self.records.remove(pos);
+            }
+        }
+    }
+
+    /// The service throttled a send: halve the rate (down to a tenth of the configured one).
+    pub(crate) fn slow_down(&mut self) {
+        self.factor = (self.factor / 2.0).max(0.1);
+    }
+}
+
+/// Release times for a scheduled campaign: from `start`, evenly spaced at the limits'
+/// rate, and never more than the recipient budget within any window (later messages move
+/// to the next window, over several days if needed).
+pub(crate) fn release_times(limits: &Limits, start: Millis, recipients: &[u32]) -> Vec<Millis> {
+    let interval = limits.send_interval_ms();
+    let budget = u64::from(limits.recipients_per_window);
+    let window = limits.recipient_window_ms;
+    let mut out = Vec::with_capacity(recipients.len());
+    let mut recent: VecDeque<(Millis, u64)> = VecDeque::new();
+    let mut used = 0u64;
+    let mut t = start;
+    for (i, &n) in recipients.iter().enumerate() {
+        if i > 0 {
+            t = t.saturating_add(interval);
+        }
+        let n = u64::from(n);
+        loop {
+            while let Some(&(at, k)) = recent.front() {
+                if at + window <= t {
+                    used -= k;
+                    recent.pop_front();
+                } else {
+                    break;
+                }
+            }
+            if used + n <= budget || recent.is_empty() {
+                break;
+            }
+            t = recent.front().map_or(t, |&(at, _)| at + window);
+        }
+        recent.push_back((t, n));
+        used += n;
+        out.push(t);
+    }
+    out
+}
+
+/// A small deterministic generator for jitter, seeded by the caller (core observes no
+/// randomness; splitmix64 is enough for spreading retries and needs no crate).
+#[derive(Debug, Clone)]
+pub(crate) struct Jitter(u64);
+
+impl Jitter {
+    pub(crate) fn new(seed: u64) -> Self {
+        Jitter(seed)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A delay in `[0, bound]`.
+    pub(crate) fn below(&mut self, bound: u64) -> u64 {
+        if bound == 0 { 0 } else { self.next() % (bound + 1) }
+    }
+}
+
+/// The delay before retry number `attempt` (1 for the first retry): the service's
+/// `Retry-After` exactly the first time, and from then on the larger of it and an
+/// exponential backoff with full jitter.
+pub(crate) fn retry_delay(
+    limits: &Limits,
+    jitter: &mut Jitter,
+    attempt: u32,
+    retry_after: Option<u64>,
+) -> u64 {
+    let exp = limits
+        .backoff_base_ms
+        .saturating_mul(1u64 << attempt.saturating_sub(1).min(20))
+        .min(limits.backoff_cap_ms);
+    match retry_after {
+        Some(ra) if attempt <= 1 => ra,
+        Some(ra) => ra.max(jitter.below(exp)),
+        None => jitter.below(exp).max(limits.backoff_base_ms / 2),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(per: u32, window: u64) -> Limits {
+        Limits { messages_per_window: per, message_window_ms: window, ..Limits::default() }
+    }
+
+    /// Simulates sends with a fixed latency; returns the dispatch times.
+    fn simulate(l: Limits, n: usize, latency: u64) -> Vec<Millis> {
+        let mut p = Pacer::new(l);
+        let mut now = 0;
+        let mut out = Vec::new();
+        while out.len() < n {
+            match p.check(now, 1) {
+                Gate::Go => {
+                    let id = p.dispatch(now, 1);
+                    out.push(now);
+                    now += latency;
+                    p.finish(id, now, true);
+                }
+                Gate::Wait(t) => now = t.max(now + 1),
+                other => panic!("{other:?}"),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn sends_are_spaced_at_the_rate_and_no_window_ever_holds_more_than_the_limit() {
+        for latency in [0, 5, 700] {
+            let times = simulate(limits(30, 60_000), 300, latency);
+            // The service's acceptance time lies between dispatch and answer; check the
+            // worst case of both ends: any window (t - W, t] of acceptances.
+            for (i, &t) in times.iter().enumerate() {
+                if i >= 30 {
+                    assert!(
+                        t >= times[i - 30] + latency + 60_000,
+                        "window broken at {i} (latency {latency})"
+                    );
+                }
+            }
+            let last = *times.last().unwrap();
+            // 300 messages at 30/min: the last one leaves at 598 s at the full rate.
+            assert!(last >= 598_000 && last <= 598_000 + 10 * latency + 1000, "{last} (latency {latency})");
+        }
+    }
+
+    #[test]
+    fn the_rolling_budget_stops_and_says_when_to_resume() {
+        let l = Limits { recipients_per_window: 10, recipient_window_ms: 1000, ..limits(1000, 1000) };
+        let mut p = Pacer::new(l);
+        p.remember(100, 4);
+        p.remember(200, 4);
+        assert_eq!(p.check(300, 2), Gate::Go);
+        assert_eq!(p.check(300, 3), Gate::Budget { resume_at: 1100 });
+        assert_eq!(p.check(1100, 3), Gate::Go);
+    }
+
+    #[test]
+    fn release_times_keep_rate_and_budget_over_days() {
+        let l = Limits {
+            messages_per_window: 2,
+            message_window_ms: 10,
+            recipients_per_window: 5,
+            recipient_window_ms: 100,
+            ..Limits::default()
+        };
+        let times = release_times(&l, 1000, &[2, 2, 2, 1, 1]);
+        assert_eq!(times, vec![1000, 1005, 1100, 1105, 1110]);
+    }
+
+    #[test]
+    fn retry_delays_honour_retry_after_then_back_off() {
+        let l = Limits::default();
+        let mut j = Jitter::new(7);
+        assert_eq!(retry_delay(&l, &mut j, 1, Some(2_000)), 2_000);
+        for attempt in 2..12 {
+            let d = retry_delay(&l, &mut j, attempt, Some(2_000));
+            assert!((2_000..=180_000).contains(&d), "{d}");
+        }
+        for attempt in 1..12 {
+            let d = retry_delay(&l, &mut j, attempt, None);
+            assert!((500..=180_000).contains(&d), "{d}");
+        }
+    }
+}

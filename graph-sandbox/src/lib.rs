@@ -1,0 +1,181 @@
+//! A local stand-in for Microsoft Graph's mail endpoints: what localmerge's tests and a
+//! person trying the product without a Microsoft account send through.
+//!
+//! It behaves like the service where localmerge depends on it: bearer tokens, `/me`,
+//! drafts (`POST …/messages`, immutable ids), the extended-property `$filter`, `GET` of a
+//! message, `…/send`, attachments and upload sessions (sizes and chunk order checked),
+//! mail folders; the limits of one mailbox (messages per minute, recipients per rolling
+//! day, concurrent requests, requests per window) answered with 429 and `Retry-After`;
+//! and faults on demand (503/504 before processing, latency, an error or a dropped
+//! connection after processing). It records every delivered message, so tests and people
+//! (`/_sandbox`, `/_sandbox/deliveries`) see what was delivered, how often and when.
+
+mod graph;
+mod server;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use server::{Sandbox, serve};
+
+/// The sandbox's limits for each mailbox (Exchange Online's and Graph's by default).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Messages sent per `message_window`.
+    pub messages_per_window: u32,
+    /// The message-rate window.
+    pub message_window: Duration,
+    /// Recipients per `recipient_window`.
+    pub recipients_per_window: u32,
+    /// The recipient window.
+    pub recipient_window: Duration,
+    /// Requests processed at once.
+    pub concurrency: u32,
+    /// Requests per `request_window`.
+    pub requests_per_window: u32,
+    /// The request window.
+    pub request_window: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            messages_per_window: 30,
+            message_window: Duration::from_secs(60),
+            recipients_per_window: 10_000,
+            recipient_window: Duration::from_secs(24 * 3600),
+            concurrency: 4,
+            requests_per_window: 10_000,
+            request_window: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Faults injected at random (seeded).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    /// The seed.
+    pub seed: u64,
+    /// Share of requests answered 503 or 504 before any processing.
+    pub unavailable: f64,
+    /// Share of requests with an effect (creating, sending, attaching) that are processed
+    /// and then answered 500/504.
+    pub error_after: f64,
+    /// Share of requests with an effect that are processed and then lose their
+    /// connection without an answer.
+    pub drop_after: f64,
+    /// Share of requests answered 429 (a throttling storm), with `storm_retry_after`.
+    pub throttle: f64,
+    /// The `Retry-After` of 429s and 503s, in seconds (fractions allowed).
+    pub retry_after: f64,
+    /// Latency added to every request, up to this many milliseconds.
+    pub latency_ms: u64,
+}
+
+/// What a test can hold: the Nth request of a kind is processed, reported, and never
+/// answered (the sender is killed meanwhile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Hold {
+    /// After the Nth draft is created.
+    Create(usize),
+    /// After the Nth send is accepted.
+    Send(usize),
+}
+
+/// The sandbox's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Bearer tokens and the mailbox each signs in as.
+    pub users: Vec<(String, String)>,
+    /// Shared mailboxes and who may send as them.
+    pub shared: Vec<(String, Vec<String>)>,
+    /// Limits per mailbox.
+    pub limits: Limits,
+    /// Faults.
+    pub faults: Faults,
+}
+
+/// The token a default sandbox accepts.
+pub const DEFAULT_TOKEN: &str = "sandbox-token";
+/// The mailbox the default token signs in as.
+pub const DEFAULT_USER: &str = "me@sandbox.localmerge.test";
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            users: vec![(DEFAULT_TOKEN.to_owned(), DEFAULT_USER.to_owned())],
+            shared: vec![("team@sandbox.localmerge.test".to_owned(), vec![DEFAULT_USER.to_owned()])],
+            limits: Limits::default(),
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// A message the sandbox delivered.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Delivery {
+    /// The message id.
+    pub id: String,
+    /// The mailbox it was sent from.
+    pub mailbox: String,
+    /// The `from` address, when set (sending as a shared mailbox).
+    pub from: Option<String>,
+    /// To addresses.
+    pub to: Vec<String>,
+    /// CC addresses.
+    pub cc: Vec<String>,
+    /// BCC addresses.
+    pub bcc: Vec<String>,
+    /// The subject.
+    pub subject: String,
+    /// The body.
+    pub body: String,
+    /// The `X-LocalMerge-Campaign` header.
+    pub campaign: Option<String>,
+    /// The `LocalMergeId` extended property.
+    pub row_key: Option<String>,
+    /// When `/send` was accepted (ms since the Unix epoch).
+    pub sent_at: u64,
+    /// When it leaves Exchange (the deferred send time, if later).
+    pub released_at: u64,
+    /// Attachments: name and size.
+    pub attachments: Vec<(String, u64)>,
+}
+
+/// Counters for tests and the page.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    /// Requests received.
+    pub requests: u64,
+    /// 429 answers for the message rate or the recipient budget.
+    pub throttled_sends: u64,
+    /// 429 answers for concurrency or the request rate.
+    pub throttled_requests: u64,
+    /// 429 answers injected as a storm.
+    pub storm: u64,
+    /// Faults injected (503/504 before, errors or dropped connections after processing).
+    pub faults: u64,
+    /// The most requests processed at once for one mailbox.
+    pub max_concurrency: u32,
+    /// Drafts created.
+    pub drafts_created: u64,
+    /// Protocol mistakes a real mailbox would punish: sending a message that is not a
+    /// draft, an `Authorization` header on an upload URL, a missing immutable-id header…
+    pub violations: Vec<String>,
+}
+
+pub(crate) type Shared = Arc<Mutex<graph::World>>;
+
+/// Locks the world; a poisoned lock (a panicking handler) still gives the data.
+pub(crate) fn lock(world: &Shared) -> std::sync::MutexGuard<'_, graph::World> {
+    world.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+pub(crate) type Held = std::sync::mpsc::Sender<Hold>;
+
+/// Mailboxes by lower-case address.
+pub(crate) type Mailboxes = HashMap<String, graph::Mailbox>;
