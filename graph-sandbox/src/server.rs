@@ -198,6 +198,13 @@ fn respond(reply: Reply) -> Response {
     response
 }
 
+/// Never answers (the connection is dropped, or the sender killed, meanwhile).
+async fn never() -> ! {
+    loop {
+        std::future::pending::<()>().await;
+    }
+}
+
 enum After {
     Answer,
     Error(u16),
@@ -344,10 +351,13 @@ async fn graph(
     };
     let reply = lock(&world).process(&mailbox, &req);
     if let Some(hold) = reply.hold {
+        // A held request no longer counts against the mailbox's concurrency: its sender is
+        // about to be killed, and the connection may linger.
+        drop(guard);
         if let Ok(Some(tx)) = app.held.lock().as_deref() {
             let _ = tx.send(hold);
         }
-        std::future::pending::<()>().await;
+        never().await;
     }
     let after = if reply.effect {
         let mut w = lock(&world);
@@ -367,8 +377,9 @@ async fn graph(
     match after {
         After::Drop => {
             if let Some(Extension(Kill(k))) = kill {
+                drop(guard);
                 k.notify_one();
-                std::future::pending::<()>().await;
+                never().await;
             }
         }
         After::Error(status) => {

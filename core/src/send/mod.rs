@@ -586,7 +586,8 @@ impl Engine {
                     *slot = true;
                 }
                 Entry::Sending { .. } => match &row.state {
-                    State::Drafted(id) => row.state = State::Sending(id.clone()),
+                    // A send checked and found unsent is tried again: a second `sending`.
+                    State::Drafted(id) | State::Sending(id) => row.state = State::Sending(id.clone()),
                     _ => return Err(bad()),
                 },
                 Entry::Sent { at, recipients, .. } => {

@@ -1,6 +1,4 @@
-//! The `localmerge` command-line contract: output shapes, stderr lines, exit statuses.
-// Test helpers fail loudly; the production lints against panicking do not apply here.
-#![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
+//! `inspect` and `preview`: output shapes, stderr lines, exit statuses.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

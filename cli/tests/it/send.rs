@@ -1,0 +1,423 @@
+//! `send` against the Graph sandbox: exactly once under kills and faults, pace, attachments,
+//! drafts, schedules, shared mailboxes, budgets and refusals.
+
+use std::collections::HashMap;
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use localmerge_graph_sandbox::{
+    Config, DEFAULT_TOKEN, DEFAULT_USER, Delivery, Faults, Hold, Limits, Sandbox,
+};
+use serde_json::Value;
+
+struct Setup {
+    dir: tempfile::TempDir,
+    data: PathBuf,
+    body: PathBuf,
+    journal: PathBuf,
+}
+
+/// A campaign of `rows` recipients (rows 2..); `attachments(i)` fills an Attachments column.
+fn campaign(rows: usize, attachments: Option<&dyn Fn(usize) -> String>) -> Setup {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut csv = String::from(if attachments.is_some() {
+        "Email,First Name,Attachments\n"
+    } else {
+        "Email,First Name\n"
+    });
+    for i in 0..rows {
+        csv.push_str(&format!("person{i}@example.org,Name{i}"));
+        if let Some(f) = attachments {
+            csv.push_str(&format!(",{}", f(i)));
+        }
+        csv.push('\n');
+    }
+    let data = dir.path().join("contacts.csv");
+    std::fs::write(&data, csv).expect("write");
+    let body = dir.path().join("body.html");
+    std::fs::write(&body, "<p>Dear {{First Name}},</p>").expect("write");
+    let journal = dir.path().join("campaign.jsonl");
+    Setup { dir, data, body, journal }
+}
+
+fn fast_limits() -> Limits {
+    Limits { messages_per_window: 1000, message_window: Duration::from_secs(1), ..Limits::default() }
+}
+
+fn sandbox(limits: Limits, faults: Faults) -> Sandbox {
+    Sandbox::start(Config { limits, faults, ..Config::default() }).expect("sandbox")
+}
+
+fn command(s: &Setup, sb: &Sandbox, extra: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_localmerge"));
+    c.arg("send")
+        .arg(&s.data)
+        .args(["--subject", "Hello {{First Name}}", "--body"])
+        .arg(&s.body)
+        .arg("--journal")
+        .arg(&s.journal)
+        .args(["--graph-url", &sb.url(), "--retry-base-ms", "20", "--timeout-ms", "5000"])
+        .args(extra)
+        .env("LOCALMERGE_GRAPH_TOKEN", DEFAULT_TOKEN)
+        .env_remove("LC_ALL")
+        .env("LANG", "C.UTF-8");
+    c
+}
+
+const FAST: &[&str] = &["--rate", "1000", "--rate-window-ms", "1000"];
+
+fn run(s: &Setup, sb: &Sandbox, extra: &[&str]) -> Output {
+    command(s, sb, extra).output().expect("runs")
+}
+
+fn summary(o: &Output) -> Value {
+    let out = String::from_utf8_lossy(&o.stdout);
+    let last = out.lines().last().unwrap_or_else(|| panic!("no output: {o:?}"));
+    let v: Value = serde_json::from_str(last).expect("JSON line");
+    assert_eq!(v["event"], "summary", "{last}");
+    v
+}
+
+/// Deliveries per row key.
+fn per_row(deliveries: &[Delivery]) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for d in deliveries {
+        *m.entry(d.row_key.clone().expect("row key")).or_default() += 1;
+    }
+    m
+}
+
+/// `sent` entries per row in the journal.
+fn journal_sent(path: &Path) -> HashMap<u64, usize> {
+    let mut m = HashMap::new();
+    for line in std::fs::read_to_string(path).expect("journal").lines() {
+        let v: Value = serde_json::from_str(line).expect("journal line");
+        if v["event"] == "sent" {
+            *m.entry(v["row"].as_u64().expect("row")).or_default() += 1;
+        }
+    }
+    m
+}
+
+#[track_caller]
+fn assert_exactly_once(sb: &Sandbox, s: &Setup, rows: usize) {
+    let deliveries = sb.deliveries();
+    let counts = per_row(&deliveries);
+    assert_eq!(counts.len(), rows, "every row delivered: {counts:?}");
+    assert!(counts.values().all(|&n| n == 1), "no row twice: {counts:?}");
+    let mut to: Vec<&str> = deliveries.iter().map(|d| d.to[0].as_str()).collect();
+    to.sort_unstable();
+    to.dedup();
+    assert_eq!(to.len(), rows);
+    let sent = journal_sent(&s.journal);
+    assert_eq!(sent.len(), rows, "the journal says every row was sent: {sent:?}");
+    assert!(sent.values().all(|&n| n == 1), "{sent:?}");
+    assert_eq!(sb.drafts(DEFAULT_USER), 0, "no draft left behind");
+    let stats = sb.stats();
+    assert!(stats.violations.is_empty(), "{:?}", stats.violations);
+}
+
+#[test]
+fn sends_every_row_once_and_a_rerun_sends_nothing_more() {
+    let sb = sandbox(fast_limits(), Faults::default());
+    let s = campaign(25, None);
+    let o = run(&s, &sb, FAST);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let v = summary(&o);
+    assert_eq!((v["total"].as_u64(), v["sent"].as_u64()), (Some(25), Some(25)), "{v}");
+    assert_exactly_once(&sb, &s, 25);
+    let d = &sb.deliveries()[0];
+    assert_eq!(d.subject, "Hello Name0");
+    assert_eq!(d.body, "<p>Dear Name0,</p>");
+    assert_eq!(d.to, ["person0@example.org"]);
+    let campaign = d.campaign.clone().expect("campaign header");
+    assert_eq!(d.row_key.as_deref(), Some(format!("{campaign}/2").as_str()));
+    // JSON events: one line per journal entry; nothing personal in them.
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!out.contains("example.org") && !out.contains("Name0"), "{out}");
+    assert_eq!(out.lines().filter(|l| l.contains("\"event\":\"sent\"")).count(), 25);
+
+    let again = run(&s, &sb, FAST);
+    assert_eq!(again.status.code(), Some(0), "{again:?}");
+    assert_eq!(summary(&again)["sent"], 25);
+    assert_eq!(sb.deliveries().len(), 25, "the rerun sent nothing");
+    assert!(sb.stats().max_concurrency <= 4);
+}
+
+enum Kill {
+    AfterCreate(usize),
+    AfterSend(usize),
+    After(Duration),
+    Never,
+}
+
+/// Runs the sender, killing it (SIGKILL) as told; returns its exit code if it ended alone.
+fn run_and_kill(s: &Setup, sb: &Sandbox, kill: Kill, log: &Path) -> Option<i32> {
+    let (created, sent) = sb.counts();
+    match kill {
+        Kill::AfterCreate(k) => sb.hold(Hold::Create(created + k)),
+        Kill::AfterSend(k) => sb.hold(Hold::Send(sent + k)),
+        _ => {}
+    }
+    let out = OpenOptions::new().create(true).append(true).open(log).expect("log");
+    let err = out.try_clone().expect("log");
+    let mut child: Child =
+        command(s, sb, FAST).stdout(Stdio::from(out)).stderr(Stdio::from(err)).spawn().expect("spawn");
+    let started = Instant::now();
+    let code = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status.code();
+        }
+        let kill_now = match kill {
+            Kill::AfterCreate(_) | Kill::AfterSend(_) => sb.wait_held(Duration::from_millis(20)).is_some(),
+            Kill::After(d) => {
+                std::thread::sleep(Duration::from_millis(5));
+                started.elapsed() >= d
+            }
+            Kill::Never => {
+                std::thread::sleep(Duration::from_millis(10));
+                false
+            }
+        };
+        assert!(started.elapsed() < Duration::from_secs(60), "the sender hangs; see {}", log.display());
+        if kill_now {
+            child.kill().expect("kill");
+            child.wait().expect("reap");
+            break None;
+        }
+    };
+    sb.clear_holds();
+    code
+}
+
+#[test]
+fn fifty_runs_with_kills_and_faults_deliver_every_row_exactly_once() {
+    const ROWS: usize = 10;
+    let mut kills = [0usize; 3];
+    for run in 0..50u64 {
+        let mut rng = fastrand::Rng::with_seed(run);
+        let base = Faults { seed: run, retry_after: 0.02, latency_ms: 3, ..Faults::default() };
+        let faults = match run % 5 {
+            0 => Faults { unavailable: 0.15, ..base },
+            1 => Faults { error_after: 0.15, ..base },
+            2 => Faults { drop_after: 0.15, ..base },
+            3 => Faults { throttle: 0.3, ..base },
+            _ => Faults { unavailable: 0.05, error_after: 0.05, drop_after: 0.05, throttle: 0.05, ..base },
+        };
+        let sb = sandbox(fast_limits(), faults);
+        let s = campaign(ROWS, None);
+        let log = s.dir.path().join("sender.log");
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            assert!(attempt < 40, "run {run}: no end after {attempt} attempts; see {}", log.display());
+            let kill = if attempt > 6 {
+                Kill::Never
+            } else {
+                match rng.u8(0..4) {
+                    0 => Kill::AfterCreate(rng.usize(1..4)),
+                    1 => Kill::AfterSend(rng.usize(1..4)),
+                    2 => Kill::After(Duration::from_millis(rng.u64(0..250))),
+                    _ => Kill::Never,
+                }
+            };
+            let kind = match kill {
+                Kill::AfterCreate(_) => 0,
+                Kill::AfterSend(_) => 1,
+                _ => 2,
+            };
+            match run_and_kill(&s, &sb, kill, &log) {
+                Some(0) => break,
+                // Stopped (the service kept failing): run again, as a user would.
+                Some(3) => {}
+                None => kills[kind] += 1,
+                Some(code) => panic!(
+                    "run {run}: exit {code}; see {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                ),
+            }
+        }
+        assert_exactly_once(&sb, &s, ROWS);
+    }
+    // The kills hit both dangerous points many times.
+    assert!(kills[0] >= 10 && kills[1] >= 10, "kills between create/journal and send/journal: {kills:?}");
+}
+
+#[test]
+fn paces_300_messages_at_the_limit_without_a_single_429() {
+    // Exchange's 30 messages per minute, with the minute scaled to 1.5 s: same code path.
+    let limits =
+        Limits { messages_per_window: 30, message_window: Duration::from_millis(1500), ..Limits::default() };
+    let sb = sandbox(limits, Faults::default());
+    let s = campaign(300, None);
+    let o = run(&s, &sb, &["--rate", "30", "--rate-window-ms", "1500"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_exactly_once(&sb, &s, 300);
+    let stats = sb.stats();
+    assert_eq!(stats.throttled_sends + stats.throttled_requests, 0, "{stats:?}");
+    let times: Vec<u64> = sb.deliveries().iter().map(|d| d.sent_at).collect();
+    // No window of 1.5 s ever held more than 30 sends (the sandbox would have said 429).
+    for w in times.windows(31) {
+        assert!(w[30] - w[0] >= 1500, "{} sends within {} ms", 31, w[30] - w[0]);
+    }
+    // 300 messages at 30 per window take 10 windows; the first send opens the first one.
+    let span = times[299] - times[0] + 50;
+    let theoretical = 10 * 1500;
+    let ratio = span as f64 / f64::from(theoretical);
+    println!("pace: 300 messages in {span} ms; theoretical {theoretical} ms; ratio {ratio:.3}");
+    assert!((0.95..=1.05).contains(&ratio), "pace ratio {ratio:.3} ({span} ms for {theoretical} ms)");
+}
+
+#[test]
+fn attachments_inline_by_request_and_through_upload_sessions() {
+    let s = campaign(3, Some(&|i| ["small.txt", "small.txt;big.bin", "two.bin;three.bin"][i].to_owned()));
+    let dir = s.dir.path();
+    std::fs::write(dir.join("small.txt"), "hello").expect("write");
+    let big: Vec<u8> = (0..7_500_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(dir.join("big.bin"), &big).expect("write");
+    // Two files under 3 MB that do not both fit in one 4 MB request.
+    std::fs::write(dir.join("two.bin"), vec![2u8; 2_500_000]).expect("write");
+    std::fs::write(dir.join("three.bin"), vec![3u8; 2_900_000]).expect("write");
+    let sb = sandbox(fast_limits(), Faults::default());
+    let o = run(&s, &sb, FAST);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_exactly_once(&sb, &s, 3);
+    let mut d = sb.deliveries();
+    // Rows are sent as they become ready: a long upload does not hold the next rows back.
+    d.sort_by(|a, b| a.to.cmp(&b.to));
+    assert_eq!(d[0].attachments, [("small.txt".to_owned(), 5)]);
+    assert_eq!(d[1].attachments, [("small.txt".to_owned(), 5), ("big.bin".to_owned(), 7_500_000)]);
+    let mut third = d[2].attachments.clone();
+    third.sort();
+    assert_eq!(third, [("three.bin".to_owned(), 2_900_000), ("two.bin".to_owned(), 2_500_000)]);
+}
+
+#[test]
+fn a_missing_or_oversized_attachment_stops_the_campaign_before_anything_is_sent() {
+    let s = campaign(3, Some(&|i| ["ok.txt", "missing.pdf", "huge.bin"][i].to_owned()));
+    std::fs::write(s.dir.path().join("ok.txt"), "x").expect("write");
+    let huge = std::fs::File::create(s.dir.path().join("huge.bin")).expect("create");
+    huge.set_len(151 * 1024 * 1024).expect("sparse file");
+    let sb = sandbox(fast_limits(), Faults::default());
+    let o = run(&s, &sb, FAST);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("row 3") && err.contains("\"Attachments\" (C)") && err.contains("missing.pdf"),
+        "{err}"
+    );
+    assert!(err.contains("row 4") && err.contains("huge.bin") && err.contains("largest attachment"), "{err}");
+    assert!(sb.deliveries().is_empty() && sb.stats().requests == 0, "nothing reached Graph");
+
+    let o = run(&s, &sb, &[FAST, &["--skip-invalid"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let v = summary(&o);
+    assert_eq!(v["sent"], 1);
+    assert_eq!(v["skipped"].as_array().map(Vec::len), Some(2), "{v}");
+    assert_eq!(sb.deliveries().len(), 1);
+}
+
+#[test]
+fn drafts_only_then_send_with_the_same_journal() {
+    let sb = sandbox(fast_limits(), Faults::default());
+    let s = campaign(6, None);
+    let o = run(&s, &sb, &[FAST, &["--drafts-only"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(summary(&o)["drafted"], 6);
+    assert!(sb.deliveries().is_empty());
+    assert_eq!(sb.drafts(DEFAULT_USER), 6);
+    let o = run(&s, &sb, FAST);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_exactly_once(&sb, &s, 6);
+    assert_eq!(sb.stats().drafts_created, 6, "the drafts were sent, not made again");
+}
+
+#[test]
+fn scheduled_campaigns_carry_paced_deferred_send_times() {
+    let sb = sandbox(fast_limits(), Faults::default());
+    let s = campaign(5, None);
+    let start = std::time::SystemTime::now() + Duration::from_secs(3600);
+    let start_ms =
+        start.duration_since(std::time::UNIX_EPOCH).expect("time").as_millis() as u64 / 1000 * 1000;
+    let stamp = jiff::Timestamp::from_millisecond(start_ms as i64).expect("ts").to_string();
+    let o = run(&s, &sb, &["--schedule", &stamp, "--rate", "30"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_exactly_once(&sb, &s, 5);
+    let released: Vec<u64> = sb.deliveries().iter().map(|d| d.released_at).collect();
+    let mut sorted = released.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        (0..5).map(|i| start_ms + i * 2000).collect::<Vec<_>>(),
+        "30 per minute from the start"
+    );
+}
+
+#[test]
+fn sending_as_a_shared_mailbox_and_refusals() {
+    let mut config = Config { limits: fast_limits(), ..Config::default() };
+    config.shared.push(("boss@sandbox.localmerge.test".to_owned(), vec!["someone.else@x.test".to_owned()]));
+    let sb = Sandbox::start(config).expect("sandbox");
+    let s = campaign(2, None);
+    let o = run(&s, &sb, &[FAST, &["--from", "team@sandbox.localmerge.test"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let d = sb.deliveries();
+    assert!(d.iter().all(|d| d.mailbox == "team@sandbox.localmerge.test"), "{d:?}");
+    assert!(d.iter().all(|d| d.from.as_deref() == Some("team@sandbox.localmerge.test")));
+
+    // The journal belongs to that mailbox: another --from is refused before any request.
+    let o = run(&s, &sb, &[FAST, &["--from", "boss@sandbox.localmerge.test"]].concat());
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("journal is for campaign"), "{o:?}");
+
+    // No Send As right: the campaign stops cleanly, nothing sent.
+    let other = campaign(2, None);
+    let o = run(&other, &sb, &[FAST, &["--from", "boss@sandbox.localmerge.test"]].concat());
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    assert!(summary(&o)["stopped"].as_str().unwrap_or_default().contains("ErrorSendAsDenied"), "{o:?}");
+    assert_eq!(sb.deliveries().len(), 2);
+}
+
+#[test]
+fn the_daily_recipient_budget_stops_cleanly_and_says_when_to_resume() {
+    let sb = sandbox(fast_limits(), Faults::default());
+    let s = campaign(8, None);
+    let o = run(&s, &sb, &[FAST, &["--daily-recipients", "5"]].concat());
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    let v = summary(&o);
+    assert_eq!(v["sent"], 5, "{v}");
+    assert!(v["resume_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{v}");
+    assert_eq!(sb.deliveries().len(), 5);
+    // Running again the same day still respects the budget (it is kept in the journal).
+    let o = run(&s, &sb, &[FAST, &["--daily-recipients", "5"]].concat());
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    assert_eq!(sb.deliveries().len(), 5);
+    assert_eq!(sb.stats().throttled_sends, 0);
+}
+
+#[test]
+fn tokens_and_problem_rows_are_checked_before_sending() {
+    let sb = sandbox(fast_limits(), Faults::default());
+    let s = campaign(2, None);
+    let o = run(&s, &sb, &[FAST, &["--token-env", "LOCALMERGE_TEST_NO_SUCH_VAR"]].concat());
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("LOCALMERGE_TEST_NO_SUCH_VAR"), "{o:?}");
+
+    let o = command(&s, &sb, FAST).env("LOCALMERGE_GRAPH_TOKEN", "expired").output().expect("runs");
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    assert!(summary(&o)["stopped"].as_str().unwrap_or_default().contains("sign in again"), "{o:?}");
+    assert!(sb.deliveries().is_empty());
+
+    let bad = campaign(2, None);
+    std::fs::write(&bad.data, "Email,First Name\nnot-an-address,Ada\nok@example.org,Bob\n").expect("write");
+    let o = run(&bad, &sb, FAST);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("row 2") && err.contains("not-an-address") && err.contains("--skip-invalid"),
+        "{err}"
+    );
+    assert!(!bad.journal.exists(), "no journal before a campaign starts");
+}
