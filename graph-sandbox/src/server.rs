@@ -80,10 +80,19 @@ pub struct Sandbox {
 impl Sandbox {
     /// Starts a sandbox on a free loopback port.
     pub fn start(config: Config) -> std::io::Result<Sandbox> {
+        Sandbox::start_with(config, "127.0.0.1:0")
+    }
+
+    /// Starts a default sandbox on `addr` (fails if it is taken).
+    pub fn start_on(addr: &str) -> std::io::Result<Sandbox> {
+        Sandbox::start_with(Config::default(), addr)
+    }
+
+    fn start_with(config: Config, addr: &str) -> std::io::Result<Sandbox> {
         let world = Arc::new(Mutex::new(World::new(config)));
         let (held_tx, held_rx) = std::sync::mpsc::channel();
         let app = App { world: world.clone(), held: Arc::new(Mutex::new(Some(held_tx))) };
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let std_listener = std::net::TcpListener::bind(addr)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

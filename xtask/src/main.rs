@@ -3,6 +3,9 @@
 //! - `bench [--rows N] [--runs N]`: reads and renders the same generated workbook natively
 //!   and with the peers (SheetJS, handlebars.js in Node), and prints the speed-up ratios.
 //! - `gen-example`: rewrites `examples/contacts.xlsx`.
+//! - `demo [--keep]`: starts the Graph sandbox and sends the example campaign through it
+//!   with `localmerge send`, exactly as it would go to Microsoft 365; `--keep` leaves the
+//!   sandbox running to look at what was delivered.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -38,8 +41,65 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        _ => bail!("usage: cargo xtask bench [--rows N] [--runs N] | gen-example"),
+        Some("demo") => demo(args.iter().any(|a| a == "--keep")),
+        _ => bail!("usage: cargo xtask bench [--rows N] [--runs N] | gen-example | demo [--keep]"),
     }
+}
+
+/// The README's main job: the example campaign, sent through the Graph sandbox.
+fn demo(keep: bool) -> anyhow::Result<()> {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--locked", "-p", "localmerge-cli", "--bin", "localmerge"])
+        .current_dir(root())
+        .status()
+        .context("cargo build")?;
+    if !status.success() {
+        bail!("building localmerge failed");
+    }
+    let sandbox = localmerge_graph_sandbox::Sandbox::start_on("127.0.0.1:8990")
+        .or_else(|_| localmerge_graph_sandbox::Sandbox::start(localmerge_graph_sandbox::Config::default()))
+        .context("starting the Graph sandbox")?;
+    println!("Graph sandbox: {} (Exchange Online's limits: 30 messages a minute)", sandbox.url());
+    let dir = root().join("target").join("demo");
+    std::fs::create_dir_all(&dir)?;
+    let journal = dir.join("welcome.jsonl");
+    // Each demo is a new campaign; a real one resumes from its journal.
+    let _ = std::fs::remove_file(&journal);
+    let status = Command::new(root().join("target").join("debug").join("localmerge"))
+        .current_dir(root())
+        .args(["send", "examples/contacts.xlsx", "--subject", "Welcome aboard, {{First Name}}"])
+        .args(["--body", "examples/welcome.html", "--journal"])
+        .arg(&journal)
+        .args(["--graph-url", &sandbox.url()])
+        .env("LOCALMERGE_GRAPH_TOKEN", localmerge_graph_sandbox::DEFAULT_TOKEN)
+        .status()
+        .context("localmerge send")?;
+    if !status.success() {
+        bail!("localmerge send failed ({status})");
+    }
+    let deliveries = sandbox.deliveries();
+    let mut keys: Vec<_> = deliveries.iter().filter_map(|d| d.row_key.clone()).collect();
+    keys.sort();
+    keys.dedup();
+    println!(
+        "The sandbox delivered {} messages to {} recipients, each once: http://{}/_sandbox",
+        deliveries.len(),
+        keys.len(),
+        sandbox.addr()
+    );
+    if keys.len() != deliveries.len() {
+        bail!("a row was delivered more than once");
+    }
+    if keep {
+        println!(
+            "The sandbox keeps running (token \"{}\"); Ctrl-C stops it.",
+            localmerge_graph_sandbox::DEFAULT_TOKEN
+        );
+        loop {
+            std::thread::park();
+        }
+    }
+    Ok(())
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
