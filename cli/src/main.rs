@@ -10,6 +10,7 @@ use localmerge_core::format::{Display, Locale};
 use localmerge_core::{ColumnOverrides, Merge, MergeSpec, Table, Workbook};
 use serde::Serialize;
 
+mod login;
 mod send;
 
 /// Mail merge that never lets your spreadsheet leave your computer.
@@ -67,6 +68,22 @@ enum Command {
     /// Send every message through Microsoft Graph, exactly once: resumable with the same
     /// journal, whenever the run stops.
     Send(SendArgs),
+    /// Sign in to Microsoft 365 (device code) and print a Graph access token for `send`:
+    /// export LOCALMERGE_GRAPH_TOKEN=$(localmerge login --client-id ID)
+    Login {
+        /// The application (client) id registered in Microsoft Entra ID.
+        #[arg(long, env = "LOCALMERGE_CLIENT_ID")]
+        client_id: String,
+        /// The tenant: common, organizations, or your tenant's id or domain.
+        #[arg(long, default_value = "organizations")]
+        tenant: String,
+        /// The identity platform's OAuth 2.0 endpoint base (default: Microsoft's, for the tenant).
+        #[arg(long)]
+        authority: Option<String>,
+        /// Also ask for the permissions to send from shared mailboxes.
+        #[arg(long)]
+        shared: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -201,6 +218,12 @@ fn run(command: Command) -> anyhow::Result<u8> {
             preview(&data, &subject, &body, sheet.as_deref(), ColumnOverrides { to, cc, bcc }, locale)
         }
         Command::Send(args) => send_command(args),
+        Command::Login { client_id, tenant, authority, shared } => login::run(&login::LoginOptions {
+            client_id,
+            authority: authority
+                .unwrap_or_else(|| format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0")),
+            shared,
+        }),
     }
 }
 

@@ -125,6 +125,8 @@ pub(crate) struct World {
     pub(crate) holds: Vec<Hold>,
     pub(crate) creates: usize,
     pub(crate) sends: usize,
+    /// Device codes of `localmerge login` and how often each was polled.
+    pub(crate) device_codes: HashMap<String, u32>,
     next_id: u64,
 }
 
@@ -183,6 +185,7 @@ impl World {
             holds: Vec::new(),
             creates: 0,
             sends: 0,
+            device_codes: HashMap::new(),
             next_id: 0,
         }
     }

@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Extension, Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use hyper_util::rt::TokioIo;
 use percent_encoding::percent_decode_str;
 use tokio::sync::Notify;
@@ -39,6 +39,8 @@ pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> std::io
 async fn run(listener: tokio::net::TcpListener, app: App) -> std::io::Result<()> {
     let router = Router::new()
         .route("/upload/{token}", put(upload))
+        .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode))
+        .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/_sandbox", get(page))
         .route("/_sandbox/deliveries", get(deliveries))
         .route("/_sandbox/stats", get(stats))
@@ -458,4 +460,68 @@ async fn page(State(app): State<App>) -> Html<String> {
         w.stats.throttled_sends + w.stats.throttled_requests + w.stats.storm,
         w.stats.faults,
     ))
+}
+
+fn form(body: &[u8]) -> HashMap<String, String> {
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (decode(&k.replace('+', " ")), decode(&v.replace('+', " "))))
+        .collect()
+}
+
+/// The identity platform's device-code endpoint, as far as `localmerge login` needs it: the
+/// "user" approves at the first poll.
+async fn devicecode(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    let f = form(&body);
+    let scopes = f.get("scope").cloned().unwrap_or_default();
+    if f.get("client_id").is_none_or(String::is_empty) {
+        return (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({"error": "invalid_request"})))
+            .into_response();
+    }
+    if !scopes.split(' ').any(|s| s == "Mail.Send") {
+        return (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({"error": "invalid_scope"})))
+            .into_response();
+    }
+    let code = {
+        let mut w = lock(&app.world);
+        let code = format!("dc{}", w.rng.u64(..));
+        w.device_codes.insert(code.clone(), 0);
+        code
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    axum::Json(serde_json::json!({
+        "device_code": code,
+        "user_code": "SANDBOX1",
+        "verification_uri": format!("http://{host}/_sandbox"),
+        "expires_in": 900,
+        "interval": 1,
+        "message": "The sandbox approves at once.",
+    }))
+    .into_response()
+}
+
+async fn token(State(app): State<App>, body: Bytes) -> Response {
+    let f = form(&body);
+    let bad =
+        |e: &str| (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({ "error": e }))).into_response();
+    if f.get("grant_type").map(String::as_str) != Some("urn:ietf:params:oauth:grant-type:device_code") {
+        return bad("unsupported_grant_type");
+    }
+    let mut w = lock(&app.world);
+    let Some(polls) = f.get("device_code").and_then(|c| w.device_codes.get_mut(c)) else {
+        return bad("invalid_grant");
+    };
+    *polls += 1;
+    if *polls == 1 {
+        return bad("authorization_pending");
+    }
+    let token = w.config.users.first().map(|u| u.0.clone()).unwrap_or_default();
+    axum::Json(serde_json::json!({
+        "token_type": "Bearer",
+        "access_token": token,
+        "expires_in": 3600,
+        "scope": "User.Read Mail.ReadWrite Mail.Send",
+    }))
+    .into_response()
 }

@@ -421,3 +421,23 @@ fn tokens_and_problem_rows_are_checked_before_sending() {
     );
     assert!(!bad.journal.exists(), "no journal before a campaign starts");
 }
+
+#[test]
+fn login_gets_a_token_through_the_device_code_flow() {
+    let sb = sandbox(fast_limits(), Faults::default());
+    let authority = format!("http://{}/organizations/oauth2/v2.0", sb.addr());
+    let o = Command::new(env!("CARGO_BIN_EXE_localmerge"))
+        .args(["login", "--client-id", "00000000-0000-0000-0000-000000000001", "--authority", &authority])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), DEFAULT_TOKEN);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("enter the code SANDBOX1") && err.contains("/_sandbox"), "{err}");
+    // The token it printed sends mail.
+    let s = campaign(1, None);
+    let sent = command(&s, &sb, FAST)
+        .env("LOCALMERGE_GRAPH_TOKEN", String::from_utf8_lossy(&o.stdout).trim())
+        .output();
+    assert_eq!(sent.expect("runs").status.code(), Some(0));
+}
