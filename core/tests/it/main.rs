@@ -9,6 +9,7 @@ mod formats;
 mod graph;
 mod libreoffice;
 mod properties;
+mod send;
 mod templates;
 
 use localmerge_core::{Table, Workbook};
