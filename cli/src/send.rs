@@ -210,6 +210,7 @@ enum NoticeLine<'a> {
     Throttled { status: u16, until: String },
     Retrying { row: Option<u32>, reason: &'a str, at: String },
     Waiting { until: String },
+    Pace { per_window: u32 },
 }
 
 impl Observer for Output {
@@ -226,6 +227,9 @@ impl Observer for Output {
                     }
                     Event::Notice(Notice::Retrying { row, reason, at }) => {
                         serde_json::to_string(&NoticeLine::Retrying { row: *row, reason, at: iso_utc(*at) })
+                    }
+                    Event::Notice(Notice::Pace { per_window }) => {
+                        serde_json::to_string(&NoticeLine::Pace { per_window: *per_window })
                     }
                     Event::Waiting(t) if t > now_ms() + 5_000 => {
                         serde_json::to_string(&NoticeLine::Waiting { until: iso_utc(t) })

@@ -441,3 +441,19 @@ fn login_gets_a_token_through_the_device_code_flow() {
         .output();
     assert_eq!(sent.expect("runs").status.code(), Some(0));
 }
+
+#[test]
+fn a_mailbox_stricter_than_configured_is_learned_from_one_429_and_never_thrashed() {
+    // The tenant allows 20 a window; the campaign was told 40.
+    let limits =
+        Limits { messages_per_window: 20, message_window: Duration::from_millis(1000), ..Limits::default() };
+    let sb = sandbox(limits, Faults::default());
+    let s = campaign(80, None);
+    let o = run(&s, &sb, &["--rate", "40", "--rate-window-ms", "1000"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_exactly_once(&sb, &s, 80);
+    let throttled = sb.stats().throttled_sends;
+    assert!((1..=2).contains(&throttled), "{throttled} sends throttled");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("{\"event\":\"pace\",\"per_window\":20}"), "{out}");
+}

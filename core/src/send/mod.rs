@@ -288,6 +288,11 @@ pub enum Notice {
         /// Until when.
         until: Millis,
     },
+    /// A throttled send taught the campaign the mailbox's real rate.
+    Pace {
+        /// Messages per window from now on.
+        per_window: u32,
+    },
     /// A request failed and will be retried (after checking what happened, when its effect
     /// is uncertain).
     Retrying {
@@ -986,8 +991,9 @@ impl Engine {
                     self.rows[i].state = prior;
                 }
                 if r.status == 429 {
-                    if matches!(kind, OpKind::Send { .. }) {
-                        self.pacer.slow_down();
+                    if matches!(kind, OpKind::Send { .. }) && self.campaign.schedule.is_none() {
+                        self.pacer.slow_down(now);
+                        self.notices.push(Notice::Pace { per_window: self.pacer.limit() });
                     }
                     self.throttle_streak += 1;
                     let delay = pace::retry_delay(

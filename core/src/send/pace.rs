@@ -79,20 +79,29 @@ struct Record {
 /// is dispatched only when fewer than `messages_per_window` earlier sends either are in
 /// flight or completed within the window: the service accepted each of those before it
 /// answered, so the service never sees more than its limit in any window, whatever the
-/// network's latency. The rate backs off on throttling and recovers step by step.
+/// network's latency. A send the service throttles teaches the pacer the mailbox's real
+/// limit (a tenant may have lowered it): the sends it accepted within the window, and never
+/// less than half the limit in force, so a passing storm cannot stall the campaign. The
+/// learned limit holds for the rest of the run: probing upwards would be throttled again.
 #[derive(Debug, Clone)]
 pub(crate) struct Pacer {
     limits: Limits,
     records: VecDeque<Record>,
     last_dispatch: Option<Millis>,
-    /// 1.0 is the configured rate; throttling halves it, successes restore it.
-    factor: f64,
+    /// The messages per window in force: the configured limit, or what throttling taught.
+    limit: u32,
     next_id: u64,
 }
 
 impl Pacer {
     pub(crate) fn new(limits: Limits) -> Self {
-        Pacer { limits, records: VecDeque::new(), last_dispatch: None, factor: 1.0, next_id: 0 }
+        Pacer {
+            limits,
+            records: VecDeque::new(),
+            last_dispatch: None,
+            limit: limits.messages_per_window.max(1),
+            next_id: 0,
+        }
     }
 
     /// A send confirmed before this run (from the journal).
@@ -113,7 +122,12 @@ impl Pacer {
     }
 
     fn interval(&self) -> u64 {
-        (self.limits.send_interval_ms() as f64 / self.factor).ceil() as u64
+        self.limits.message_window_ms / u64::from(self.limit)
+    }
+
+    /// The messages per window in force.
+    pub(crate) fn limit(&self) -> u32 {
+        self.limit
     }
 
     fn prune(&mut self, now: Millis) {
@@ -169,7 +183,7 @@ impl Pacer {
             }
         }
         // The window, counted on completions.
-        let limit = self.limits.messages_per_window.max(1) as usize;
+        let limit = self.limit as usize;
         let w = self.limits.message_window_ms;
         let mut recent: Vec<Option<Millis>> =
             self.records.iter().filter(|r| in_window(r, w)).map(|r| r.completed).collect();
@@ -202,16 +216,21 @@ impl Pacer {
         if let Some(pos) = self.records.iter().position(|r| r.id == id) {
             if accepted {
                 self.records[pos].completed = Some(now);
-                self.factor = (self.factor + 0.05).min(1.0);
             } else {
                 self.records.remove(pos);
             }
         }
     }
 
-    /// The service throttled a send: halve the rate (down to a tenth of the configured one).
-    pub(crate) fn slow_down(&mut self) {
-        self.factor = (self.factor / 2.0).max(0.1);
+    /// The service throttled a send at `now`: learn the limit from the sends it accepted
+    /// within the window.
+    pub(crate) fn slow_down(&mut self, now: Millis) {
+        let w = self.limits.message_window_ms;
+        let accepted =
+            self.records.iter().filter(|r| r.completed.is_some_and(|c| c.saturating_add(w) > now)).count()
+                as u32;
+        let floor = (self.limit / 2).max(1);
+        self.limit = if accepted < self.limit { accepted.max(floor) } else { floor };
     }
 }
 
@@ -342,6 +361,22 @@ mod tests {
             // 300 messages at 30/min: the last one leaves at 598 s at the full rate.
             assert!(last >= 598_000 && last <= 598_000 + 10 * latency + 1000, "{last} (latency {latency})");
         }
+    }
+
+    #[test]
+    fn a_throttled_send_teaches_the_real_limit_without_collapsing() {
+        let mut p = Pacer::new(limits(40, 1000));
+        for t in 0..20 {
+            p.remember(t * 25, 1);
+        }
+        p.slow_down(500);
+        assert_eq!(p.limit(), 20, "the service took 20 in its window");
+        assert_eq!(p.interval(), 50);
+        // A storm while far below the limit halves it at most.
+        let mut q = Pacer::new(limits(40, 1000));
+        q.remember(0, 1);
+        q.slow_down(10);
+        assert_eq!(q.limit(), 20);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use localmerge_core::send::{
-    BodyPart, Campaign, CampaignId, Engine, Entry, HttpResponse, Limits, Method, Mode, Poll, ROW_KEY_PROPERTY, Request,
-    Sender, Target, TransportError,
+    BodyPart, Campaign, CampaignId, Engine, Entry, HttpResponse, Limits, Method, Mode, Poll,
+    ROW_KEY_PROPERTY, Request, Sender, Target, TransportError,
 };
 use localmerge_core::{Merge, MergeSpec, Message};
 use serde_json::{Value, json};
@@ -16,7 +16,8 @@ fn messages(n: usize) -> Vec<Message> {
         text.push_str(&format!("p{i}@example.org,N{i}\n"));
     }
     let table = crate::csv(&text);
-    let merge = Merge::new(&table, &MergeSpec::html("Hi {{First Name}}", "<p>{{First Name}}</p>", "b.html")).unwrap();
+    let merge =
+        Merge::new(&table, &MergeSpec::html("Hi {{First Name}}", "<p>{{First Name}}</p>", "b.html")).unwrap();
     merge.plan(&table).messages
 }
 
@@ -109,7 +110,8 @@ fn an_uncertain_create_is_looked_up_by_its_key_and_reused() {
     let p = path(&find);
     assert!(p.starts_with("/me/messages?$filter=singleValueExtendedProperties%2FAny%28ep%3A%20ep%2Fid%20eq%20%27String%20%7B"), "{p}");
     assert!(p.contains("ep%2Fvalue%20eq%20%27c1%2F2%27%29"), "{p}");
-    let entries = e.complete(find.op, answer(200, json!({ "value": [{ "id": "D1", "isDraft": true }] })), 2_000);
+    let entries =
+        e.complete(find.op, answer(200, json!({ "value": [{ "id": "D1", "isDraft": true }] })), 2_000);
     assert_eq!(entries, [Entry::Drafted { row: 2, id: "D1".to_owned() }]);
     let send = request(e.poll(2_000));
     assert_eq!(path(&send), "/me/messages/D1/send");
@@ -129,7 +131,11 @@ fn retry_after_is_honoured_exactly_and_pauses_the_whole_mailbox() {
 
 #[test]
 fn a_journal_of_another_campaign_or_an_edited_row_is_refused() {
-    let e = Engine::new(campaign(Sender::Me), messages(1), &[Entry::Campaign { id: "other".to_owned(), sender: None }]);
+    let e = Engine::new(
+        campaign(Sender::Me),
+        messages(1),
+        &[Entry::Campaign { id: "other".to_owned(), sender: None }],
+    );
     assert!(e.unwrap_err().to_string().contains("campaign other"));
     let journal = [
         Entry::Campaign { id: "c1".to_owned(), sender: None },
@@ -151,7 +157,11 @@ impl Mailbox {
     fn handle(&mut self, req: &Request, rng: &mut fastrand::Rng) -> Result<HttpResponse, TransportError> {
         let roll = rng.f64();
         if roll < 0.05 {
-            return Ok(HttpResponse { status: 429, retry_after_ms: Some(rng.u64(0..3_000)), body: Vec::new() });
+            return Ok(HttpResponse {
+                status: 429,
+                retry_after_ms: Some(rng.u64(0..3_000)),
+                body: Vec::new(),
+            });
         }
         if roll < 0.10 {
             return Err(TransportError { maybe_delivered: false, message: "refused".to_owned() });
@@ -224,7 +234,8 @@ fn simulate(seed: u64, rows: usize) {
     'life: for _life in 0..200 {
         let mut c = campaign(Sender::Me);
         c.seed = rng.u64(..);
-        let mut engine = Engine::new(c, messages(rows), &journal).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let mut engine =
+            Engine::new(c, messages(rows), &journal).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         let mut in_flight: Vec<Request> = Vec::new();
         loop {
             // Fill up, then complete one request in random order, sometimes crashing.
