@@ -671,6 +671,49 @@ mod tests {
     }
 
     #[test]
+    fn upload_sessions_check_order_sizes_and_authorization() {
+        let mut w = World::new(Config::default());
+        let q = HashMap::new();
+        let mb = crate::DEFAULT_USER;
+        let rest = vec!["messages".to_owned()];
+        let r = w.process(
+            mb,
+            &Req {
+                method: "POST",
+                rest: &rest,
+                query: &q,
+                prefer_immutable: true,
+                body: br#"{"subject":"s","toRecipients":[{"emailAddress":{"address":"a@b.c"}}]}"#,
+                base: "http://sb",
+            },
+        );
+        assert_eq!(r.status, 201);
+        let id = r.body["id"].as_str().unwrap().to_owned();
+        let rest = vec![
+            "messages".to_owned(),
+            id.clone(),
+            "attachments".to_owned(),
+            "createUploadSession".to_owned(),
+        ];
+        let body = br#"{"AttachmentItem":{"attachmentType":"file","name":"x.bin","size":10}}"#;
+        let r = w.process(
+            mb,
+            &Req { method: "POST", rest: &rest, query: &q, prefer_immutable: true, body, base: "http://sb" },
+        );
+        assert_eq!(r.status, 201);
+        let token = r.body["uploadUrl"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+        assert_eq!(w.upload(&token, true, Some("bytes 0-4/10"), b"01234").status, 401);
+        assert_eq!(w.upload(&token, false, Some("bytes 5-9/10"), b"56789").status, 416, "out of order");
+        assert_eq!(w.upload(&token, false, Some("bytes 0-4/11"), b"01234").status, 416, "wrong total");
+        assert_eq!(w.upload(&token, false, Some("bytes 0-4/10"), b"01234").status, 200);
+        let r = w.upload(&token, false, Some("bytes 5-9/10"), b"56789");
+        assert_eq!(r.status, 201);
+        assert!(r.location.is_some());
+        assert_eq!(w.find(mb, &id).unwrap().attachments, [("x.bin".to_owned(), 10)]);
+        assert_eq!(w.stats.violations.len(), 3, "{:?}", w.stats.violations);
+    }
+
+    #[test]
     fn iso_times_parse() {
         assert_eq!(parse_iso("1970-01-02T00:00:01Z"), Some(86_401_000));
         assert_eq!(parse_iso("2026-11-24T09:30:00Z"), Some(1_795_512_600_000));

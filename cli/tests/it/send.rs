@@ -457,3 +457,31 @@ fn a_mailbox_stricter_than_configured_is_learned_from_one_429_and_never_thrashed
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("{\"event\":\"pace\",\"per_window\":20}"), "{out}");
 }
+
+#[test]
+fn a_torn_last_journal_line_is_dropped_and_a_corrupt_one_is_named() {
+    let sb = sandbox(fast_limits(), Faults::default());
+    let s = campaign(3, None);
+    assert_eq!(run(&s, &sb, FAST).status.code(), Some(0));
+    // A kill while writing leaves half a line: it announced nothing that happened.
+    let mut text = std::fs::read_to_string(&s.journal).expect("journal");
+    text.push_str("{\"event\":\"creat");
+    std::fs::write(&s.journal, &text).expect("write");
+    let o = run(&s, &sb, FAST);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(
+        std::fs::read_to_string(&s.journal).expect("journal").ends_with("}\n"),
+        "the torn line is cut off"
+    );
+    assert_eq!(sb.deliveries().len(), 3);
+    // A damaged line in the middle is an error naming the file and the line.
+    let mut lines: Vec<String> =
+        std::fs::read_to_string(&s.journal).expect("journal").lines().map(str::to_owned).collect();
+    lines[2] = "garbage".to_owned();
+    std::fs::write(&s.journal, lines.join("\n") + "\n").expect("write");
+    let o = run(&s, &sb, FAST);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("campaign.jsonl: line 3: not a journal entry"), "{err}");
+    assert_eq!(sb.deliveries().len(), 3);
+}
