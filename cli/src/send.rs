@@ -198,9 +198,37 @@ impl Files for Folder {
     }
 }
 
+/// The terminal's progress bar: rows ended, the pace and an ETA at that pace.
+struct Bar {
+    bar: indicatif::ProgressBar,
+    ended: u64,
+    window_ms: u64,
+    per_window: u32,
+    scheduled: bool,
+    status: String,
+}
+
+impl Bar {
+    fn refresh(&self) {
+        let remaining = self.bar.length().unwrap_or(0).saturating_sub(self.ended);
+        let pace = if self.scheduled {
+            "scheduled: Exchange releases them at their times".to_owned()
+        } else {
+            let eta = remaining * self.window_ms / u64::from(self.per_window.max(1)) / 1000;
+            let per_minute = f64::from(self.per_window) * 60_000.0 / self.window_ms as f64;
+            format!("{per_minute:.0}/min · ETA {}:{:02}:{:02}", eta / 3600, eta / 60 % 60, eta % 60)
+        };
+        if self.status.is_empty() {
+            self.bar.set_message(pace);
+        } else {
+            self.bar.set_message(format!("{pace} · {}", self.status));
+        }
+    }
+}
+
 /// Progress on a terminal, or one JSON line per event.
 enum Output {
-    Bar { bar: indicatif::ProgressBar, ended: u64 },
+    Bar(Bar),
     Json,
 }
 
@@ -242,20 +270,27 @@ impl Observer for Output {
                     let _ = out.flush();
                 }
             }
-            Output::Bar { bar, ended } => match event {
-                Event::Entry(Entry::Sent { .. } | Entry::Failed { .. }) => {
-                    *ended += 1;
-                    bar.set_position(*ended);
+            Output::Bar(b) => {
+                match event {
+                    Event::Entry(Entry::Sent { .. } | Entry::Failed { .. }) => {
+                        b.ended += 1;
+                        b.bar.set_position(b.ended);
+                        b.status.clear();
+                    }
+                    Event::Notice(Notice::Throttled { status, until }) => {
+                        b.status = format!("throttled ({status}) until {}", iso_utc(*until));
+                    }
+                    Event::Notice(Notice::Retrying { reason, .. }) => {
+                        b.status = format!("retrying: {reason}")
+                    }
+                    Event::Notice(Notice::Pace { per_window }) => {
+                        b.per_window = *per_window;
+                        b.status = "the mailbox's limit is lower: pacing to it".to_owned();
+                    }
+                    _ => return,
                 }
-                Event::Entry(Entry::Drafted { .. }) => bar.set_message("drafting"),
-                Event::Notice(Notice::Throttled { status, until }) => {
-                    bar.set_message(format!("throttled ({status}) until {}", iso_utc(*until)));
-                }
-                Event::Notice(Notice::Retrying { reason, .. }) => {
-                    bar.set_message(format!("retrying: {reason}"))
-                }
-                _ => {}
-            },
+                b.refresh();
+            }
         }
     }
 }
@@ -341,22 +376,30 @@ pub fn run(
         let bar = indicatif::ProgressBar::new(start.total as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} sent · {per_sec} · ETA {eta} {msg}",
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} sent · {msg}",
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
-        let ended = (start.sent + start.failed.len()) as u64;
-        bar.set_position(ended);
-        bar.reset_eta();
-        Output::Bar { bar, ended }
+        bar.enable_steady_tick(Duration::from_millis(200));
+        let b = Bar {
+            ended: (start.sent + start.failed.len()) as u64,
+            bar,
+            window_ms: opts.limits.message_window_ms,
+            per_window: opts.limits.messages_per_window,
+            scheduled: opts.schedule.is_some(),
+            status: String::new(),
+        };
+        b.bar.set_position(b.ended);
+        b.refresh();
+        Output::Bar(b)
     } else {
         Output::Json
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let finish =
         runtime.block_on(drive(&mut engine, &transport, &mut journal, &TokioClock, &files, &mut output))?;
-    if let Output::Bar { bar, .. } = &output {
-        bar.finish_and_clear();
+    if let Output::Bar(b) = &output {
+        b.bar.finish_and_clear();
     }
     let (summary, stop) = match &finish {
         Finish::Done(s) => (s, None),

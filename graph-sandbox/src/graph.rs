@@ -138,18 +138,7 @@ fn addresses(v: &Value) -> Vec<String> {
 
 /// Parses `2026-11-24T09:30:00Z` (what Graph takes for SystemTime properties).
 fn parse_iso(s: &str) -> Option<u64> {
-    let b = s.as_bytes();
-    if b.len() < 19 {
-        return None;
-    }
-    let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, m, d, hh, mm, ss) = (n(0..4)?, n(5..7)?, n(8..10)?, n(11..13)?, n(14..16)?, n(17..19)?);
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2.rem_euclid(400);
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    u64::try_from(((days * 86_400) + hh * 3600 + mm * 60 + ss) * 1000).ok()
+    u64::try_from(s.parse::<jiff::Timestamp>().ok()?.as_millisecond()).ok()
 }
 
 /// The two quoted values of our extended-property filter:

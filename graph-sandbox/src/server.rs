@@ -425,6 +425,13 @@ async fn stats(State(app): State<App>) -> Response {
     axum::Json(lock(&app.world).stats.clone()).into_response()
 }
 
+fn clock(ms: u64) -> String {
+    i64::try_from(ms)
+        .ok()
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map_or_else(String::new, |t| t.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string())
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -440,7 +447,7 @@ async fn page(State(app): State<App>) -> Html<String> {
         let times = counts.get(d.row_key.as_deref().unwrap_or(&d.id)).copied().unwrap_or(1);
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            d.sent_at,
+            clock(d.released_at),
             escape(&d.to.join(", ")),
             escape(&d.subject),
             escape(d.row_key.as_deref().unwrap_or("")),
@@ -453,7 +460,7 @@ async fn page(State(app): State<App>) -> Html<String> {
          <style>body{{font-family:system-ui;margin:2rem}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}</style></head>\
          <body><h1>localmerge Graph sandbox</h1><p>{} delivered, {} drafts created, {} requests, {} throttled, {} faults injected. \
          JSON: <a href=\"/_sandbox/deliveries\">deliveries</a>, <a href=\"/_sandbox/stats\">stats</a>.</p>\
-         <table><caption>Latest deliveries</caption><thead><tr><th>Sent (ms)</th><th>To</th><th>Subject</th><th>Row key</th><th>Attachments</th><th>Delivered</th></tr></thead><tbody>{rows}</tbody></table></body></html>",
+         <table><caption>Latest deliveries</caption><thead><tr><th>Leaves (UTC)</th><th>To</th><th>Subject</th><th>Row key</th><th>Attachments</th><th>Delivered</th></tr></thead><tbody>{rows}</tbody></table></body></html>",
         w.deliveries.len(),
         w.stats.drafts_created,
         w.stats.requests,
