@@ -39,32 +39,7 @@ enum Command {
         locale: Option<String>,
     },
     /// Print every message that would be sent, as JSON Lines; report problem rows on stderr.
-    Preview {
-        /// The spreadsheet.
-        data: PathBuf,
-        /// The subject template, e.g. "Hello {{First Name}}".
-        #[arg(long)]
-        subject: String,
-        /// The HTML body template file.
-        #[arg(long)]
-        body: PathBuf,
-        /// The sheet to read.
-        #[arg(long)]
-        sheet: Option<String>,
-        /// The column of To addresses (default: detected).
-        #[arg(long)]
-        to: Option<String>,
-        /// The column of CC addresses (default: a column named CC, if any).
-        #[arg(long)]
-        cc: Option<String>,
-        /// The column of BCC addresses (default: a column named BCC, if any).
-        #[arg(long)]
-        bcc: Option<String>,
-        /// The locale values are shown in: en-US, en-GB, fr-FR, de-DE, es-ES, it-IT, nl-NL,
-        /// pt-BR (default: the system's, from LC_ALL or LANG; else en-US).
-        #[arg(long)]
-        locale: Option<String>,
-    },
+    Preview(MergeArgs),
     /// Send every message through Microsoft Graph, exactly once: resumable with the same
     /// journal, whenever the run stops.
     Send(SendArgs),
@@ -86,8 +61,9 @@ enum Command {
     },
 }
 
+/// What to merge: the data, the templates, the columns and the locale.
 #[derive(Debug, clap::Args)]
-struct SendArgs {
+struct MergeArgs {
     /// The spreadsheet.
     data: PathBuf,
     /// The subject template, e.g. "Hello {{First Name}}".
@@ -96,9 +72,6 @@ struct SendArgs {
     /// The HTML body template file.
     #[arg(long)]
     body: PathBuf,
-    /// The campaign journal: created on the first run; the same file resumes the campaign.
-    #[arg(long)]
-    journal: PathBuf,
     /// The sheet to read.
     #[arg(long)]
     sheet: Option<String>,
@@ -111,9 +84,19 @@ struct SendArgs {
     /// The column of BCC addresses (default: a column named BCC, if any).
     #[arg(long)]
     bcc: Option<String>,
-    /// The locale values are shown in (default: the system's).
+    /// The locale values are shown in: en-US, en-GB, fr-FR, de-DE, es-ES, it-IT, nl-NL,
+    /// pt-BR (default: the system's, from LC_ALL or LANG; else en-US).
     #[arg(long)]
     locale: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct SendArgs {
+    #[command(flatten)]
+    merge: MergeArgs,
+    /// The campaign journal: created on the first run; the same file resumes the campaign.
+    #[arg(long)]
+    journal: PathBuf,
     /// Microsoft Graph's base URL (or the Graph sandbox's).
     #[arg(long, default_value = "https://graph.microsoft.com/v1.0")]
     graph_url: String,
@@ -213,10 +196,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
         Command::Inspect { data, sheet, locale } => {
             inspect(&data, sheet.as_deref(), pick_locale(locale.as_deref())?)
         }
-        Command::Preview { data, subject, body, sheet, to, cc, bcc, locale } => {
-            let locale = pick_locale(locale.as_deref())?;
-            preview(&data, &subject, &body, sheet.as_deref(), ColumnOverrides { to, cc, bcc }, locale)
-        }
+        Command::Preview(args) => preview(args),
         Command::Send(args) => send_command(args),
         Command::Login { client_id, tenant, authority, shared } => login::run(&login::LoginOptions {
             client_id,
@@ -228,16 +208,14 @@ fn run(command: Command) -> anyhow::Result<u8> {
 }
 
 fn send_command(a: SendArgs) -> anyhow::Result<u8> {
-    let locale = pick_locale(a.locale.as_deref())?;
-    let columns = ColumnOverrides { to: a.to, cc: a.cc, bcc: a.bcc };
-    let (table, merge, mut plan) = plan(&a.data, &a.subject, &a.body, a.sheet.as_deref(), columns, locale)?;
+    let (table, merge, mut plan) = plan(&a.merge)?;
     let root = match a.attachments {
         Some(dir) => dir,
-        None => a.data.parent().map(Path::to_path_buf).unwrap_or_default(),
+        None => a.merge.data.parent().map(Path::to_path_buf).unwrap_or_default(),
     };
     let folder = send::Folder { root };
     merge.check_attachments(&table, &mut plan, |name| folder.size(name));
-    let shown = a.data.display();
+    let shown = a.merge.data.display();
     if !plan.problems.is_empty() {
         let mut err = std::io::stderr().lock();
         for p in &plan.problems {
@@ -415,39 +393,28 @@ struct PreviewLine<'a> {
 }
 
 /// Reads the data and the templates, and checks and renders every row.
-fn plan(
-    data: &Path,
-    subject: &str,
-    body_path: &Path,
-    sheet: Option<&str>,
-    columns: ColumnOverrides,
-    locale: &'static Locale,
-) -> anyhow::Result<(Table, Merge, localmerge_core::Plan)> {
+fn plan(a: &MergeArgs) -> anyhow::Result<(Table, Merge, localmerge_core::Plan)> {
+    let locale = pick_locale(a.locale.as_deref())?;
+    let body_path = &a.body;
     let body = std::fs::read(body_path).with_context(|| format!("{}", body_path.display()))?;
     let body = String::from_utf8(body)
         .map_err(|_| anyhow::anyhow!("{}: the template is not UTF-8 text", body_path.display()))?;
-    let (_, table) = open(data, sheet, false)?;
+    let (_, table) = open(&a.data, a.sheet.as_deref(), false)?;
     let body_name = body_path.display().to_string();
-    let mut spec = MergeSpec::html(subject, &body, &body_name);
-    spec.columns = columns;
+    let mut spec = MergeSpec::html(&a.subject, &body, &body_name);
+    spec.columns = ColumnOverrides { to: a.to.clone(), cc: a.cc.clone(), bcc: a.bcc.clone() };
     spec.locale = locale;
     let merge = Merge::new(&table, &spec).map_err(|e| match e {
         localmerge_core::MergeError::Template(t) => anyhow::anyhow!("{t}"),
-        other => anyhow::anyhow!("{}: {other}", data.display()),
+        other => anyhow::anyhow!("{}: {other}", a.data.display()),
     })?;
     let plan = merge.plan(&table);
     Ok((table, merge, plan))
 }
 
-fn preview(
-    data: &Path,
-    subject: &str,
-    body_path: &Path,
-    sheet: Option<&str>,
-    columns: ColumnOverrides,
-    locale: &'static Locale,
-) -> anyhow::Result<u8> {
-    let (table, _, plan) = plan(data, subject, body_path, sheet, columns, locale)?;
+fn preview(a: MergeArgs) -> anyhow::Result<u8> {
+    let (table, _, plan) = plan(&a)?;
+    let data = &a.data;
 
     let stdout = std::io::stdout().lock();
     let mut out = BufWriter::new(stdout);

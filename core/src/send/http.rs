@@ -52,9 +52,10 @@ pub enum BodyPart {
     },
 }
 
-/// A request the driver completes (reads the files in `body`) and hands to the transport.
+/// A request. The engine makes them with a body of [`BodyPart`]s ([`RequestSpec`]); the
+/// driver reads the files they name and hands the transport the bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestSpec {
+pub struct HttpRequest<B = Vec<u8>> {
     /// The method.
     pub method: Method,
     /// The URL.
@@ -62,21 +63,11 @@ pub struct RequestSpec {
     /// Headers other than `Authorization` (and `Content-Length`).
     pub headers: Vec<(String, String)>,
     /// The body.
-    pub body: Vec<BodyPart>,
+    pub body: B,
 }
 
-/// A request ready for the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpRequest {
-    /// The method.
-    pub method: Method,
-    /// The URL.
-    pub target: Target,
-    /// Headers other than `Authorization` (and `Content-Length`).
-    pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: Vec<u8>,
-}
+/// A request as the engine makes it: the files in its body are read by the driver.
+pub type RequestSpec = HttpRequest<Vec<BodyPart>>;
 
 /// An answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

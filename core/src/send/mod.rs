@@ -775,6 +775,9 @@ impl Engine {
                             }
                         }
                         sends_blocked = true;
+                    } else if ahead >= LOOKAHEAD {
+                        // Later rows wait for this one's turn; do not walk them all.
+                        break;
                     }
                 }
                 State::Planned => {
@@ -862,12 +865,9 @@ impl Engine {
         spec.headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
         spec.body = body;
         let intent = Entry::Creating { row: row.message.row, fingerprint: row.fingerprint.clone() };
-        self.rows[i].state = State::Creating;
+        // The op remembers the state before (planned): a refused create leaves no draft.
         let poll = self.issue(now, Some(i), OpKind::CreateDraft { inline }, spec, Some(intent));
-        // A refused create leaves no draft: back to planned (see `complete`).
-        if let Some(op) = self.ops.values_mut().find(|o| o.row == Some(i)) {
-            op.prior = Some(State::Planned);
-        }
+        self.rows[i].state = State::Creating;
         poll
     }
 
@@ -944,11 +944,9 @@ impl Engine {
         let path = format!("{}/messages/{}/send", self.prefix(), encode(id));
         let spec = Self::graph(Method::Post, path, None);
         let intent = Entry::Sending { row: self.rows[i].message.row };
-        self.rows[i].state = State::Sending(id.to_owned());
+        // The op remembers the state before (drafted): a refused send sent nothing.
         let poll = self.issue(now, Some(i), OpKind::Send { pace: pace.unwrap_or(0) }, spec, Some(intent));
-        if let Some(op) = self.ops.values_mut().find(|o| o.row == Some(i)) {
-            op.prior = Some(State::Drafted(id.to_owned()));
-        }
+        self.rows[i].state = State::Sending(id.to_owned());
         poll
     }
 
