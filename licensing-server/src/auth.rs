@@ -1,0 +1,197 @@
+//! Access tokens from the Microsoft identity platform: RS256 signatures checked with the
+//! authority's JWKS (cached; refreshed when a token names an unknown key), expiry, audience
+//! and the issuer — the metadata's issuer with `{tenantid}` replaced by the token's `tid`.
+
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+use tokio::sync::{Mutex, RwLock};
+
+/// Why a token is refused; the code goes to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No `Authorization: Bearer` header.
+    #[error("missing_token")]
+    Missing,
+    /// Not a JWT.
+    #[error("malformed_token")]
+    Malformed,
+    /// Not RS256 (`none`, HS256…).
+    #[error("unsupported_algorithm")]
+    Algorithm,
+    /// The key id is not in the authority's JWKS.
+    #[error("unknown_key")]
+    UnknownKey,
+    /// The signature does not verify.
+    #[error("bad_signature")]
+    Signature,
+    /// Expired (or not yet valid).
+    #[error("expired")]
+    Expired,
+    /// For another API.
+    #[error("wrong_audience")]
+    Audience,
+    /// From another issuer or tenant.
+    #[error("wrong_issuer")]
+    Issuer,
+    /// `tid` or `oid` missing.
+    #[error("missing_claims")]
+    Claims,
+    /// The authority's keys cannot be fetched.
+    #[error("authority_unavailable")]
+    Unavailable,
+    /// The server has no API audience configured.
+    #[error("not_configured")]
+    NotConfigured,
+}
+
+/// The signed-in user, from a valid token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// Tenant id.
+    pub tid: String,
+    /// Object id.
+    pub oid: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Address (`preferred_username` or `email`).
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Claims {
+    tid: Option<String>,
+    oid: Option<String>,
+    iss: String,
+    name: Option<String>,
+    preferred_username: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Metadata {
+    issuer: String,
+    jwks_uri: String,
+}
+
+#[derive(Debug)]
+struct Keys {
+    issuer: String,
+    jwks: JwkSet,
+}
+
+/// Checks access tokens.
+#[derive(Debug)]
+pub struct Verifier {
+    authority: String,
+    audience: Option<String>,
+    http: reqwest::Client,
+    keys: RwLock<Option<Keys>>,
+    last_refresh: Mutex<Option<Instant>>,
+}
+
+/// Unknown key ids trigger at most one JWKS refresh per this interval.
+const REFRESH_EVERY: Duration = Duration::from_secs(30);
+
+impl Verifier {
+    /// A verifier for tokens of `audience` from `authority`.
+    pub fn new(authority: &str, audience: Option<String>) -> Verifier {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        Verifier {
+            authority: authority.trim_end_matches('/').to_owned(),
+            audience,
+            http,
+            keys: RwLock::new(None),
+            last_refresh: Mutex::new(None),
+        }
+    }
+
+    async fn refresh(&self, force: bool) -> Result<(), AuthError> {
+        let mut last = self.last_refresh.lock().await;
+        if let Some(at) = *last
+            && (!force || at.elapsed() < REFRESH_EVERY)
+        {
+            return Ok(());
+        }
+        let meta: Metadata = self
+            .http
+            .get(format!("{}/.well-known/openid-configuration", self.authority))
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|_| AuthError::Unavailable)?
+            .json()
+            .await
+            .map_err(|_| AuthError::Unavailable)?;
+        let jwks: JwkSet = self
+            .http
+            .get(&meta.jwks_uri)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|_| AuthError::Unavailable)?
+            .json()
+            .await
+            .map_err(|_| AuthError::Unavailable)?;
+        *self.keys.write().await = Some(Keys { issuer: meta.issuer, jwks });
+        *last = Some(Instant::now());
+        Ok(())
+    }
+
+    /// Checks a token and returns who it is for.
+    pub async fn verify(&self, token: &str) -> Result<Identity, AuthError> {
+        let Some(audience) = &self.audience else { return Err(AuthError::NotConfigured) };
+        let header = jsonwebtoken::decode_header(token).map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidAlgorithmName => AuthError::Algorithm,
+            _ => AuthError::Malformed,
+        })?;
+        if header.alg != Algorithm::RS256 {
+            return Err(AuthError::Algorithm);
+        }
+        let kid = header.kid.ok_or(AuthError::UnknownKey)?;
+        if self.keys.read().await.is_none() {
+            self.refresh(false).await?;
+        }
+        let mut found = self.key(&kid).await;
+        if found.is_none() {
+            self.refresh(true).await?;
+            found = self.key(&kid).await;
+        }
+        let (key, issuer) = found.ok_or(AuthError::UnknownKey)?;
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "aud", "iss"]);
+        validation.leeway = 60;
+        let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind as K;
+            match e.kind() {
+                K::InvalidSignature => AuthError::Signature,
+                K::ExpiredSignature | K::ImmatureSignature => AuthError::Expired,
+                K::InvalidAudience => AuthError::Audience,
+                K::InvalidIssuer => AuthError::Issuer,
+                K::InvalidAlgorithm => AuthError::Algorithm,
+                K::MissingRequiredClaim(_) => AuthError::Claims,
+                _ => AuthError::Malformed,
+            }
+        })?;
+        let c = data.claims;
+        let (Some(tid), Some(oid)) = (c.tid, c.oid) else { return Err(AuthError::Claims) };
+        if c.iss != issuer.replace("{tenantid}", &tid) {
+            return Err(AuthError::Issuer);
+        }
+        Ok(Identity { tid, oid, name: c.name, email: c.preferred_username.or(c.email) })
+    }
+
+    async fn key(&self, kid: &str) -> Option<(DecodingKey, String)> {
+        let keys = self.keys.read().await;
+        let keys = keys.as_ref()?;
+        let jwk = keys.jwks.find(kid)?;
+        Some((DecodingKey::from_jwk(jwk).ok()?, keys.issuer.clone()))
+    }
+}

@@ -1,0 +1,45 @@
+//! `localmerge-licensing-server`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser as _;
+use localmerge_licensing_server::{Config, build, http, now_ms};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LICENSING_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,access=warn")),
+        )
+        .init();
+    let config = Config::parse();
+    for missing in config.missing() {
+        tracing::warn!("not configured: {missing}");
+    }
+    let state = build(config.clone()).await?;
+    // The purge of deleted accounts' personal fields, hourly.
+    let purge = state.clone();
+    tokio::spawn(async move {
+        loop {
+            let cutoff = now_ms() - i64::from(purge.config.purge_after_days) * 86_400_000;
+            match purge.store.purge(cutoff).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(users = n, "purged deleted accounts"),
+                Err(e) => tracing::error!(error = %e, "purge failed"),
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(&config.listen).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!("licensing server on http://{addr} ({:?})", state.store.backend());
+    println!("Licensing server: http://{addr}");
+    axum::serve(listener, http::router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

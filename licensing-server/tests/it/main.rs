@@ -1,0 +1,11 @@
+//! The licensing server through HTTP, against SQLite and PostgreSQL alike, with a local
+//! identity provider (our own RSA keys, JWKS and OpenID metadata).
+#![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
+
+mod harness;
+
+mod admin;
+mod license;
+mod privacy;
+mod seats;
+mod webhooks;
