@@ -204,13 +204,26 @@ impl Store {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
+        // Replicas starting together migrate one after the other: PostgreSQL's concurrent
+        // `CREATE TABLE IF NOT EXISTS` can fail, so the first takes an advisory lock (held
+        // by one connection) and the others wait for it. SQLite has one writer anyway.
+        let mut lock = self.pool.acquire().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_lock(7419532086)").execute(&mut *lock).await?;
+        }
+        let result = self.migrate_locked().await;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_unlock(7419532086)").execute(&mut *lock).await?;
+        }
+        result
+    }
+
+    async fn migrate_locked(&self) -> Result<(), StoreError> {
         sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
             .execute(&self.pool)
             .await?;
         for (version, sql) in MIGRATIONS {
             let mut tx = self.pool.begin().await?;
-            // Replicas starting together: the first inserts the version, the others wait on
-            // its row and skip.
             let claimed = sqlx::query(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING",
             )

@@ -76,8 +76,9 @@ async fn two_replicas_on_one_postgres_never_oversubscribe() {
             .env("LICENSING_SIGNING_KEY", SIGNING_SEED)
             .env("LICENSING_RATE_PER_USER", "100000")
             .env("LICENSING_RATE_PER_IP", "100000")
+            .env("LICENSING_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
         replicas.push(Replica(child));
