@@ -6,6 +6,7 @@ mod harness;
 
 mod admin;
 mod license;
+mod openapi;
 mod privacy;
 mod seats;
 mod webhooks;
