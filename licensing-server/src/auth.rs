@@ -2,11 +2,13 @@
 //! authority's JWKS (cached; refreshed when a token names an unknown key), expiry, audience
 //! and the issuer — the metadata's issuer with `{tenantid}` replaced by the token's `tid`.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
+use sha2::Digest as _;
 use tokio::sync::{Mutex, RwLock};
 
 /// Why a token is refused; the code goes to the client.
@@ -62,6 +64,7 @@ pub struct Identity {
 
 #[derive(Debug, Deserialize)]
 struct Claims {
+    exp: i64,
     tid: Option<String>,
     oid: Option<String>,
     iss: String,
@@ -90,7 +93,13 @@ pub struct Verifier {
     http: reqwest::Client,
     keys: RwLock<Option<Keys>>,
     last_refresh: Mutex<Option<Instant>>,
+    /// Tokens already verified (by SHA-256), with their expiry: a token is immutable, so a
+    /// second check of the same one needs no RSA. Bounded; emptied when full.
+    verified: std::sync::Mutex<HashMap<[u8; 32], (Identity, i64)>>,
 }
+
+/// The most verified tokens remembered.
+const VERIFIED_CAPACITY: usize = 50_000;
 
 /// Unknown key ids trigger at most one JWKS refresh per this interval.
 const REFRESH_EVERY: Duration = Duration::from_secs(30);
@@ -109,6 +118,7 @@ impl Verifier {
             http,
             keys: RwLock::new(None),
             last_refresh: Mutex::new(None),
+            verified: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -147,6 +157,17 @@ impl Verifier {
     /// Checks a token and returns who it is for.
     pub async fn verify(&self, token: &str) -> Result<Identity, AuthError> {
         let Some(audience) = &self.audience else { return Err(AuthError::NotConfigured) };
+        let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        let now = crate::now_ms() / 1000;
+        if let Ok(cache) = self.verified.lock()
+            && let Some((who, exp)) = cache.get(&digest)
+        {
+            // The same leeway as the full check.
+            if now <= exp + 60 {
+                return Ok(who.clone());
+            }
+            return Err(AuthError::Expired);
+        }
         let header = jsonwebtoken::decode_header(token).map_err(|e| match e.kind() {
             jsonwebtoken::errors::ErrorKind::InvalidAlgorithmName => AuthError::Algorithm,
             _ => AuthError::Malformed,
@@ -185,7 +206,14 @@ impl Verifier {
         if c.iss != issuer.replace("{tenantid}", &tid) {
             return Err(AuthError::Issuer);
         }
-        Ok(Identity { tid, oid, name: c.name, email: c.preferred_username.or(c.email) })
+        let who = Identity { tid, oid, name: c.name, email: c.preferred_username.or(c.email) };
+        if let Ok(mut cache) = self.verified.lock() {
+            if cache.len() >= VERIFIED_CAPACITY {
+                cache.clear();
+            }
+            cache.insert(digest, (who.clone(), c.exp));
+        }
+        Ok(who)
     }
 
     async fn key(&self, kid: &str) -> Option<(DecodingKey, String)> {

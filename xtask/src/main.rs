@@ -3,6 +3,8 @@
 //! - `bench [--rows N] [--runs N]`: reads and renders the same generated workbook natively
 //!   and with the peers (SheetJS, handlebars.js in Node), and prints the speed-up ratios.
 //! - `gen-example`: rewrites `examples/contacts.xlsx`.
+//! - `bench-licensing [--seconds N]`: license checks per second and p99 latency (wrk, on
+//!   loopback) against SQLite and PostgreSQL, beside a bare axum "hello" as the ceiling.
 //! - `demo [--keep]`: starts the Graph sandbox and sends the example campaign through it
 //!   with `localmerge send`, exactly as it would go to Microsoft 365; `--keep` leaves the
 //!   sandbox running to look at what was delivered.
@@ -14,6 +16,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use localmerge_core::{Merge, MergeSpec, Workbook};
 
+mod licensing_bench;
 #[cfg(test)]
 mod tidy;
 
@@ -42,7 +45,10 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some("demo") => demo(args.iter().any(|a| a == "--keep")),
-        _ => bail!("usage: cargo xtask bench [--rows N] [--runs N] | gen-example | demo [--keep]"),
+        Some("bench-licensing") => licensing_bench::run(flag("--seconds", 10)?),
+        _ => bail!(
+            "usage: cargo xtask bench [--rows N] [--runs N] | gen-example | demo [--keep] | bench-licensing [--seconds N]"
+        ),
     }
 }
 
