@@ -44,6 +44,9 @@ pub enum AuthError {
     /// The authority's keys cannot be fetched.
     #[error("authority_unavailable")]
     Unavailable,
+    /// The ID token's nonce is not the one sent.
+    #[error("wrong_nonce")]
+    Nonce,
     /// The server has no API audience configured.
     #[error("not_configured")]
     NotConfigured,
@@ -71,18 +74,26 @@ struct Claims {
     name: Option<String>,
     preferred_username: Option<String>,
     email: Option<String>,
+    #[serde(default)]
+    nonce: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 struct Metadata {
     issuer: String,
     jwks_uri: String,
+    #[serde(default)]
+    authorization_endpoint: Option<String>,
+    #[serde(default)]
+    token_endpoint: Option<String>,
 }
 
 #[derive(Debug)]
 struct Keys {
     issuer: String,
     jwks: JwkSet,
+    authorize: Option<String>,
+    token: Option<String>,
 }
 
 /// Checks access tokens.
@@ -149,7 +160,12 @@ impl Verifier {
             .json()
             .await
             .map_err(|_| AuthError::Unavailable)?;
-        *self.keys.write().await = Some(Keys { issuer: meta.issuer, jwks });
+        *self.keys.write().await = Some(Keys {
+            issuer: meta.issuer,
+            jwks,
+            authorize: meta.authorization_endpoint,
+            token: meta.token_endpoint,
+        });
         *last = Some(Instant::now());
         Ok(())
     }
@@ -168,6 +184,44 @@ impl Verifier {
             }
             return Err(AuthError::Expired);
         }
+        let (who, c) = self.decode(token, audience).await?;
+        if let Ok(mut cache) = self.verified.lock() {
+            if cache.len() >= VERIFIED_CAPACITY {
+                cache.clear();
+            }
+            cache.insert(digest, (who.clone(), c.exp));
+        }
+        Ok(who)
+    }
+
+    /// Checks an ID token of the web sign-in: audience the client id, and the nonce sent.
+    pub async fn verify_id_token(
+        &self,
+        token: &str,
+        client_id: &str,
+        nonce: &str,
+    ) -> Result<Identity, AuthError> {
+        let (who, claims) = self.decode(token, client_id).await?;
+        if claims.nonce.as_deref() != Some(nonce) {
+            return Err(AuthError::Nonce);
+        }
+        Ok(who)
+    }
+
+    /// The authority's authorization and token endpoints.
+    pub async fn endpoints(&self) -> Result<(String, String), AuthError> {
+        if self.keys.read().await.is_none() {
+            self.refresh(false).await?;
+        }
+        let keys = self.keys.read().await;
+        let k = keys.as_ref().ok_or(AuthError::Unavailable)?;
+        match (&k.authorize, &k.token) {
+            (Some(a), Some(t)) => Ok((a.clone(), t.clone())),
+            _ => Err(AuthError::Unavailable),
+        }
+    }
+
+    async fn decode(&self, token: &str, audience: &str) -> Result<(Identity, Claims), AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| match e.kind() {
             jsonwebtoken::errors::ErrorKind::InvalidAlgorithmName => AuthError::Algorithm,
             _ => AuthError::Malformed,
@@ -202,18 +256,17 @@ impl Verifier {
             }
         })?;
         let c = data.claims;
-        let (Some(tid), Some(oid)) = (c.tid, c.oid) else { return Err(AuthError::Claims) };
+        let (Some(tid), Some(oid)) = (c.tid.clone(), c.oid.clone()) else { return Err(AuthError::Claims) };
         if c.iss != issuer.replace("{tenantid}", &tid) {
             return Err(AuthError::Issuer);
         }
-        let who = Identity { tid, oid, name: c.name, email: c.preferred_username.or(c.email) };
-        if let Ok(mut cache) = self.verified.lock() {
-            if cache.len() >= VERIFIED_CAPACITY {
-                cache.clear();
-            }
-            cache.insert(digest, (who.clone(), c.exp));
-        }
-        Ok(who)
+        let who = Identity {
+            tid,
+            oid,
+            name: c.name.clone(),
+            email: c.preferred_username.clone().or(c.email.clone()),
+        };
+        Ok((who, c))
     }
 
     async fn key(&self, kid: &str) -> Option<(DecodingKey, String)> {

@@ -183,6 +183,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/me", delete(delete_me))
         .route("/openapi.json", get(openapi))
         .route("/healthz", get(|| async { "ok" }))
+        .merge(crate::web::router())
         .layer(middleware::from_fn_with_state(state.clone(), per_ip))
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -499,4 +500,37 @@ async fn delete_me(State(state): State<Shared>, Authed(who): Authed) -> ApiResul
 
 async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], include_str!("../openapi.json"))
+}
+
+/// A failed outbound exchange (the identity provider's token endpoint).
+#[derive(Debug)]
+pub struct HttpError(String);
+
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+/// oauth2's HTTP client over reqwest, with redirects off (oauth2's advice against SSRF).
+pub async fn outbound(request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, HttpError> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(15))
+        .build()
+        .map_err(|e| HttpError(e.to_string()))?;
+    let (parts, body) = request.into_parts();
+    let mut builder = http.request(parts.method, parts.uri.to_string()).body(body);
+    for (k, v) in &parts.headers {
+        builder = builder.header(k, v);
+    }
+    let response = builder.send().await.map_err(|e| HttpError(e.to_string()))?;
+    let mut out = oauth2::http::Response::builder().status(response.status());
+    for (k, v) in response.headers() {
+        out = out.header(k, v);
+    }
+    let bytes = response.bytes().await.map_err(|e| HttpError(e.to_string()))?;
+    out.body(bytes.to_vec()).map_err(|e| HttpError(e.to_string()))
 }

@@ -8,6 +8,7 @@ pub mod http;
 pub mod license;
 pub mod paddle;
 pub mod store;
+pub mod web;
 
 use std::sync::Arc;
 

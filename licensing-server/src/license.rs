@@ -25,6 +25,7 @@ pub struct LicenseClaims {
 }
 
 struct Key {
+    seed: [u8; 32],
     kid: String,
     public: [u8; 32],
     encoding: EncodingKey,
@@ -47,6 +48,7 @@ fn key(seed: [u8; 32]) -> anyhow::Result<Key> {
     let der = signing.to_pkcs8_der().map_err(|e| anyhow::anyhow!("signing key: {e}"))?;
     let digest = sha2::Sha256::digest(public);
     Ok(Key {
+        seed,
         kid: URL_SAFE_NO_PAD.encode(&digest[..12]),
         public,
         encoding: EncodingKey::from_ed_der(der.as_bytes()),
@@ -92,6 +94,16 @@ impl Signer {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(k.kid.clone());
         jsonwebtoken::encode(&header, claims, &k.encoding)
+    }
+
+    /// A secret for `label` derived from the signing key (every replica has the same one):
+    /// the session cookies' MAC key, and the token key when `LICENSING_TOKEN_KEY` is unset.
+    pub fn secret(&self, label: &[u8]) -> [u8; 32] {
+        let mut h = sha2::Sha256::new();
+        h.update(b"localmerge-licensing/");
+        h.update(label);
+        h.update(self.keys[0].seed);
+        h.finalize().into()
     }
 
     /// The public keys as a JWK Set.

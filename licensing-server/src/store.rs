@@ -134,7 +134,10 @@ pub enum Role {
     Delegated,
 }
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_graph_token.sql")),
+];
 
 /// The database.
 #[derive(Debug, Clone)]
@@ -233,7 +236,10 @@ impl Store {
             .await?
             .rows_affected();
             if claimed == 1 {
-                for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                // Statements end with `;`; comment lines (which may hold one) are dropped first.
+                let code: String =
+                    sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+                for statement in code.split(';').map(str::trim).filter(|s| !s.is_empty()) {
                     sqlx::query(statement).execute(&mut *tx).await?;
                 }
             }
@@ -630,6 +636,40 @@ impl Store {
         Ok(match row {
             Some(r) => r.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
             None => false,
+        })
+    }
+
+    /// Keeps a user's Graph access token (already encrypted by the caller).
+    pub async fn save_graph_token(
+        &self,
+        tid: &str,
+        oid: &str,
+        sealed: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET graph_token = $1, graph_token_expires_at = $2 WHERE tenant_id = $3 AND user_id = $4")
+            .bind(sealed)
+            .bind(expires_at)
+            .bind(tid)
+            .bind(oid)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A user's encrypted Graph token, while it is valid.
+    pub async fn graph_token(&self, tid: &str, oid: &str, now: i64) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT graph_token FROM users WHERE tenant_id = $1 AND user_id = $2 AND graph_token_expires_at > $3",
+        )
+        .bind(tid)
+        .bind(oid)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => r.try_get("graph_token")?,
+            None => None,
         })
     }
 

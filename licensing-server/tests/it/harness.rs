@@ -61,7 +61,8 @@ pub async fn idp() -> &'static Idp {
                     "/common/v2.0/.well-known/openid-configuration",
                     get(move || async move { Json(meta) }),
                 )
-                .route("/keys", get(move || async move { Json(jwks) }));
+                .route("/keys", get(move || async move { Json(jwks) }))
+                .merge(crate::oidc::router(base.clone()));
             tx.send(base).unwrap();
             axum::serve(listener, app).await.unwrap();
         });

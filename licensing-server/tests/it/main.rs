@@ -3,10 +3,12 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
 mod harness;
+mod oidc;
 
 mod admin;
 mod license;
 mod openapi;
 mod privacy;
 mod seats;
+mod web;
 mod webhooks;

@@ -1,0 +1,135 @@
+//! The identity provider's authorize and token endpoints (authorization code with PKCE), and
+//! Graph's `/me` and `/users` for the web sign-in, as the tests need them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::json;
+use sha2::Digest as _;
+
+pub const CLIENT_ID: &str = "web-client";
+pub const CLIENT_SECRET: &str = "web-secret";
+
+#[derive(Clone, Default)]
+struct Codes(Arc<Mutex<HashMap<String, HashMap<String, String>>>>);
+
+pub fn router(base: String) -> axum::Router {
+    axum::Router::new()
+        .route("/common/oauth2/v2.0/authorize", get(authorize))
+        .route("/common/oauth2/v2.0/token", post(token))
+        .route("/graph/v1.0/me", get(me))
+        .route("/graph/v1.0/users", get(users))
+        .with_state((Codes::default(), base))
+}
+
+async fn authorize(
+    State((codes, _)): State<(Codes, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let code = format!("code-{}", uuid::Uuid::new_v4().simple());
+    let redirect = format!("{}?code={code}&state={}", q["redirect_uri"], q["state"]);
+    codes.0.lock().unwrap().insert(code, q);
+    Redirect::to(&redirect).into_response()
+}
+
+async fn token(
+    State((codes, base)): State<(Codes, String)>,
+    headers: HeaderMap,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let bad = |e: &str| (StatusCode::BAD_REQUEST, Json(json!({ "error": e }))).into_response();
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+    );
+    let secret_ok = headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(basic.as_str())
+        || f.get("client_secret").map(String::as_str) == Some(CLIENT_SECRET);
+    if !secret_ok {
+        return bad("invalid_client");
+    }
+    let Some(q) = f.get("code").and_then(|c| codes.0.lock().unwrap().remove(c)) else {
+        return bad("invalid_grant");
+    };
+    // PKCE: the verifier must hash to the challenge sent at authorize.
+    let verifier = f.get("code_verifier").cloned().unwrap_or_default();
+    let hashed =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    if q.get("code_challenge_method").map(String::as_str) != Some("S256")
+        || q.get("code_challenge") != Some(&hashed)
+    {
+        return bad("invalid_grant");
+    }
+    if f.get("redirect_uri") != q.get("redirect_uri") {
+        return bad("invalid_grant");
+    }
+    let hint = q.get("login_hint").cloned().unwrap_or_else(|| "t:u".to_owned());
+    let mut parts = hint.split(':');
+    let (tid, oid, flag) = (parts.next().unwrap().to_owned(), parts.next().unwrap().to_owned(), parts.next());
+    let nonce = if flag == Some("badnonce") { "forged".to_owned() } else { q["nonce"].clone() };
+    let directory = q["scope"].split(' ').any(|s| s == "User.ReadBasic.All");
+    let now = localmerge_licensing_server::now_ms() / 1000;
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("k1".to_owned());
+    let pem =
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/idp.pem")).unwrap();
+    let id_token = jsonwebtoken::encode(
+        &header,
+        &json!({ "aud": CLIENT_ID, "iss": format!("{base}/{tid}/v2.0"), "tid": tid, "oid": oid, "nonce": nonce,
+                 "name": "Stale Name", "preferred_username": "stale@old.example", "iat": now, "exp": now + 3600 }),
+        &EncodingKey::from_rsa_pem(&pem).unwrap(),
+    )
+    .unwrap();
+    let access = format!("graph:{tid}:{oid}{}", if directory { ":dir" } else { "" });
+    Json(json!({ "access_token": access, "token_type": "Bearer", "expires_in": 3600, "id_token": id_token }))
+        .into_response()
+}
+
+fn graph_user(headers: &HeaderMap) -> Option<(String, bool)> {
+    let t = headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer graph:")?;
+    let mut p = t.split(':');
+    let (_tid, oid) = (p.next()?, p.next()?);
+    Some((oid.to_owned(), p.next() == Some("dir")))
+}
+
+async fn me(headers: HeaderMap) -> Response {
+    match graph_user(&headers) {
+        Some((oid, _)) => Json(
+            json!({ "displayName": format!("Fresh Name {oid}"), "mail": format!("{oid}@fresh.example") }),
+        )
+        .into_response(),
+        None => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
+async fn users(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    let Some((_, directory)) = graph_user(&headers) else { return StatusCode::UNAUTHORIZED.into_response() };
+    if !directory {
+        return (StatusCode::FORBIDDEN, Json(json!({ "error": { "code": "Authorization_RequestDenied" } })))
+            .into_response();
+    }
+    if headers.get("consistencylevel").and_then(|v| v.to_str().ok()) != Some("eventual") {
+        return (StatusCode::BAD_REQUEST, Json(json!({ "error": { "code": "Request_UnsupportedQuery" } })))
+            .into_response();
+    }
+    let search = q.get("$search").cloned().unwrap_or_default().to_lowercase();
+    let people =
+        [("u-ada", "Ada Lovelace", "ada@contoso.example"), ("u-bob", "Bob Stone", "bob@contoso.example")];
+    let found: Vec<_> = people
+        .iter()
+        .filter(|(_, name, mail)| {
+            search
+                .split('"')
+                .filter_map(|t| t.split_once(':'))
+                .any(|(_, term)| name.to_lowercase().contains(term) || mail.contains(term))
+        })
+        .map(|(id, name, mail)| json!({ "id": id, "displayName": name, "mail": mail }))
+        .collect();
+    Json(json!({ "value": found })).into_response()
+}
