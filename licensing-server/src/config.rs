@@ -43,6 +43,17 @@ pub struct Config {
     /// ids count as the standard paid plan, with a warning.
     #[arg(long, env = "LICENSING_PADDLE_PRICES", default_value = "")]
     pub paddle_prices: String,
+    /// The Microsoft commercial marketplace's SaaS fulfilment API.
+    #[arg(
+        long,
+        env = "LICENSING_MARKETPLACE_URL",
+        default_value = "https://marketplaceapi.microsoft.com/api"
+    )]
+    pub marketplace_url: String,
+    /// The publisher tenant's token endpoint, for the marketplace API's client-credentials
+    /// token (`https://login.microsoftonline.com/{publisher-tenant}/oauth2/v2.0/token`).
+    #[arg(long, env = "LICENSING_MARKETPLACE_TOKEN_URL")]
+    pub marketplace_token_url: Option<String>,
     /// Ed25519 keys signing license statements: base64 of 32-byte seeds, comma-separated,
     /// the first signing (the others are still published, for rotation). Unset: a key is
     /// generated and kept beside the SQLite database (`licensing-signing.key`).

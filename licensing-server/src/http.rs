@@ -175,6 +175,8 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/license/check", post(check))
         .route("/v1/license/public-key", get(public_key))
         .route("/v1/webhooks/paddle", post(paddle_webhook))
+        .route("/v1/webhooks/marketplace", post(crate::marketplace::webhook))
+        .route("/marketplace/landing", get(crate::marketplace::landing))
         .route("/v1/admin/subscriptions", get(admin_subscriptions))
         .route("/v1/admin/subscriptions/{id}/assignments", post(assign))
         .route("/v1/admin/subscriptions/{id}/assignments/{user_id}", delete(unassign).put(reassign))

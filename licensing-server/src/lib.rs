@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod http;
 pub mod license;
+pub mod marketplace;
 pub mod paddle;
 pub mod store;
 pub mod web;

@@ -7,6 +7,7 @@ mod oidc;
 
 mod admin;
 mod license;
+mod marketplace;
 mod openapi;
 mod privacy;
 mod seats;

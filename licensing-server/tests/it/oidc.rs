@@ -26,6 +26,10 @@ pub fn router(base: String) -> axum::Router {
         .route("/common/oauth2/v2.0/token", post(token))
         .route("/graph/v1.0/me", get(me))
         .route("/graph/v1.0/users", get(users))
+        .route("/mkt/api/saas/subscriptions/resolve", post(mkt_resolve))
+        .route("/mkt/api/saas/subscriptions/{id}/activate", post(mkt_activate))
+        .route("/mkt/api/saas/subscriptions/{id}", get(mkt_subscription))
+        .route("/mkt/api/saas/subscriptions/{id}/operations/{op}", get(mkt_operation).patch(mkt_patch))
         .with_state((Codes::default(), base))
 }
 
@@ -45,6 +49,19 @@ async fn token(
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
     let bad = |e: &str| (StatusCode::BAD_REQUEST, Json(json!({ "error": e }))).into_response();
+    if f.get("grant_type").map(String::as_str) == Some("client_credentials") {
+        let scope_ok = f.get("scope").is_some_and(|s| s == "20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default");
+        let basic = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+        );
+        let client_ok = headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(basic.as_str());
+        if !(scope_ok && client_ok) {
+            return bad("invalid_client");
+        }
+        return Json(json!({ "access_token": MKT_TOKEN, "token_type": "Bearer", "expires_in": 3600 }))
+            .into_response();
+    }
     let basic = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
@@ -132,4 +149,105 @@ async fn users(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> 
         .map(|(id, name, mail)| json!({ "id": id, "displayName": name, "mail": mail }))
         .collect();
     Json(json!({ "value": found })).into_response()
+}
+
+const MKT_TOKEN: &str = "publisher-token";
+
+/// The marketplace's subscriptions and operations, as tests set them.
+#[derive(Default)]
+pub struct Market {
+    pub subscriptions: HashMap<String, serde_json::Value>,
+    pub operations: HashMap<String, serde_json::Value>,
+    pub patched: Vec<String>,
+    pub activated: Vec<String>,
+}
+
+pub static MARKET: std::sync::LazyLock<Mutex<Market>> =
+    std::sync::LazyLock::new(|| Mutex::new(Market::default()));
+
+fn publisher(headers: &HeaderMap, q: &HashMap<String, String>) -> bool {
+    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {MKT_TOKEN}"))
+        && q.get("api-version").map(String::as_str) == Some("2018-08-31")
+}
+
+async fn mkt_resolve(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    if !publisher(&headers, &q) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    // Landing tokens in these tests read `landing:<tenant>:<object id>:<quantity>`.
+    let token =
+        headers.get("x-ms-marketplace-token").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let parts: Vec<&str> = token.split(':').collect();
+    if parts.len() != 4 || parts[0] != "landing" {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let (tid, oid, qty) = (parts[1], parts[2], parts[3].parse::<i64>().unwrap_or(1));
+    let id = format!("mkt-{tid}");
+    let sub = json!({
+        "id": id, "name": "localmerge", "offerId": "localmerge", "planId": "team", "quantity": qty,
+        "beneficiary": { "tenantId": tid, "objectId": oid, "emailId": format!("{oid}@{tid}.example") },
+        "purchaser": { "tenantId": tid, "objectId": oid, "emailId": format!("{oid}@{tid}.example") },
+        "saasSubscriptionStatus": "PendingFulfillmentStart",
+    });
+    MARKET.lock().unwrap().subscriptions.insert(id.clone(), sub.clone());
+    Json(json!({ "id": id, "subscriptionName": "localmerge", "offerId": "localmerge", "planId": "team", "quantity": qty, "subscription": sub })).into_response()
+}
+
+async fn mkt_activate(
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if !publisher(&headers, &q) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let mut m = MARKET.lock().unwrap();
+    match m.subscriptions.get_mut(&id) {
+        Some(s) => {
+            s["saasSubscriptionStatus"] = json!("Subscribed");
+            m.activated.push(id);
+            StatusCode::OK.into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn mkt_subscription(
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if !publisher(&headers, &q) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match MARKET.lock().unwrap().subscriptions.get(&id) {
+        Some(s) => Json(s.clone()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn mkt_operation(
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    axum::extract::Path((_id, op)): axum::extract::Path<(String, String)>,
+) -> Response {
+    if !publisher(&headers, &q) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match MARKET.lock().unwrap().operations.get(&op) {
+        Some(o) => Json(o.clone()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn mkt_patch(
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    axum::extract::Path((_id, op)): axum::extract::Path<(String, String)>,
+) -> Response {
+    if !publisher(&headers, &q) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    MARKET.lock().unwrap().patched.push(op);
+    StatusCode::OK.into_response()
 }

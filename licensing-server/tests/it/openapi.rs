@@ -13,7 +13,14 @@ async fn schemathesis_finds_no_server_error_and_no_schema_violation() {
         eprintln!("skipped: schemathesis is not installed (pip install schemathesis)");
         return;
     };
-    let s = server(Db::Sqlite).await;
+    let base = idp().await.base.clone();
+    let s = server_with(Db::Sqlite, |c| {
+        c.client_id = Some(crate::oidc::CLIENT_ID.to_owned());
+        c.client_secret = Some(crate::oidc::CLIENT_SECRET.to_owned());
+        c.marketplace_url = format!("{base}/mkt/api");
+        c.marketplace_token_url = Some(format!("{base}/common/oauth2/v2.0/token"));
+    })
+    .await;
     s.buy("evt_st", "tst", "buyer", 5).await;
     let token = token("tst", "buyer").await;
     let (status, spec) = s.call(reqwest::Method::GET, "/openapi.json", None, None).await;
