@@ -43,6 +43,15 @@ pub struct Config {
     /// ids count as the standard paid plan, with a warning.
     #[arg(long, env = "LICENSING_PADDLE_PRICES", default_value = "")]
     pub paddle_prices: String,
+    /// Paddle's client-side token, for the checkout the account page opens.
+    #[arg(long, env = "LICENSING_PADDLE_CLIENT_TOKEN")]
+    pub paddle_client_token: Option<String>,
+    /// The Paddle price the account page's "Buy" button sells.
+    #[arg(long, env = "LICENSING_PADDLE_CHECKOUT_PRICE")]
+    pub paddle_checkout_price: Option<String>,
+    /// Paddle's sandbox (test payments) instead of production.
+    #[arg(long, env = "LICENSING_PADDLE_SANDBOX", default_value_t = false)]
+    pub paddle_sandbox: bool,
     /// The Microsoft commercial marketplace's SaaS fulfilment API.
     #[arg(
         long,

@@ -369,10 +369,8 @@ async fn account(State(state): State<Shared>, headers: HeaderMap) -> Response {
     let status = match seat {
         Some(seat) => format!("<p>Licensed: the <strong>{}</strong> plan.</p>", esc(&seat.plan)),
         None => format!(
-            "<p>Free plan: messages end with a short localmerge footer.</p>\
-             <p><button type=\"button\" id=\"buy\" data-tenant=\"{}\" data-user=\"{}\">Buy localmerge</button></p>",
-            esc(&s.tid),
-            esc(&s.oid)
+            "<p>Free plan: messages end with a short localmerge footer.</p>{}",
+            checkout(&state, &s, &email)
         ),
     };
     let token = csrf(&state, &s);
@@ -388,6 +386,32 @@ async fn account(State(state): State<Shared>, headers: HeaderMap) -> Response {
         ),
     )
     .into_response()
+}
+
+/// The "Buy" button: Paddle's checkout, carrying the buyer's tenant and user ids so the
+/// purchase webhook gives them a seat.
+fn checkout(state: &AppState, s: &Session, email: &str) -> String {
+    let (Some(token), Some(price)) = (&state.config.paddle_client_token, &state.config.paddle_checkout_price)
+    else {
+        return "<p>Purchases are not open on this server yet.</p>".to_owned();
+    };
+    let options = serde_json::json!({
+        "items": [{ "priceId": price, "quantity": 1 }],
+        "customData": { "tenant_id": s.tid, "user_id": s.oid },
+        "customer": { "email": email },
+    });
+    let env = if state.config.paddle_sandbox { "Paddle.Environment.set('sandbox');" } else { "" };
+    // The options are JSON inside a script: `<` is escaped so no value can close the tag.
+    let options = options.to_string().replace('<', "\\u003c");
+    format!(
+        "<p><button type=\"button\" id=\"buy\" data-tenant=\"{}\" data-user=\"{}\">Buy localmerge</button></p>\
+         <script src=\"https://cdn.paddle.com/paddle/v2/paddle.js\"></script>\
+         <script>{env}Paddle.Initialize({{ token: {} }});\
+         document.getElementById('buy').addEventListener('click', function () {{ Paddle.Checkout.open({options}); }});</script>",
+        esc(&s.tid),
+        esc(&s.oid),
+        serde_json::Value::String(token.clone()).to_string().replace('<', "\\u003c"),
+    )
 }
 
 async fn account_export(State(state): State<Shared>, headers: HeaderMap) -> Response {

@@ -25,6 +25,8 @@ async fn web_server() -> Server {
         c.client_secret = Some(CLIENT_SECRET.to_owned());
         c.public_url = Some("https://licensing.example".to_owned());
         c.graph_url = format!("{base}/graph/v1.0");
+        c.paddle_client_token = Some("test_client_token".to_owned());
+        c.paddle_checkout_price = Some("pri_pro".to_owned());
     })
     .await
 }
@@ -89,6 +91,12 @@ async fn sign_in_with_pkce_state_and_nonce_then_the_account_page() {
     // Name and address are refreshed from Graph at sign-in.
     assert!(html.contains("Fresh Name alice") && html.contains("alice@fresh.example"), "{html}");
     assert!(html.contains("Free plan") && html.contains("data-tenant=\"tw\""), "{html}");
+    // The checkout carries who buys, for the purchase webhook.
+    assert!(
+        html.contains(r#""customData":{"tenant_id":"tw","user_id":"alice"}"#)
+            && html.contains(r#""priceId":"pri_pro""#),
+        "{html}"
+    );
 
     // The stored Graph token is encrypted.
     let db = s._dir.as_ref().unwrap().path().join("licensing.db");
