@@ -58,6 +58,19 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Forgets rate-limit and last-use entries that no longer matter (memory stays bounded
+    /// by the recent users and addresses, not by every one ever seen).
+    pub fn housekeeping(&self) {
+        self.users.retain_recent();
+        self.ips.retain_recent();
+        let cutoff = crate::now_ms() - 60_000;
+        if let Ok(mut t) = self.touched.lock() {
+            t.retain(|_, at| *at > cutoff);
+        }
+    }
+}
+
 type Shared = Arc<AppState>;
 
 /// An error answer.

@@ -19,17 +19,20 @@ async fn main() -> anyhow::Result<()> {
         tracing::warn!("not configured: {missing}");
     }
     let state = build(config.clone()).await?;
-    // The purge of deleted accounts' personal fields, hourly.
-    let purge = state.clone();
+    // Every minute, housekeeping; every hour, the purge of deleted accounts' personal fields.
+    let chores = state.clone();
     tokio::spawn(async move {
-        loop {
-            let cutoff = now_ms() - i64::from(purge.config.purge_after_days) * 86_400_000;
-            match purge.store.purge(cutoff).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(users = n, "purged deleted accounts"),
-                Err(e) => tracing::error!(error = %e, "purge failed"),
+        for minute in 0u64.. {
+            chores.housekeeping();
+            if minute % 60 == 0 {
+                let cutoff = now_ms() - i64::from(chores.config.purge_after_days) * 86_400_000;
+                match chores.store.purge(cutoff).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(users = n, "purged deleted accounts"),
+                    Err(e) => tracing::error!(error = %e, "purge failed"),
+                }
             }
-            tokio::time::sleep(Duration::from_secs(3600)).await;
+            tokio::time::sleep(Duration::from_secs(60)).await;
         }
     });
     let listener = tokio::net::TcpListener::bind(&config.listen).await?;
