@@ -96,6 +96,28 @@ fn demo(keep: bool) -> anyhow::Result<()> {
     if keys.len() != deliveries.len() {
         bail!("a row was delivered more than once");
     }
+    // The licensing server, on its embedded default (a SQLite file), beside the sandbox.
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let licensing = runtime.block_on(async {
+        let mut config = localmerge_licensing_server::Config::defaults();
+        config.database_url = format!("sqlite://{}", dir.join("licensing.db").display());
+        let state = localmerge_licensing_server::build(config).await?;
+        let listener = match tokio::net::TcpListener::bind("127.0.0.1:8787").await {
+            Ok(l) => l,
+            Err(_) => tokio::net::TcpListener::bind("127.0.0.1:0").await?,
+        };
+        let base = format!("http://{}", listener.local_addr()?);
+        let app = localmerge_licensing_server::http::router(state)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let keys: serde_json::Value =
+            reqwest::get(format!("{base}/v1/license/public-key")).await?.json().await?;
+        anyhow::ensure!(keys["keys"][0]["kty"] == "OKP", "the licensing server's public key: {keys}");
+        anyhow::Ok(base)
+    })?;
+    println!(
+        "Licensing server (SQLite, target/demo/licensing.db): {licensing} (its keys: {licensing}/v1/license/public-key)"
+    );
     if keep {
         println!(
             "The sandbox keeps running (token \"{}\"); Ctrl-C stops it.",
