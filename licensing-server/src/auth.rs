@@ -140,26 +140,9 @@ impl Verifier {
         {
             return Ok(());
         }
-        let meta: Metadata = self
-            .http
-            .get(format!("{}/.well-known/openid-configuration", self.authority))
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|_| AuthError::Unavailable)?
-            .json()
-            .await
-            .map_err(|_| AuthError::Unavailable)?;
-        let jwks: JwkSet = self
-            .http
-            .get(&meta.jwks_uri)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|_| AuthError::Unavailable)?
-            .json()
-            .await
-            .map_err(|_| AuthError::Unavailable)?;
+        let meta: Metadata =
+            self.fetch(&format!("{}/.well-known/openid-configuration", self.authority)).await?;
+        let jwks: JwkSet = self.fetch(&meta.jwks_uri).await?;
         *self.keys.write().await = Some(Keys {
             issuer: meta.issuer,
             jwks,
@@ -168,6 +151,11 @@ impl Verifier {
         });
         *last = Some(Instant::now());
         Ok(())
+    }
+
+    async fn fetch<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, AuthError> {
+        let response = self.http.get(url).send().await.and_then(reqwest::Response::error_for_status);
+        response.map_err(|_| AuthError::Unavailable)?.json().await.map_err(|_| AuthError::Unavailable)
     }
 
     /// Checks a token and returns who it is for.
