@@ -101,7 +101,6 @@ struct Keys {
 pub struct Verifier {
     authority: String,
     audience: Option<String>,
-    http: reqwest::Client,
     keys: RwLock<Option<Keys>>,
     last_refresh: Mutex<Option<Instant>>,
     /// Tokens already verified (by SHA-256), with their expiry: a token is immutable, so a
@@ -118,15 +117,9 @@ const REFRESH_EVERY: Duration = Duration::from_secs(30);
 impl Verifier {
     /// A verifier for tokens of `audience` from `authority`.
     pub fn new(authority: &str, audience: Option<String>) -> Verifier {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
         Verifier {
             authority: authority.trim_end_matches('/').to_owned(),
             audience,
-            http,
             keys: RwLock::new(None),
             last_refresh: Mutex::new(None),
             verified: std::sync::Mutex::new(HashMap::new()),
@@ -154,7 +147,8 @@ impl Verifier {
     }
 
     async fn fetch<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, AuthError> {
-        let response = self.http.get(url).send().await.and_then(reqwest::Response::error_for_status);
+        let response =
+            crate::http::client().get(url).send().await.and_then(reqwest::Response::error_for_status);
         response.map_err(|_| AuthError::Unavailable)?.json().await.map_err(|_| AuthError::Unavailable)
     }
 

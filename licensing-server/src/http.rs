@@ -247,11 +247,7 @@ async fn check(State(state): State<Shared>, Authed(who): Authed) -> ApiResult<Js
         let due =
             state.touched.lock().map(|t| t.get(&key).is_none_or(|&at| now - at >= 60_000)).unwrap_or(true);
         if due {
-            state
-                .store
-                .upsert_user(&who.tid, &who.oid, who.name.as_deref(), who.email.as_deref(), now)
-                .await?;
-            state.store.touch(&who.tid, &who.oid, now).await?;
+            state.store.touch(&who.tid, &who.oid, who.name.as_deref(), who.email.as_deref(), now).await?;
             if let Ok(mut t) = state.touched.lock() {
                 t.insert(key, now);
             }
@@ -529,15 +525,24 @@ impl std::fmt::Display for HttpError {
 
 impl std::error::Error for HttpError {}
 
-/// oauth2's HTTP client over reqwest, with redirects off (oauth2's advice against SSRF).
+/// The server's one client for calls to other services (the identity provider, Graph, the
+/// marketplace): built once, connections pooled, redirects off (oauth2's advice against
+/// SSRF), 15 seconds at most per call.
+pub fn client() -> &'static reqwest::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(15))
+            .build()
+            .unwrap_or_default()
+    })
+}
+
+/// oauth2's HTTP client over [`client`].
 pub async fn outbound(request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, HttpError> {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(15))
-        .build()
-        .map_err(|e| HttpError(e.to_string()))?;
     let (parts, body) = request.into_parts();
-    let mut builder = http.request(parts.method, parts.uri.to_string()).body(body);
+    let mut builder = client().request(parts.method, parts.uri.to_string()).body(body);
     for (k, v) in &parts.headers {
         builder = builder.header(k, v);
     }

@@ -57,12 +57,7 @@ async fn call(
         state.config.marketplace_url.trim_end_matches('/'),
         if path.contains('?') { '&' } else { '?' }
     );
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(15))
-        .build()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut r = http
+    let mut r = crate::http::client()
         .request(method, url)
         .bearer_auth(token)
         .header("x-ms-requestid", uuid::Uuid::new_v4().to_string());

@@ -292,14 +292,28 @@ impl Store {
         })
     }
 
-    /// Sets a licensed user's last use.
-    pub async fn touch(&self, tid: &str, oid: &str, now: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE users SET last_used_at = $1 WHERE tenant_id = $2 AND user_id = $3")
-            .bind(now)
-            .bind(tid)
-            .bind(oid)
-            .execute(&self.pool)
-            .await?;
+    /// Records a licensed user's use: creates them if needed, refreshes name and address,
+    /// sets the last use — one statement.
+    pub async fn touch(
+        &self,
+        tid: &str,
+        oid: &str,
+        name: Option<&str>,
+        email: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO users (tenant_id, user_id, name, email, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $5) \
+             ON CONFLICT (tenant_id, user_id) DO UPDATE SET name = excluded.name, email = excluded.email, \
+             last_used_at = excluded.last_used_at, deleted_at = NULL",
+        )
+        .bind(tid)
+        .bind(oid)
+        .bind(name)
+        .bind(email)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

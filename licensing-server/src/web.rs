@@ -308,7 +308,7 @@ async fn callback(State(state): State<Shared>, headers: HeaderMap, Query(cb): Qu
     // Rectification: the name and address come fresh from Graph at each sign-in.
     let access = token.access_token().secret().clone();
     let graph = state.config.graph_url.trim_end_matches('/');
-    let me = match reqwest_client().get(format!("{graph}/me")).bearer_auth(&access).send().await {
+    let me = match crate::http::client().get(format!("{graph}/me")).bearer_auth(&access).send().await {
         Ok(r) if r.status().is_success() => r.json::<GraphMe>().await.ok(),
         _ => None,
     };
@@ -332,14 +332,6 @@ async fn callback(State(state): State<Shared>, headers: HeaderMap, Query(cb): Qu
     r.headers_mut().append(header::SET_COOKIE, cookie(SESSION_COOKIE, &value, SESSION_HOURS * 3600));
     r.headers_mut().append(header::SET_COOKIE, cookie(LOGIN_COOKIE, "", 0));
     r
-}
-
-fn reqwest_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .unwrap_or_default()
 }
 
 async fn logout() -> Response {
@@ -470,7 +462,7 @@ async fn search(state: &AppState, s: &Session, q: &str) -> Result<Vec<GraphUser>
         state.config.graph_url.trim_end_matches('/'),
         enc(&search)
     );
-    let r = reqwest_client()
+    let r = crate::http::client()
         .get(url)
         .header("ConsistencyLevel", "eventual")
         .bearer_auth(token)
