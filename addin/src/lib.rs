@@ -3,18 +3,60 @@
 //! objects described by the TypeScript types below. No logic lives here that core does not
 //! already have: this crate only converts.
 
+use std::collections::HashMap;
+
 use localmerge_core::format::Locale;
-use localmerge_core::{ColumnOverrides, Merge, MergeSpec, Plan, Table, Workbook};
-use serde::Serialize;
+use localmerge_core::{
+    ColumnOverrides, Merge, MergeError, MergeSpec, Message, Plan, Table, TemplateError, Workbook,
+};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
+
+mod campaign;
+mod repair;
+
+pub use campaign::{Campaign, EventDto, FinishDto, Host, SummaryDto};
+pub use repair::{BrokenToken, broken_tokens, repair_tokens};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
 export interface Message { row: number; to: string[]; cc: string[]; bcc: string[]; subject: string; html: string; attachments: string[] }
 export interface Issue { column: string; letters: string; message: string }
 export interface Problem { row: number; issues: Issue[] }
-export interface PlanResult { messages: Message[]; problems: Problem[] }
-export interface Columns { to: string; cc?: string; bcc?: string }
+export interface TemplateProblem { message: string; name?: string; suggestion?: string }
+export interface PlanResult { messages: Message[]; problems: Problem[]; excluded: number[]; error?: TemplateProblem }
+export interface Columns { to?: string; cc?: string; bcc?: string }
+export interface Template {
+  subject: string; body: string; locale?: string; columns?: Columns;
+  /** Rows the user chose not to send. */
+  exclude?: number[];
+  /** The free plan's footer. */
+  footer?: boolean;
+  /** Sizes of the attachment files the user picked, by the name the sheet uses. */
+  attachments?: Record<string, number>;
+}
+export interface CampaignOptions {
+  id: string; graphUrl: string; seed: number;
+  draftsOnly?: boolean; schedule?: number; from?: string; perMinute?: number; dailyRecipients?: number;
+}
+export interface CampaignSummary { total: number; sent: number; drafted: number; failed: { row: number; reason: string }[] }
+export type CampaignEvent =
+  | { kind: "entry"; line: string; row?: number; summary: CampaignSummary }
+  | { kind: "throttled"; status: number; until: number; summary: CampaignSummary }
+  | { kind: "pace"; perWindow: number; summary: CampaignSummary }
+  | { kind: "retrying"; row?: number; reason: string; at: number; summary: CampaignSummary }
+  | { kind: "waiting"; until: number; summary: CampaignSummary };
+export interface CampaignFinish { done: boolean; paused: boolean; stopped?: string; signIn: boolean; resumeAt?: number; summary: CampaignSummary }
+export interface CampaignHost {
+  /** A Microsoft Graph access token (asked before each request: tokens expire mid-campaign). */
+  token(): Promise<string>;
+  /** Makes journal lines durable (resolves once committed). */
+  append(lines: string[]): Promise<void>;
+  /** Bytes start..end of an attachment the user picked (end = Infinity: to the end). */
+  readFile(name: string, start: number, end: number): Promise<Uint8Array>;
+  event(event: CampaignEvent): void;
+}
+export interface BrokenToken { text: string; fixed: string }
 "#;
 
 /// Every error reaches JS the same way: an `Error` whose message names the file, sheet,
@@ -51,44 +93,65 @@ pub struct ProblemDto {
 }
 
 /// The whole check: what will be sent, and what will not and why.
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, PartialEq, Eq, Default)]
 pub struct PlanDto {
     messages: Vec<MessageDto>,
     problems: Vec<ProblemDto>,
+    excluded: Vec<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<TemplateProblemDto>,
 }
 
-impl From<Plan> for PlanDto {
-    fn from(plan: Plan) -> Self {
-        let addresses =
-            |l: &[localmerge_core::address::Mailbox]| l.iter().map(|m| m.address.clone()).collect();
-        PlanDto {
-            messages: plan
-                .messages
-                .into_iter()
-                .map(|m| MessageDto {
-                    row: m.row,
-                    to: addresses(&m.to),
-                    cc: addresses(&m.cc),
-                    bcc: addresses(&m.bcc),
-                    attachments: m.attachments.into_iter().map(|a| a.name).collect(),
-                    subject: m.subject,
-                    html: m.body,
-                })
-                .collect(),
-            problems: plan
-                .problems
-                .into_iter()
-                .map(|p| ProblemDto {
-                    row: p.row,
-                    issues: p
-                        .issues
-                        .into_iter()
-                        .map(|i| IssueDto { message: i.kind_message(), column: i.column, letters: i.letters })
-                        .collect(),
-                })
-                .collect(),
-        }
+/// Why the template cannot be used, with the fix when there is one.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct TemplateProblemDto {
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suggestion: Option<String>,
+}
+
+impl From<&MergeError> for TemplateProblemDto {
+    fn from(e: &MergeError) -> Self {
+        let (name, suggestion) = match e {
+            MergeError::Template(TemplateError::UnknownColumn { name, suggestion, .. }) => {
+                (Some(name.clone()), suggestion.clone())
+            }
+            _ => (None, None),
+        };
+        TemplateProblemDto { message: e.to_string(), name, suggestion }
     }
+}
+
+fn messages_dto(messages: &[Message]) -> Vec<MessageDto> {
+    let addresses = |l: &[localmerge_core::address::Mailbox]| l.iter().map(|m| m.address.clone()).collect();
+    messages
+        .iter()
+        .map(|m| MessageDto {
+            row: m.row,
+            to: addresses(&m.to),
+            cc: addresses(&m.cc),
+            bcc: addresses(&m.bcc),
+            attachments: m.attachments.iter().map(|a| a.name.clone()).collect(),
+            subject: m.subject.clone(),
+            html: m.body.clone(),
+        })
+        .collect()
+}
+
+fn problems_dto(problems: Vec<localmerge_core::RowProblem>) -> Vec<ProblemDto> {
+    problems
+        .into_iter()
+        .map(|p| ProblemDto {
+            row: p.row,
+            issues: p
+                .issues
+                .into_iter()
+                .map(|i| IssueDto { message: i.kind_message(), column: i.column, letters: i.letters })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The message of an issue without its column prefix.
@@ -101,6 +164,94 @@ impl KindMessage for localmerge_core::Issue {
         let full = self.to_string();
         let prefix = format!("column \"{}\" ({}): ", self.column, self.letters);
         full.strip_prefix(&prefix).map_or(full.clone(), str::to_owned)
+    }
+}
+
+/// The message template and the user's choices (the `Template` TypeScript type).
+#[derive(Debug, Deserialize, Default)]
+pub struct TemplateSpec {
+    /// The subject template.
+    pub subject: String,
+    /// The HTML body template.
+    pub body: String,
+    /// The locale values are shown in (`fr-FR`…); en-US when absent or unknown.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// The recipient columns, when not detected.
+    #[serde(default)]
+    pub columns: Option<ColumnsSpec>,
+    /// Rows the user chose not to send.
+    #[serde(default)]
+    pub exclude: Vec<u32>,
+    /// Appends the free plan's footer.
+    #[serde(default)]
+    pub footer: bool,
+    /// Sizes of the picked attachment files, by name.
+    #[serde(default)]
+    pub attachments: HashMap<String, f64>,
+}
+
+/// Recipient columns named by the user.
+#[derive(Debug, Deserialize, Default)]
+pub struct ColumnsSpec {
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    cc: Option<String>,
+    #[serde(default)]
+    bcc: Option<String>,
+}
+
+/// The free plan's footer, in the message's language (it contains no template syntax).
+pub fn footer_html(locale: &Locale) -> &'static str {
+    if locale.tag.starts_with("fr") {
+        "<p style=\"margin-top:24px;font-size:12px;color:#616161\">Envoyé avec <a href=\"https://localmerge.app\">localmerge</a> — le publipostage qui garde vos données sur votre ordinateur.</p>"
+    } else {
+        "<p style=\"margin-top:24px;font-size:12px;color:#616161\">Sent with <a href=\"https://localmerge.app\">localmerge</a> — mail merge that keeps your data on your computer.</p>"
+    }
+}
+
+/// The messages to send and the rows left out (pure; tested natively).
+pub fn plan_messages(table: &Table, template: &TemplateSpec) -> Result<(Plan, Vec<u32>), MergeError> {
+    let locale = template.locale.as_deref().and_then(Locale::find).unwrap_or_else(Locale::en_us);
+    let body = if template.footer {
+        format!("{}{}", template.body, footer_html(locale))
+    } else {
+        template.body.clone()
+    };
+    let mut spec = MergeSpec::html(&template.subject, &body, "message body");
+    if let Some(c) = &template.columns {
+        spec.columns = ColumnOverrides { to: c.to.clone(), cc: c.cc.clone(), bcc: c.bcc.clone() };
+    }
+    spec.locale = locale;
+    let merge = Merge::new(table, &spec)?;
+    let mut plan = merge.plan(table);
+    merge.check_attachments(table, &mut plan, |name| match template.attachments.get(name) {
+        Some(size) if size.is_finite() && *size >= 0.0 => Ok(*size as u64),
+        _ => Err("not among the attachment files you picked".to_owned()),
+    });
+    let mut excluded = Vec::new();
+    plan.messages.retain(|m| {
+        let keep = !template.exclude.contains(&m.row);
+        if !keep {
+            excluded.push(m.row);
+        }
+        keep
+    });
+    Ok((plan, excluded))
+}
+
+/// The plan as the task pane receives it: a template error is part of the answer (the
+/// pane shows it with its fix), not an exception.
+pub fn plan(table: &Table, template: &TemplateSpec) -> PlanDto {
+    match plan_messages(table, template) {
+        Ok((plan, excluded)) => PlanDto {
+            messages: messages_dto(&plan.messages),
+            problems: problems_dto(plan.problems),
+            excluded,
+            error: None,
+        },
+        Err(e) => PlanDto { error: Some((&e).into()), ..PlanDto::default() },
     }
 }
 
@@ -146,74 +297,111 @@ impl Spreadsheet {
         self.table.rows.len()
     }
 
-    /// Checks and renders every row: `{ messages, problems }` (see `PlanResult`).
+    /// Checks and renders every row: `{ messages, problems, excluded, error? }`.
     #[wasm_bindgen(unchecked_return_type = "PlanResult")]
     pub fn plan(
         &self,
-        subject: &str,
-        body: &str,
-        locale: Option<String>,
-        #[wasm_bindgen(unchecked_param_type = "Columns | undefined")] columns: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Template")] template: JsValue,
     ) -> Result<JsValue, JsError> {
-        let columns = if columns.is_undefined() || columns.is_null() {
-            ColumnOverrides::default()
-        } else {
-            ColumnOverrides {
-                to: js_string(&columns, "to"),
-                cc: js_string(&columns, "cc"),
-                bcc: js_string(&columns, "bcc"),
-            }
-        };
-        let dto = plan(&self.table, subject, body, locale.as_deref(), columns).map_err(js_error)?;
-        serde_wasm_bindgen::to_value(&dto).map_err(js_error)
+        let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
+        serde_wasm_bindgen::to_value(&plan(&self.table, &template)).map_err(js_error)
+    }
+
+    /// Renders every row and counts them, returning only the count: the cost of rendering
+    /// without the cost of handing the messages to JS (what the benchmark compares).
+    #[wasm_bindgen(js_name = renderCount)]
+    pub fn render_count(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Template")] template: JsValue,
+    ) -> Result<usize, JsError> {
+        let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
+        let (plan, _) = plan_messages(&self.table, &template).map_err(js_error)?;
+        Ok(plan.messages.iter().map(|m| m.body.len() + m.subject.len()).sum())
+    }
+
+    /// A campaign over the rows this template sends, resumed from its journal's lines.
+    pub fn campaign(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Template")] template: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CampaignOptions")] options: JsValue,
+        history: Vec<String>,
+    ) -> Result<Campaign, JsError> {
+        let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
+        let options: campaign::Options = serde_wasm_bindgen::from_value(options).map_err(js_error)?;
+        let (plan, _) = plan_messages(&self.table, &template).map_err(js_error)?;
+        Campaign::create(plan.messages, &options, &history)
+    }
+
+    /// A one-message campaign sending row `row`'s message to `to` only (a test to oneself);
+    /// its journal need not be kept.
+    #[wasm_bindgen(js_name = testCampaign)]
+    pub fn test_campaign(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Template")] template: JsValue,
+        row: u32,
+        to: &str,
+        #[wasm_bindgen(unchecked_param_type = "CampaignOptions")] options: JsValue,
+    ) -> Result<Campaign, JsError> {
+        let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
+        let options: campaign::Options = serde_wasm_bindgen::from_value(options).map_err(js_error)?;
+        let (plan, _) = plan_messages(&self.table, &template).map_err(js_error)?;
+        let message = test_message(&plan.messages, row, to).map_err(js_error)?;
+        Campaign::create(vec![message], &options, &[])
     }
 }
 
-fn js_string(obj: &JsValue, key: &str) -> Option<String> {
-    js_sys_get(obj, key).and_then(|v| v.as_string())
+/// A test of one row's message, addressed only to `to` (the signed-in user): the same
+/// subject (marked as a test), body and attachments, no CC or BCC (pure; tested natively).
+pub fn test_message(messages: &[Message], row: u32, to: &str) -> Result<Message, String> {
+    let mut message = messages
+        .iter()
+        .find(|m| m.row == row)
+        .cloned()
+        .ok_or_else(|| format!("row {row} is not among the messages"))?;
+    let mailbox = localmerge_core::address::parse_cell(to)
+        .into_iter()
+        .next()
+        .and_then(Result::ok)
+        .ok_or_else(|| format!("\"{to}\" is not an email address"))?;
+    message.to = vec![mailbox];
+    message.cc.clear();
+    message.bcc.clear();
+    message.subject = format!("[Test] {}", message.subject);
+    Ok(message)
 }
 
-fn js_sys_get(obj: &JsValue, key: &str) -> Option<JsValue> {
-    #[wasm_bindgen]
-    extern "C" {
-        #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
-        fn reflect_get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
-    }
-    reflect_get(obj, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined())
+/// Tokens split by formatting (`{{First <b>Name</b>}}`) in an HTML template.
+#[wasm_bindgen(js_name = brokenTokens, unchecked_return_type = "BrokenToken[]")]
+pub fn broken_tokens_js(html: &str) -> Result<JsValue, JsError> {
+    serde_wasm_bindgen::to_value(&broken_tokens(html)).map_err(js_error)
 }
 
-/// The plan of a table, as the task pane receives it (pure; tested natively).
-pub fn plan(
-    table: &Table,
-    subject: &str,
-    body: &str,
-    locale: Option<&str>,
-    columns: ColumnOverrides,
-) -> Result<PlanDto, localmerge_core::MergeError> {
-    let mut spec = MergeSpec::html(subject, body, "message body");
-    spec.columns = columns;
-    spec.locale = locale.and_then(Locale::find).unwrap_or_else(Locale::en_us);
-    let merge = Merge::new(table, &spec)?;
-    Ok(merge.plan(table).into())
+/// The HTML template with every broken token mended.
+#[wasm_bindgen(js_name = repairTokens)]
+pub fn repair_tokens_js(html: &str) -> String {
+    repair_tokens(html)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn table() -> Table {
+        let csv = b"Email;First Name\nada@example.org;Ada\nnot-an-address;Bob\ncy@example.org;Cy\n".to_vec();
+        Workbook::open(csv).and_then(|mut w| w.read(None)).unwrap()
+    }
+
+    fn template(subject: &str, body: &str) -> TemplateSpec {
+        TemplateSpec { subject: subject.into(), body: body.into(), ..TemplateSpec::default() }
+    }
+
     #[test]
     fn plans_convert_to_the_task_panes_shapes() {
-        let csv = b"Email;First Name\nada@example.org;Ada\nnot-an-address;Bob\n".to_vec();
-        let table = Workbook::open(csv).and_then(|mut w| w.read(None)).unwrap();
-        let dto = plan(
-            &table,
-            "Hi {{First Name}}",
-            "<p>{{First Name}}</p>",
-            Some("fr-FR"),
-            ColumnOverrides::default(),
-        )
-        .unwrap();
-        assert_eq!(dto.messages.len(), 1);
+        let table = table();
+        let mut t = template("Hi {{First Name}}", "<p>{{First Name}}</p>");
+        t.locale = Some("fr-FR".into());
+        let dto = plan(&table, &t);
+        assert_eq!(dto.messages.len(), 2);
         assert_eq!(dto.messages[0].to, ["ada@example.org"]);
         assert_eq!(
             (dto.messages[0].subject.as_str(), dto.messages[0].html.as_str()),
@@ -223,7 +411,58 @@ mod tests {
         let issue = &dto.problems[0].issues[0];
         assert_eq!((issue.column.as_str(), issue.letters.as_str()), ("Email", "A"));
         assert!(issue.message.starts_with("invalid address \"not-an-address\""), "{}", issue.message);
-        let err = plan(&table, "Hi {{Frist Name}}", "x", None, ColumnOverrides::default()).unwrap_err();
-        assert!(err.to_string().contains("did you mean \"First Name\""), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_column_comes_back_with_its_fix() {
+        let dto = plan(&table(), &template("Hi {{Frist Name}}", "x"));
+        assert!(dto.messages.is_empty());
+        let e = dto.error.unwrap();
+        assert_eq!((e.name.as_deref(), e.suggestion.as_deref()), (Some("Frist Name"), Some("First Name")));
+        assert!(e.message.contains("did you mean \"First Name\""), "{}", e.message);
+    }
+
+    #[test]
+    fn excluded_rows_and_the_footer() {
+        let mut t = template("Hi", "<p>{{First Name}}</p>");
+        t.exclude = vec![4];
+        t.footer = true;
+        let dto = plan(&table(), &t);
+        assert_eq!(dto.excluded, [4]);
+        assert_eq!(dto.messages.iter().map(|m| m.row).collect::<Vec<_>>(), [2]);
+        assert!(dto.messages[0].html.starts_with("<p>Ada</p><p "), "{}", dto.messages[0].html);
+        assert!(dto.messages[0].html.contains("Sent with"));
+        t.locale = Some("fr-FR".into());
+        assert!(plan(&table(), &t).messages[0].html.contains("Envoyé avec"));
+    }
+
+    #[test]
+    fn a_test_goes_to_the_user_only() {
+        let table = Workbook::open(b"Email,Cc,Name\na@x.org,c@x.org,Ann\n".to_vec())
+            .and_then(|mut w| w.read(None))
+            .unwrap();
+        let mut t = template("Hi {{Name}}", "x");
+        t.columns = Some(ColumnsSpec { to: Some("Email".into()), cc: Some("Cc".into()), bcc: None });
+        let (plan, _) = plan_messages(&table, &t).unwrap();
+        assert_eq!(plan.messages[0].cc.len(), 1);
+        let m = test_message(&plan.messages, 2, "me@sandbox.test").unwrap();
+        assert_eq!(m.to.iter().map(|m| m.address.as_str()).collect::<Vec<_>>(), ["me@sandbox.test"]);
+        assert!(m.cc.is_empty() && m.bcc.is_empty());
+        assert_eq!(m.subject, "[Test] Hi Ann");
+        assert!(test_message(&plan.messages, 9, "me@x.org").unwrap_err().contains("row 9"));
+        assert!(test_message(&plan.messages, 2, "nope").unwrap_err().contains("not an email address"));
+    }
+
+    #[test]
+    fn attachments_are_checked_against_the_picked_files() {
+        let csv = b"Email,Attachments\na@x.org,a.pdf\nb@x.org,b.pdf\n".to_vec();
+        let table = Workbook::open(csv).and_then(|mut w| w.read(None)).unwrap();
+        let mut t = template("Hi", "x");
+        t.attachments.insert("a.pdf".into(), 1234.0);
+        let dto = plan(&table, &t);
+        assert_eq!(dto.messages.iter().map(|m| m.row).collect::<Vec<_>>(), [2]);
+        assert_eq!(dto.messages[0].attachments, ["a.pdf"]);
+        assert_eq!(dto.problems[0].row, 3);
+        assert!(dto.problems[0].issues[0].message.contains("not among the attachment files"));
     }
 }

@@ -46,6 +46,22 @@ async fn run(listener: tokio::net::TcpListener, app: App) -> std::io::Result<()>
         .route("/_sandbox/stats", get(stats))
         .fallback(graph)
         .layer(DefaultBodyLimit::max(MAX_REQUEST * 2))
+        // Graph answers browsers from any origin (the add-in calls it with a bearer token);
+        // preflights are answered here, before tokens and limits, as Graph does.
+        .layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(tower_http::cors::Any)
+                .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    header::CONTENT_RANGE,
+                    header::HeaderName::from_static("prefer"),
+                    header::HeaderName::from_static("consistencylevel"),
+                ])
+                .expose_headers([header::RETRY_AFTER, header::LOCATION])
+                .max_age(Duration::from_secs(3600)),
+        )
         .with_state(app);
     loop {
         let (stream, _) = listener.accept().await?;

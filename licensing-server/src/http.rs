@@ -184,9 +184,21 @@ impl FromRequestParts<Shared> for Authed {
 
 /// The API's routes.
 pub fn router(state: Shared) -> Router {
-    Router::new()
+    // The add-in calls these two from its own origin with a bearer token (never cookies),
+    // so any origin may: the token is the authority, and nothing here reads cookies.
+    let add_in = Router::new()
         .route("/v1/license/check", post(check))
         .route("/v1/license/public-key", get(public_key))
+        .layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(tower_http::cors::Any)
+                .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+                .allow_headers([axum::http::header::AUTHORIZATION, axum::http::header::CONTENT_TYPE])
+                .expose_headers([axum::http::header::RETRY_AFTER])
+                .max_age(Duration::from_secs(3600)),
+        );
+    Router::new()
+        .merge(add_in)
         .route("/v1/webhooks/paddle", post(paddle_webhook))
         .route("/v1/webhooks/marketplace", post(crate::marketplace::webhook))
         .route("/marketplace/landing", get(crate::marketplace::landing))

@@ -2,12 +2,17 @@
 //!
 //! - `bench [--rows N] [--runs N]`: reads and renders the same generated workbook natively
 //!   and with the peers (SheetJS, handlebars.js in Node), and prints the speed-up ratios.
+//! - `bench-data [--rows N]`: writes the benchmark's workbook (for `npm run bench`) and
+//!   prints its path.
 //! - `gen-example`: rewrites `examples/contacts.xlsx`.
+//! - `test`: every test — the workspace's, the add-in's JS API as WebAssembly in Node.js,
+//!   the task pane's type-check, and the add-in end to end in Chromium.
 //! - `bench-licensing [--seconds N]`: license checks per second and p99 latency (wrk, on
 //!   loopback) against SQLite and PostgreSQL, beside a bare axum "hello" as the ceiling.
-//! - `demo [--keep]`: starts the Graph sandbox and sends the example campaign through it
-//!   with `localmerge send`, exactly as it would go to Microsoft 365; `--keep` leaves the
-//!   sandbox running to look at what was delivered.
+//! - `demo [--keep]`: builds the task pane and serves it over https on localhost, starts
+//!   the Graph sandbox and the licensing server (SQLite), prints their URLs, and sends the
+//!   example campaign through the sandbox with `localmerge send`, exactly as it would go to
+//!   Microsoft 365; `--keep` leaves everything running.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,11 +22,13 @@ use anyhow::{Context, bail};
 use localmerge_core::{Merge, MergeSpec, Workbook};
 
 mod licensing_bench;
+mod pane;
 #[cfg(test)]
 mod tidy;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask.parent().unwrap_or(xtask).to_path_buf()
 }
 
 fn main() -> anyhow::Result<()> {
@@ -44,15 +51,62 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Some("bench-data") => {
+            // The workbook `npm run bench` reads: written once per size, its path printed.
+            let rows = flag("--rows", 50_000)?;
+            let dir = root().join("target/bench");
+            std::fs::create_dir_all(&dir)?;
+            let file = dir.join(format!("contacts-{rows}.xlsx"));
+            if !file.exists() {
+                std::fs::write(&file, localmerge_testdata::contacts_xlsx(rows)?)?;
+            }
+            println!("{}", file.canonicalize()?.display());
+            Ok(())
+        }
+        Some("test") => test_all(),
         Some("demo") => demo(args.iter().any(|a| a == "--keep")),
         Some("bench-licensing") => licensing_bench::run(flag("--seconds", 10)?),
         _ => bail!(
-            "usage: cargo xtask bench [--rows N] [--runs N] | gen-example | demo [--keep] | bench-licensing [--seconds N]"
+            "usage: cargo xtask bench [--rows N] [--runs N] | bench-data [--rows N] | gen-example | demo [--keep] | test | bench-licensing [--seconds N]"
         ),
     }
 }
 
-/// The README's main job: the example campaign, sent through the Graph sandbox.
+/// Builds the task pane (WebAssembly core and TypeScript) into `addin/dist` with npm.
+fn build_pane() -> anyhow::Result<()> {
+    if !root().join("node_modules/.package-lock.json").exists() {
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root()))?;
+    }
+    run(Command::new("npm").args(["run", "--silent", "build"]).current_dir(root()))
+}
+
+/// The README's "all tests": the workspace's tests, then the add-in's (its WebAssembly API
+/// in Node.js, the pane's TypeScript, and the whole add-in in Chromium).
+fn test_all() -> anyhow::Result<()> {
+    run(Command::new(env!("CARGO")).args(["test", "--workspace", "--locked"]).current_dir(root()))?;
+    build_pane().context("building the task pane (needs Node.js and npm)")?;
+    run(Command::new("npm").args(["run", "--silent", "typecheck"]).current_dir(root()))?;
+    // The runner comes with the wasm-bindgen CLI the pane's build chose (PATH or target/tools).
+    let local = root().join("target/tools/bin/wasm-bindgen-test-runner");
+    let runner = if local.exists() { local } else { PathBuf::from("wasm-bindgen-test-runner") };
+    run(Command::new(env!("CARGO"))
+        .args([
+            "test",
+            "--locked",
+            "-p",
+            "localmerge-addin",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "api",
+        ])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
+        .current_dir(root()))?;
+    run(Command::new("npm").args(["run", "--silent", "test:e2e"]).current_dir(root()))
+}
+
+/// The README's main job: the task pane over https, the Graph sandbox and the licensing
+/// server on SQLite; the example campaign sent through the sandbox.
 fn demo(keep: bool) -> anyhow::Result<()> {
     let status = Command::new(env!("CARGO"))
         .args(["build", "--quiet", "--locked", "-p", "localmerge-cli", "--bin", "localmerge"])
@@ -62,12 +116,65 @@ fn demo(keep: bool) -> anyhow::Result<()> {
     if !status.success() {
         bail!("building localmerge failed");
     }
+    build_pane().context("building the task pane (needs Node.js and npm)")?;
     let sandbox = localmerge_graph_sandbox::Sandbox::start_on("127.0.0.1:8990")
         .or_else(|_| localmerge_graph_sandbox::Sandbox::start(localmerge_graph_sandbox::Config::default()))
         .context("starting the Graph sandbox")?;
     println!("Graph sandbox: {} (Exchange Online's limits: 30 messages a minute)", sandbox.url());
     let dir = root().join("target").join("demo");
     std::fs::create_dir_all(&dir)?;
+
+    // The licensing server, on its embedded default (a SQLite file), and the task pane.
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let tls = pane::certificate(&dir.join("tls"))?;
+    let (licensing, pane_url) = runtime.block_on(async {
+        let mut config = localmerge_licensing_server::Config::defaults();
+        config.database_url = format!("sqlite://{}", dir.join("licensing.db").display());
+        let state = localmerge_licensing_server::build(config).await?;
+        let listener = match tokio::net::TcpListener::bind("127.0.0.1:8787").await {
+            Ok(l) => l,
+            Err(_) => tokio::net::TcpListener::bind("127.0.0.1:0").await?,
+        };
+        let base = format!("http://{}", listener.local_addr()?);
+        let app = localmerge_licensing_server::http::router(state)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let keys: serde_json::Value =
+            reqwest::get(format!("{base}/v1/license/public-key")).await?.json().await?;
+        anyhow::ensure!(keys["keys"][0]["kty"] == "OKP", "the licensing server's public key: {keys}");
+
+        let config = serde_json::json!({
+            "mode": "sandbox",
+            "graphUrl": sandbox.url(),
+            "licensingUrl": base,
+            "graphToken": localmerge_graph_sandbox::DEFAULT_TOKEN,
+            "perMinute": 30,
+        });
+        let dist = root().join("addin").join("dist");
+        let addr = match pane::serve(dist.clone(), config.clone(), &tls, "127.0.0.1:3000".parse()?).await {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("port 3000 is taken ({e:#}); the pane takes another (manifest.xml expects 3000)");
+                pane::serve(dist, config, &tls, "127.0.0.1:0".parse()?).await?
+            }
+        };
+        let url = format!("https://localhost:{}/taskpane.html", addr.port());
+        // The pane answers over https with the certificate the development CA signed.
+        let ca = reqwest::Certificate::from_pem(&std::fs::read(&tls.ca)?)?;
+        let client = reqwest::Client::builder().add_root_certificate(ca).build()?;
+        let page = client.get(&url).send().await?.error_for_status()?.text().await?;
+        anyhow::ensure!(page.contains("taskpane.js"), "the pane's page: {page}");
+        anyhow::Ok((base, url))
+    })?;
+    println!(
+        "Licensing server (SQLite, target/demo/licensing.db): {licensing} (its keys: {licensing}/v1/license/public-key)"
+    );
+    println!("Task pane (https, against the sandbox): {pane_url}");
+    println!(
+        "  Its certificate is signed by a CA made on this machine: trust {} once to sideload manifest.xml into Outlook.",
+        tls.ca.display()
+    );
+
     let journal = dir.join("welcome.jsonl");
     // Each demo is a new campaign; a real one resumes from its journal.
     let _ = std::fs::remove_file(&journal);
@@ -96,32 +203,9 @@ fn demo(keep: bool) -> anyhow::Result<()> {
     if keys.len() != deliveries.len() {
         bail!("a row was delivered more than once");
     }
-    // The licensing server, on its embedded default (a SQLite file), beside the sandbox.
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let licensing = runtime.block_on(async {
-        let mut config = localmerge_licensing_server::Config::defaults();
-        config.database_url = format!("sqlite://{}", dir.join("licensing.db").display());
-        let state = localmerge_licensing_server::build(config).await?;
-        let listener = match tokio::net::TcpListener::bind("127.0.0.1:8787").await {
-            Ok(l) => l,
-            Err(_) => tokio::net::TcpListener::bind("127.0.0.1:0").await?,
-        };
-        let base = format!("http://{}", listener.local_addr()?);
-        let app = localmerge_licensing_server::http::router(state)
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        let keys: serde_json::Value =
-            reqwest::get(format!("{base}/v1/license/public-key")).await?.json().await?;
-        anyhow::ensure!(keys["keys"][0]["kty"] == "OKP", "the licensing server's public key: {keys}");
-        anyhow::Ok(base)
-    })?;
-    println!(
-        "Licensing server (SQLite, target/demo/licensing.db): {licensing} (its keys: {licensing}/v1/license/public-key)"
-    );
     if keep {
         println!(
-            "The sandbox keeps running (token \"{}\"); Ctrl-C stops it.",
-            localmerge_graph_sandbox::DEFAULT_TOKEN
+            "Everything keeps running: open {pane_url} in a browser, pick examples/contacts.xlsx, and send; Ctrl-C stops."
         );
         loop {
             std::thread::park();

@@ -1,0 +1,80 @@
+// Builds the task pane into addin/dist: the WebAssembly core (cargo, wasm-bindgen,
+// wasm-opt), the TypeScript bundle (esbuild) and the static files. Prints the gzipped size
+// of the .wasm the pane loads. `--skip-wasm` rebuilds only the TypeScript.
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const addin = join(root, "addin");
+const pkg = join(addin, "pkg");
+const dist = join(addin, "dist");
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: "inherit" });
+
+/** The version of `cmd --version` (its second word), or "" when it is not there. */
+function version(cmd) {
+  try {
+    return execFileSync(cmd, ["--version"], { encoding: "utf8" }).trim().split(" ")[1] ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * wasm-bindgen's CLI at exactly the crate's version (Cargo.lock): the one on PATH if it
+ * matches, else one installed once into target/tools by cargo.
+ */
+function wasmBindgen() {
+  const lock = readFileSync(join(root, "Cargo.lock"), "utf8");
+  const want = /name = "wasm-bindgen"\nversion = "([^"]+)"/.exec(lock)?.[1];
+  if (!want) throw new Error("Cargo.lock has no wasm-bindgen");
+  if (version("wasm-bindgen") === want) return "wasm-bindgen";
+  const local = join(root, "target/tools/bin/wasm-bindgen");
+  if (version(local) !== want) {
+    console.log(`installing wasm-bindgen-cli ${want} into target/tools (once)`);
+    run("cargo", ["install", "--quiet", "wasm-bindgen-cli", "--version", want, "--root", join(root, "target/tools")]);
+  }
+  return local;
+}
+
+if (!process.argv.includes("--skip-wasm")) {
+  if (!execFileSync("rustup", ["target", "list", "--installed"], { encoding: "utf8" }).includes("wasm32-unknown-unknown")) {
+    run("rustup", ["target", "add", "wasm32-unknown-unknown"]);
+  }
+  const bindgen = wasmBindgen();
+  run("cargo", ["build", "--locked", "-p", "localmerge-addin", "--target", "wasm32-unknown-unknown", "--profile", "wasm"]);
+  rmSync(pkg, { recursive: true, force: true });
+  run(bindgen, ["--target", "web", "--out-dir", pkg, join(root, "target/wasm32-unknown-unknown/wasm/localmerge_addin.wasm")]);
+  const wasm = join(pkg, "localmerge_addin_bg.wasm");
+  run(join(root, "node_modules/.bin/wasm-opt"), [
+    "-Oz", "--strip-debug", "--strip-producers",
+    // What rustc's wasm32 target emits, and no newer proposal browsers may not have.
+    "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+    "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
+    "-o", wasm, wasm,
+  ]);
+}
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+await esbuild.build({
+  entryPoints: [join(addin, "pane/taskpane.ts")],
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  minify: true,
+  sourcemap: true,
+  outfile: join(dist, "taskpane.js"),
+  logLevel: "warning",
+});
+cpSync(join(pkg, "localmerge_addin_bg.wasm"), join(dist, "localmerge_addin_bg.wasm"));
+for (const f of ["taskpane.html", "taskpane.css", "commands.html", "support.html", "assets"]) {
+  cpSync(join(addin, "pane", f), join(dist, f), { recursive: true });
+}
+writeFileSync(join(dist, "config.json"), JSON.stringify({ mode: "office" }, null, 2));
+const wasm = readFileSync(join(dist, "localmerge_addin_bg.wasm"));
+console.log(`wasm-bytes: ${statSync(join(dist, "localmerge_addin_bg.wasm")).size}`);
+console.log(`wasm-gzip-bytes: ${gzipSync(wasm, { level: 9 }).length}`);

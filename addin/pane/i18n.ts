@@ -1,0 +1,182 @@
+// The pane's words in English and French, picked from Office's display language (or the
+// browser's outside Office).
+
+const en = {
+  title: "localmerge",
+  signedInAs: "Sending as {0}",
+  notSignedIn: "Not signed in",
+  signIn: "Sign in",
+  planFree: "Free plan",
+  planLicensed: "Licensed",
+  freeFooter: "Free plan: each message ends with a short note about localmerge.",
+  licensedFooter: "Licensed: messages are sent without the localmerge note.",
+  privacy: "Your spreadsheet never leaves this computer: it is read here, and messages go straight to your mailbox.",
+  stepMessage: "1. Message",
+  subject: "Subject",
+  body: "Message",
+  fromItem: "The message you are writing in Outlook is the template.",
+  column: "Column",
+  insert: "Insert at cursor",
+  brokenTokens: "{0} field(s) are split by formatting, e.g. {1}.",
+  fixTokens: "Fix fields",
+  templateError: "The template cannot be used: {0}",
+  useSuggestion: "Use \u201c{0}\u201d",
+  stepData: "2. Recipients",
+  pickFile: "Choose or drop a spreadsheet (xlsx, xls, xlsb, ods, csv)",
+  attachmentFiles: "Attachment files (optional: the files named in an Attachments column)",
+  sheet: "Sheet",
+  to: "To",
+  cc: "Cc",
+  bcc: "Bcc",
+  none: "(none)",
+  detect: "(detect)",
+  readError: "{0} could not be read: {1}",
+  ready: "{0} messages ready",
+  problemsCount: "{0} rows have problems and will not be sent",
+  excludedCount: "{0} rows excluded",
+  row: "Row",
+  problem: "Problem",
+  exclude: "Exclude",
+  excludeProblems: "Send without the rows that have problems",
+  stepPreview: "3. Preview",
+  previous: "Previous",
+  next: "Next",
+  position: "Message {0} of {1}",
+  previewFrame: "Message preview",
+  sendTest: "Send a test to me",
+  testSent: "A test of message {0} was sent to {1}.",
+  stepSend: "4. Send",
+  sendNow: "Send now",
+  schedule: "Schedule",
+  drafts: "Drafts for review",
+  when: "Start at",
+  send: "Send {0} messages",
+  createDrafts: "Create {0} drafts",
+  pause: "Pause",
+  resume: "Resume",
+  cancel: "Cancel",
+  progress: "{0} of {1} sent",
+  progressDrafts: "{0} of {1} drafted",
+  rate: "{0} per minute",
+  eta: "about {0} left",
+  throttled: "Microsoft 365 asked to slow down; waiting until {0}.",
+  retrying: "A request failed ({0}); retrying.",
+  paused: "Paused. Resume to go on where it stopped.",
+  stopped: "Stopped: {0}",
+  finished: "Done: {0} sent, {1} failed, {2} skipped.",
+  finishedDrafts: "Done: {0} drafts created, {1} failed, {2} skipped.",
+  failedRow: "Row {0}: {1}",
+  download: "Download report (CSV)",
+  resumeBanner: "Campaign \u201c{0}\u201d was interrupted: {1} of {2} sent. It resumes now.",
+  resumeBannerPaused: "Campaign \u201c{0}\u201d is paused: {1} of {2} sent.",
+  canceled: "Canceled. Rows already sent stay sent.",
+  needTemplate: "Write a subject and a message first.",
+  needData: "Choose a spreadsheet first.",
+  needAck: "Some rows have problems: tick \u201cSend without the rows that have problems\u201d or fix the spreadsheet.",
+  minutes: "{0} min",
+  hours: "{0} h {1} min",
+};
+
+export type Key = keyof typeof en;
+
+const fr: Record<Key, string> = {
+  title: "localmerge",
+  signedInAs: "Envoi depuis {0}",
+  notSignedIn: "Non connecté",
+  signIn: "Se connecter",
+  planFree: "Offre gratuite",
+  planLicensed: "Licence active",
+  freeFooter: "Offre gratuite : chaque message se termine par une courte mention de localmerge.",
+  licensedFooter: "Licence active : les messages partent sans la mention localmerge.",
+  privacy: "Votre tableur ne quitte jamais cet ordinateur : il est lu ici, et les messages partent directement de votre boîte aux lettres.",
+  stepMessage: "1. Message",
+  subject: "Objet",
+  body: "Message",
+  fromItem: "Le message que vous rédigez dans Outlook sert de modèle.",
+  column: "Colonne",
+  insert: "Insérer au curseur",
+  brokenTokens: "{0} champ(s) coupé(s) par la mise en forme, par ex. {1}.",
+  fixTokens: "Réparer les champs",
+  templateError: "Le modèle ne peut pas être utilisé : {0}",
+  useSuggestion: "Utiliser « {0} »",
+  stepData: "2. Destinataires",
+  pickFile: "Choisissez ou déposez un tableur (xlsx, xls, xlsb, ods, csv)",
+  attachmentFiles: "Pièces jointes (facultatif : les fichiers nommés dans une colonne Attachments)",
+  sheet: "Feuille",
+  to: "À",
+  cc: "Cc",
+  bcc: "Cci",
+  none: "(aucune)",
+  detect: "(détecter)",
+  readError: "Impossible de lire {0} : {1}",
+  ready: "{0} messages prêts",
+  problemsCount: "{0} lignes ont des problèmes et ne seront pas envoyées",
+  excludedCount: "{0} lignes exclues",
+  row: "Ligne",
+  problem: "Problème",
+  exclude: "Exclure",
+  excludeProblems: "Envoyer sans les lignes qui ont des problèmes",
+  stepPreview: "3. Aperçu",
+  previous: "Précédent",
+  next: "Suivant",
+  position: "Message {0} sur {1}",
+  previewFrame: "Aperçu du message",
+  sendTest: "M’envoyer un test",
+  testSent: "Un test du message {0} a été envoyé à {1}.",
+  stepSend: "4. Envoi",
+  sendNow: "Envoyer maintenant",
+  schedule: "Programmer",
+  drafts: "Brouillons à relire",
+  when: "Commencer le",
+  send: "Envoyer {0} messages",
+  createDrafts: "Créer {0} brouillons",
+  pause: "Pause",
+  resume: "Reprendre",
+  cancel: "Annuler",
+  progress: "{0} sur {1} envoyés",
+  progressDrafts: "{0} sur {1} brouillons",
+  rate: "{0} par minute",
+  eta: "environ {0} restantes",
+  throttled: "Microsoft 365 demande de ralentir ; attente jusqu’à {0}.",
+  retrying: "Une requête a échoué ({0}) ; nouvel essai.",
+  paused: "En pause. Reprenez pour continuer là où l’envoi s’est arrêté.",
+  stopped: "Arrêté : {0}",
+  finished: "Terminé : {0} envoyés, {1} en échec, {2} ignorés.",
+  finishedDrafts: "Terminé : {0} brouillons créés, {1} en échec, {2} ignorés.",
+  failedRow: "Ligne {0} : {1}",
+  download: "Télécharger le rapport (CSV)",
+  resumeBanner: "La campagne « {0} » a été interrompue : {1} sur {2} envoyés. Elle reprend maintenant.",
+  resumeBannerPaused: "La campagne « {0} » est en pause : {1} sur {2} envoyés.",
+  canceled: "Annulée. Les messages déjà envoyés le restent.",
+  needTemplate: "Écrivez d’abord un objet et un message.",
+  needData: "Choisissez d’abord un tableur.",
+  needAck: "Certaines lignes ont des problèmes : cochez « Envoyer sans les lignes qui ont des problèmes » ou corrigez le tableur.",
+  minutes: "{0} min",
+  hours: "{0} h {1} min",
+};
+
+let words: Record<Key, string> = en;
+let tag = "en-US";
+
+/** Picks the language: French for any `fr` tag, English otherwise. */
+export function setLanguage(language: string): void {
+  tag = language || "en-US";
+  words = tag.toLowerCase().startsWith("fr") ? fr : en;
+  document.documentElement.lang = words === fr ? "fr" : "en";
+}
+
+export function language(): string {
+  return tag;
+}
+
+export function t(key: Key, ...args: (string | number)[]): string {
+  return words[key].replace(/\{(\d)\}/g, (_, i: string) => String(args[Number(i)] ?? ""));
+}
+
+/** Fills every element with a `data-i18n` key (its text) or `data-i18n-label` (its aria-label). */
+export function translatePage(root: ParentNode = document): void {
+  for (const el of root.querySelectorAll<HTMLElement>("[data-i18n]")) el.textContent = t(el.dataset.i18n as Key);
+  for (const el of root.querySelectorAll<HTMLElement>("[data-i18n-label]")) {
+    el.setAttribute("aria-label", t(el.dataset.i18nLabel as Key));
+  }
+}

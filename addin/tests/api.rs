@@ -1,0 +1,137 @@
+//! The add-in's JS API as the task pane calls it, run as WebAssembly (in Node.js by
+//! wasm-bindgen-test-runner): values cross the boundary as the TypeScript types say,
+//! errors arrive as JS `Error`s with their message, and a campaign resumes from its journal.
+#![cfg(target_arch = "wasm32")]
+// clippy's allow-unwrap-in-tests does not see #[wasm_bindgen_test] functions as tests.
+#![allow(clippy::unwrap_used)]
+
+use js_sys::{Array, Function, Object, Reflect};
+use localmerge_addin::{Host, Spreadsheet, broken_tokens_js, repair_tokens_js};
+use localmerge_core::send::Entry;
+use serde::Serialize;
+use serde_json::{Value, json};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const CSV: &[u8] =
+    b"Email;First Name;Amount\nada@example.org;Ada;1234.5\nnot-an-address;Bob;2\ncy@example.org;Cy;3\n";
+
+fn js(v: &Value) -> JsValue {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap()
+}
+
+fn rust(v: JsValue) -> Value {
+    serde_wasm_bindgen::from_value(v).unwrap()
+}
+
+fn message(e: JsValue) -> String {
+    String::from(e.unchecked_into::<js_sys::Error>().message())
+}
+
+#[wasm_bindgen_test]
+fn a_spreadsheet_is_read_in_the_page() {
+    let s = Spreadsheet::new(CSV.to_vec(), None).unwrap();
+    assert_eq!(s.columns(), ["Email", "First Name", "Amount"]);
+    assert_eq!(s.row_count(), 3);
+    assert_eq!(s.sheets().len(), 1);
+}
+
+#[wasm_bindgen_test]
+fn a_bad_file_is_a_js_error_naming_the_cause() {
+    let e = Spreadsheet::new(b"PK\x03\x04not really a zip".to_vec(), None).unwrap_err();
+    let text = message(JsValue::from(e));
+    assert!(!text.is_empty(), "an empty message");
+    let e = Spreadsheet::new(CSV.to_vec(), Some("Nope".into())).unwrap_err();
+    assert!(message(JsValue::from(e)).contains("Nope"));
+}
+
+#[wasm_bindgen_test]
+fn a_plan_has_the_typescript_shape() {
+    let s = Spreadsheet::new(CSV.to_vec(), None).unwrap();
+    let plan = rust(
+        s.plan(js(&json!({"subject": "Hi {{First Name}}", "body": "<p>{{Amount}}</p>", "locale": "fr-FR", "footer": true})))
+            .unwrap(),
+    );
+    let messages = plan["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0]["row"], 2);
+    assert_eq!(messages[0]["to"], json!(["ada@example.org"]));
+    assert_eq!(messages[0]["subject"], "Hi Ada");
+    let html = messages[0]["html"].as_str().unwrap();
+    // CSV cells are text: shown as written.
+    assert!(html.starts_with("<p>1234.5</p>"), "{html}");
+    assert!(html.contains("Envoyé avec"), "{html}");
+    assert_eq!(plan["problems"][0]["row"], 3);
+    assert_eq!(plan["problems"][0]["issues"][0]["column"], "Email");
+    assert_eq!(plan["excluded"], json!([]));
+    assert!(plan.get("error").is_none());
+}
+
+#[wasm_bindgen_test]
+fn a_template_error_is_data_with_its_fix() {
+    let s = Spreadsheet::new(CSV.to_vec(), None).unwrap();
+    let plan = rust(s.plan(js(&json!({"subject": "Hi {{Frist Name}}", "body": "x"}))).unwrap());
+    assert_eq!(plan["error"]["name"], "Frist Name");
+    assert_eq!(plan["error"]["suggestion"], "First Name");
+    assert_eq!(plan["messages"], json!([]));
+    // Not a Template at all: a JS error, not a panic.
+    let e = s.plan(JsValue::from(42)).unwrap_err();
+    assert!(!message(JsValue::from(e)).is_empty());
+}
+
+#[wasm_bindgen_test]
+fn broken_tokens_are_found_and_mended() {
+    let html = "<p>Dear {{First <b>Name</b>}},</p>";
+    let broken = rust(broken_tokens_js(html).unwrap());
+    assert_eq!(broken[0]["fixed"], "{{First Name}}");
+    assert_eq!(repair_tokens_js(html), "<p>Dear {{First Name}},</p>");
+}
+
+/// A host whose journal is a JS array and whose token is the sandbox's.
+fn host(journal: &Array) -> Host {
+    let o = Object::new();
+    let set = |k: &str, f: Function| Reflect::set(&o, &k.into(), &f).unwrap();
+    set("token", Function::new_no_args("return Promise.resolve('sandbox-token')"));
+    let append = Function::new_with_args(
+        "lines",
+        "for (const l of lines) this.journal.push(l); return Promise.resolve()",
+    );
+    set("append", append);
+    set("readFile", Function::new_no_args("return Promise.reject(new Error('no files'))"));
+    set("event", Function::new_with_args("e", "this.events.push(e)"));
+    Reflect::set(&o, &"journal".into(), journal).unwrap();
+    Reflect::set(&o, &"events".into(), &Array::new()).unwrap();
+    o.unchecked_into()
+}
+
+#[wasm_bindgen_test]
+async fn a_campaign_resumes_from_its_journal_without_sending_again() {
+    let s = Spreadsheet::new(CSV.to_vec(), None).unwrap();
+    let template = js(&json!({"subject": "Hi {{First Name}}", "body": "x"}));
+    // Graph is unreachable: a campaign that needs it would fail, one that is done does not.
+    let options = js(&json!({"id": "c1", "graphUrl": "http://127.0.0.1:9/v1.0", "seed": 1}));
+    let history: Vec<String> = [
+        Entry::Campaign { id: "c1".into(), sender: None },
+        Entry::Sent { row: 2, at: 1_700_000_000_000, recipients: 1 },
+        Entry::Sent { row: 4, at: 1_700_000_001_000, recipients: 1 },
+    ]
+    .iter()
+    .map(|e| serde_json::to_string(e).unwrap())
+    .collect();
+    let campaign = s.campaign(template.clone(), options.clone(), history.clone()).unwrap();
+    let summary = rust(campaign.summary().unwrap());
+    assert_eq!((summary["total"].as_u64(), summary["sent"].as_u64()), (Some(2), Some(2)));
+    let journal = Array::new();
+    let finish = rust(JsFuture::from(campaign.run(host(&journal))).await.unwrap());
+    assert_eq!(finish["done"], true, "{finish}");
+    assert_eq!(finish["summary"]["sent"], 2);
+
+    // Another campaign's journal is refused, with the reason.
+    let other = js(&json!({"id": "c2", "graphUrl": "http://127.0.0.1:9/v1.0", "seed": 1}));
+    let e = s.campaign(template.clone(), other, history).unwrap_err();
+    assert!(!message(JsValue::from(e)).is_empty());
+    // A damaged journal line is named.
+    let e = s.campaign(template, options, vec!["{\"event\":\"nope\"}".into()]).unwrap_err();
+    assert!(message(JsValue::from(e)).contains("entry 1"));
+}

@@ -1,0 +1,85 @@
+// `npm run bench`: the add-in's WebAssembly API against the peers a web add-in would use
+// otherwise, in this one Node process on the same workbook and templates:
+// SheetJS (xlsx.read + sheet_to_json) and handlebars.js (templates compiled once).
+// Prints `parse-vs-sheetjs: R`, `render-vs-handlebarsjs: R` (speed-ups, > 1 means
+// localmerge is faster) and `wasm-gzip-bytes: N` (the .wasm the pane loads, gzipped).
+// Options: --rows N (default 50000), --runs N (default 7). Needs `npm run build` first.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import Handlebars from "handlebars";
+import XLSX from "xlsx";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const rows = arg("--rows", 50_000);
+const runs = arg("--runs", 7);
+
+const wasmPath = join(root, "addin/pkg/localmerge_addin_bg.wasm");
+if (!existsSync(wasmPath)) {
+  console.error("The add-in is not built: run `npm run build` first.");
+  process.exit(2);
+}
+const { initSync, Spreadsheet } = await import(join(root, "addin/pkg/localmerge_addin.js"));
+const wasm = readFileSync(wasmPath);
+initSync({ module: wasm });
+
+// The same generated workbook as `cargo xtask bench` (10 columns: text, numbers, dates).
+const file = execFileSync("cargo", ["run", "-q", "--locked", "-p", "xtask", "--", "bench-data", "--rows", String(rows)], {
+  cwd: root,
+  encoding: "utf8",
+}).trim();
+const bytes = readFileSync(file);
+const subjectSrc = readFileSync(join(root, "bench/templates/subject.hbs"), "utf8").trimEnd();
+const bodySrc = readFileSync(join(root, "bench/templates/body.html"), "utf8");
+
+const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Median milliseconds of `runs` calls after a warm-up; `dispose` frees a result outside the timing. */
+function time(f, dispose = () => {}) {
+  let last = f();
+  const ms = [];
+  for (let i = 0; i < runs; i++) {
+    dispose(last);
+    const t = performance.now();
+    last = f();
+    ms.push(performance.now() - t);
+  }
+  return { ms: median(ms), last };
+}
+
+// Parse: bytes → rows the page can use.
+const ours = time(() => new Spreadsheet(new Uint8Array(bytes), undefined), (s) => s.free());
+const sheet = ours.last;
+if (sheet.rowCount !== rows) throw new Error(`localmerge read ${sheet.rowCount} rows`);
+const theirs = time(() => {
+  const wb = XLSX.read(bytes, { type: "buffer", dense: true });
+  return XLSX.utils.sheet_to_json(wb.Sheets[wb.SheetNames[0]]);
+});
+const objects = theirs.last;
+if (objects.length !== rows) throw new Error(`SheetJS read ${objects.length} rows`);
+
+// Render: every row's subject and HTML body (localmerge also checks every address and value).
+const template = { subject: subjectSrc, body: bodySrc };
+const oursRender = time(() => sheet.renderCount(template));
+const subject = Handlebars.compile(subjectSrc);
+const body = Handlebars.compile(bodySrc);
+const theirsRender = time(() => {
+  let n = 0;
+  for (const row of objects) n += subject(row).length + body(row).length;
+  return n;
+});
+
+console.log(`workbook: ${rows} rows x 10 columns, ${(bytes.length / 1e6).toFixed(1)} MB xlsx; median of ${runs} runs; Node ${process.version}`);
+console.log(`localmerge (WebAssembly) read: ${ours.ms.toFixed(1)} ms`);
+console.log(`SheetJS read (xlsx.read dense + sheet_to_json): ${theirs.ms.toFixed(1)} ms`);
+console.log(`localmerge (WebAssembly) render (checks + subject + HTML, ${oursRender.last} bytes): ${oursRender.ms.toFixed(1)} ms`);
+console.log(`handlebars.js render (subject + HTML, ${theirsRender.last} chars): ${theirsRender.ms.toFixed(1)} ms`);
+console.log(`parse-vs-sheetjs: ${(theirs.ms / ours.ms).toFixed(2)}`);
+console.log(`render-vs-handlebarsjs: ${(theirsRender.ms / oursRender.ms).toFixed(2)}`);
+console.log(`wasm-gzip-bytes: ${gzipSync(wasm, { level: 9 }).length}`);

@@ -1,0 +1,201 @@
+// The add-in end to end, in Debian's Chromium: the task pane over the WebAssembly core, an
+// Office.js stand-in for Outlook's compose window, the Graph sandbox and the licensing
+// server. Every test also proves privacy: no spreadsheet value, rendered text or address
+// goes to any host but Graph.
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import XLSX from "xlsx";
+import { axe, browser, identityProvider, leaks, licensing, openPane, pane, root, sandbox, skipReason } from "./harness.mjs";
+
+const skip = skipReason();
+if (skip && process.env.CI) throw new Error(`the add-in's end-to-end tests cannot run: ${skip}`);
+const shots = join(root, "tests/e2e/screenshots");
+mkdirSync(shots, { recursive: true });
+
+/** A workbook of `n` good rows, one bad address and one duplicate; values no request may carry. */
+function workbook(n, file) {
+  const rows = [["Email", "First Name", "City", "Amount"]];
+  for (let i = 1; i <= n; i++) rows.push([`guest${i}.qx@example.org`, `Zephyrine${i}q`, `Vallorbe${i}z`, 1000 + i / 4]);
+  rows.push(["not-an-address", "Brokenrow", "Nowhere", 1]);
+  rows.push(["guest1.qx@example.org", "Twicerow", "Again", 2]);
+  const ws = XLSX.utils.aoa_to_sheet(rows);
+  for (let r = 2; r <= rows.length; r++) if (ws[`D${r}`]) ws[`D${r}`].z = "#,##0.00";
+  const wb = XLSX.utils.book_new();
+  XLSX.utils.book_append_sheet(wb, ws, "Guests");
+  XLSX.writeFile(wb, file);
+  const secrets = rows.slice(1).flatMap((r) => [r[0], r[1], r[2]]).filter((s) => s.length > 6);
+  return { file, secrets };
+}
+
+const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+async function send(page, expectTotal, { reloadAfter } = {}) {
+  await page.click("#send");
+  await page.waitForSelector("#progress-box:not([hidden])");
+  if (reloadAfter !== undefined) {
+    await page.waitForFunction((n) => /(\d+)/.test(document.querySelector("#progress-text")?.textContent ?? "") && Number(/(\d+)/.exec(document.querySelector("#progress-text").textContent)[1]) >= n, reloadAfter);
+    return;
+  }
+  await page.waitForSelector("#report:not([hidden])", { timeout: 120_000 });
+  assert.match(await page.textContent("#report-text"), new RegExp(`${expectTotal} `));
+}
+
+describe("the Outlook add-in", { skip }, () => {
+  let b, graph, idp, lic;
+  const dir = join(tmpdir(), `localmerge-e2e-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+
+  before(async () => {
+    [graph, idp] = await Promise.all([sandbox({ perMinute: 600 }), identityProvider()]);
+    lic = await licensing(idp);
+    b = await browser();
+  });
+  after(async () => {
+    await b?.close();
+    graph?.stop();
+    lic?.stop();
+    idp?.stop();
+  });
+
+  test("pick a file, fix the template, preview, send 100 once each, reload mid-campaign", async () => {
+    const { file, secrets } = workbook(100, join(dir, "guests.xlsx"));
+    // Signed in, without a seat: the licensing server says "free plan".
+    const licensingToken = idp.token("t-e2e", "o-free");
+    const site = await pane({ mode: "sandbox", graphUrl: graph.url, licensingUrl: lic.url, perMinute: 600, licensingToken });
+    const office = {
+      language: "en-US",
+      subject: "Hello {{First Name}}",
+      body: "<p>Dear {{First <b>Name</b>}},</p><p>See you in {{Citty}}. Your balance: {{Amount}}.</p>",
+    };
+    const { page, requests, errors, context } = await openPane(b, site.url, { office });
+    const violations = [];
+    violations.push(...(await axe(page)));
+
+    // 1. The template: a token split by formatting is found and mended.
+    await page.waitForSelector("#fix-tokens");
+    await shot(page, "1-template");
+    await page.click("#fix-tokens");
+    await page.waitForSelector("#fix-tokens", { state: "detached" });
+
+    // 2. The data: the sheet is read in the page; the unknown column gets its fix.
+    await page.setInputFiles("#file", file);
+    await page.waitForSelector("#fix-column");
+    assert.match(await page.textContent("#template-problems"), /Citty.*did you mean "City"/);
+    await page.click("#fix-column");
+    await page.waitForSelector("#fix-column", { state: "detached" });
+    const body = await page.evaluate(() => JSON.parse(sessionStorage.getItem("office-stub")).body);
+    assert.equal(body, "<p>Dear {{First Name}},</p><p>See you in {{City}}. Your balance: {{Amount}}.</p>");
+    await page.waitForSelector("#problems:not([hidden])");
+    const problems = await page.textContent("#problems");
+    assert.match(problems, /102.*invalid address "not-an-address"/s);
+    assert.match(problems, /103.*duplicate/is);
+    assert.match(await page.textContent("#data-summary"), /100 messages ready/);
+    violations.push(...(await axe(page)));
+    await shot(page, "2-recipients");
+
+    // 3. Preview: exactly what will be sent, footer included on the free plan.
+    assert.match(await page.textContent("#position"), /Message 1 of 100/);
+    await page.click("#next");
+    assert.match(await page.textContent("#position"), /Message 2 of 100/);
+    assert.match(await page.textContent("#envelope"), /guest2\.qx@example\.org.*Hello Zephyrine2q/s);
+    const frame = page.frameLocator("#preview");
+    assert.match(await frame.locator("body").textContent(), /Dear Zephyrine2q,.*Vallorbe2z.*1,000\.50.*Sent with localmerge/s);
+    assert.match(await page.textContent("#plan"), /Free plan/);
+    violations.push(...(await axe(page)));
+    await shot(page, "3-preview");
+
+    // Send a test to me: only the signed-in user gets it.
+    await page.click("#test");
+    await page.waitForFunction(() => /was sent to/.test(document.querySelector("#test-status")?.textContent ?? ""));
+    let delivered = await graph.deliveries();
+    assert.equal(delivered.length, 1);
+    assert.deepEqual(delivered[0].to, ["me@sandbox.localmerge.test"]);
+    assert.match(delivered[0].subject, /^\[Test\] Hello Zephyrine2q$/);
+
+    // 4. Send: refused until the problem rows are acknowledged; then sent, and the page is
+    // reloaded mid-campaign (Outlook closed) — it resumes from its journal.
+    await page.click("#send");
+    assert.match(await page.textContent("#send-error"), /rows have problems/);
+    await page.click("#skip-problems");
+    await send(page, 100, { reloadAfter: 25 });
+    violations.push(...(await axe(page)));
+    await shot(page, "4-sending");
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    assert.match(await page.textContent("#banner"), /was interrupted/);
+    await page.waitForSelector("#report:not([hidden])", { timeout: 120_000 });
+    assert.match(await page.textContent("#report-text"), /Done: 100 sent, 0 failed, 2 skipped/);
+    violations.push(...(await axe(page)));
+    await shot(page, "5-report");
+
+    delivered = (await graph.deliveries()).slice(1);
+    const to = delivered.map((d) => d.to[0]).sort();
+    assert.equal(delivered.length, 100, "every row delivered once");
+    assert.equal(new Set(to).size, 100, "no row delivered twice");
+    for (let i = 1; i <= 100; i++) assert.ok(to.includes(`guest${i}.qx@example.org`), `guest${i}`);
+    const d7 = delivered.find((d) => d.to[0] === "guest7.qx@example.org");
+    assert.equal(d7.subject, "Hello Zephyrine7q");
+    assert.match(d7.body, /Dear Zephyrine7q,.*Vallorbe7z.*1,001\.75.*Sent with/s);
+
+    // The report downloads as CSV.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    const csv = await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString());
+    assert.match(csv, /^row,status,reason\r\n2,sent,\r\n/);
+    assert.match(csv, /\r\n102,skipped,"Email: invalid address ""not-an-address""/);
+    assert.equal(csv.match(/,sent,/g).length, 100);
+
+    assert.deepEqual(leaks(requests, graph.host, secrets), []);
+    const toLicensing = requests.filter((r) => r.url.startsWith(lic.url));
+    assert.ok(toLicensing.some((r) => r.url.endsWith("/v1/license/check")), "the licensing server was asked");
+    for (const r of toLicensing) assert.ok(!r.body || r.body.length === 0, `${r.url} had a body`);
+    assert.deepEqual(violations, []);
+    assert.deepEqual(errors, []);
+    await context.close();
+    site.stop();
+  });
+
+  test("a licensed user in French sends without the footer, even while licensing is down", async () => {
+    const { file, secrets } = workbook(3, join(dir, "three.xlsx"));
+    await lic.buy("t-e2e", "o-buyer");
+    const token = idp.token("t-e2e", "o-buyer");
+    const config = { mode: "sandbox", graphUrl: graph.url, licensingUrl: lic.url, perMinute: 600, licensingToken: token };
+    const site = await pane(config);
+    const office = { language: "fr-FR", dark: true, subject: "Bonjour {{First Name}}", body: "<p>Montant : {{Amount}}</p>" };
+    const { page, requests, errors, context } = await openPane(b, site.url, { office });
+    assert.match(await page.textContent("#plan"), /Licence active/);
+    assert.match(await page.textContent("#h-data"), /Destinataires/);
+    await page.setInputFiles("#file", file);
+    await page.waitForFunction(() => /3 messages prêts/.test(document.querySelector("#data-summary")?.textContent ?? ""));
+    const html = await page.frameLocator("#preview").locator("body").innerHTML();
+    assert.match(html, /Montant : 1\u202f000,25/);
+    assert.doesNotMatch(html, /localmerge/);
+    const violations = await axe(page);
+    await shot(page, "6-french-dark");
+    await page.click("#skip-problems");
+    const before = (await graph.deliveries()).length;
+    await send(page, 3);
+    assert.match(await page.textContent("#report-text"), /Terminé : 3 envoyés/);
+    const mine = (await graph.deliveries()).slice(before);
+    assert.equal(mine.length, 3);
+    for (const d of mine) assert.doesNotMatch(d.body, /localmerge/);
+
+    // Licensing down: the kept statement still holds.
+    lic.stop();
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    assert.match(await page.textContent("#plan"), /Licence active/);
+
+    // The licensing server only ever received the bearer token.
+    const toLicensing = requests.filter((r) => r.url.startsWith(lic.url));
+    assert.ok(toLicensing.length > 0);
+    for (const r of toLicensing) assert.ok(!r.body || r.body.length === 0, `${r.url} had a body`);
+    assert.deepEqual(leaks(requests, graph.host, secrets), []);
+    assert.deepEqual(violations, []);
+    assert.deepEqual(errors, []);
+    await context.close();
+    site.stop();
+  });
+});
