@@ -196,7 +196,7 @@ const OFFICE_JS = readFileSync(join(root, "tests/e2e/office-stub.js"), "utf8");
  * A page in a fresh browser context: Office.js from Microsoft's CDN is answered by the
  * stand-in (or refused: a plain browser), and every request the page makes is recorded.
  */
-export async function openPane(b, url, { office, viewport = { width: 420, height: 900 } } = {}) {
+export async function openPane(b, url, { office, viewport = { width: 420, height: 1600 } } = {}) {
   const context = await b.newContext({ viewport, locale: office?.language ?? "en-US" });
   const requests = [];
   context.on("request", (r) => requests.push({ url: r.url(), method: r.method(), headers: r.headers(), body: r.postDataBuffer() }));
