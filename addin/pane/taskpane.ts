@@ -333,13 +333,20 @@ async function startCampaign(): Promise<void> {
   await run(stored);
 }
 
+/** Set while a campaign is being made from its journal: one runs at a time, ever. */
+let starting = false;
+
 async function run(stored: StoredCampaign): Promise<void> {
+  // Two campaigns over one journal would both send the rows it leaves pending.
+  if (state.running || starting) return;
+  starting = true;
   const store = state.store as Store;
   const sheet = new Spreadsheet(new Uint8Array(stored.bytes), stored.sheet);
   let campaign: Campaign;
   try {
     campaign = sheet.campaign(stored.template, stored.options, await store.journal(stored.id));
   } catch (e) {
+    starting = false;
     $("send-error").textContent = (e as Error).message;
     await store.setState(stored.id, "stopped");
     return;
@@ -348,6 +355,7 @@ async function run(stored: StoredCampaign): Promise<void> {
   }
   const drafts = Boolean(stored.options.draftsOnly);
   state.running = { campaign, stored, started: Date.now(), sentAtStart: campaign.summary.sent };
+  starting = false;
   await store.setState(stored.id, "running");
   $("progress-box").hidden = false;
   $("report").hidden = true;
@@ -488,10 +496,6 @@ async function resumeOnOpen(): Promise<void> {
     $("progress-box").hidden = false;
     $("pause").hidden = true;
     $("resume").hidden = false;
-    $("resume").onclick = () => {
-      $("resume").onclick = null;
-      void run(unfinished);
-    };
     return;
   }
   banner.textContent = t("resumeBanner", subject, sent, count);
@@ -578,7 +582,7 @@ async function main(): Promise<void> {
   $("pause").addEventListener("click", () => state.running?.campaign.pause());
   $("resume").addEventListener("click", async () => {
     const c = await (state.store as Store).unfinished();
-    if (c && !state.running) await run(c);
+    if (c) await run(c);
   });
   $("cancel").addEventListener("click", async () => {
     const run = state.running;

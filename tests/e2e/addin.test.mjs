@@ -198,4 +198,48 @@ describe("the Outlook add-in", { skip }, () => {
     await context.close();
     site.stop();
   });
+
+  test("pause holds the campaign, resume ends it exactly once; drafts for review send nothing", async () => {
+    const { file, secrets } = workbook(6, join(dir, "six.xlsx"));
+    // One message a second, so the campaign is still going when it is paused.
+    const site = await pane({ mode: "sandbox", graphUrl: graph.url, licensingUrl: lic.url, perMinute: 60 });
+    const office = { language: "en-US", subject: "Pause test {{First Name}}", body: "<p>{{City}}</p>" };
+    const { page, requests, errors, context } = await openPane(b, site.url, { office });
+    const mine = async () => (await graph.deliveries()).filter((d) => d.subject.startsWith("Pause test"));
+    await page.setInputFiles("#file", file);
+    await page.waitForFunction(() => /6 messages ready/.test(document.querySelector("#data-summary")?.textContent ?? ""));
+    await page.click("#skip-problems");
+    await send(page, 6, { reloadAfter: 1 });
+    await page.click("#pause");
+    await page.waitForFunction(() => /Paused/.test(document.querySelector("#progress-note")?.textContent ?? ""));
+    assert.ok(await page.isVisible("#resume"));
+    const atPause = (await mine()).length;
+    assert.ok(atPause < 6, `paused after ${atPause} of 6`);
+    // A request already on its way may still land; nothing new starts while paused.
+    await new Promise((r) => setTimeout(r, 2500));
+    const held = (await mine()).length;
+    assert.ok(held <= atPause + 1, `${held - atPause} sent while paused`);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal((await mine()).length, held, "nothing is sent while paused");
+    await page.click("#resume");
+    await page.waitForSelector("#report:not([hidden])", { timeout: 60_000 });
+    assert.match(await page.textContent("#report-text"), /Done: 6 sent, 0 failed, 2 skipped/);
+    const to = (await mine()).map((d) => d.to[0]);
+    assert.equal(to.length, 6);
+    assert.equal(new Set(to).size, 6, "no row delivered twice");
+
+    // Drafts for review: every message becomes a draft in the mailbox; none is sent.
+    const before = { delivered: (await graph.deliveries()).length, drafts: (await graph.stats()).drafts_created };
+    await page.check('input[name="mode"][value="drafts"]');
+    await page.click("#send");
+    await page.waitForSelector("#report:not([hidden])", { timeout: 60_000 });
+    assert.match(await page.textContent("#report-text"), /6 drafts/);
+    assert.equal((await graph.deliveries()).length, before.delivered, "drafts are not sent");
+    assert.equal((await graph.stats()).drafts_created - before.drafts, 6);
+
+    assert.deepEqual(leaks(requests, graph.host, secrets), []);
+    assert.deepEqual(errors, []);
+    await context.close();
+    site.stop();
+  });
 });

@@ -74,6 +74,7 @@ export async function sandbox({ perMinute = 600 } = {}) {
     host: `127.0.0.1:${port}`,
     url: `${base}/v1.0`,
     deliveries: async () => (await (await fetch(`${base}/_sandbox/deliveries`)).json()),
+    stats: async () => (await (await fetch(`${base}/_sandbox/stats`)).json()),
     stop: () => child.kill("SIGKILL"),
   };
 }
