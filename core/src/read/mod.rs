@@ -5,6 +5,7 @@ mod biff;
 mod cfb;
 mod delimited;
 mod ods_styles;
+mod raw_zip;
 mod styles;
 mod workbook;
 mod xlsb_guard;
