@@ -169,8 +169,32 @@ export function language(): string {
   return tag;
 }
 
+function fill(text: string, args: (string | number)[]): string {
+  return text.replace(/\{(\d)\}/g, (_, i: string) => String(args[Number(i)] ?? ""));
+}
+
 export function t(key: Key, ...args: (string | number)[]): string {
-  return words[key].replace(/\{(\d)\}/g, (_, i: string) => String(args[Number(i)] ?? ""));
+  return fill(words[key], args);
+}
+
+/**
+ * The checks' problems in French; English is core's own wording (`message`). The reasons
+ * core quotes from elsewhere (an address parser's, a format's) stay as they are.
+ */
+const issuesFr: Record<string, string> = {
+  emptyAddress: "aucune adresse e-mail",
+  invalidAddress: "adresse invalide « {0} » ({1})",
+  duplicate: "destinataire en double {0} (déjà à la ligne {1})",
+  emptyValue: "vide, alors que le modèle l’utilise (remplissez-la, ou utilisez {{default …}} ou {{#if …}})",
+  errorValue: "cellule en erreur {0}, alors que le modèle l’utilise",
+  tooManyRecipients: "{0} destinataires dans un message ; la limite est {1}",
+  attachment: "pièce jointe « {0} » : {1}",
+};
+
+/** A problem of a cell, in the pane's language. */
+export function issueText(issue: { code: string; args: string[]; message: string }): string {
+  const french = words === fr ? issuesFr[issue.code] : undefined;
+  return french ? fill(french, issue.args) : issue.message;
 }
 
 /** Fills every element with a `data-i18n` key (its text) or `data-i18n-label` (its aria-label). */

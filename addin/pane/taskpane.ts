@@ -26,7 +26,7 @@ import {
 } from "@fluentui/web-components";
 import { signIn, type Config, type Tokens } from "./auth.js";
 import { detectHost, type TemplateSource } from "./host.js";
-import { language, setLanguage, t, translatePage } from "./i18n.js";
+import { issueText, language, setLanguage, t, translatePage } from "./i18n.js";
 import { checkPlan, type Plan } from "./license.js";
 import { reportCsv, type ReportRow } from "./report.js";
 import { Store, type StoredCampaign } from "./store.js";
@@ -182,7 +182,7 @@ function renderData(): void {
       const tr = tbody.insertRow();
       tr.insertCell().textContent = String(p.row);
       tr.insertCell().textContent = `${issue.column} (${issue.letters})`;
-      tr.insertCell().textContent = issue.message;
+      tr.insertCell().textContent = issueText(issue);
     }
   }
   table.hidden = r.problems.length === 0;
@@ -325,7 +325,7 @@ async function startCampaign(): Promise<void> {
     template: tpl,
     options: opts,
     state: "running",
-    skipped: r.problems.map((p) => ({ row: p.row, reason: p.issues.map((i) => `${i.column}: ${i.message}`).join("; ") })),
+    skipped: r.problems.map((p) => ({ row: p.row, reason: p.issues.map((i) => `${i.column}: ${issueText(i)}`).join("; ") })),
     excluded: r.excluded,
     files: Object.fromEntries(state.attachments),
   };

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use localmerge_core::format::Locale;
 use localmerge_core::{
-    ColumnOverrides, Merge, MergeError, MergeSpec, Message, Plan, Table, TemplateError, Workbook,
+    ColumnOverrides, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, Table, TemplateError, Workbook,
 };
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -21,7 +21,12 @@ pub use repair::{BrokenToken, broken_tokens, repair_tokens};
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
 export interface Message { row: number; to: string[]; cc: string[]; bcc: string[]; subject: string; html: string; attachments: string[] }
-export interface Issue { column: string; letters: string; message: string }
+/** `message` is core's English; `code` and `args` let the pane say it in its language. */
+export interface Issue {
+  column: string; letters: string; message: string;
+  code: "emptyAddress" | "invalidAddress" | "duplicate" | "emptyValue" | "errorValue" | "unformattable" | "tooManyRecipients" | "attachment" | "other";
+  args: string[];
+}
 export interface Problem { row: number; issues: Issue[] }
 export interface TemplateProblem { message: string; name?: string; suggestion?: string }
 export interface PlanResult { messages: Message[]; problems: Problem[]; excluded: number[]; error?: TemplateProblem }
@@ -83,6 +88,27 @@ pub struct IssueDto {
     column: String,
     letters: String,
     message: String,
+    code: &'static str,
+    args: Vec<String>,
+}
+
+/// The problem's kind and its values, for the pane's translations.
+fn issue_code(kind: &IssueKind) -> (&'static str, Vec<String>) {
+    match kind {
+        IssueKind::EmptyAddress => ("emptyAddress", vec![]),
+        IssueKind::InvalidAddress { text, reason } => ("invalidAddress", vec![text.clone(), reason.clone()]),
+        IssueKind::Duplicate { address, first_row } => {
+            ("duplicate", vec![address.clone(), first_row.to_string()])
+        }
+        IssueKind::EmptyValue => ("emptyValue", vec![]),
+        IssueKind::ErrorValue(code) => ("errorValue", vec![code.clone()]),
+        IssueKind::Unformattable(why) => ("unformattable", vec![why.clone()]),
+        IssueKind::TooManyRecipients { count, max } => {
+            ("tooManyRecipients", vec![count.to_string(), max.to_string()])
+        }
+        IssueKind::Attachment { name, problem } => ("attachment", vec![name.clone(), problem.clone()]),
+        _ => ("other", vec![]),
+    }
 }
 
 /// A row that will not be sent.
@@ -148,7 +174,10 @@ fn problems_dto(problems: Vec<localmerge_core::RowProblem>) -> Vec<ProblemDto> {
             issues: p
                 .issues
                 .into_iter()
-                .map(|i| IssueDto { message: i.kind_message(), column: i.column, letters: i.letters })
+                .map(|i| {
+                    let (code, args) = issue_code(&i.kind);
+                    IssueDto { message: i.kind_message(), code, args, column: i.column, letters: i.letters }
+                })
                 .collect(),
         })
         .collect()
@@ -411,6 +440,7 @@ mod tests {
         let issue = &dto.problems[0].issues[0];
         assert_eq!((issue.column.as_str(), issue.letters.as_str()), ("Email", "A"));
         assert!(issue.message.starts_with("invalid address \"not-an-address\""), "{}", issue.message);
+        assert_eq!((issue.code, issue.args[0].as_str()), ("invalidAddress", "not-an-address"));
     }
 
     #[test]
