@@ -156,6 +156,12 @@ async function replaceColumn(name: string, suggestion: string): Promise<void> {
 
 function renderData(): void {
   const r = state.result;
+  // Each step appears once the one before it has something to show.
+  $("data-details").hidden = !state.data;
+  $("column-row").hidden = !state.data;
+  $("step-preview").hidden = !r?.messages.length;
+  const campaignShown = Boolean(state.running) || !$("progress-box").hidden || !$("report").hidden;
+  $("step-send").hidden = !r?.messages.length && !campaignShown;
   const summary = $("data-summary");
   const table = $<HTMLTableElement>("problems");
   const tbody = table.tBodies[0];
@@ -242,7 +248,9 @@ function renderPreview(): void {
   field(t("bcc"), m.bcc.join(", "));
   field(t("subject"), m.subject);
   // The message exactly as it will be sent, in a frame that runs no script.
-  frame.srcdoc = `<!doctype html><meta charset="utf-8"><body style="font-family:Segoe UI,sans-serif;font-size:14px">${m.html}`;
+  const doc = `<!doctype html><meta charset="utf-8"><body style="font-family:Segoe UI,sans-serif;font-size:14px">${m.html}`;
+  // The pane re-checks whenever it regains focus: an unchanged message is not reloaded (no flicker).
+  if (frame.srcdoc !== doc) frame.srcdoc = doc;
 }
 
 // ---- step 4: send -------------------------------------------------------------------------
@@ -357,6 +365,7 @@ async function run(stored: StoredCampaign): Promise<void> {
   state.running = { campaign, stored, started: Date.now(), sentAtStart: campaign.summary.sent };
   starting = false;
   await store.setState(stored.id, "running");
+  $("step-send").hidden = false;
   $("progress-box").hidden = false;
   $("report").hidden = true;
   $("pause").hidden = false;
@@ -491,6 +500,7 @@ async function resumeOnOpen(): Promise<void> {
   sheet.free();
   const subject = unfinished.template.subject;
   banner.hidden = false;
+  $("step-send").hidden = false;
   if (unfinished.state === "paused") {
     banner.textContent = t("resumeBannerPaused", subject, sent, count);
     $("progress-box").hidden = false;

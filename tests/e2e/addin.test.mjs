@@ -30,7 +30,14 @@ function workbook(n, file) {
   return { file, secrets };
 }
 
-const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+/** A picture of the pane down to its last element (the README shows them). */
+async function shot(page, name) {
+  // The preview is a sandboxed frame in its own renderer process, which paints a moment
+  // after its content is there; only the picture needs it.
+  await new Promise((r) => setTimeout(r, 2000));
+  const height = await page.evaluate(() => Math.ceil(document.querySelector("footer").getBoundingClientRect().bottom + 16));
+  await page.screenshot({ path: join(shots, `${name}.png`), clip: { x: 0, y: 0, width: page.viewportSize().width, height } });
+}
 
 async function send(page, expectTotal, { reloadAfter } = {}) {
   await page.click("#send");
@@ -169,6 +176,11 @@ describe("the Outlook add-in", { skip }, () => {
     assert.match(await page.textContent("#h-data"), /Destinataires/);
     await page.setInputFiles("#file", file);
     await page.waitForFunction(() => /3 messages prêts/.test(document.querySelector("#data-summary")?.textContent ?? ""));
+    // The column picker inserts a field at Outlook's cursor.
+    await page.selectOption("#column-pick", "City");
+    await page.click("#insert");
+    await page.waitForFunction(() => JSON.parse(sessionStorage.getItem("office-stub")).body.includes("{{City}}"));
+    assert.equal(await page.evaluate(() => JSON.parse(sessionStorage.getItem("office-stub")).body), "<p>Montant : {{Amount}}{{City}}</p>");
     // The checks speak French too.
     assert.match(await page.textContent("#problems"), /adresse invalide « not-an-address ».*destinataire en double guest1\.qx@example\.org \(déjà à la ligne 2\)/s);
     const html = await page.frameLocator("#preview").locator("body").innerHTML();
