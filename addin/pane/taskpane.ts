@@ -162,6 +162,7 @@ function renderData(): void {
   $("step-preview").hidden = !r?.messages.length;
   const campaignShown = Boolean(state.running) || !$("progress-box").hidden || !$("report").hidden;
   $("step-send").hidden = !r?.messages.length && !campaignShown;
+  $("send-controls").hidden = !r?.messages.length;
   const summary = $("data-summary");
   const table = $<HTMLTableElement>("problems");
   const tbody = table.tBodies[0];
@@ -313,6 +314,8 @@ async function startCampaign(): Promise<void> {
   if (!tpl.subject.trim() || !tpl.body.trim()) return void (error.textContent = t("needTemplate"));
   if (!data || !r || r.error || r.messages.length === 0) return void (error.textContent = t("needData"));
   if (r.problems.length > 0 && !$<HTMLInputElement>("skip-problems").checked) return void (error.textContent = t("needAck"));
+  const from = $<HTMLInputElement>("from").value.trim();
+  if (from && !/^[^\s@]+@[^\s@]+$/.test(from)) return void (error.textContent = t("badFrom", from));
   const m = mode();
   const schedule = m === "schedule" ? new Date($<HTMLInputElement>("when").value).getTime() : undefined;
   const id = crypto.randomUUID();
@@ -323,6 +326,7 @@ async function startCampaign(): Promise<void> {
     draftsOnly: m === "drafts",
     schedule: schedule !== undefined && Number.isFinite(schedule) ? schedule : undefined,
     perMinute: state.config.perMinute,
+    from: from || undefined,
   };
   const stored: StoredCampaign = {
     id,
@@ -458,6 +462,7 @@ async function showReport(stored: StoredCampaign, finish: CampaignFinish): Promi
 
 async function sendTest(): Promise<void> {
   const status = $("test-status");
+  const position = state.index + 1;
   const m = state.result?.messages[state.index];
   if (!state.data || !m || !state.me) return;
   status.textContent = "";
@@ -480,7 +485,7 @@ async function sendTest(): Promise<void> {
       event: () => {},
     });
     campaign.free();
-    status.textContent = finish.done && finish.summary.sent === 1 ? t("testSent", m.row, state.me) : t("stopped", finish.stopped ?? finish.summary.failed[0]?.reason ?? "");
+    status.textContent = finish.done && finish.summary.sent === 1 ? t("testSent", position, m.row, state.me) : t("stopped", finish.stopped ?? finish.summary.failed[0]?.reason ?? "");
   } catch (e) {
     status.textContent = (e as Error).message;
   }
@@ -531,10 +536,16 @@ async function main(): Promise<void> {
     const r = await fetch(`${graphUrl()}/me`, { headers: { Authorization: `Bearer ${await state.tokens.graph(false)}` } });
     const me = (await r.json()) as { mail?: string; userPrincipalName?: string };
     state.me = me.mail ?? me.userPrincipalName ?? "";
-    $("account").textContent = state.me ? t("signedInAs", state.me) : t("notSignedIn");
   } catch {
-    $("account").textContent = t("notSignedIn");
+    state.me = "";
   }
+  // Which mailbox will send: the user's, or the shared one they name.
+  const showAccount = () => {
+    const from = $<HTMLInputElement>("from").value.trim();
+    $("account").textContent = !state.me ? t("notSignedIn") : from ? t("sendingAs", from, state.me) : t("signedInAs", state.me);
+  };
+  showAccount();
+  $("from").addEventListener("input", showAccount);
   state.plan = await checkPlan(state.config.licensingUrl?.replace(/\/$/, ""), () => (state.tokens as Tokens).licensing());
   $("plan").textContent = state.plan.licensed ? t("planLicensed") : t("planFree");
   $("plan-footer").textContent = state.plan.licensed ? t("licensedFooter") : t("freeFooter");

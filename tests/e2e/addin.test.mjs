@@ -32,9 +32,7 @@ function workbook(n, file) {
 
 /** A picture of the pane down to its last element (the README shows them). */
 async function shot(page, name) {
-  // The preview is a sandboxed frame in its own renderer process, which paints a moment
-  // after its content is there; only the picture needs it.
-  await new Promise((r) => setTimeout(r, 2000));
+  await new Promise((r) => setTimeout(r, 300));
   const height = await page.evaluate(() => Math.ceil(document.querySelector("footer").getBoundingClientRect().bottom + 16));
   await page.screenshot({ path: join(shots, `${name}.png`), clip: { x: 0, y: 0, width: page.viewportSize().width, height } });
 }
@@ -117,6 +115,7 @@ describe("the Outlook add-in", { skip }, () => {
     // Send a test to me: only the signed-in user gets it.
     await page.click("#test");
     await page.waitForFunction(() => /was sent to/.test(document.querySelector("#test-status")?.textContent ?? ""));
+    assert.equal(await page.textContent("#test-status"), "A test of message 2 (row 3) was sent to me@sandbox.localmerge.test.");
     let delivered = await graph.deliveries();
     assert.equal(delivered.length, 1);
     assert.deepEqual(delivered[0].to, ["me@sandbox.localmerge.test"]);
@@ -189,12 +188,16 @@ describe("the Outlook add-in", { skip }, () => {
     const violations = await axe(page);
     await shot(page, "6-french-dark");
     await page.click("#skip-problems");
+    // Sent as the team's shared mailbox (the signed-in user has Send As rights on it).
+    await page.fill("#from", "team@sandbox.localmerge.test");
+    assert.match(await page.textContent("#account"), /Envoi depuis team@sandbox\.localmerge\.test, connecté en tant que me@/);
     const before = (await graph.deliveries()).length;
     await send(page, 3);
     assert.match(await page.textContent("#report-text"), /Terminé : 3 envoyés/);
     const mine = (await graph.deliveries()).slice(before);
     assert.equal(mine.length, 3);
     for (const d of mine) assert.doesNotMatch(d.body, /localmerge/);
+    for (const d of mine) assert.equal(d.from, "team@sandbox.localmerge.test");
 
     // Licensing down: the kept statement still holds.
     lic.stop();

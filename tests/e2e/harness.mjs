@@ -187,7 +187,9 @@ export async function pane(config) {
 export async function browser() {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    // The preview is a sandboxed frame; Chromium would give it a renderer process of its
+    // own, which paints after the page's (blank in a screenshot taken meanwhile).
+    args: ["--no-sandbox", "--disable-gpu", "--disable-features=IsolateSandboxedIframes", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
 }
 
@@ -197,7 +199,7 @@ const OFFICE_JS = readFileSync(join(root, "tests/e2e/office-stub.js"), "utf8");
  * A page in a fresh browser context: Office.js from Microsoft's CDN is answered by the
  * stand-in (or refused: a plain browser), and every request the page makes is recorded.
  */
-export async function openPane(b, url, { office, viewport = { width: 420, height: 1600 } } = {}) {
+export async function openPane(b, url, { office, viewport = { width: 420, height: 2000 } } = {}) {
   const context = await b.newContext({ viewport, locale: office?.language ?? "en-US" });
   const requests = [];
   context.on("request", (r) => requests.push({ url: r.url(), method: r.method(), headers: r.headers(), body: r.postDataBuffer() }));
