@@ -435,6 +435,8 @@ async function reportRows(stored: StoredCampaign): Promise<ReportRow[]> {
 }
 
 async function showReport(stored: StoredCampaign, finish: CampaignFinish): Promise<void> {
+  const banner = $("banner");
+  if (!banner.hidden) banner.textContent = t("resumedDone", stored.template.subject);
   $("progress-box").hidden = true;
   $("report").hidden = false;
   const s = finish.summary;
