@@ -106,6 +106,7 @@ pub struct Verifier {
     /// Tokens already verified (by SHA-256), with their expiry: a token is immutable, so a
     /// second check of the same one needs no RSA. Bounded; emptied when full.
     verified: std::sync::Mutex<HashMap<[u8; 32], (Identity, i64)>>,
+    http: reqwest::Client,
 }
 
 /// The most verified tokens remembered.
@@ -123,6 +124,7 @@ impl Verifier {
             keys: RwLock::new(None),
             last_refresh: Mutex::new(None),
             verified: std::sync::Mutex::new(HashMap::new()),
+            http: crate::http::new_client(),
         }
     }
 
@@ -147,8 +149,7 @@ impl Verifier {
     }
 
     async fn fetch<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, AuthError> {
-        let response =
-            crate::http::client().get(url).send().await.and_then(reqwest::Response::error_for_status);
+        let response = self.http.get(url).send().await.and_then(reqwest::Response::error_for_status);
         response.map_err(|_| AuthError::Unavailable)?.json().await.map_err(|_| AuthError::Unavailable)
     }
 

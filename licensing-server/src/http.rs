@@ -36,6 +36,8 @@ pub struct AppState {
     pub signer: Signer,
     /// The configuration.
     pub config: Config,
+    /// Calls to Graph and the marketplace.
+    pub http: reqwest::Client,
     users: DefaultKeyedRateLimiter<String>,
     ips: DefaultKeyedRateLimiter<IpAddr>,
     /// When each licensed user's last use was last written (at most once a minute).
@@ -47,6 +49,7 @@ impl AppState {
     pub fn new(store: Store, verifier: Verifier, signer: Signer, config: Config) -> AppState {
         let per = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
         AppState {
+            http: new_client(),
             users: RateLimiter::keyed(per(config.rate_per_user)),
             ips: RateLimiter::keyed(per(config.rate_per_ip)),
             store,
@@ -537,24 +540,26 @@ impl std::fmt::Display for HttpError {
 
 impl std::error::Error for HttpError {}
 
-/// The server's one client for calls to other services (the identity provider, Graph, the
-/// marketplace): built once, connections pooled, redirects off (oauth2's advice against
-/// SSRF), 15 seconds at most per call.
-pub fn client() -> &'static reqwest::Client {
-    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(15))
-            .build()
-            .unwrap_or_default()
-    })
+/// A client for calls to other services (the identity provider, Graph, the marketplace):
+/// connections pooled, redirects off (oauth2's advice against SSRF), 15 seconds at most per
+/// call. One per server, never a process-wide one: pooled connections belong to the async
+/// runtime that opened them, and a second server in the same process (tests start many)
+/// would otherwise be handed connections whose runtime is gone.
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(15))
+        .build()
+        .unwrap_or_default()
 }
 
-/// oauth2's HTTP client over [`client`].
-pub async fn outbound(request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, HttpError> {
+/// oauth2's HTTP client over `client`.
+pub async fn outbound(
+    client: reqwest::Client,
+    request: oauth2::HttpRequest,
+) -> Result<oauth2::HttpResponse, HttpError> {
     let (parts, body) = request.into_parts();
-    let mut builder = client().request(parts.method, parts.uri.to_string()).body(body);
+    let mut builder = client.request(parts.method, parts.uri.to_string()).body(body);
     for (k, v) in &parts.headers {
         builder = builder.header(k, v);
     }

@@ -35,10 +35,11 @@ async fn publisher_token(state: &AppState) -> Result<String, ApiError> {
     let client = BasicClient::new(ClientId::new(id.clone()))
         .set_client_secret(ClientSecret::new(secret.clone()))
         .set_token_uri(token_url);
+    let http = state.http.clone();
     let token = client
         .exchange_client_credentials()
         .add_scope(Scope::new(MARKETPLACE_SCOPE.to_owned()))
-        .request_async(&crate::http::outbound)
+        .request_async(&|r| crate::http::outbound(http.clone(), r))
         .await
         .map_err(|e| ApiError::Internal(format!("marketplace token: {e}")))?;
     Ok(token.access_token().secret().clone())
@@ -57,7 +58,8 @@ async fn call(
         state.config.marketplace_url.trim_end_matches('/'),
         if path.contains('?') { '&' } else { '?' }
     );
-    let mut r = crate::http::client()
+    let mut r = state
+        .http
         .request(method, url)
         .bearer_auth(token)
         .header("x-ms-requestid", uuid::Uuid::new_v4().to_string());

@@ -256,10 +256,6 @@ fn refused(why: &str) -> Response {
         .into_response()
 }
 
-async fn http_call(request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, crate::http::HttpError> {
-    crate::http::outbound(request).await
-}
-
 #[derive(Debug, Deserialize)]
 struct GraphMe {
     #[serde(rename = "displayName")]
@@ -287,10 +283,11 @@ async fn callback(State(state): State<Shared>, headers: HeaderMap, Query(cb): Qu
         Ok(c) => c,
         Err(r) => return r,
     };
+    let http = state.http.clone();
     let token = match client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.clone()))
-        .request_async(&http_call)
+        .request_async(&|r| crate::http::outbound(http.clone(), r))
         .await
     {
         Ok(t) => t,
@@ -308,7 +305,7 @@ async fn callback(State(state): State<Shared>, headers: HeaderMap, Query(cb): Qu
     // Rectification: the name and address come fresh from Graph at each sign-in.
     let access = token.access_token().secret().clone();
     let graph = state.config.graph_url.trim_end_matches('/');
-    let me = match crate::http::client().get(format!("{graph}/me")).bearer_auth(&access).send().await {
+    let me = match state.http.get(format!("{graph}/me")).bearer_auth(&access).send().await {
         Ok(r) if r.status().is_success() => r.json::<GraphMe>().await.ok(),
         _ => None,
     };
@@ -462,7 +459,8 @@ async fn search(state: &AppState, s: &Session, q: &str) -> Result<Vec<GraphUser>
         state.config.graph_url.trim_end_matches('/'),
         enc(&search)
     );
-    let r = crate::http::client()
+    let r = state
+        .http
         .get(url)
         .header("ConsistencyLevel", "eventual")
         .bearer_auth(token)
