@@ -1,18 +1,18 @@
 //! Templates: handlebars syntax, with column headers as tokens.
 //!
-//! handlebars-rust parses the source (so syntax, whitespace control and standalone lines
-//! are exactly handlebars'); the parsed tree is then lowered to a small program whose
+//! `parse.rs` reads handlebars syntax (whitespace control and standalone lines exactly as
+//! handlebars-rust has them); the parsed tree is then lowered to a small program whose
 //! column references are resolved to column indices once, at compile time. Rendering a
 //! row is a walk over that program with no per-row JSON, and a template that names a
 //! column the sheet does not have is rejected before any row is rendered.
 
 mod eval;
+mod parse;
 mod rewrite;
 
 use std::fmt;
 
-use handlebars::template::{HelperTemplate, Parameter, Template as HbTemplate, TemplateElement};
-use handlebars::{JsonValue, Path, PathSeg};
+use parse::{Call, Element, Literal, Param, Path, Pos, Seg};
 
 use crate::format::Display;
 
@@ -57,7 +57,7 @@ pub enum Escaping {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TemplateError {
-    /// handlebars cannot parse the source.
+    /// The source is not valid handlebars syntax.
     #[error("{template}:{line}:{column}: syntax error: {message}")]
     Syntax {
         /// The template's name (file name, or "subject").
@@ -66,7 +66,7 @@ pub enum TemplateError {
         line: usize,
         /// Column.
         column: usize,
-        /// What handlebars said.
+        /// What is wrong.
         message: String,
     },
     /// A token names no column of the sheet.
@@ -236,9 +236,9 @@ impl Template {
         columns: &dyn Columns,
     ) -> Result<Template, TemplateError> {
         let rewritten = rewrite::rewrite(source, &|n: &str| matches!(columns.resolve(n), Ok(Some(_))));
-        let parsed = HbTemplate::compile(&rewritten.source).map_err(|e| {
-            let (line, column) = e.pos().map_or((1, 1), |(l, c)| rewritten.original_position(l, c));
-            TemplateError::Syntax { template: name.to_owned(), line, column, message: e.reason().to_string() }
+        let parsed = parse::parse(&rewritten.source).map_err(|e| {
+            let (line, column) = rewritten.original_position(e.pos.0, e.pos.1);
+            TemplateError::Syntax { template: name.to_owned(), line, column, message: e.message }
         })?;
         let mut lower = Lower {
             name,
@@ -247,7 +247,7 @@ impl Template {
             used: Vec::new(),
             escape: escaping == Escaping::Html,
         };
-        let nodes = lower.template(&parsed, (1, 1))?;
+        let nodes = lower.template(&parsed)?;
         let mut columns_used = lower.used;
         columns_used.sort_unstable();
         columns_used.dedup();
@@ -288,20 +288,17 @@ struct Lower<'a> {
     escape: bool,
 }
 
-type Pos = (usize, usize);
-
 impl Lower<'_> {
     fn unsupported(&self, pos: Pos, message: String) -> TemplateError {
         let (line, column) = self.rewritten.original_position(pos.0, pos.1);
         TemplateError::Unsupported { template: self.name.to_owned(), line, column, message }
     }
 
-    fn template(&mut self, t: &HbTemplate, parent: Pos) -> Result<Vec<Node>, TemplateError> {
-        let mut nodes = Vec::with_capacity(t.elements.len());
-        for (i, el) in t.elements.iter().enumerate() {
-            let pos = t.mapping.get(i).map_or(parent, |m| (m.0, m.1));
+    fn template(&mut self, elements: &[Element]) -> Result<Vec<Node>, TemplateError> {
+        let mut nodes = Vec::with_capacity(elements.len());
+        for el in elements {
             match el {
-                TemplateElement::RawString(s) => {
+                Element::Text(s) => {
                     if !s.is_empty() {
                         // Merge adjacent text so rendering pushes fewer pieces.
                         if let Some(Node::Text(prev)) = nodes.last_mut() {
@@ -311,30 +308,30 @@ impl Lower<'_> {
                         }
                     }
                 }
-                TemplateElement::Comment(_) => {}
-                TemplateElement::Expression(ht) => {
-                    let expr = self.expression(ht, pos)?;
-                    nodes.push(Node::Out { expr, escape: self.escape });
+                Element::Comment => {}
+                Element::Out { call, escaped, pos } => {
+                    let expr = self.expression(call, *pos)?;
+                    nodes.push(Node::Out { expr, escape: *escaped && self.escape });
                 }
-                TemplateElement::HtmlExpression(ht) => {
-                    let expr = self.expression(ht, pos)?;
-                    nodes.push(Node::Out { expr, escape: false });
+                Element::Block { call, then, inverse, pos } => {
+                    nodes.push(self.block(call, then, inverse, *pos)?)
                 }
-                TemplateElement::HelperBlock(ht) => nodes.push(self.block(ht, pos)?),
-                TemplateElement::DecoratorExpression(_) | TemplateElement::DecoratorBlock(_) => {
-                    return Err(self.unsupported(pos, "decorators are not supported".into()));
+                Element::Refused { what, pos } => {
+                    return Err(self.unsupported(*pos, format!("{what} are not supported")));
                 }
-                TemplateElement::PartialExpression(_) | TemplateElement::PartialBlock(_) => {
-                    return Err(self.unsupported(pos, "partials (`{{> name}}`) are not supported".into()));
-                }
-                _ => return Err(self.unsupported(pos, "unsupported template element".into())),
             }
         }
         Ok(nodes)
     }
 
-    fn block(&mut self, ht: &HelperTemplate, pos: Pos) -> Result<Node, TemplateError> {
-        let name = ht.name.as_name().unwrap_or_default();
+    fn block(
+        &mut self,
+        call: &Call,
+        then: &[Element],
+        inverse: &Option<Vec<Element>>,
+        pos: Pos,
+    ) -> Result<Node, TemplateError> {
+        let name = call.name.as_name().unwrap_or_default();
         let negate = match name {
             "if" => false,
             "unless" => true,
@@ -350,47 +347,43 @@ impl Lower<'_> {
                 );
             }
         };
-        if ht.params.len() != 1 || !ht.hash.is_empty() {
+        let [param] = call.params.as_slice() else {
+            return Err(self.unsupported(pos, format!("`#{name}` takes exactly one condition")));
+        };
+        if call.hash {
             return Err(self.unsupported(pos, format!("`#{name}` takes exactly one condition")));
         }
-        let mut cond = self.param(&ht.params[0], pos)?;
+        let mut cond = self.param(param, pos)?;
         if negate {
             cond = Expr::Call(Helper::Not, vec![cond]);
         }
-        let then = match &ht.template {
-            Some(t) => self.template(t, pos)?,
-            None => Vec::new(),
-        };
-        let otherwise = match &ht.inverse {
-            Some(t) => self.template(t, pos)?,
+        let then = self.template(then)?;
+        let otherwise = match inverse {
+            Some(t) => self.template(t)?,
             None => Vec::new(),
         };
         Ok(Node::If { cond, then, otherwise })
     }
 
     /// `{{x}}` (a lookup) or `{{helper a b}}`.
-    fn expression(&mut self, ht: &HelperTemplate, pos: Pos) -> Result<Expr, TemplateError> {
-        if ht.params.is_empty() && ht.hash.is_empty() {
-            return match &ht.name {
-                Parameter::Path(p) => self.path(p, pos),
-                Parameter::Name(n) => self.column(n, pos),
-                other => self.param(other, pos),
-            };
+    fn expression(&mut self, call: &Call, pos: Pos) -> Result<Expr, TemplateError> {
+        if call.params.is_empty() && !call.hash {
+            return self.param(&call.name, pos);
         }
-        if !ht.hash.is_empty() {
+        if call.hash {
             return Err(self.unsupported(pos, "hash arguments (`key=value`) are not supported".into()));
         }
-        let helper_name = ht.name.as_name().unwrap_or_default();
+        let helper_name = call.name.as_name().unwrap_or_default();
         let Some((helper, min, max)) = Helper::from_name(helper_name) else {
             // `{{Frist Name}}` parses as helper "Frist" with a parameter: report it as the
             // unknown column the user meant.
             let written = std::iter::once(helper_name.to_owned())
-                .chain(ht.params.iter().filter_map(|p| p.as_name().map(str::to_owned)))
+                .chain(call.params.iter().filter_map(|p| p.as_name().map(str::to_owned)))
                 .collect::<Vec<_>>()
                 .join(" ");
             return Err(self.unknown_column(&written, pos));
         };
-        let n = ht.params.len();
+        let n = call.params.len();
         if n < min || n > max {
             let takes = match (min, max) {
                 (a, b) if a == b => format!("{a}"),
@@ -401,11 +394,10 @@ impl Lower<'_> {
                 self.unsupported(pos, format!("helper \"{helper_name}\" takes {takes} argument(s), not {n}"))
             );
         }
-        let args: Vec<Expr> = ht.params.iter().map(|p| self.param(p, pos)).collect::<Result<_, _>>()?;
+        let args: Vec<Expr> = call.params.iter().map(|p| self.param(p, pos)).collect::<Result<_, _>>()?;
         self.check_formatter(helper, helper_name, &args, pos)?;
         Ok(Expr::Call(helper, args))
     }
-
     /// Formatter arguments written as literals are checked before any row is rendered.
     fn check_formatter(
         &self,
@@ -447,32 +439,28 @@ impl Lower<'_> {
         }
     }
 
-    fn param(&mut self, p: &Parameter, pos: Pos) -> Result<Expr, TemplateError> {
+    fn param(&mut self, p: &Param, pos: Pos) -> Result<Expr, TemplateError> {
         match p {
-            Parameter::Name(n) => self.column(n, pos),
-            Parameter::Path(path) => self.path(path, pos),
-            Parameter::Literal(json) => Ok(match json {
-                JsonValue::String(s) => Expr::Str(s.clone()),
-                JsonValue::Number(n) => Expr::Num(n.as_f64().unwrap_or(0.0)),
-                JsonValue::Bool(b) => Expr::Bool(*b),
-                _ => Expr::Null,
+            Param::Name(n) => self.column(n, pos),
+            Param::Path(path) => self.path(path, pos),
+            Param::Literal(lit) => Ok(match lit {
+                Literal::Str(s) => Expr::Str(s.clone()),
+                Literal::Num(n) => Expr::Num(*n),
+                Literal::Bool(b) => Expr::Bool(*b),
+                Literal::Other => Expr::Null,
             }),
-            Parameter::Subexpression(sub) => match sub.as_element() {
-                TemplateElement::Expression(ht) => self.expression(ht, pos),
-                _ => Err(self.unsupported(pos, "unsupported subexpression".into())),
-            },
-            _ => Err(self.unsupported(pos, "unsupported parameter".into())),
+            Param::Sub(call) => self.expression(call, pos),
         }
     }
 
     fn path(&mut self, p: &Path, pos: Pos) -> Result<Expr, TemplateError> {
         match p {
-            Path::Relative((segs, raw)) => {
+            Path::Relative { segs, raw } => {
                 let named: Option<Vec<&str>> = segs
                     .iter()
                     .map(|s| match s {
-                        PathSeg::Named(n) => Some(n.as_str()),
-                        _ => None,
+                        Seg::Named(n) => Some(n.as_str()),
+                        Seg::Other => None,
                     })
                     .collect();
                 match named.as_deref() {
@@ -486,7 +474,7 @@ impl Lower<'_> {
                     )),
                 }
             }
-            Path::Local((_, _, raw)) => {
+            Path::Local { raw } => {
                 Err(self.unsupported(pos, format!("\"{raw}\" is only meaningful inside #each")))
             }
         }

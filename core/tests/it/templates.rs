@@ -102,9 +102,17 @@ fn unknown_columns_are_rejected_with_the_closest_name() {
 fn syntax_errors_name_line_and_column() {
     let e = error("line one\n{{#if Note}}x{{/unless}}");
     assert!(matches!(e, TemplateError::Syntax { line: 2, column: 14, .. }), "{e}");
+    assert!(e.to_string().contains("`{{/unless}}` closes `{{#if}}`"), "{e}");
+    // The unclosed `{{` is at column 16 as written (18 after `[First Name]` was bracketed).
     let e = error("{{First Name}} {{Note");
-    let TemplateError::Syntax { line, column, .. } = e else { panic!("{e}") };
-    assert_eq!((line, column), (1, 22), "positions refer to the source as written");
+    let TemplateError::Syntax { line, column, .. } = &e else { panic!("{e}") };
+    assert_eq!((*line, *column), (1, 16), "positions refer to the source as written");
+    assert!(e.to_string().contains("never closed"), "{e}");
+    let e = error("a\n  {{#if Note}}\n");
+    assert!(matches!(&e, TemplateError::Syntax { line: 2, column: 3, .. }), "{e}");
+    assert!(e.to_string().contains("`{{#if}}` is never closed"), "{e}");
+    let e = error("{{else}}");
+    assert!(e.to_string().contains("outside a block"), "{e}");
 }
 
 #[test]
