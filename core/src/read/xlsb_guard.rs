@@ -25,7 +25,7 @@ const HEAD: usize = 16;
 pub(super) fn sanitize(bytes: Vec<u8>) -> Result<(Vec<u8>, WorkbookStyles), String> {
     let sheet_styles = check(&bytes)?;
     let mut styles = WorkbookStyles::default();
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(&bytes)) else { return Ok((bytes, styles)) };
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes.as_slice())) else { return Ok((bytes, styles)) };
     let names: Vec<String> = zip.file_names().filter_map(Result::ok).map(|n| n.into_owned()).collect();
     let find = |want: &str| names.iter().find(|n| n.eq_ignore_ascii_case(want)).cloned();
     let Some(workbook_name) = find("xl/workbook.bin") else { return Ok((bytes, styles)) };
@@ -116,7 +116,7 @@ fn cell_formats(data: &[u8]) -> (std::collections::HashMap<u16, String>, Vec<u16
     (formats, xfs)
 }
 
-fn read_entry(zip: &mut zip::ZipArchive<Cursor<&Vec<u8>>>, name: &str) -> Result<Vec<u8>, String> {
+fn read_entry(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
     let mut entry = zip.by_name(name).map_err(|e| format!("{name}: {e}"))?;
     let mut data = Vec::new();
     // A workbook part larger than the cell limit allows is not a mailing list.
