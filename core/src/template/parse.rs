@@ -1062,6 +1062,28 @@ mod tests {
         }
     }
 
+    #[test]
+    fn else_is_a_keyword_only_as_a_whole_word() {
+        let els = parse("{{elsewhere}}{{#if a}}x{{else}}y{{/if}}").expect("parses");
+        let Element::Out { call, .. } = &els[0] else { panic!("{els:?}") };
+        assert_eq!(call.name.as_name(), Some("elsewhere"));
+        let Element::Block { inverse: Some(inverse), .. } = &els[1] else { panic!("{els:?}") };
+        assert_eq!(inverse, &[Element::Text("y".into())]);
+    }
+
+    #[test]
+    fn errors_point_at_the_tag() {
+        let e = parse("ab\n  {{#if a}}x{{/unless}}").expect_err("mismatch");
+        assert_eq!(e.pos, (2, 13));
+        assert!(e.message.contains("`{{/unless}}` closes `{{#if}}`"), "{e:?}");
+        let e = parse("é {{a").expect_err("unclosed");
+        assert_eq!((e.pos, e.message.as_str()), ((1, 3), "`{{` is never closed with `}}`"));
+        let e = parse("{{#if a}}{{else}}{{else}}{{/if}}").expect_err("two elses");
+        assert_eq!(e.pos, (1, 18));
+        let e = parse("{{f 1.}}").expect_err("bad number");
+        assert!(e.message.contains("invalid literal `1.`"), "{e:?}");
+    }
+
     /// Pieces of templates: every construct, white space and newlines in many places.
     fn piece() -> impl Strategy<Value = String> {
         let name = prop_oneof![
