@@ -11,6 +11,7 @@ import init, {
   type CampaignFinish,
   type CampaignHost,
   type CampaignOptions,
+  type CampaignSummary,
   type PlanResult,
   type Template,
 } from "../pkg/localmerge_addin.js";
@@ -348,7 +349,8 @@ async function startCampaign(): Promise<void> {
 /** Set while a campaign is being made from its journal: one runs at a time, ever. */
 let starting = false;
 
-async function run(stored: StoredCampaign): Promise<void> {
+/** Runs a stored campaign; `onStart` sees it once it is rebuilt from its journal. */
+async function run(stored: StoredCampaign, onStart?: (campaign: Campaign) => void): Promise<void> {
   // Two campaigns over one journal would both send the rows it leaves pending.
   if (state.running || starting) return;
   starting = true;
@@ -368,6 +370,7 @@ async function run(stored: StoredCampaign): Promise<void> {
   const drafts = Boolean(stored.options.draftsOnly);
   state.running = { campaign, stored, started: Date.now(), sentAtStart: campaign.summary.sent };
   starting = false;
+  onStart?.(campaign);
   await store.setState(stored.id, "running");
   $("step-send").hidden = false;
   $("progress-box").hidden = false;
@@ -500,23 +503,35 @@ async function resumeOnOpen(): Promise<void> {
   const unfinished = await store.unfinished();
   if (!unfinished) return;
   const banner = $("banner");
-  const lines = await store.journal(unfinished.id);
-  const sent = lines.filter((l) => l.includes('"event":"sent"')).length;
-  const sheet = new Spreadsheet(new Uint8Array(unfinished.bytes), unfinished.sheet);
-  const count = sheet.plan(unfinished.template).messages.length;
-  sheet.free();
   const subject = unfinished.template.subject;
-  banner.hidden = false;
   $("step-send").hidden = false;
   if (unfinished.state === "paused") {
-    banner.textContent = t("resumeBannerPaused", subject, sent, count);
+    // The counts come from the campaign as its journal rebuilds it (excluded rows left out).
+    const lines = await store.journal(unfinished.id);
+    const sheet = new Spreadsheet(new Uint8Array(unfinished.bytes), unfinished.sheet);
+    let summary: CampaignSummary;
+    try {
+      const campaign = sheet.campaign(unfinished.template, unfinished.options, lines);
+      summary = campaign.summary;
+      campaign.free();
+    } catch (e) {
+      $("send-error").textContent = (e as Error).message;
+      return;
+    } finally {
+      sheet.free();
+    }
+    banner.hidden = false;
+    banner.textContent = t("resumeBannerPaused", subject, summary.sent, summary.total);
     $("progress-box").hidden = false;
     $("pause").hidden = true;
     $("resume").hidden = false;
     return;
   }
-  banner.textContent = t("resumeBanner", subject, sent, count);
-  await run(unfinished);
+  // The workbook is read once, by the campaign that resumes.
+  await run(unfinished, (campaign) => {
+    banner.hidden = false;
+    banner.textContent = t("resumeBanner", subject, campaign.summary.sent, campaign.summary.total);
+  });
 }
 
 async function main(): Promise<void> {

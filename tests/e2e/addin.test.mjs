@@ -139,7 +139,8 @@ describe("the Outlook add-in", { skip }, () => {
     await page.reload();
     await page.waitForSelector("body[data-ready=true]");
     // The pane is ready before it has looked for an unfinished campaign.
-    await page.waitForFunction(() => /was interrupted/.test(document.querySelector("#banner")?.textContent ?? ""));
+    // It names the campaign's own counts (rows left out are not counted).
+    await page.waitForFunction(() => /was interrupted: \d+ of 100 sent/.test(document.querySelector("#banner")?.textContent ?? ""));
     await page.waitForSelector("#report:not([hidden])", { timeout: 120_000 });
     assert.match(await page.textContent("#report-text"), /Done: 100 sent, 0 failed, 2 skipped/);
     assert.match(await page.textContent("#banner"), /was interrupted, then resumed where it stopped/);
@@ -244,12 +245,24 @@ describe("the Outlook add-in", { skip }, () => {
     assert.ok(held <= atPause + 1, `${held - atPause} sent while paused`);
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal((await mine()).length, held, "nothing is sent while paused");
+    // Closed while paused: reopened, the pane shows the campaign's own counts and waits.
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    await page.waitForFunction(() => /is paused: \d+ of 6 sent/.test(document.querySelector("#banner")?.textContent ?? ""));
+    assert.match(await page.textContent("#banner"), new RegExp(`is paused: ${held} of 6 sent`));
+    assert.ok(await page.isVisible("#resume"));
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await mine()).length, held, "a paused campaign stays paused when reopened");
     await page.click("#resume");
     await page.waitForSelector("#report:not([hidden])", { timeout: 60_000 });
     assert.match(await page.textContent("#report-text"), /Done: 6 sent, 0 failed, 2 skipped/);
     const to = (await mine()).map((d) => d.to[0]);
     assert.equal(to.length, 6);
     assert.equal(new Set(to).size, 6, "no row delivered twice");
+    // The reopened pane has no file yet: pick it again for the next campaign.
+    await page.setInputFiles("#file", file);
+    await page.waitForFunction(() => /6 messages ready/.test(document.querySelector("#data-summary")?.textContent ?? ""));
+    await page.click("#skip-problems");
 
     // Drafts for review: every message becomes a draft in the mailbox; none is sent.
     const before = { delivered: (await graph.deliveries()).length, drafts: (await graph.stats()).drafts_created };
