@@ -45,17 +45,21 @@ if (!process.argv.includes("--skip-wasm")) {
     run("rustup", ["target", "add", "wasm32-unknown-unknown"]);
   }
   const bindgen = wasmBindgen();
-  run("cargo", ["build", "--locked", "-p", "localmerge-addin", "--target", "wasm32-unknown-unknown", "--profile", "wasm"]);
   rmSync(pkg, { recursive: true, force: true });
-  run(bindgen, ["--target", "web", "--out-dir", pkg, join(root, "target/wasm32-unknown-unknown/wasm/localmerge_addin.wasm")]);
-  const wasm = join(pkg, "localmerge_addin_bg.wasm");
-  run(join(root, "node_modules/.bin/wasm-opt"), [
-    "-Oz", "--strip-debug", "--strip-producers",
-    // What rustc's wasm32 target emits, and no newer proposal browsers may not have.
-    "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
-    "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
-    "-o", wasm, wasm,
-  ]);
+  // Two modules from one crate: the pane loads the first (xlsx and CSV), and fetches the
+  // second (every format) only when an xls, xlsb or ods file is picked.
+  for (const [name, features] of [["localmerge_addin", []], ["localmerge_addin_full", ["--features", "all-formats"]]]) {
+    run("cargo", ["build", "--locked", "-p", "localmerge-addin", "--target", "wasm32-unknown-unknown", "--profile", "wasm", ...features]);
+    run(bindgen, ["--target", "web", "--out-dir", pkg, "--out-name", name, join(root, "target/wasm32-unknown-unknown/wasm/localmerge_addin.wasm")]);
+    const wasm = join(pkg, `${name}_bg.wasm`);
+    run(join(root, "node_modules/.bin/wasm-opt"), [
+      "-Oz", "--strip-debug", "--strip-producers",
+      // What rustc's wasm32 target emits, and no newer proposal browsers may not have.
+      "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+      "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
+      "-o", wasm, wasm,
+    ]);
+  }
 }
 
 rmSync(dist, { recursive: true, force: true });
@@ -67,14 +71,21 @@ await esbuild.build({
   target: "es2022",
   minify: true,
   sourcemap: true,
-  outfile: join(dist, "taskpane.js"),
+  // The second module's JavaScript glue becomes its own file, imported when first needed.
+  splitting: true,
+  outdir: dist,
   logLevel: "warning",
 });
-cpSync(join(pkg, "localmerge_addin_bg.wasm"), join(dist, "localmerge_addin_bg.wasm"));
+for (const name of ["localmerge_addin", "localmerge_addin_full"]) {
+  cpSync(join(pkg, `${name}_bg.wasm`), join(dist, `${name}_bg.wasm`));
+}
 for (const f of ["taskpane.html", "taskpane.css", "commands.html", "support.html", "assets"]) {
   cpSync(join(addin, "pane", f), join(dist, f), { recursive: true });
 }
 writeFileSync(join(dist, "config.json"), JSON.stringify({ mode: "office" }, null, 2));
-const wasm = readFileSync(join(dist, "localmerge_addin_bg.wasm"));
-console.log(`wasm-bytes: ${statSync(join(dist, "localmerge_addin_bg.wasm")).size}`);
-console.log(`wasm-gzip-bytes: ${gzipSync(wasm, { level: 9 }).length}`);
+// The module the pane loads, then the one it fetches for xls, xlsb and ods.
+for (const [label, name] of [["wasm", "localmerge_addin"], ["wasm-full", "localmerge_addin_full"]]) {
+  const wasm = readFileSync(join(dist, `${name}_bg.wasm`));
+  console.log(`${label}-bytes: ${statSync(join(dist, `${name}_bg.wasm`)).size}`);
+  console.log(`${label}-gzip-bytes: ${gzipSync(wasm, { level: 9 }).length}`);
+}

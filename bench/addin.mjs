@@ -2,7 +2,8 @@
 // otherwise, in this one Node process on the same workbook and templates:
 // SheetJS (xlsx.read + sheet_to_json) and handlebars.js (templates compiled once).
 // Prints `parse-vs-sheetjs: R`, `render-vs-handlebarsjs: R` (speed-ups, > 1 means
-// localmerge is faster) and `wasm-gzip-bytes: N` (the .wasm the pane loads, gzipped).
+// localmerge is faster), `wasm-gzip-bytes: N` (the .wasm the pane loads, gzipped; it reads
+// xlsx and CSV) and `wasm-full-gzip-bytes: N` (the one fetched for xls, xlsb and ods).
 // Options: --rows N (default 50000), --runs N (default 7). Needs `npm run build` first.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -83,3 +84,5 @@ console.log(`handlebars.js render (subject + HTML, ${theirsRender.last} chars): 
 console.log(`parse-vs-sheetjs: ${(theirs.ms / ours.ms).toFixed(2)}`);
 console.log(`render-vs-handlebarsjs: ${(theirsRender.ms / oursRender.ms).toFixed(2)}`);
 console.log(`wasm-gzip-bytes: ${gzipSync(wasm, { level: 9 }).length}`);
+const full = readFileSync(join(root, "addin/pkg/localmerge_addin_full_bg.wasm"));
+console.log(`wasm-full-gzip-bytes: ${gzipSync(full, { level: 9 }).length}`);

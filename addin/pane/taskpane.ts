@@ -2,10 +2,9 @@
 // from the WebAssembly core; this file only shows them and wires the browser's adapters
 // (tokens, IndexedDB, files) into a campaign.
 
-import init, {
+import {
   brokenTokens,
   repairTokens,
-  Spreadsheet,
   type Campaign,
   type CampaignEvent,
   type CampaignFinish,
@@ -13,6 +12,7 @@ import init, {
   type CampaignOptions,
   type CampaignSummary,
   type PlanResult,
+  type Spreadsheet,
   type Template,
 } from "../pkg/localmerge_addin.js";
 import {
@@ -31,6 +31,7 @@ import { issueText, language, setLanguage, t, translatePage } from "./i18n.js";
 import { checkPlan, type Plan } from "./license.js";
 import { reportCsv, type ReportRow } from "./report.js";
 import { Store, type StoredCampaign } from "./store.js";
+import { loadCore, openSpreadsheet } from "./wasm.js";
 
 provideFluentDesignSystem().register(fluentDesignSystemProvider(), fluentButton(), fluentCheckbox(), fluentProgress(), fluentBadge());
 
@@ -206,7 +207,7 @@ async function openFile(file: File): Promise<void> {
 async function loadData(fileName: string, bytes: Uint8Array, sheetName: string | undefined): Promise<void> {
   const status = $("file-name");
   try {
-    const sheet = new Spreadsheet(bytes, sheetName);
+    const sheet = await openSpreadsheet(bytes, sheetName);
     state.data?.sheet.free();
     state.data = { fileName, bytes, sheet };
     state.exclude.clear();
@@ -355,17 +356,19 @@ async function run(stored: StoredCampaign, onStart?: (campaign: Campaign) => voi
   if (state.running || starting) return;
   starting = true;
   const store = state.store as Store;
-  const sheet = new Spreadsheet(new Uint8Array(stored.bytes), stored.sheet);
   let campaign: Campaign;
   try {
-    campaign = sheet.campaign(stored.template, stored.options, await store.journal(stored.id));
+    const sheet = await openSpreadsheet(new Uint8Array(stored.bytes), stored.sheet);
+    try {
+      campaign = sheet.campaign(stored.template, stored.options, await store.journal(stored.id));
+    } finally {
+      sheet.free();
+    }
   } catch (e) {
     starting = false;
     $("send-error").textContent = (e as Error).message;
     await store.setState(stored.id, "stopped");
     return;
-  } finally {
-    sheet.free();
   }
   const drafts = Boolean(stored.options.draftsOnly);
   state.running = { campaign, stored, started: Date.now(), sentAtStart: campaign.summary.sent };
@@ -508,17 +511,19 @@ async function resumeOnOpen(): Promise<void> {
   if (unfinished.state === "paused") {
     // The counts come from the campaign as its journal rebuilds it (excluded rows left out).
     const lines = await store.journal(unfinished.id);
-    const sheet = new Spreadsheet(new Uint8Array(unfinished.bytes), unfinished.sheet);
     let summary: CampaignSummary;
     try {
-      const campaign = sheet.campaign(unfinished.template, unfinished.options, lines);
-      summary = campaign.summary;
-      campaign.free();
+      const sheet = await openSpreadsheet(new Uint8Array(unfinished.bytes), unfinished.sheet);
+      try {
+        const campaign = sheet.campaign(unfinished.template, unfinished.options, lines);
+        summary = campaign.summary;
+        campaign.free();
+      } finally {
+        sheet.free();
+      }
     } catch (e) {
       $("send-error").textContent = (e as Error).message;
       return;
-    } finally {
-      sheet.free();
     }
     banner.hidden = false;
     banner.textContent = t("resumeBannerPaused", subject, summary.sent, summary.total);
@@ -545,7 +550,7 @@ async function main(): Promise<void> {
   translatePage();
   $("editor-fields").hidden = host.template.inOutlook;
   $("from-item").hidden = !host.template.inOutlook;
-  await init({ module_or_path: new URL("localmerge_addin_bg.wasm", import.meta.url) });
+  await loadCore();
   state.store = await Store.open();
 
   state.tokens = await signIn(state.config, host.nestedAuth);

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use localmerge_core::format::Locale;
 use localmerge_core::{
-    ColumnOverrides, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, Table, TemplateError, Workbook,
+    ColumnOverrides, Format, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, Table, TemplateError,
+    Workbook,
 };
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -282,6 +283,15 @@ pub fn plan(table: &Table, template: &TemplateSpec) -> PlanDto {
         },
         Err(e) => PlanDto { error: Some((&e).into()), ..PlanDto::default() },
     }
+}
+
+/// Whether this module reads the file's format. The module the pane loads first reads
+/// xlsx, xlsm and CSV; the one built with every format (`all-formats`) reads xlsb, xls and
+/// ods too, and is fetched only when such a file is picked. The format comes from the
+/// content, as [`Spreadsheet`]'s constructor recognises it.
+#[wasm_bindgen(js_name = readsFormatOf)]
+pub fn reads_format_of(bytes: &[u8]) -> bool {
+    Format::of(bytes).is_included()
 }
 
 /// A spreadsheet the user picked, read in WebAssembly: its bytes never leave the page.

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use js_sys::{Array, Function, Object, Reflect};
-use localmerge_addin::{Host, Spreadsheet, broken_tokens_js, repair_tokens_js};
+use localmerge_addin::{Host, Spreadsheet, broken_tokens_js, reads_format_of, repair_tokens_js};
 use localmerge_core::send::Entry;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -44,6 +44,20 @@ fn a_bad_file_is_a_js_error_naming_the_cause() {
     assert!(!text.is_empty(), "an empty message");
     let e = Spreadsheet::new(CSV.to_vec(), Some("Nope".into())).unwrap_err();
     assert!(message(JsValue::from(e)).contains("Nope"));
+}
+
+#[wasm_bindgen_test]
+fn the_first_module_leaves_xls_xlsb_and_ods_to_the_full_one() {
+    const XLS: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0];
+    let full = cfg!(feature = "all-formats");
+    assert!(reads_format_of(CSV));
+    assert!(reads_format_of(b"PK\x03\x04....xl/workbook.xml"));
+    assert_eq!(reads_format_of(XLS), full);
+    assert_eq!(reads_format_of(b"PK\x03\x04mimetypeapplication/vnd.oasis.opendocument.spreadsheet"), full);
+    if !full {
+        let e = Spreadsheet::new(XLS.to_vec(), None).unwrap_err();
+        assert_eq!(message(JsValue::from(e)), "this build of localmerge does not read xls files");
+    }
 }
 
 #[wasm_bindgen_test]

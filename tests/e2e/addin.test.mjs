@@ -223,6 +223,39 @@ describe("the Outlook add-in", { skip }, () => {
     site.stop();
   });
 
+  test("an ods or xls file fetches the module that reads every format, once; xlsx never does", async () => {
+    const xlsx = workbook(3, join(dir, "formats.xlsx"));
+    const ods = workbook(3, join(dir, "formats.ods"));
+    const xls = workbook(3, join(dir, "formats.xls"));
+    const site = await pane({ mode: "sandbox", graphUrl: graph.url, licensingUrl: lic.url, perMinute: 600 });
+    const office = { language: "en-US", subject: "Formats {{First Name}}", body: "<p>{{City}}</p>" };
+    const { page, requests, errors, context } = await openPane(b, site.url, { office });
+    const fetched = () => requests.filter((r) => /localmerge_addin_full_bg\.wasm$/.test(r.url)).length;
+    const pick = async (file) => {
+      await page.setInputFiles("#file", file);
+      const name = file.split("/").pop();
+      await page.waitForFunction((n) => (document.querySelector("#file-name")?.textContent ?? "").startsWith(n), name);
+      await page.waitForFunction(() => /3 messages ready/.test(document.querySelector("#data-summary")?.textContent ?? ""));
+    };
+    await pick(xlsx.file);
+    assert.equal(fetched(), 0, "an xlsx file is read by the module the pane loads");
+    await pick(ods.file);
+    assert.equal(fetched(), 1, "an ods file fetches the full module");
+    assert.match(await page.frameLocator("#preview").locator("body").innerHTML(), /Vallorbe1z/);
+    await pick(xls.file);
+    assert.equal(fetched(), 1, "the full module is fetched once");
+    // A campaign from the full module sends like any other.
+    await page.click("#skip-problems");
+    const before = (await graph.deliveries()).length;
+    await send(page, 3);
+    const mine = (await graph.deliveries()).slice(before).filter((d) => d.subject.startsWith("Formats"));
+    assert.deepEqual(mine.map((d) => d.to[0]).sort(), ["guest1.qx@example.org", "guest2.qx@example.org", "guest3.qx@example.org"]);
+    assert.deepEqual(leaks(requests, graph.host, [...ods.secrets, ...xls.secrets]), []);
+    assert.deepEqual(errors, []);
+    await context.close();
+    site.stop();
+  });
+
   test("pause holds the campaign, resume ends it exactly once; drafts for review send nothing", async () => {
     const { file, secrets } = workbook(6, join(dir, "six.xlsx"));
     // One message a second, so the campaign is still going when it is paused.

@@ -1,13 +1,19 @@
 //! Reading a spreadsheet from its bytes: the format is recognised from the content, then a
 //! sheet becomes a [`Table`].
 
+#[cfg(feature = "all-formats")]
 mod biff;
+#[cfg(feature = "all-formats")]
 mod cfb;
 mod delimited;
+#[cfg(feature = "all-formats")]
 mod ods_styles;
+#[cfg(feature = "all-formats")]
 mod raw_zip;
+#[cfg(feature = "all-formats")]
 mod styles;
 mod workbook;
+#[cfg(feature = "all-formats")]
 mod xlsb_guard;
 
 use std::fmt;
@@ -39,6 +45,18 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format of a file, recognised from its content (delimited text when no workbook
+    /// format matches).
+    pub fn of(bytes: &[u8]) -> Format {
+        sniff(bytes).unwrap_or(Format::Csv)
+    }
+
+    /// Whether this build reads the format: xlsx, xlsm and CSV always; xlsb, xls and ods
+    /// with the `all-formats` feature.
+    pub fn is_included(self) -> bool {
+        matches!(self, Format::Xlsx | Format::Xlsm | Format::Csv) || cfg!(feature = "all-formats")
+    }
+
     /// The format's usual lower-case name.
     pub fn name(self) -> &'static str {
         match self {
@@ -65,6 +83,9 @@ pub enum ReadError {
     /// The file is empty.
     #[error("the file is empty")]
     EmptyFile,
+    /// This build leaves the format out (see [`Format::is_included`]).
+    #[error("this build of localmerge does not read {0} files")]
+    NotIncluded(Format),
     /// The workbook is encrypted with a password.
     #[error("the workbook is password-protected; save an unprotected copy and use that")]
     PasswordProtected,
@@ -135,6 +156,7 @@ impl Workbook {
             return Err(ReadError::EmptyFile);
         }
         match sniff(&bytes) {
+            Some(format) if !format.is_included() => Err(ReadError::NotIncluded(format)),
             Some(format) => {
                 let excel = workbook::Excel::open(bytes, format)?;
                 Ok(Workbook { format, names: excel.sheet_names(), inner: Inner::Excel(excel) })
@@ -240,5 +262,30 @@ mod tests {
         assert_eq!(sniff(b"PK\x03\x04....xl/workbook.xml"), Some(Format::Xlsx));
         assert_eq!(sniff(b"PK\x03\x04....xl/workbook.bin"), Some(Format::Xlsb));
         assert!(matches!(Workbook::open(Vec::new()), Err(ReadError::EmptyFile)));
+    }
+
+    #[test]
+    fn a_build_without_all_formats_refuses_them_by_name() {
+        const XLS: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0];
+        const ODS: &[u8] = b"PK\x03\x04mimetypeapplication/vnd.oasis.opendocument.spreadsheet";
+        let all = cfg!(feature = "all-formats");
+        assert_eq!(Format::of(b"Email\na@b.c\n"), Format::Csv);
+        assert!(Format::Csv.is_included() && Format::Xlsx.is_included() && Format::Xlsm.is_included());
+        for (bytes, format) in
+            [(XLS, Format::Xls), (ODS, Format::Ods), (b"PK\x03\x04xl/workbook.bin".as_slice(), Format::Xlsb)]
+        {
+            assert_eq!(Format::of(bytes), format);
+            assert_eq!(format.is_included(), all, "{format}");
+            match Workbook::open(bytes.to_vec()) {
+                Err(ReadError::NotIncluded(f)) => {
+                    assert!(!all, "{format} is built in, yet refused");
+                    assert_eq!(f, format);
+                }
+                Err(e) => assert!(all, "{format}: {e}"),
+                Ok(_) => panic!("{format}: a few bytes read as a workbook"),
+            }
+        }
+        let refused = ReadError::NotIncluded(Format::Xls).to_string();
+        assert_eq!(refused, "this build of localmerge does not read xls files");
     }
 }

@@ -1,12 +1,11 @@
 //! Workbooks through calamine: xlsx/xlsm/xlsb are streamed cell by cell; xls and ods come
-//! as calamine ranges.
+//! as calamine ranges. xlsb, xls and ods only with the `all-formats` feature.
 
 use std::io::Cursor;
 
-use calamine::{
-    CellErrorType, Data, DataRef, ExcelDateTime, ExcelDateTimeType, Ods, OdsError, Reader, Xls, XlsError,
-    Xlsb, XlsbError, Xlsx, XlsxError,
-};
+use calamine::{CellErrorType, DataRef, ExcelDateTime, ExcelDateTimeType, Reader, Xlsx, XlsxError};
+#[cfg(feature = "all-formats")]
+use calamine::{Data, Ods, OdsError, Xls, XlsError, Xlsb, XlsbError};
 
 use super::{Format, MAX_CELLS, ReadError};
 use crate::format::CellFormat;
@@ -17,17 +16,22 @@ type Bytes = Cursor<Vec<u8>>;
 
 pub(super) enum Excel {
     Xlsx(Box<Xlsx<Bytes>>),
+    #[cfg(feature = "all-formats")]
     Xlsb(Box<Xlsb<Bytes>>, Box<super::styles::WorkbookStyles>),
+    #[cfg(feature = "all-formats")]
     Xls(Box<Xls<Bytes>>, Box<super::styles::WorkbookStyles>),
+    #[cfg(feature = "all-formats")]
     Ods(Box<Ods<Bytes>>, Box<super::styles::WorkbookStyles>),
 }
 
+#[cfg(feature = "all-formats")]
 /// The "EncryptedPackage" stream name in UTF-16LE: an encrypted OOXML file is a CFB
 /// container, which must not be mistaken for a corrupt xls.
 const ENCRYPTED_PACKAGE: &[u8] = b"E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
 
 impl Excel {
     pub(super) fn open(bytes: Vec<u8>, format: Format) -> Result<Excel, ReadError> {
+        #[cfg(feature = "all-formats")]
         if format == Format::Xls && memchr::memmem::find(&bytes, ENCRYPTED_PACKAGE).is_some() {
             return Err(ReadError::PasswordProtected);
         }
@@ -36,12 +40,18 @@ impl Excel {
             Format::Xlsx | Format::Xlsm => {
                 Excel::Xlsx(Box::new(Xlsx::new(cursor).map_err(|e| xlsx_err(format, e))?))
             }
+            #[cfg(not(feature = "all-formats"))]
+            Format::Xlsb | Format::Xls | Format::Ods | Format::Csv => {
+                return Err(ReadError::NotIncluded(format));
+            }
+            #[cfg(feature = "all-formats")]
             Format::Xlsb => {
                 // calamine's xlsb reader indexes records without checking them (see the guard).
                 let (safe, styles) =
                     super::xlsb_guard::sanitize(cursor.into_inner()).map_err(|e| corrupt(Format::Xlsb, e))?;
                 Excel::Xlsb(Box::new(Xlsb::new(Cursor::new(safe)).map_err(xlsb_err)?), Box::new(styles))
             }
+            #[cfg(feature = "all-formats")]
             Format::Xls => {
                 // calamine's container parser panics on some malformed files: give it a
                 // container rewritten from checked reads (see `cfb`).
@@ -49,6 +59,7 @@ impl Excel {
                     super::cfb::sanitize(cursor.get_ref()).map_err(|e| corrupt(Format::Xls, e))?;
                 Excel::Xls(Box::new(Xls::new(Cursor::new(clean)).map_err(xls_err)?), Box::new(styles))
             }
+            #[cfg(feature = "all-formats")]
             Format::Ods | Format::Csv => {
                 let styles = super::ods_styles::read(cursor.get_ref());
                 Excel::Ods(Box::new(Ods::new(cursor).map_err(ods_err)?), Box::new(styles))
@@ -59,8 +70,11 @@ impl Excel {
     pub(super) fn sheet_names(&self) -> Vec<String> {
         match self {
             Excel::Xlsx(w) => w.sheet_names(),
+            #[cfg(feature = "all-formats")]
             Excel::Xlsb(w, _) => w.sheet_names(),
+            #[cfg(feature = "all-formats")]
             Excel::Xls(w, _) => w.sheet_names(),
+            #[cfg(feature = "all-formats")]
             Excel::Ods(w, _) => w.sheet_names(),
         }
     }
@@ -78,6 +92,7 @@ impl Excel {
                     cells.push_styled(cell.get_position(), from_ref(cell.get_value()), format)?;
                 }
             }
+            #[cfg(feature = "all-formats")]
             Excel::Xlsb(w, styles) => {
                 let mut reader = w.worksheet_cells_reader(name).map_err(xlsb_err)?;
                 let sheet = styles.sheet(name);
@@ -87,10 +102,12 @@ impl Excel {
                     cells.push_styled(at, from_ref(cell.get_value()), format)?;
                 }
             }
+            #[cfg(feature = "all-formats")]
             Excel::Xls(w, styles) => {
                 let range = w.worksheet_range(name).map_err(xls_err)?;
                 cells.push_range(&range, styles)?;
             }
+            #[cfg(feature = "all-formats")]
             Excel::Ods(w, styles) => {
                 let range = w.worksheet_range(name).map_err(ods_err)?;
                 cells.push_range(&range, styles)?;
@@ -137,6 +154,7 @@ struct Cells<'a> {
     /// The sheet's distinct formats; index 0 is General.
     formats: Vec<CellFormat>,
     /// Workbook format index → index in `formats`, so each format is resolved once.
+    #[cfg(feature = "all-formats")]
     resolved: std::collections::HashMap<u16, u16>,
 }
 
@@ -147,14 +165,17 @@ impl<'a> Cells<'a> {
             cells: Vec::new(),
             sorted: true,
             formats: vec![CellFormat::Code("General".into())],
+            #[cfg(feature = "all-formats")]
             resolved: std::collections::HashMap::new(),
         }
     }
 
+    #[cfg(feature = "all-formats")]
     fn intern(&mut self, format: CellFormat) -> u16 {
         intern(&mut self.formats, format)
     }
 
+    #[cfg(feature = "all-formats")]
     /// The table format index of a cell of an xls, xlsb or ods sheet, from the workbook's
     /// styles (`sheet` is the sheet's cell styles, looked up once per read).
     fn format_index(
@@ -185,6 +206,7 @@ impl<'a> Cells<'a> {
         index
     }
 
+    #[cfg(feature = "all-formats")]
     /// Adds the used cells of a calamine range (xls, ods) with their formats.
     fn push_range(
         &mut self,
@@ -240,6 +262,7 @@ impl<'a> Cells<'a> {
     }
 }
 
+#[cfg(feature = "all-formats")]
 /// A cell's absolute (row, column) from its range's start and its offset in the range.
 fn position(r0: u32, c0: u32, r: usize, c: usize) -> (u32, u32) {
     let add = |base: u32, off: usize| base.saturating_add(u32::try_from(off).unwrap_or(u32::MAX));
@@ -272,6 +295,7 @@ fn from_ref(v: &DataRef<'_>) -> Value {
     }
 }
 
+#[cfg(feature = "all-formats")]
 fn from_data(v: &Data) -> Value {
     match v {
         Data::Int(i) => Value::Int(*i),
@@ -296,6 +320,7 @@ fn xlsx_err(format: Format, e: XlsxError) -> ReadError {
     }
 }
 
+#[cfg(feature = "all-formats")]
 fn xlsb_err(e: XlsbError) -> ReadError {
     match e {
         XlsbError::Password => ReadError::PasswordProtected,
@@ -303,6 +328,7 @@ fn xlsb_err(e: XlsbError) -> ReadError {
     }
 }
 
+#[cfg(feature = "all-formats")]
 fn xls_err(e: XlsError) -> ReadError {
     match e {
         XlsError::Password => ReadError::PasswordProtected,
@@ -310,6 +336,7 @@ fn xls_err(e: XlsError) -> ReadError {
     }
 }
 
+#[cfg(feature = "all-formats")]
 fn ods_err(e: OdsError) -> ReadError {
     match e {
         OdsError::Password => ReadError::PasswordProtected,
