@@ -74,21 +74,48 @@ pub(crate) fn decode(bytes: &[u8]) -> (String, Encoding) {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return (String::from_utf8_lossy(rest).into_owned(), Encoding::Utf8);
     }
-    if bytes.starts_with(b"\xFF\xFE") {
-        let (s, _) = encoding_rs::UTF_16LE.decode_with_bom_removal(bytes);
-        return (s.into_owned(), Encoding::Utf16Le);
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        return (utf16(rest, u16::from_le_bytes), Encoding::Utf16Le);
     }
-    if bytes.starts_with(b"\xFE\xFF") {
-        let (s, _) = encoding_rs::UTF_16BE.decode_with_bom_removal(bytes);
-        return (s.into_owned(), Encoding::Utf16Be);
+    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        return (utf16(rest, u16::from_be_bytes), Encoding::Utf16Be);
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => (s.to_owned(), Encoding::Utf8),
-        Err(_) => {
-            let (s, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
-            (s.into_owned(), Encoding::Windows1252)
-        }
+        Err(_) => (windows_1252(bytes), Encoding::Windows1252),
     }
+}
+
+// The two legacy decoders are written here rather than taken from encoding_rs: its
+// decoders dispatch over every encoding at run time, which links all its code pages (about
+// 90 KB of the add-in's gzipped module) for what is one standard-library call and one
+// 32-entry table. Tests compare both with encoding_rs.
+
+/// UTF-16 code units to text; an unpaired surrogate or a last odd byte becomes U+FFFD
+/// (one for both when the text ends with a lone high surrogate and an odd byte).
+fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {
+    let units = bytes.chunks_exact(2).map(|p| unit([p[0], p[1]]));
+    let ends_in_lead = units.clone().next_back().is_some_and(|u| (0xD800..0xDC00).contains(&u));
+    let mut s: String = char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect();
+    if bytes.len() % 2 == 1 && !ends_in_lead {
+        s.push(char::REPLACEMENT_CHARACTER);
+    }
+    s
+}
+
+/// Windows-1252 as the WHATWG Encoding Standard defines it: Latin-1, except 0x80–0x9F.
+pub(crate) fn windows_1252(bytes: &[u8]) -> String {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}',
+        '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
+    ];
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9F => HIGH[usize::from(b - 0x80)],
+            _ => char::from(b),
+        })
+        .collect()
 }
 
 /// Excel reads and writes a first line `sep=;` naming the delimiter.
@@ -186,6 +213,23 @@ fn count_breaks(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn windows_1252_is_decoded_as_encoding_rs_does_for_every_byte() {
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(windows_1252(&all), encoding_rs::WINDOWS_1252.decode(&all).0);
+    }
+
+    proptest! {
+        #[test]
+        fn utf16_is_decoded_as_encoding_rs_does(bytes in proptest::collection::vec(any::<u8>(), 0..64), wide in any::<bool>()) {
+            // Surrogates, paired and not, are what differ between decoders: make them common.
+            let bytes: Vec<u8> = bytes.iter().enumerate().map(|(i, &b)| if wide && i % 4 == 1 { 0xD8 | (b & 7) } else { b }).collect();
+            prop_assert_eq!(utf16(&bytes, u16::from_le_bytes), encoding_rs::UTF_16LE.decode_without_bom_handling(&bytes).0);
+            prop_assert_eq!(utf16(&bytes, u16::from_be_bytes), encoding_rs::UTF_16BE.decode_without_bom_handling(&bytes).0);
+        }
+    }
 
     fn table(bytes: &[u8]) -> (Table, Encoding, Delimiter) {
         let t = Text::decode(bytes);

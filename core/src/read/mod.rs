@@ -3,6 +3,7 @@
 
 #[cfg(feature = "all-formats")]
 mod biff;
+mod cells;
 #[cfg(feature = "all-formats")]
 mod cfb;
 mod delimited;
@@ -12,9 +13,11 @@ mod ods_styles;
 mod raw_zip;
 #[cfg(feature = "all-formats")]
 mod styles;
+#[cfg(feature = "all-formats")]
 mod workbook;
 #[cfg(feature = "all-formats")]
 mod xlsb_guard;
+mod xlsx;
 
 use std::fmt;
 
@@ -137,6 +140,8 @@ pub struct Workbook {
 
 enum Inner {
     Delimited(delimited::Text),
+    Xlsx(xlsx::Xlsx),
+    #[cfg(feature = "all-formats")]
     Excel(workbook::Excel),
 }
 
@@ -156,7 +161,13 @@ impl Workbook {
             return Err(ReadError::EmptyFile);
         }
         match sniff(&bytes) {
-            Some(format) if !format.is_included() => Err(ReadError::NotIncluded(format)),
+            Some(format @ (Format::Xlsx | Format::Xlsm)) => {
+                let xlsx = xlsx::Xlsx::open(bytes, format)?;
+                Ok(Workbook { format, names: xlsx.sheet_names(), inner: Inner::Xlsx(xlsx) })
+            }
+            #[cfg(not(feature = "all-formats"))]
+            Some(format) => Err(ReadError::NotIncluded(format)),
+            #[cfg(feature = "all-formats")]
             Some(format) => {
                 let excel = workbook::Excel::open(bytes, format)?;
                 Ok(Workbook { format, names: excel.sheet_names(), inner: Inner::Excel(excel) })
@@ -186,6 +197,8 @@ impl Workbook {
     pub fn text_details(&self) -> Option<(Encoding, Delimiter)> {
         match &self.inner {
             Inner::Delimited(t) => Some((t.encoding, t.delimiter)),
+            Inner::Xlsx(_) => None,
+            #[cfg(feature = "all-formats")]
             Inner::Excel(_) => None,
         }
     }
@@ -223,6 +236,8 @@ impl Workbook {
         }
         let table = match &mut self.inner {
             Inner::Delimited(text) => text.table(name),
+            Inner::Xlsx(xlsx) => xlsx.table(name)?,
+            #[cfg(feature = "all-formats")]
             Inner::Excel(excel) => excel.table(name)?,
         };
         table.ok_or_else(|| ReadError::EmptySheet(name.to_owned()))

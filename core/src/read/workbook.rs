@@ -1,57 +1,58 @@
-//! Workbooks through calamine: xlsx/xlsm/xlsb are streamed cell by cell; xls and ods come
-//! as calamine ranges. xlsb, xls and ods only with the `all-formats` feature.
+//! xlsb, xls and ods through calamine (the `all-formats` feature): xlsb is streamed cell
+//! by cell, xls and ods come as calamine ranges. In tests, calamine's xlsx reader too: the
+//! oracle our own (`xlsx.rs`) is compared with.
 
 use std::io::Cursor;
 
-use calamine::{CellErrorType, DataRef, ExcelDateTime, ExcelDateTimeType, Reader, Xlsx, XlsxError};
-#[cfg(feature = "all-formats")]
-use calamine::{Data, Ods, OdsError, Xls, XlsError, Xlsb, XlsbError};
+use calamine::{
+    CellErrorType, Data, DataRef, ExcelDateTime, ExcelDateTimeType, Ods, OdsError, Reader, Xls, XlsError,
+    Xlsb, XlsbError,
+};
+#[cfg(test)]
+use calamine::{Xlsx, XlsxError};
 
-use super::{Format, MAX_CELLS, ReadError};
+use super::cells::Cells;
+#[cfg(test)]
+use super::cells::intern;
+use super::{Format, ReadError};
 use crate::format::CellFormat;
-use crate::table::{Table, TableBuilder};
+use crate::table::Table;
 use crate::value::{DateKind, ExcelDate, Value};
 
 type Bytes = Cursor<Vec<u8>>;
 
 pub(super) enum Excel {
+    #[cfg(test)]
     Xlsx(Box<Xlsx<Bytes>>),
-    #[cfg(feature = "all-formats")]
     Xlsb(Box<Xlsb<Bytes>>, Box<super::styles::WorkbookStyles>),
-    #[cfg(feature = "all-formats")]
     Xls(Box<Xls<Bytes>>, Box<super::styles::WorkbookStyles>),
-    #[cfg(feature = "all-formats")]
     Ods(Box<Ods<Bytes>>, Box<super::styles::WorkbookStyles>),
 }
 
-#[cfg(feature = "all-formats")]
 /// The "EncryptedPackage" stream name in UTF-16LE: an encrypted OOXML file is a CFB
 /// container, which must not be mistaken for a corrupt xls.
 const ENCRYPTED_PACKAGE: &[u8] = b"E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
 
 impl Excel {
     pub(super) fn open(bytes: Vec<u8>, format: Format) -> Result<Excel, ReadError> {
-        #[cfg(feature = "all-formats")]
         if format == Format::Xls && memchr::memmem::find(&bytes, ENCRYPTED_PACKAGE).is_some() {
             return Err(ReadError::PasswordProtected);
         }
         let cursor = Cursor::new(bytes);
         Ok(match format {
+            #[cfg(test)]
             Format::Xlsx | Format::Xlsm => {
                 Excel::Xlsx(Box::new(Xlsx::new(cursor).map_err(|e| xlsx_err(format, e))?))
             }
-            #[cfg(not(feature = "all-formats"))]
-            Format::Xlsb | Format::Xls | Format::Ods | Format::Csv => {
-                return Err(ReadError::NotIncluded(format));
-            }
-            #[cfg(feature = "all-formats")]
+            // Read by `xlsx.rs`; `Workbook::open` never sends them here.
+            #[cfg(not(test))]
+            Format::Xlsx | Format::Xlsm => return Err(corrupt(format, "not a calamine format")),
             Format::Xlsb => {
                 // calamine's xlsb reader indexes records without checking them (see the guard).
                 let (safe, styles) =
                     super::xlsb_guard::sanitize(cursor.into_inner()).map_err(|e| corrupt(Format::Xlsb, e))?;
                 Excel::Xlsb(Box::new(Xlsb::new(Cursor::new(safe)).map_err(xlsb_err)?), Box::new(styles))
             }
-            #[cfg(feature = "all-formats")]
             Format::Xls => {
                 // calamine's container parser panics on some malformed files: give it a
                 // container rewritten from checked reads (see `cfb`).
@@ -59,7 +60,6 @@ impl Excel {
                     super::cfb::sanitize(cursor.get_ref()).map_err(|e| corrupt(Format::Xls, e))?;
                 Excel::Xls(Box::new(Xls::new(Cursor::new(clean)).map_err(xls_err)?), Box::new(styles))
             }
-            #[cfg(feature = "all-formats")]
             Format::Ods | Format::Csv => {
                 let styles = super::ods_styles::read(cursor.get_ref());
                 Excel::Ods(Box::new(Ods::new(cursor).map_err(ods_err)?), Box::new(styles))
@@ -69,12 +69,10 @@ impl Excel {
 
     pub(super) fn sheet_names(&self) -> Vec<String> {
         match self {
+            #[cfg(test)]
             Excel::Xlsx(w) => w.sheet_names(),
-            #[cfg(feature = "all-formats")]
             Excel::Xlsb(w, _) => w.sheet_names(),
-            #[cfg(feature = "all-formats")]
             Excel::Xls(w, _) => w.sheet_names(),
-            #[cfg(feature = "all-formats")]
             Excel::Ods(w, _) => w.sheet_names(),
         }
     }
@@ -82,6 +80,7 @@ impl Excel {
     pub(super) fn table(&mut self, name: &str) -> Result<Option<Table>, ReadError> {
         let mut cells = Cells::new(name);
         match self {
+            #[cfg(test)]
             Excel::Xlsx(w) => {
                 let mut reader = w.worksheet_cells_reader(name).map_err(|e| xlsx_err(Format::Xlsx, e))?;
                 let styles = style_formats(reader.styles(), &mut cells.formats);
@@ -92,7 +91,6 @@ impl Excel {
                     cells.push_styled(cell.get_position(), from_ref(cell.get_value()), format)?;
                 }
             }
-            #[cfg(feature = "all-formats")]
             Excel::Xlsb(w, styles) => {
                 let mut reader = w.worksheet_cells_reader(name).map_err(xlsb_err)?;
                 let sheet = styles.sheet(name);
@@ -102,12 +100,10 @@ impl Excel {
                     cells.push_styled(at, from_ref(cell.get_value()), format)?;
                 }
             }
-            #[cfg(feature = "all-formats")]
             Excel::Xls(w, styles) => {
                 let range = w.worksheet_range(name).map_err(xls_err)?;
                 cells.push_range(&range, styles)?;
             }
-            #[cfg(feature = "all-formats")]
             Excel::Ods(w, styles) => {
                 let range = w.worksheet_range(name).map_err(ods_err)?;
                 cells.push_range(&range, styles)?;
@@ -117,6 +113,7 @@ impl Excel {
     }
 }
 
+#[cfg(test)]
 /// Maps calamine's style ids to indexes into the table's distinct formats (0 = General),
 /// adding formats to `formats` as they are first seen.
 fn style_formats(styles: &[calamine::Style], formats: &mut Vec<CellFormat>) -> Vec<u16> {
@@ -134,48 +131,7 @@ fn style_formats(styles: &[calamine::Style], formats: &mut Vec<CellFormat>) -> V
         .collect()
 }
 
-/// The index of `format` in `formats`, added if new (0, General, once the table is full).
-fn intern(formats: &mut Vec<CellFormat>, format: CellFormat) -> u16 {
-    match formats.iter().position(|f| *f == format) {
-        Some(i) => u16::try_from(i).unwrap_or(0),
-        None if formats.len() < usize::from(u16::MAX) => {
-            formats.push(format);
-            (formats.len() - 1) as u16
-        }
-        None => 0,
-    }
-}
-
-/// Collects non-empty cells (bounded by [`MAX_CELLS`]) and builds the table row by row.
-struct Cells<'a> {
-    sheet: &'a str,
-    cells: Vec<(u32, u32, Value, u16)>,
-    sorted: bool,
-    /// The sheet's distinct formats; index 0 is General.
-    formats: Vec<CellFormat>,
-    /// Workbook format index → index in `formats`, so each format is resolved once.
-    #[cfg(feature = "all-formats")]
-    resolved: std::collections::HashMap<u16, u16>,
-}
-
-impl<'a> Cells<'a> {
-    fn new(sheet: &'a str) -> Self {
-        Cells {
-            sheet,
-            cells: Vec::new(),
-            sorted: true,
-            formats: vec![CellFormat::Code("General".into())],
-            #[cfg(feature = "all-formats")]
-            resolved: std::collections::HashMap::new(),
-        }
-    }
-
-    #[cfg(feature = "all-formats")]
-    fn intern(&mut self, format: CellFormat) -> u16 {
-        intern(&mut self.formats, format)
-    }
-
-    #[cfg(feature = "all-formats")]
+impl Cells<'_> {
     /// The table format index of a cell of an xls, xlsb or ods sheet, from the workbook's
     /// styles (`sheet` is the sheet's cell styles, looked up once per read).
     fn format_index(
@@ -206,7 +162,6 @@ impl<'a> Cells<'a> {
         index
     }
 
-    #[cfg(feature = "all-formats")]
     /// Adds the used cells of a calamine range (xls, ods) with their formats.
     fn push_range(
         &mut self,
@@ -222,47 +177,8 @@ impl<'a> Cells<'a> {
         }
         Ok(())
     }
-
-    fn push_styled(&mut self, (row, col): (u32, u32), value: Value, style: u16) -> Result<(), ReadError> {
-        if value.is_blank() {
-            return Ok(());
-        }
-        if self.cells.len() >= MAX_CELLS {
-            return Err(ReadError::TooLarge { sheet: self.sheet.to_owned(), limit: MAX_CELLS });
-        }
-        if let Some(&(r, c, _, _)) = self.cells.last() {
-            self.sorted &= (r, c) < (row, col);
-        }
-        self.cells.push((row, col, value, style));
-        Ok(())
-    }
-
-    fn finish(mut self) -> Option<Table> {
-        if !self.sorted {
-            self.cells.sort_by_key(|&(r, c, _, _)| (r, c));
-        }
-        let mut builder = TableBuilder::default();
-        let mut current: Option<u32> = None;
-        let mut row_cells = Vec::new();
-        for (r, c, v, style) in self.cells {
-            if current != Some(r) {
-                if let Some(prev) = current {
-                    builder.push_row(prev.saturating_add(1), std::mem::take(&mut row_cells));
-                }
-                current = Some(r);
-            }
-            row_cells.push((c, v, style));
-        }
-        if let Some(prev) = current {
-            builder.push_row(prev.saturating_add(1), row_cells);
-        }
-        let mut table = builder.finish(self.sheet.to_owned())?;
-        table.formats = self.formats;
-        Some(table)
-    }
 }
 
-#[cfg(feature = "all-formats")]
 /// A cell's absolute (row, column) from its range's start and its offset in the range.
 fn position(r0: u32, c0: u32, r: usize, c: usize) -> (u32, u32) {
     let add = |base: u32, off: usize| base.saturating_add(u32::try_from(off).unwrap_or(u32::MAX));
@@ -295,7 +211,6 @@ fn from_ref(v: &DataRef<'_>) -> Value {
     }
 }
 
-#[cfg(feature = "all-formats")]
 fn from_data(v: &Data) -> Value {
     match v {
         Data::Int(i) => Value::Int(*i),
@@ -313,6 +228,7 @@ fn corrupt(format: Format, detail: impl ToString) -> ReadError {
     ReadError::Corrupt { format, detail: detail.to_string() }
 }
 
+#[cfg(test)]
 fn xlsx_err(format: Format, e: XlsxError) -> ReadError {
     match e {
         XlsxError::Password => ReadError::PasswordProtected,
@@ -320,7 +236,6 @@ fn xlsx_err(format: Format, e: XlsxError) -> ReadError {
     }
 }
 
-#[cfg(feature = "all-formats")]
 fn xlsb_err(e: XlsbError) -> ReadError {
     match e {
         XlsbError::Password => ReadError::PasswordProtected,
@@ -328,7 +243,6 @@ fn xlsb_err(e: XlsbError) -> ReadError {
     }
 }
 
-#[cfg(feature = "all-formats")]
 fn xls_err(e: XlsError) -> ReadError {
     match e {
         XlsError::Password => ReadError::PasswordProtected,
@@ -336,10 +250,79 @@ fn xls_err(e: XlsError) -> ReadError {
     }
 }
 
-#[cfg(feature = "all-formats")]
 fn ods_err(e: OdsError) -> ReadError {
     match e {
         OdsError::Password => ReadError::PasswordProtected,
         e => corrupt(Format::Ods, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::Workbook;
+
+    type Sheets = Vec<(String, Result<Option<Table>, ReadError>)>;
+
+    /// calamine's reading of an xlsx file: its sheet names, and each sheet's table or error.
+    fn calamine(bytes: &[u8], format: Format) -> Result<Sheets, ReadError> {
+        let mut excel = Excel::open(bytes.to_vec(), format)?;
+        Ok(excel.sheet_names().into_iter().map(|name| (name.clone(), excel.table(&name))).collect())
+    }
+
+    /// Our xlsx reader against calamine's over calamine's corpus and the repository's
+    /// workbooks: where calamine reads a sheet, ours reads the same table, value for value
+    /// and format for format; where calamine fails, ours may read more (it never panics).
+    #[test]
+    fn our_xlsx_reader_reads_what_calamine_reads() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in [
+            root.join("../../shared/corpus/calamine"),
+            root.join("../testdata/files"),
+            root.join("../examples"),
+        ] {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            files.extend(entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| {
+                p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("xlsx") || e.eq_ignore_ascii_case("xlsm"))
+            }));
+        }
+        files.sort();
+        assert!(files.len() > 40, "calamine's corpus is missing: {} xlsx files", files.len());
+        let (mut sheets, mut more) = (0, Vec::new());
+        for path in &files {
+            let bytes = std::fs::read(path).unwrap();
+            let format = crate::read::Format::of(&bytes);
+            if !matches!(format, Format::Xlsx | Format::Xlsm) {
+                continue;
+            }
+            let Ok(theirs) = calamine(&bytes, format) else {
+                more.push(path.display().to_string());
+                continue;
+            };
+            let mut ours = Workbook::open(bytes.clone())
+                .unwrap_or_else(|e| panic!("{}: calamine opens it, we do not: {e}", path.display()));
+            let names: Vec<&String> = theirs.iter().map(|(n, _)| n).collect();
+            assert_eq!(ours.sheet_names().iter().collect::<Vec<_>>(), names, "{}", path.display());
+            for (name, table) in theirs {
+                let mine = ours.read_sheet(&name);
+                match (table, mine) {
+                    (Ok(Some(t)), Ok(m)) => {
+                        assert_eq!(Some(t), Some(m), "{} / {name}", path.display());
+                        sheets += 1;
+                    }
+                    (Ok(None), Err(ReadError::EmptySheet(_))) => sheets += 1,
+                    (Ok(t), m) => panic!(
+                        "{} / {name}: calamine {:?}, ours {m:?}",
+                        path.display(),
+                        t.map(|t| t.rows.len())
+                    ),
+                    (Err(_), _) => more.push(format!("{} / {name}", path.display())),
+                }
+            }
+        }
+        assert!(sheets > 60, "only {sheets} sheets compared");
+        eprintln!("{sheets} sheets read alike; calamine refused: {more:?}");
     }
 }

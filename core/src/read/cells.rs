@@ -1,0 +1,92 @@
+//! The one collector every workbook reader feeds: non-empty cells, bounded by
+//! [`MAX_CELLS`], with their formats, built into a [`Table`] row by row.
+
+use super::{MAX_CELLS, ReadError};
+use crate::format::CellFormat;
+use crate::table::{Table, TableBuilder};
+use crate::value::Value;
+
+/// The index of `format` in `formats`, added if new (0, General, once the table is full).
+pub(super) fn intern(formats: &mut Vec<CellFormat>, format: CellFormat) -> u16 {
+    match formats.iter().position(|f| *f == format) {
+        Some(i) => u16::try_from(i).unwrap_or(0),
+        None if formats.len() < usize::from(u16::MAX) => {
+            formats.push(format);
+            (formats.len() - 1) as u16
+        }
+        None => 0,
+    }
+}
+
+/// Collects non-empty cells (bounded by [`MAX_CELLS`]) and builds the table row by row.
+pub(super) struct Cells<'a> {
+    pub(super) sheet: &'a str,
+    cells: Vec<(u32, u32, Value, u16)>,
+    sorted: bool,
+    /// The sheet's distinct formats; index 0 is General.
+    pub(super) formats: Vec<CellFormat>,
+    /// Workbook format index → index in `formats`, so each format is resolved once.
+    #[cfg(feature = "all-formats")]
+    pub(super) resolved: std::collections::HashMap<u16, u16>,
+}
+
+impl<'a> Cells<'a> {
+    pub(super) fn new(sheet: &'a str) -> Self {
+        Cells {
+            sheet,
+            cells: Vec::new(),
+            sorted: true,
+            formats: vec![CellFormat::Code("General".into())],
+            #[cfg(feature = "all-formats")]
+            resolved: std::collections::HashMap::new(),
+        }
+    }
+
+    #[cfg(feature = "all-formats")]
+    pub(super) fn intern(&mut self, format: CellFormat) -> u16 {
+        intern(&mut self.formats, format)
+    }
+
+    pub(super) fn push_styled(
+        &mut self,
+        (row, col): (u32, u32),
+        value: Value,
+        style: u16,
+    ) -> Result<(), ReadError> {
+        if value.is_blank() {
+            return Ok(());
+        }
+        if self.cells.len() >= MAX_CELLS {
+            return Err(ReadError::TooLarge { sheet: self.sheet.to_owned(), limit: MAX_CELLS });
+        }
+        if let Some(&(r, c, _, _)) = self.cells.last() {
+            self.sorted &= (r, c) < (row, col);
+        }
+        self.cells.push((row, col, value, style));
+        Ok(())
+    }
+
+    pub(super) fn finish(mut self) -> Option<Table> {
+        if !self.sorted {
+            self.cells.sort_by_key(|&(r, c, _, _)| (r, c));
+        }
+        let mut builder = TableBuilder::default();
+        let mut current: Option<u32> = None;
+        let mut row_cells = Vec::new();
+        for (r, c, v, style) in self.cells {
+            if current != Some(r) {
+                if let Some(prev) = current {
+                    builder.push_row(prev.saturating_add(1), std::mem::take(&mut row_cells));
+                }
+                current = Some(r);
+            }
+            row_cells.push((c, v, style));
+        }
+        if let Some(prev) = current {
+            builder.push_row(prev.saturating_add(1), row_cells);
+        }
+        let mut table = builder.finish(self.sheet.to_owned())?;
+        table.formats = self.formats;
+        Some(table)
+    }
+}

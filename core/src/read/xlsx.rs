@@ -1,0 +1,870 @@
+//! xlsx and xlsm: core's own reader, over the zip crate and quick-xml.
+//!
+//! Not calamine's, for the add-in's size: calamine turns on quick-xml's `encoding` feature,
+//! whose decoder links every code page encoding_rs has (about 90 KB of the gzipped
+//! module) although an xlsx file is always UTF-8; and its xlsx reader parses fonts, fills,
+//! borders and themes a merge never uses. This one reads what a merge needs — the sheets,
+//! the shared strings, each style's number format, the cells — and reads it as calamine
+//! does, value for value: a test compares the two over calamine's own corpus.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Cursor};
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use super::cells::{Cells, intern};
+use super::{Format, MAX_CELLS, ReadError};
+use crate::format::{CellFormat, Locale, builtin};
+use crate::table::Table;
+use crate::value::{DateKind, ExcelDate, Value};
+
+/// The most characters the shared strings may hold in all: far above any mailing list,
+/// and a bound on what a hostile file (a zip bomb of strings) can make us allocate.
+const MAX_STRING_BYTES: usize = 1 << 29;
+
+type Zip<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+
+/// How a number reads in a cell of a style: as itself, as a date, or as a duration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Number,
+    Date,
+    Duration,
+}
+
+/// One cell style (`<xf>` of `cellXfs`): its number format.
+#[derive(Debug, Clone)]
+struct Xf {
+    kind: Kind,
+    /// `None` for General (or no format).
+    format: Option<CellFormat>,
+}
+
+/// An opened xlsx or xlsm workbook: its parts read, its sheets read on demand.
+pub(super) struct Xlsx {
+    format: Format,
+    bytes: Vec<u8>,
+    /// Zip entry names by their lower-case, forward-slash form (Excel ignores case).
+    paths: HashMap<String, String>,
+    /// (name, zip path) in workbook order.
+    sheets: Vec<(String, String)>,
+    strings: Vec<String>,
+    xfs: Vec<Xf>,
+    is_1904: bool,
+}
+
+/// A reading error, said the way `ReadError::Corrupt` shows it.
+type Result<T> = std::result::Result<T, String>;
+
+impl Xlsx {
+    pub(super) fn open(bytes: Vec<u8>, format: Format) -> std::result::Result<Xlsx, ReadError> {
+        let corrupt = |detail: String| ReadError::Corrupt { format, detail };
+        let mut zip =
+            zip::ZipArchive::new(Cursor::new(bytes.as_slice())).map_err(|e| corrupt(e.to_string()))?;
+        let mut paths = HashMap::new();
+        for name in zip.file_names() {
+            let name = name.map_err(|e| corrupt(e.to_string()))?;
+            paths.insert(name.replace('\\', "/").to_ascii_lowercase(), name.into_owned());
+        }
+        let mut book = Parts { zip: &mut zip, paths: &paths };
+        let (dir, workbook) = book.office_document().map_err(corrupt)?;
+        let strings = book.shared_strings(&format!("{dir}sharedStrings.xml")).map_err(corrupt)?;
+        let xfs = book.styles(&format!("{dir}styles.xml")).map_err(corrupt)?;
+        let rels = book.relationships(&format!("{dir}_rels/{workbook}.rels")).map_err(corrupt)?;
+        let (sheets, is_1904) = book.workbook(&format!("{dir}{workbook}"), &dir, &rels).map_err(corrupt)?;
+        drop(zip);
+        Ok(Xlsx { format, bytes, paths, sheets, strings, xfs, is_1904 })
+    }
+
+    pub(super) fn sheet_names(&self) -> Vec<String> {
+        self.sheets.iter().map(|(name, _)| name.clone()).collect()
+    }
+
+    pub(super) fn table(&self, name: &str) -> std::result::Result<Option<Table>, ReadError> {
+        let corrupt = |detail: String| ReadError::Corrupt { format: self.format, detail };
+        let Some((_, path)) = self.sheets.iter().find(|(n, _)| n == name) else {
+            return Err(corrupt(format!("there is no worksheet \"{name}\"")));
+        };
+        let mut cells = Cells::new(name);
+        let styles: Vec<(Kind, u16)> = self
+            .xfs
+            .iter()
+            .map(|xf| (xf.kind, xf.format.clone().map_or(0, |f| intern(&mut cells.formats, f))))
+            .collect();
+        let mut zip =
+            zip::ZipArchive::new(Cursor::new(self.bytes.as_slice())).map_err(|e| corrupt(e.to_string()))?;
+        let mut parts = Parts { zip: &mut zip, paths: &self.paths };
+        let entry = parts.entry(path).map_err(corrupt)?;
+        let Some(entry) = entry else {
+            return Err(corrupt(format!("worksheet \"{name}\" is missing ({path})")));
+        };
+        let mut sheet = SheetReader::new(xml(entry), &self.strings, &styles, self.is_1904);
+        match sheet.read(&mut cells) {
+            Ok(()) => Ok(cells.finish()),
+            Err(Stop::Read(e)) => Err(e),
+            Err(Stop::Xml(detail)) => Err(corrupt(format!("{path}: {detail}"))),
+        }
+    }
+}
+
+fn xml<R: std::io::Read>(entry: R) -> Reader<BufReader<R>> {
+    let mut reader = Reader::from_reader(BufReader::with_capacity(64 * 1024, entry));
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    reader
+}
+
+/// The workbook's parts other than sheets, read once when it is opened.
+struct Parts<'z, 'b> {
+    zip: &'z mut Zip<'b>,
+    paths: &'z HashMap<String, String>,
+}
+
+impl<'b> Parts<'_, 'b> {
+    /// A part by its path (any case), or `None` when the package has no such part.
+    fn entry(&mut self, path: &str) -> Result<Option<zip::read::ZipFile<'_, Cursor<&'b [u8]>>>> {
+        let name = self.paths.get(&path.to_ascii_lowercase()).map_or(path, String::as_str);
+        match self.zip.by_name(name) {
+            Ok(file) => Ok(Some(file)),
+            Err(zip::result::ZipError::FileNotFound) => Ok(None),
+            Err(e) => Err(format!("{path}: {e}")),
+        }
+    }
+
+    /// The workbook part's folder and file name, from the package relationships.
+    fn office_document(&mut self) -> Result<(String, String)> {
+        let Some(entry) = self.entry("_rels/.rels")? else {
+            return Err("the package has no _rels/.rels".into());
+        };
+        let mut target = None;
+        each_start(&mut xml(entry), "_rels/.rels", |e, _| {
+            if e.local_name().as_ref() == "Relationship"
+                && attr(e, "Type")?.is_some_and(|t| t.ends_with("/relationships/officeDocument"))
+            {
+                target = attr(e, "Target")?.map(|t| unescape(&t)).transpose()?;
+            }
+            Ok(())
+        })?;
+        let Some(target) = target else { return Err("the package names no workbook".into()) };
+        let (dir, name) = match target.rfind('/') {
+            Some(i) => target.split_at(i + 1),
+            None => ("", target.as_str()),
+        };
+        let dir = dir.strip_prefix('/').unwrap_or(dir).to_owned();
+        Ok((dir, if name.is_empty() { "workbook.xml".into() } else { name.to_owned() }))
+    }
+
+    /// The shared strings table (empty when the workbook has none).
+    fn shared_strings(&mut self, path: &str) -> Result<Vec<String>> {
+        let Some(entry) = self.entry(path)? else { return Ok(Vec::new()) };
+        let mut xml = xml(entry);
+        let mut strings = Vec::new();
+        let mut bytes = 0usize;
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf).map_err(|e| format!("{path}: {e}"))? {
+                Event::Start(e) if e.local_name().as_ref() == "si" => {
+                    let end = e.name().as_ref().to_owned();
+                    let s = rich_string(&mut xml, &end).map_err(|e| format!("{path}: {e}"))?;
+                    bytes = bytes.saturating_add(s.len());
+                    if strings.len() >= MAX_CELLS || bytes > MAX_STRING_BYTES {
+                        return Err(format!(
+                            "{path}: more shared strings than a workbook of {MAX_CELLS} cells holds"
+                        ));
+                    }
+                    strings.push(s);
+                }
+                Event::End(e) if e.local_name().as_ref() == "sst" => return Ok(strings),
+                Event::Eof => return Err(format!("{path}: the shared strings end early")),
+                _ => {}
+            }
+        }
+    }
+
+    /// Each cell style's number format (empty when the workbook has no styles part).
+    fn styles(&mut self, path: &str) -> Result<Vec<Xf>> {
+        let Some(entry) = self.entry(path)? else { return Ok(Vec::new()) };
+        let mut codes: HashMap<String, String> = HashMap::new();
+        let mut xfs = Vec::new();
+        let mut in_cell_xfs = false;
+        // Only `numFmts` defines formats (conditional formats' `dxf`s have their own).
+        let mut in_num_fmts = false;
+        each_event(&mut xml(entry), path, |event| {
+            match event {
+                Event::Start(e) => match e.local_name().as_ref() {
+                    "numFmts" => in_num_fmts = true,
+                    "numFmt" if in_num_fmts => {
+                        if let (Some(id), Some(code)) = (attr(e, "numFmtId")?, attr(e, "formatCode")?) {
+                            codes.insert(id.into_owned(), unescape(&code)?);
+                        }
+                    }
+                    "cellXfs" => in_cell_xfs = true,
+                    "xf" if in_cell_xfs => xfs.push(xf(attr(e, "numFmtId")?.as_deref(), &codes)),
+                    _ => {}
+                },
+                Event::End(e) if e.local_name().as_ref() == "cellXfs" => in_cell_xfs = false,
+                Event::End(e) if e.local_name().as_ref() == "numFmts" => in_num_fmts = false,
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(xfs)
+    }
+
+    /// The workbook's relationships: id → (target, type).
+    fn relationships(&mut self, path: &str) -> Result<HashMap<String, (String, String)>> {
+        let Some(entry) = self.entry(path)? else { return Err(format!("{path} is missing")) };
+        let mut rels = HashMap::new();
+        each_start(&mut xml(entry), path, |e, _| {
+            if e.local_name().as_ref() == "Relationship"
+                && let Some(id) = attr(e, "Id")?
+            {
+                let target = attr(e, "Target")?.map(|t| t.into_owned()).unwrap_or_default();
+                let kind = attr(e, "Type")?.map(|t| t.into_owned()).unwrap_or_default();
+                rels.insert(id.into_owned(), (target, kind));
+            }
+            Ok(())
+        })?;
+        Ok(rels)
+    }
+
+    /// The sheets (name and part path, in order) and whether dates count from 1904.
+    fn workbook(
+        &mut self,
+        path: &str,
+        dir: &str,
+        rels: &HashMap<String, (String, String)>,
+    ) -> Result<(Vec<(String, String)>, bool)> {
+        let Some(entry) = self.entry(path)? else { return Ok((Vec::new(), false)) };
+        let mut sheets = Vec::new();
+        let mut is_1904 = false;
+        each_start(&mut xml(entry), path, |e, _| {
+            match e.local_name().as_ref() {
+                "sheet" => {
+                    let name = attr(e, "name")?.map(|n| unescape(&n)).transpose()?.unwrap_or_default();
+                    let mut id = None;
+                    for a in e.attributes().with_checks(false) {
+                        let a = a.map_err(|e| e.to_string())?;
+                        if a.key.local_name().as_ref() == "id" {
+                            id = Some(a.value.into_owned());
+                        }
+                    }
+                    let Some((target, kind)) = rels.get(id.as_deref().unwrap_or_default()) else {
+                        return Err(format!("sheet \"{name}\" has no relationship"));
+                    };
+                    if !matches!(kind.rsplit('/').next(), Some("worksheet" | "chartsheet" | "dialogsheet")) {
+                        return Err(format!("sheet \"{name}\" is of an unknown type ({kind})"));
+                    }
+                    let part = match target.strip_prefix('/') {
+                        Some(absolute) => absolute.to_owned(),
+                        None => format!("{dir}{target}"),
+                    };
+                    sheets.push((name, part));
+                }
+                "workbookPr" => {
+                    if let Some(v) = attr(e, "date1904")? {
+                        is_1904 = v == "1" || v == "true";
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok((sheets, is_1904))
+    }
+}
+
+/// A style's number format and how numbers in it read. Ids 14 and 22 depend on the
+/// reader's locale; other built-in ids have the codes of ECMA-376 §18.8.30.
+fn xf(id: Option<&str>, codes: &HashMap<String, String>) -> Xf {
+    let Some(id) = id else { return Xf { kind: Kind::Number, format: None } };
+    let kind = match codes.get(id) {
+        Some(code) => code_kind(code),
+        None => builtin_kind(id),
+    };
+    let Ok(n) = id.parse::<u32>() else { return Xf { kind, format: None } };
+    let code = match (n, codes.get(id)) {
+        (14 | 22, _) => return Xf { kind, format: Some(CellFormat::Builtin(n)) },
+        (_, Some(code)) => Some(code.clone()),
+        // Locale currency formats: not built in for xlsx, which writes their codes.
+        (5..=8, None) => None,
+        (41, None) => Some(r#"_(* #,##0_);_(* (#,##0);_(* "-"_);_(@_)"#.to_owned()),
+        (42, None) => Some(r#"_($* #,##0_);_($* (#,##0);_($* "-"_);_(@_)"#.to_owned()),
+        (43, None) => Some(r#"_(* #,##0.00_);_(* (#,##0.00);_(* "-"??_);_(@_)"#.to_owned()),
+        (44, None) => Some(r#"_($* #,##0.00_);_($* (#,##0.00);_($* "-"??_);_(@_)"#.to_owned()),
+        (_, None) => builtin(n, Locale::en_us()),
+    };
+    Xf { kind, format: code.filter(|c| !c.eq_ignore_ascii_case("general")).map(CellFormat::Code) }
+}
+
+/// Built-in formats that show dates and times (ECMA-376 §18.8.30, with the East Asian
+/// ids 27–36 and 50–58), and the one duration, `[h]:mm:ss`.
+fn builtin_kind(id: &str) -> Kind {
+    match id.parse::<u32>() {
+        Ok(14..=22 | 27..=36 | 45 | 47 | 50..=58) => Kind::Date,
+        Ok(46) => Kind::Duration,
+        _ => Kind::Number,
+    }
+}
+
+/// Whether a format code shows a date or time, or a duration (`[h]`, `[mm]`, `[ss]`), from
+/// its first section: a date or time letter outside quotes, brackets and escapes (`a` of
+/// `AM/PM` counts once followed by `m`, `p` or `/`).
+fn code_kind(code: &str) -> Kind {
+    let mut literal_next = false;
+    let mut quoted = false;
+    let mut brackets = 0u8;
+    let mut prev = ' ';
+    let mut elapsed = false;
+    let mut after_a = false;
+    for c in code.chars() {
+        if literal_next {
+            literal_next = false;
+            prev = c;
+            continue;
+        }
+        // Escapes count inside quotes too (as Excel's readers have it).
+        if matches!(c, '_' | '\\' | '*') {
+            literal_next = true;
+            prev = c;
+            continue;
+        }
+        if quoted {
+            quoted = c != '"';
+            prev = c;
+            continue;
+        }
+        match c {
+            '"' => quoted = true,
+            ';' => return Kind::Number,
+            '[' => brackets = brackets.saturating_add(1),
+            ']' if brackets == 1 && elapsed => return Kind::Duration,
+            ']' => brackets = brackets.saturating_sub(1),
+            'a' | 'A' if !after_a && brackets == 0 => after_a = true,
+            'p' | 'm' | '/' | 'P' | 'M' if after_a && brackets == 0 => return Kind::Date,
+            'd' | 'm' | 'h' | 'y' | 's' | 'D' | 'M' | 'H' | 'Y' | 'S' if !after_a && brackets == 0 => {
+                return Kind::Date;
+            }
+            _ => {
+                if !(elapsed && c.eq_ignore_ascii_case(&prev)) {
+                    elapsed = prev == '[' && matches!(c, 'm' | 'h' | 's' | 'M' | 'H' | 'S');
+                }
+            }
+        }
+        prev = c;
+    }
+    Kind::Number
+}
+
+/// Calls `f` on every event of a part to its end.
+fn each_event<R: BufRead>(
+    xml: &mut Reader<R>,
+    path: &str,
+    mut f: impl FnMut(&Event<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let event = xml.read_event_into(&mut buf).map_err(|e| format!("{path}: {e}"))?;
+        if matches!(event, Event::Eof) {
+            return Ok(());
+        }
+        f(&event).map_err(|e| format!("{path}: {e}"))?;
+    }
+}
+
+/// Calls `f` on every start tag of a part.
+fn each_start<R: BufRead>(
+    xml: &mut Reader<R>,
+    path: &str,
+    mut f: impl FnMut(&BytesStart<'_>, ()) -> Result<()>,
+) -> Result<()> {
+    each_event(xml, path, |event| match event {
+        Event::Start(e) => f(e, ()),
+        _ => Ok(()),
+    })
+}
+
+/// An attribute's raw value (entities not expanded).
+fn attr<'a>(e: &'a BytesStart<'_>, name: &str) -> Result<Option<std::borrow::Cow<'a, str>>> {
+    for a in e.attributes().with_checks(false) {
+        let a = a.map_err(|e| e.to_string())?;
+        if a.key.as_ref() == name {
+            return Ok(Some(a.value));
+        }
+    }
+    Ok(None)
+}
+
+/// An attribute value with its entities expanded.
+fn unescape(raw: &str) -> Result<String> {
+    quick_xml::escape::unescape(raw).map(|s| s.into_owned()).map_err(|e| e.to_string())
+}
+
+/// Why a sheet stopped being read.
+enum Stop {
+    /// Too many cells (the collector's error).
+    Read(ReadError),
+    /// The XML is not a readable sheet.
+    Xml(String),
+}
+
+impl From<ReadError> for Stop {
+    fn from(e: ReadError) -> Stop {
+        Stop::Read(e)
+    }
+}
+
+impl From<quick_xml::Error> for Stop {
+    fn from(e: quick_xml::Error) -> Stop {
+        Stop::Xml(e.to_string())
+    }
+}
+
+struct SheetReader<'a, R> {
+    xml: Reader<R>,
+    strings: &'a [String],
+    /// Per style: how numbers read and the table's format index.
+    styles: &'a [(Kind, u16)],
+    is_1904: bool,
+    /// The qualified name of the element being read (`v`, `is`, `f`, `t`), reused.
+    end: String,
+    /// Buffers reused from cell to cell: a sheet reads without allocating per cell.
+    buf: Vec<u8>,
+    inner: Vec<u8>,
+}
+
+/// The children of a cell.
+enum Child {
+    V,
+    Is,
+    F,
+}
+
+/// A cell's `t` attribute.
+#[derive(Clone, Copy, PartialEq)]
+enum Type<'t> {
+    /// No `t`: a number, or text when it does not read as one.
+    Absent,
+    Number,
+    Shared,
+    Bool,
+    Error,
+    Str,
+    Inline,
+    Date,
+    Other(&'t str),
+}
+
+impl<'t> Type<'t> {
+    fn of(t: &'t str) -> Type<'t> {
+        match t {
+            "n" => Type::Number,
+            "s" => Type::Shared,
+            "b" => Type::Bool,
+            "e" => Type::Error,
+            "str" => Type::Str,
+            "inlineStr" | "is" => Type::Inline,
+            "d" => Type::Date,
+            other => Type::Other(other),
+        }
+    }
+}
+
+impl<R: BufRead> SheetReader<'_, R> {
+    fn new<'a>(
+        xml: Reader<R>,
+        strings: &'a [String],
+        styles: &'a [(Kind, u16)],
+        is_1904: bool,
+    ) -> SheetReader<'a, R> {
+        SheetReader {
+            xml,
+            strings,
+            styles,
+            is_1904,
+            end: String::new(),
+            buf: Vec::with_capacity(1024),
+            inner: Vec::with_capacity(256),
+        }
+    }
+
+    fn read(&mut self, cells: &mut Cells<'_>) -> std::result::Result<(), Stop> {
+        let mut buf = std::mem::take(&mut self.buf);
+        let mut first = None;
+        loop {
+            buf.clear();
+            match self.xml.read_event_into(&mut buf)? {
+                Event::Start(e) if e.local_name().as_ref() == "sheetData" => break,
+                Event::Start(e) => {
+                    first.get_or_insert_with(|| e.local_name().as_ref().to_owned());
+                }
+                Event::Eof => {
+                    return Err(Stop::Xml(match first {
+                        Some(kind) if kind != "worksheet" => format!("not a worksheet (a {kind})"),
+                        _ => "the worksheet has no cells part".to_owned(),
+                    }));
+                }
+                _ => {}
+            }
+        }
+        let (mut row, mut col) = (0u32, 0u32);
+        let mut t = String::new();
+        loop {
+            buf.clear();
+            match self.xml.read_event_into(&mut buf)? {
+                Event::Start(e) if e.local_name().as_ref() == "row" => {
+                    if let Some(r) = attr(&e, "r").map_err(Stop::Xml)? {
+                        row = cell_ref(r.as_bytes()).map(|(r, _)| r).map_err(Stop::Xml)?;
+                    }
+                }
+                Event::End(e) if e.local_name().as_ref() == "row" => {
+                    row = row.saturating_add(1);
+                    col = 0;
+                }
+                Event::Start(e) if e.local_name().as_ref() == "c" => {
+                    let (mut at, mut style, mut typed) = (None, None, false);
+                    for a in e.attributes().with_checks(false) {
+                        let a = a.map_err(|e| Stop::Xml(e.to_string()))?;
+                        match a.key.as_ref() {
+                            "r" => at = Some(cell_ref(a.value.as_bytes()).map_err(Stop::Xml)?),
+                            "s" => style = Some(a.value.parse::<usize>().unwrap_or(0)),
+                            "t" => {
+                                t.clear();
+                                t.push_str(&a.value);
+                                typed = true;
+                            }
+                            _ => {}
+                        }
+                    }
+                    let at = match at {
+                        Some((r, Some(c))) => {
+                            col = c;
+                            (r, c)
+                        }
+                        Some((_, None)) => return Err(Stop::Xml("a cell reference without a column".into())),
+                        None => (row, col),
+                    };
+                    let ty = if typed { Type::of(&t) } else { Type::Absent };
+                    let value = self.cell(style, ty)?;
+                    // A cell without a style has the workbook's first (its numbers never dates).
+                    let format = self.styles.get(style.unwrap_or(0)).map_or(0, |&(_, f)| f);
+                    cells.push_styled(at, value, format)?;
+                    col = col.saturating_add(1);
+                }
+                Event::End(e) if e.local_name().as_ref() == "sheetData" => return Ok(()),
+                Event::Eof => return Err(Stop::Xml("the cells end early".into())),
+                _ => {}
+            }
+        }
+    }
+
+    /// A cell's value, from its children up to `</c>` (the last child's value counts).
+    fn cell(&mut self, style: Option<usize>, ty: Type<'_>) -> std::result::Result<Value, Stop> {
+        let mut value = Value::Empty;
+        loop {
+            self.inner.clear();
+            let child = match self.xml.read_event_into(&mut self.inner)? {
+                Event::Start(e) => {
+                    self.end.clear();
+                    self.end.push_str(e.name().as_ref());
+                    match e.local_name().as_ref() {
+                        "v" => Child::V,
+                        "is" => Child::Is,
+                        "f" => Child::F,
+                        other => return Err(Stop::Xml(format!("unexpected <{other}> in a cell"))),
+                    }
+                }
+                Event::End(e) if e.local_name().as_ref() == "c" => return Ok(value),
+                Event::Eof => return Err(Stop::Xml("a cell ends early".into())),
+                _ => continue,
+            };
+            value = match (child, ty) {
+                (Child::Is, _) => {
+                    let end = std::mem::take(&mut self.end);
+                    let text = rich_string(&mut self.xml, &end).map_err(Stop::Xml);
+                    self.end = end;
+                    Value::Text(text?)
+                }
+                (Child::F, _) | (Child::V, Type::Inline) => {
+                    self.skip()?;
+                    Value::Empty
+                }
+                // Numbers, indexes, booleans and error codes are plain ASCII: read in place.
+                (Child::V, Type::Absent | Type::Number | Type::Shared | Type::Bool | Type::Error) => {
+                    self.inner.clear();
+                    let v = match self.xml.read_event_into(&mut self.inner)? {
+                        Event::Text(text) => {
+                            Some(plain(self.strings, self.styles, self.is_1904, style, ty, &text)?)
+                        }
+                        // `<v></v>`: empty, and already closed.
+                        Event::End(e) if e.name().as_ref() == self.end => None,
+                        Event::Eof => return Err(Stop::Xml("a value ends early".into())),
+                        _ => Some(Value::Empty),
+                    };
+                    match v {
+                        Some(v) => {
+                            self.skip()?;
+                            v
+                        }
+                        None => Value::Empty,
+                    }
+                }
+                (Child::V, Type::Str) => Value::Text(unescape_excel(&self.text()?)),
+                (Child::V, Type::Date) => Value::DateIso(self.text()?),
+                (Child::V, Type::Other(t)) => return Err(Stop::Xml(format!("unknown cell type \"{t}\""))),
+            };
+        }
+    }
+
+    /// The text of the element being read, up to its end tag, entities expanded, line ends
+    /// normalised.
+    fn text(&mut self) -> std::result::Result<String, Stop> {
+        let mut out = String::new();
+        loop {
+            self.inner.clear();
+            match self.xml.read_event_into(&mut self.inner)? {
+                Event::Text(t) => out.push_str(&t.xml10_content()),
+                Event::CData(t) => out.push_str(&t.xml10_content()),
+                Event::GeneralRef(r) => entity(&r, &mut out).map_err(Stop::Xml)?,
+                Event::End(e) if e.name().as_ref() == self.end => return Ok(out),
+                Event::Eof => return Err(Stop::Xml("a value ends early".into())),
+                _ => {}
+            }
+        }
+    }
+
+    /// Skips to the end of the element being read.
+    fn skip(&mut self) -> std::result::Result<(), Stop> {
+        self.inner.clear();
+        self.xml.read_to_end_into(quick_xml::name::QName(&self.end), &mut self.inner)?;
+        Ok(())
+    }
+}
+
+/// A plain `<v>` value (number, shared string index, boolean, error code) by the cell's
+/// type and style.
+fn plain(
+    strings: &[String],
+    styles: &[(Kind, u16)],
+    is_1904: bool,
+    style: Option<usize>,
+    ty: Type<'_>,
+    v: &str,
+) -> std::result::Result<Value, Stop> {
+    Ok(match ty {
+        Type::Shared if v.is_empty() => Value::Empty,
+        Type::Shared => {
+            let i = v.parse::<usize>().unwrap_or(0);
+            let s = strings.get(i).ok_or_else(|| Stop::Xml(format!("shared string {i} does not exist")))?;
+            Value::Text(s.clone())
+        }
+        Type::Bool => match v.trim() {
+            "" => Value::Empty,
+            "0" => Value::Bool(false),
+            "1" => Value::Bool(true),
+            t if t.eq_ignore_ascii_case("false") => Value::Bool(false),
+            t if t.eq_ignore_ascii_case("true") => Value::Bool(true),
+            t => return Err(Stop::Xml(format!("\"{t}\" is not a boolean"))),
+        },
+        Type::Error => Value::Error(v.to_owned()),
+        _ if v.is_empty() => Value::Empty,
+        _ => match v.parse::<f64>() {
+            Ok(n) => {
+                let kind = match style {
+                    Some(s) => styles.get(s).map_or(Kind::Number, |&(k, _)| k),
+                    None => Kind::Number,
+                };
+                let date = |kind| Value::Date(ExcelDate { serial: n, is_1904, kind });
+                match kind {
+                    Kind::Number => Value::Float(n),
+                    Kind::Date => date(DateKind::DateTime),
+                    Kind::Duration => date(DateKind::Duration),
+                }
+            }
+            Err(_) if ty == Type::Absent => Value::Text(v.to_owned()),
+            Err(e) => return Err(Stop::Xml(format!("\"{v}\": {e}"))),
+        },
+    })
+}
+
+/// A cell reference (`B7`, or a row number alone) as a 0-based row and optional column.
+fn cell_ref(r: &[u8]) -> Result<(u32, Option<u32>)> {
+    let bad = || format!("\"{}\" is not a cell reference", String::from_utf8_lossy(r));
+    let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let (col, row) = r.split_at(letters);
+    let mut c = 0u32;
+    for b in col {
+        c = c
+            .checked_mul(26)
+            .and_then(|c| c.checked_add(u32::from(b.to_ascii_uppercase() - b'A') + 1))
+            .ok_or_else(bad)?;
+    }
+    if row.is_empty() || !row.iter().all(u8::is_ascii_digit) {
+        return Err(bad());
+    }
+    let mut n = 0u32;
+    for b in row {
+        n = n.checked_mul(10).and_then(|n| n.checked_add(u32::from(b - b'0'))).ok_or_else(bad)?;
+    }
+    let row = n.checked_sub(1).ok_or_else(bad)?;
+    Ok((row, c.checked_sub(1)))
+}
+
+/// A string item (`<si>` or `<is>`): plain or rich text, phonetic runs left out. Text not
+/// marked `xml:space="preserve"` loses its surrounding ASCII white space, as in Excel.
+fn rich_string<R: BufRead>(xml: &mut Reader<R>, end: &str) -> Result<String> {
+    let mut out = String::new();
+    let mut phonetic = false;
+    let mut buf = Vec::new();
+    let mut t_end = String::new();
+    loop {
+        buf.clear();
+        let preserve = match xml.read_event_into(&mut buf).map_err(|e| e.to_string())? {
+            Event::Start(e) if e.local_name().as_ref() == "rPh" => {
+                phonetic = true;
+                continue;
+            }
+            Event::End(e) if e.local_name().as_ref() == "rPh" => {
+                phonetic = false;
+                continue;
+            }
+            Event::End(e) if e.name().as_ref() == end => return Ok(out),
+            Event::Start(e) if e.local_name().as_ref() == "t" && !phonetic => {
+                t_end.clear();
+                t_end.push_str(e.name().as_ref());
+                attr(&e, "xml:space")?.is_some_and(|v| v == "preserve")
+            }
+            Event::Eof => return Err("a string ends early".into()),
+            _ => continue,
+        };
+        // The run's text goes straight into `out`, then is trimmed and unescaped in place.
+        let start = out.len();
+        loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf).map_err(|e| e.to_string())? {
+                Event::Text(t) => out.push_str(&t.xml10_content()),
+                Event::CData(t) => out.push_str(&t.xml10_content()),
+                Event::GeneralRef(r) => entity(&r, &mut out)?,
+                Event::End(e) if e.name().as_ref() == t_end => break,
+                Event::Eof => return Err("a string ends early".into()),
+                _ => {}
+            }
+        }
+        if !preserve {
+            const WS: [char; 4] = [' ', '\t', '\r', '\n'];
+            let run = &out[start..];
+            let lead = run.len() - run.trim_start_matches(WS).len();
+            let kept = run.trim_matches(WS).len();
+            out.truncate(start + lead + kept);
+            out.drain(start..start + lead);
+        }
+        if out[start..].contains("_x") {
+            let run = unescape_excel(&out[start..]);
+            out.truncate(start);
+            out.push_str(&run);
+        }
+    }
+}
+
+/// An entity or character reference in text.
+fn entity(r: &quick_xml::events::BytesRef<'_>, out: &mut String) -> Result<()> {
+    if let Some(s) = quick_xml::escape::resolve_xml_entity(r.as_ref()) {
+        out.push_str(s);
+        return Ok(());
+    }
+    match r.resolve_char_ref().map_err(|e| e.to_string())? {
+        Some(c) => {
+            out.push(c);
+            Ok(())
+        }
+        None => Err(format!("unknown entity &{};", r.as_ref())),
+    }
+}
+
+/// Excel's own escapes in text: `_xHHHH_` is the UTF-16 code unit HHHH (a pair for
+/// characters beyond the BMP; a lone surrogate becomes U+FFFD).
+fn unescape_excel(s: &str) -> String {
+    fn unit(s: &str, at: usize) -> Option<u16> {
+        let b = s.as_bytes().get(at..at + 7)?;
+        if b[0] != b'_' || b[1] != b'x' || b[6] != b'_' || !b[2..6].iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&b[2..6]).ok()?, 16).ok()
+    }
+    if !s.contains("_x") {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while let Some(off) = s[i..].find('_') {
+        let at = i + off;
+        let Some(u) = unit(s, at) else {
+            i = at + 1;
+            continue;
+        };
+        out.push_str(&s[copied..at]);
+        let mut next = at + 7;
+        let c = match u {
+            0xD800..=0xDBFF => match unit(s, next) {
+                Some(low @ 0xDC00..=0xDFFF) => {
+                    next += 7;
+                    char::from_u32(0x10000 + ((u32::from(u) - 0xD800) << 10) + (u32::from(low) - 0xDC00))
+                }
+                _ => None,
+            },
+            _ => char::from_u32(u32::from(u)),
+        };
+        out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
+        i = next;
+        copied = next;
+    }
+    out.push_str(&s[copied..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_formats_are_recognised_as_excel_does() {
+        for code in
+            ["yyyy-mm-dd", "d/m/yy h:mm", "[$-409]mmmm d, yyyy", "h:mm AM/PM", "DD/MM/YY", "H:MM:SS;@"]
+        {
+            assert_eq!(code_kind(code), Kind::Date, "{code}");
+        }
+        for code in ["[h]:mm:ss", "[mm]:ss", "[ss]"] {
+            assert_eq!(code_kind(code), Kind::Duration, "{code}");
+        }
+        for code in ["0.00", "#,##0 \"days\"", "\\d0", "[Red]0.00", "General", "0;[Red]-0;\"d\""] {
+            assert_eq!(code_kind(code), Kind::Number, "{code}");
+        }
+    }
+
+    #[test]
+    fn excel_escapes_are_read() {
+        assert_eq!(unescape_excel("a_x000D_b"), "a\rb");
+        assert_eq!(unescape_excel("_xD83D__xDE00_!"), "😀!");
+        assert_eq!(unescape_excel("_xD83D_"), "\u{FFFD}");
+        assert_eq!(unescape_excel("_x005F_x000D_"), "_x000D_");
+        assert_eq!(unescape_excel("first_name_x"), "first_name_x");
+    }
+
+    #[test]
+    fn cell_references_are_checked() {
+        assert_eq!(cell_ref(b"A1"), Ok((0, Some(0))));
+        assert_eq!(cell_ref(b"AB12"), Ok((11, Some(27))));
+        assert_eq!(cell_ref(b"7"), Ok((6, None)));
+        assert!(cell_ref(b"A0").is_err());
+        assert!(cell_ref(b"A1B").is_err());
+        assert!(cell_ref(b"ZZZZZZZZ1").is_err());
+        assert!(cell_ref(b"A99999999999").is_err());
+    }
+}
