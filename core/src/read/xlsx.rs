@@ -108,6 +108,8 @@ impl Xlsx {
     }
 }
 
+/// An XML reader over a part as Excel's parts need it: empty elements as start and end,
+/// text untrimmed, end names unchecked (as calamine reads them).
 fn xml<R: std::io::Read>(entry: R) -> Reader<BufReader<R>> {
     let mut reader = Reader::from_reader(BufReader::new(entry));
     let config = reader.config_mut();
@@ -141,7 +143,7 @@ impl<'b> Parts<'_, 'b> {
             return Err("the package has no _rels/.rels".into());
         };
         let mut target = None;
-        each_start(&mut xml(entry), "_rels/.rels", |e, _| {
+        each_start(&mut xml(entry), "_rels/.rels", |e| {
             if local(e.name().as_ref()) == "Relationship"
                 && attr(e, "Type")?.is_some_and(|t| t.ends_with("/relationships/officeDocument"))
             {
@@ -223,7 +225,7 @@ impl<'b> Parts<'_, 'b> {
     fn relationships(&mut self, path: &str) -> Result<HashMap<String, (String, String)>> {
         let Some(entry) = self.entry(path)? else { return Err(format!("{path} is missing")) };
         let mut rels = HashMap::new();
-        each_start(&mut xml(entry), path, |e, _| {
+        each_start(&mut xml(entry), path, |e| {
             if local(e.name().as_ref()) == "Relationship"
                 && let Some(id) = attr(e, "Id")?
             {
@@ -246,7 +248,7 @@ impl<'b> Parts<'_, 'b> {
         let Some(entry) = self.entry(path)? else { return Ok((Vec::new(), false)) };
         let mut sheets = Vec::new();
         let mut is_1904 = false;
-        each_start(&mut xml(entry), path, |e, _| {
+        each_start(&mut xml(entry), path, |e| {
             match local(e.name().as_ref()) {
                 "sheet" => {
                     let name = attr(e, "name")?.map(|n| unescape(&n)).transpose()?.unwrap_or_default();
@@ -260,8 +262,12 @@ impl<'b> Parts<'_, 'b> {
                     let Some((target, kind)) = rels.get(id.as_deref().unwrap_or_default()) else {
                         return Err(format!("sheet \"{name}\" has no relationship"));
                     };
-                    if !matches!(kind.rsplit('/').next(), Some("worksheet" | "chartsheet" | "dialogsheet")) {
-                        return Err(format!("sheet \"{name}\" is of an unknown type ({kind})"));
+                    match kind.rsplit('/').next() {
+                        Some("worksheet") => {}
+                        // A chart or dialog sheet holds no cells: it is not offered as a sheet
+                        // (and a chart first in the workbook does not hide the data after it).
+                        Some("chartsheet" | "dialogsheet") => return Ok(()),
+                        _ => return Err(format!("sheet \"{name}\" is of an unknown type ({kind})")),
                     }
                     let part = match target.strip_prefix('/') {
                         Some(absolute) => absolute.to_owned(),
@@ -385,10 +391,10 @@ fn each_event<R: BufRead>(
 fn each_start<R: BufRead>(
     xml: &mut Reader<R>,
     path: &str,
-    mut f: impl FnMut(&BytesStart<'_>, ()) -> Result<()>,
+    mut f: impl FnMut(&BytesStart<'_>) -> Result<()>,
 ) -> Result<()> {
     each_event(xml, path, |event| match event {
-        Event::Start(e) => f(e, ()),
+        Event::Start(e) => f(e),
         _ => Ok(()),
     })
 }
@@ -930,5 +936,25 @@ mod tests {
         assert!(cell_ref(b"A1B").is_err());
         assert!(cell_ref(b"ZZZZZZZZ1").is_err());
         assert!(cell_ref(b"A99999999999").is_err());
+    }
+}
+
+#[cfg(test)]
+mod corpus_tests {
+    use crate::read::Workbook;
+
+    #[test]
+    fn chart_sheets_are_not_offered_as_sheets() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/calamine");
+        for (file, chart) in [("any_sheets.xlsx", "Chart"), ("issue438.xlsx", "Chart1")] {
+            let bytes = std::fs::read(dir.join(file)).unwrap();
+            let mut book = Workbook::open(bytes).unwrap();
+            assert!(!book.sheet_names().iter().any(|n| n == chart), "{file}: {:?}", book.sheet_names());
+            assert!(!book.sheet_names().is_empty(), "{file}");
+            assert!(
+                matches!(book.read_sheet(chart), Err(crate::ReadError::UnknownSheet { .. })),
+                "{file}: a chart is not a sheet to read"
+            );
+        }
     }
 }
