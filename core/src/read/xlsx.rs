@@ -147,7 +147,7 @@ impl<'b> Parts<'_, 'b> {
             if local(e.name().as_ref()) == "Relationship"
                 && attr(e, "Type")?.is_some_and(|t| t.ends_with("/relationships/officeDocument"))
             {
-                target = attr(e, "Target")?.map(|t| unescape(&t)).transpose()?;
+                target = attr(e, "Target")?.map(unescape).transpose()?;
             }
             Ok(())
         })?;
@@ -205,11 +205,11 @@ impl<'b> Parts<'_, 'b> {
                     "numFmts" => in_num_fmts = true,
                     "numFmt" if in_num_fmts => {
                         if let (Some(id), Some(code)) = (attr(e, "numFmtId")?, attr(e, "formatCode")?) {
-                            codes.insert(id.into_owned(), unescape(&code)?);
+                            codes.insert(id.to_owned(), unescape(code)?);
                         }
                     }
                     "cellXfs" => in_cell_xfs = true,
-                    "xf" if in_cell_xfs => xfs.push(xf(attr(e, "numFmtId")?.as_deref(), &codes)),
+                    "xf" if in_cell_xfs => xfs.push(xf(attr(e, "numFmtId")?, &codes)),
                     _ => {}
                 },
                 Event::End(e) if local(e.name().as_ref()) == "cellXfs" => in_cell_xfs = false,
@@ -229,9 +229,9 @@ impl<'b> Parts<'_, 'b> {
             if local(e.name().as_ref()) == "Relationship"
                 && let Some(id) = attr(e, "Id")?
             {
-                let target = attr(e, "Target")?.map(|t| t.into_owned()).unwrap_or_default();
-                let kind = attr(e, "Type")?.map(|t| t.into_owned()).unwrap_or_default();
-                rels.insert(id.into_owned(), (target, kind));
+                let target = attr(e, "Target")?.unwrap_or_default().to_owned();
+                let kind = attr(e, "Type")?.unwrap_or_default().to_owned();
+                rels.insert(id.to_owned(), (target, kind));
             }
             Ok(())
         })?;
@@ -251,7 +251,7 @@ impl<'b> Parts<'_, 'b> {
         each_start(&mut xml(entry), path, |e| {
             match local(e.name().as_ref()) {
                 "sheet" => {
-                    let name = attr(e, "name")?.map(|n| unescape(&n)).transpose()?.unwrap_or_default();
+                    let name = attr(e, "name")?.map(unescape).transpose()?.unwrap_or_default();
                     let mut id = None;
                     for a in e.attributes().with_checks(false) {
                         let a = a.map_err(|e| e.to_string())?;
@@ -409,8 +409,8 @@ fn local(name: &str) -> &str {
 }
 
 /// The raw values (entities not expanded) of the attributes named `keys` in a start tag's
-/// attribute text: a scanner for the few plain attributes of rows and cells, a fifth of a
-/// sheet's reading time with quick-xml's general iterator.
+/// attribute text. Every lookup by exact name goes through it (`attr` too): on a sheet's
+/// rows and cells quick-xml's general iterator took a fifth of the reading time.
 fn raw_attrs<'a, const N: usize>(raw: &'a str, keys: [&str; N]) -> Result<[Option<&'a str>; N]> {
     let mut found = [None; N];
     let b = raw.as_bytes();
@@ -450,14 +450,9 @@ fn raw_attrs<'a, const N: usize>(raw: &'a str, keys: [&str; N]) -> Result<[Optio
 }
 
 /// An attribute's raw value (entities not expanded).
-fn attr<'a>(e: &'a BytesStart<'_>, name: &str) -> Result<Option<std::borrow::Cow<'a, str>>> {
-    for a in e.attributes().with_checks(false) {
-        let a = a.map_err(|e| e.to_string())?;
-        if a.key.as_ref() == name {
-            return Ok(Some(a.value));
-        }
-    }
-    Ok(None)
+fn attr<'a>(e: &'a BytesStart<'_>, name: &str) -> Result<Option<&'a str>> {
+    let [value] = raw_attrs(e.attributes_raw(), [name])?;
+    Ok(value)
 }
 
 /// An attribute value with its entities expanded.
@@ -493,8 +488,7 @@ struct SheetReader<'a, R> {
     is_1904: bool,
     /// The qualified name of the element being read (`v`, `is`, `f`, `t`), reused.
     end: String,
-    /// Buffers reused from cell to cell: a sheet reads without allocating per cell.
-    buf: Vec<u8>,
+    /// The buffer of a cell's children, reused from cell to cell.
     inner: Vec<u8>,
 }
 
@@ -542,19 +536,11 @@ impl<R: BufRead> SheetReader<'_, R> {
         styles: &'a [(Kind, u16)],
         is_1904: bool,
     ) -> SheetReader<'a, R> {
-        SheetReader {
-            xml,
-            strings,
-            styles,
-            is_1904,
-            end: String::new(),
-            buf: Vec::with_capacity(1024),
-            inner: Vec::with_capacity(256),
-        }
+        SheetReader { xml, strings, styles, is_1904, end: String::new(), inner: Vec::with_capacity(256) }
     }
 
     fn read(&mut self, cells: &mut Cells<'_>) -> std::result::Result<(), Stop> {
-        let mut buf = std::mem::take(&mut self.buf);
+        let mut buf = Vec::with_capacity(1024);
         let mut first = None;
         loop {
             buf.clear();
@@ -573,12 +559,11 @@ impl<R: BufRead> SheetReader<'_, R> {
             }
         }
         let (mut row, mut col) = (0u32, 0u32);
-        let mut t = String::new();
         loop {
             buf.clear();
             match self.xml.read_event_into(&mut buf)? {
                 Event::Start(e) if local(e.name().as_ref()) == "row" => {
-                    if let [Some(r), ..] = raw_attrs(e.attributes_raw(), ["r", "", ""]).map_err(Stop::Xml)? {
+                    if let Some(r) = attr(&e, "r").map_err(Stop::Xml)? {
                         row = cell_ref(r.as_bytes()).map(|(r, _)| r).map_err(Stop::Xml)?;
                     }
                 }
@@ -590,9 +575,6 @@ impl<R: BufRead> SheetReader<'_, R> {
                     let [r, s, ty] = raw_attrs(e.attributes_raw(), ["r", "s", "t"]).map_err(Stop::Xml)?;
                     let at = r.map(|r| cell_ref(r.as_bytes())).transpose().map_err(Stop::Xml)?;
                     let style = s.map(|s| s.parse::<usize>().unwrap_or(0));
-                    let typed = ty.is_some();
-                    t.clear();
-                    t.push_str(ty.unwrap_or_default());
                     let at = match at {
                         Some((r, Some(c))) => {
                             col = c;
@@ -601,7 +583,7 @@ impl<R: BufRead> SheetReader<'_, R> {
                         Some((_, None)) => return Err(Stop::Xml("a cell reference without a column".into())),
                         None => (row, col),
                     };
-                    let ty = if typed { Type::of(&t) } else { Type::Absent };
+                    let ty = ty.map_or(Type::Absent, Type::of);
                     let value = self.cell(style, ty)?;
                     // A cell without a style has the workbook's first (its numbers never dates).
                     let format = self.styles.get(style.unwrap_or(0)).map_or(0, |&(_, f)| f);
