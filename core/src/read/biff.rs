@@ -79,7 +79,7 @@ fn xl_string(data: &[u8], biff8: bool, short: bool) -> Option<String> {
     if !biff8 {
         let n = usize::from(*data.first()?);
         let bytes = data.get(1..1 + n)?;
-        return Some(encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned());
+        return Some(super::delimited::windows_1252(bytes));
     }
     let (n, rest) = if short {
         (usize::from(*data.first()?), data.get(1..)?)
