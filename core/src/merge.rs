@@ -247,7 +247,7 @@ impl Merge {
             body_type: spec.body_type,
             columns,
             max_recipients: spec.max_recipients,
-            display: Display::new(&table.formats, spec.locale),
+            display: Display::of_table(table, spec.locale),
         })
     }
 

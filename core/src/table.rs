@@ -103,13 +103,22 @@ pub struct Table {
     pub warnings: Vec<SheetWarning>,
     /// The distinct number formats of the sheet's cells; index 0 is General.
     pub formats: Vec<CellFormat>,
+    /// The workbook counts days from 1904-01-01 (old Mac Excel) rather than 1899-12-30.
+    pub date1904: bool,
+}
+
+/// A header name as templates match it: every run of white space (line breaks from
+/// Alt+Enter, tabs, no-break spaces, doubled spaces) one plain space, none at either end.
+/// Applied alike to headers and to the names templates use.
+pub fn normalize_name(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 impl Table {
     /// Finds a column by its header: exactly, else case-insensitively when that is unique.
     /// Returns `Err` with every matching column when the name is ambiguous.
     pub fn find_column(&self, name: &str) -> Result<Option<usize>, Vec<usize>> {
-        let name = name.trim();
+        let name = &*normalize_name(name);
         if name.is_empty() {
             return Ok(None);
         }
@@ -148,6 +157,8 @@ impl Table {
 #[derive(Debug, Default)]
 pub(crate) struct TableBuilder {
     header: Option<(u32, Vec<Column>)>,
+    /// The header row's cells (column position, value, format), named when the formats are known.
+    header_cells: Vec<(usize, Value, u16)>,
     first_col: u32,
     rows: Vec<Row>,
     outside: Option<(usize, u32, u32)>,
@@ -166,11 +177,10 @@ impl TableBuilder {
             cells.sort_by_key(|(c, _, _)| *c);
             let first = cells.first().map_or(0, |(c, _, _)| *c);
             let last = cells.last().map_or(0, |(c, _, _)| *c);
-            let mut columns: Vec<Column> =
+            let columns: Vec<Column> =
                 (first..=last).map(|index| Column { name: String::new(), index }).collect();
-            for (c, v, _) in cells {
-                columns[(c - first) as usize].name = v.to_text().trim().to_owned();
-            }
+            self.header_cells =
+                cells.into_iter().map(|(c, v, style)| ((c - first) as usize, v, style)).collect();
             self.first_col = first;
             self.filled = vec![false; columns.len()];
             self.header = Some((number, columns));
@@ -202,9 +212,18 @@ impl TableBuilder {
         }
     }
 
-    /// Finishes the table; `None` when the sheet has no non-empty row at all.
-    pub(crate) fn finish(self, sheet: String) -> Option<Table> {
-        let (header_row, columns) = self.header?;
+    /// Finishes the table; `None` when the sheet has no non-empty row at all. A header is
+    /// named by the text its cell shows (a date, a number with a format), as Excel shows it
+    /// in en-US, white space normalised.
+    pub(crate) fn finish(self, sheet: String, formats: Vec<CellFormat>, date1904: bool) -> Option<Table> {
+        let (header_row, mut columns) = self.header?;
+        let display =
+            crate::format::Display::new(&formats, crate::format::Locale::en_us()).date_system(date1904);
+        for (i, value, style) in &self.header_cells {
+            let mut text = String::new();
+            display.write(value, *style, &mut text);
+            columns[*i].name = normalize_name(&text);
+        }
         let mut warnings = Vec::new();
         for (col, filled) in columns.iter().zip(&self.filled) {
             if col.name.is_empty() && *filled {
@@ -229,8 +248,7 @@ impl TableBuilder {
         if let Some((count, row, col)) = self.outside {
             warnings.push(SheetWarning::OutsideHeader { count, row, column: column_letters(col) });
         }
-        let formats = vec![CellFormat::Code("General".into())];
-        Some(Table { sheet, header_row, columns, rows: self.rows, warnings, formats })
+        Some(Table { sheet, header_row, columns, rows: self.rows, warnings, formats, date1904 })
     }
 }
 
@@ -250,7 +268,7 @@ mod tests {
         b.push_row(3, vec![(1, text("a@x.org"), 0), (3, text("orphan"), 0)]);
         b.push_row(4, vec![(1, text("   "), 0)]);
         b.push_row(5, vec![(0, text("left"), 0), (2, text("Bo"), 3)]);
-        let t = b.finish("S".into()).expect("table");
+        let t = b.finish("S".into(), vec![CellFormat::Code("General".into())], false).expect("table");
         assert_eq!(t.header_row, 2);
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["Email", "Name", "", "Name"]);

@@ -288,6 +288,26 @@ impl Locale {
         })
     }
 
+    /// The shipped locale of a Windows locale identifier's language (`0x40C` French →
+    /// fr-FR): month and day names are the language's, whatever its region.
+    pub fn from_lcid(lcid: u32) -> Option<&'static Locale> {
+        let tag = match lcid {
+            0x809 | 0xC09 | 0x1409 | 0x1809 | 0x1C09 | 0x2009 | 0x4009 | 0x4809 => "en-GB",
+            0x416 => "pt-BR",
+            _ => match lcid & 0x3FF {
+                0x09 => "en-US",
+                0x0C => "fr-FR",
+                0x07 => "de-DE",
+                0x0A => "es-ES",
+                0x10 => "it-IT",
+                0x13 => "nl-NL",
+                0x16 => "pt-BR",
+                _ => return None,
+            },
+        };
+        Locale::find(tag)
+    }
+
     /// en-US, the default when the caller gives none.
     pub fn en_us() -> &'static Locale {
         &LOCALES[0]

@@ -1,17 +1,52 @@
-//! Spreadsheet number formats: the text a cell shows for its value.
+//! Spreadsheet number formats: the text a cell shows for its value, as Excel shows it.
 //!
-//! A format code (`#,##0.00`, `dd/mm/yyyy`, `0.0%`, `"€"#,##0.00;[Red]-"€"#,##0.00`) is
-//! parsed once into sections of parts, then applied to numbers with a [`Locale`]'s
+//! A format code (`#,##0.00`, `dd/mm/yyyy`, `0.0%`, `# ?/?`, `"€"#,##0.00;[Red]-"€"#,##0.00`)
+//! is parsed once into sections of tokens (`code.rs`), then applied to numbers (`number.rs`:
+//! General, digit placeholders, fractions) and dates (`date.rs`) with a [`Locale`]'s
 //! separators and names. The same code, value and locale give the same text everywhere.
 //!
-//! Not supported (rendered as General instead): fractions (`# ?/?`). Colours, fill
-//! characters (`*x`) and padding (`_x`, a space) do not apply to text.
+//! Where Excel would not show the value (`#` for a date before 1900 or after 9999), or shows
+//! it in a way localmerge does not reproduce (era names, the Hijri calendar, native
+//! numerals, month names of a locale it does not ship), [`NumberFormat::render`] says so
+//! with an [`Unshown`]; the merge makes that a problem of the row. Colours, fill characters
+//! (`*x`) and padding (`_x`, a space) do not apply to text.
 
+mod code;
+mod date;
 mod locale;
+mod number;
+
+use std::fmt;
 
 pub use locale::{LOCALES, Locale};
+pub use number::{general, general_into};
 
-use crate::value::serial_to_ymd;
+use code::{Kind, Section, Tok, parse_section, split_sections};
+
+/// Why a value is not shown through its format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unshown {
+    /// Excel fills the cell with `#`: a negative date, or one after 9999-12-31.
+    OutOfRange,
+    /// The format uses something localmerge does not render as Excel does.
+    Unsupported(&'static str),
+}
+
+impl fmt::Display for Unshown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unshown::OutOfRange => {
+                f.write_str("a date before 1900 or after 9999, which Excel shows as ########")
+            }
+            Unshown::Unsupported(what) => {
+                write!(f, "its number format uses {what}, which localmerge cannot show")
+            }
+        }
+    }
+}
+
+/// What Excel shows in a cell it cannot fill.
+const HASHES: &str = "########";
 
 /// A parsed number format code.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,69 +54,14 @@ pub struct NumberFormat {
     sections: Vec<Section>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-struct Section {
-    parts: Vec<Part>,
-    condition: Option<(Cmp, f64)>,
-    kind: Kind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Cmp {
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Eq,
-    Ne,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    General,
-    Number,
-    Date,
-    Text,
-    Fraction,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Part {
-    Lit(String),
-    /// `0`, `#` or `?`.
-    Digit(u8),
-    Point,
-    /// A `,`: thousands grouping between digit placeholders, scaling by 1,000 after them.
-    Comma,
-    Percent,
-    /// `E+`/`E-` (`true` when the sign is always shown).
-    Exp(bool),
-    Year(u8),
-    Month(u8),
-    Minute(u8),
-    Day(u8),
-    Hour(u8),
-    Second(u8),
-    /// `[h]`, `[m]`, `[s]` with their width.
-    Elapsed(u8, u8),
-    SubSecond(u8),
-    /// `AM/PM` (true) or `A/P` (false).
-    AmPm(bool),
-    Text,
-    General,
-    /// `[$-x-sysdate]` (long) or the locale's short date.
-    SysDate(bool),
-    SysTime,
-}
-
 impl NumberFormat {
     /// Parses a format code. Never fails: what is not a format token is literal text.
     pub fn parse(code: &str) -> NumberFormat {
-        let mut sections: Vec<Section> =
-            split_sections(code).into_iter().map(|s| parse_section(&s)).collect();
-        if sections.is_empty() {
-            sections.push(parse_section("General"));
-        }
+        let sections = if code.is_empty() {
+            vec![parse_section("General")]
+        } else {
+            split_sections(code).into_iter().take(4).map(parse_section).collect()
+        };
         NumberFormat { sections }
     }
 
@@ -90,18 +70,18 @@ impl NumberFormat {
         NumberFormat::parse("General")
     }
 
-    /// True when the format shows a date or a time.
+    /// True when the format shows numbers as dates or times.
     pub fn is_date(&self) -> bool {
-        self.sections.first().is_some_and(|s| s.kind == Kind::Date)
+        self.numeric().first().is_some_and(|s| s.kind == Kind::Date)
     }
 
-    /// True when the format is `@` (text) or General: a cell so formatted shows its
-    /// content unchanged.
+    /// True when the format is `@` (text): a cell so formatted shows its content unchanged.
     pub fn is_text(&self) -> bool {
-        self.sections.first().is_some_and(|s| s.kind == Kind::Text)
+        self.sections.len() == 1 && self.sections[0].kind == Kind::Text
     }
 
-    /// The text a number shows. `is_1904` is the workbook's date system.
+    /// The text a number shows. `is_1904` is the workbook's date system. A value Excel would
+    /// not show is `########`, as in Excel (see [`NumberFormat::render`]).
     pub fn format_number(&self, v: f64, is_1904: bool, locale: &Locale) -> String {
         let mut out = String::new();
         self.format_number_into(v, is_1904, locale, &mut out);
@@ -110,711 +90,195 @@ impl NumberFormat {
 
     /// Appends the text a number shows to `out` (see [`NumberFormat::format_number`]).
     pub fn format_number_into(&self, v: f64, is_1904: bool, locale: &Locale, out: &mut String) {
-        if !v.is_finite() {
-            return general_into(v, locale, out);
+        let mark = out.len();
+        if self.render(v, is_1904, locale, out).is_err() {
+            out.truncate(mark);
+            out.push_str(HASHES);
         }
-        let (section, value, sign) = self.pick(v);
+    }
+
+    /// Appends the text a number shows, or says why it cannot be shown as Excel shows it
+    /// (`out` is then partly written).
+    pub fn render(&self, v: f64, is_1904: bool, locale: &Locale, out: &mut String) -> Result<(), Unshown> {
+        if !v.is_finite() {
+            general_into(v, locale, out);
+            return Ok(());
+        }
+        let (section, value, minus) = self.pick(v);
+        if let Some(why) = section.unsupported {
+            return Err(Unshown::Unsupported(why));
+        }
+        if let Some(id) = section.lcid
+            && id >> 24 != 0
+        {
+            return Err(Unshown::Unsupported("native digits ([$-xxxxxxxx])"));
+        }
         match section.kind {
-            Kind::General | Kind::Fraction | Kind::Text => {
-                if sign {
-                    out.push('-');
-                }
-                general_into(value, locale, out);
+            Kind::Empty => Ok(()),
+            Kind::Date => {
+                let names = names(section, locale)?;
+                date::date(&section.toks, v, is_1904, locale, names, out)
             }
             Kind::Number => {
-                if sign && !section.rounds_to_zero(value) {
+                if minus && !number::shows_zero(&section.toks, value) {
                     out.push('-');
                 }
-                format_number(&section.parts, value, locale, out);
+                number::number(&section.toks, value, locale, out);
+                Ok(())
             }
-            Kind::Date => {
-                let mark = out.len();
-                if format_date(&section.parts, v, is_1904, locale, out).is_none() {
-                    out.truncate(mark);
-                    general_into(v, locale, out);
+            Kind::Fraction => {
+                if minus {
+                    out.push('-');
                 }
+                number::fraction(&section.toks, value, locale, out);
+                Ok(())
+            }
+            Kind::General | Kind::Text | Kind::Literal => {
+                if minus {
+                    out.push('-');
+                }
+                for t in &section.toks {
+                    match t {
+                        Tok::Lit(s) if section.kind != Kind::Text => out.push_str(s),
+                        Tok::General => general_into(value, locale, out),
+                        _ => {}
+                    }
+                }
+                if section.kind == Kind::Text {
+                    // A number under `@` shows as General.
+                    general_into(value, locale, out);
+                }
+                Ok(())
             }
         }
     }
 
-    /// The text a text cell shows (its `@` section, or the text itself).
+    /// The text a text cell shows: its text section's (the fourth, or a last one with `@`),
+    /// where `@` and General are the text; else the text itself.
     pub fn format_text(&self, text: &str) -> String {
-        let section = self
-            .sections
-            .get(3)
-            .or_else(|| self.sections.iter().find(|s| s.kind == Kind::Text))
-            .filter(|s| s.parts.contains(&Part::Text));
-        match section {
+        match self.text_section() {
             None => text.to_owned(),
             Some(s) => s
-                .parts
+                .toks
                 .iter()
-                .map(|p| match p {
-                    Part::Text => text,
-                    Part::Lit(l) => l.as_str(),
+                .map(|t| match t {
+                    Tok::Text | Tok::General => text,
+                    Tok::Lit(l) => l.as_str(),
                     _ => "",
                 })
                 .collect(),
         }
     }
 
-    /// Chooses the section for `v`: returns it, the value to format, and whether a minus
-    /// sign must be added (a single section formats negative numbers with a sign).
+    fn text_section(&self) -> Option<&Section> {
+        match self.sections.len() {
+            4 => self.sections.get(3),
+            _ => self.sections.last().filter(|s| s.toks.contains(&Tok::Text)),
+        }
+    }
+
+    /// The sections numbers use: all but the text section.
+    fn numeric(&self) -> &[Section] {
+        let n = self.sections.len();
+        let text = self.text_section().is_some() && n > 1;
+        &self.sections[..if text { n - 1 } else { n }.min(3)]
+    }
+
+    /// Chooses the section for `v`: returns it, the value to format (its magnitude), and
+    /// whether a minus sign goes first.
     fn pick(&self, v: f64) -> (&Section, f64, bool) {
-        let numeric: Vec<&Section> = self.sections.iter().take(3).collect();
-        if numeric.iter().any(|s| s.condition.is_some()) {
-            for s in &numeric {
-                if let Some((cmp, x)) = s.condition {
-                    let hit = match cmp {
-                        Cmp::Lt => v < x,
-                        Cmp::Le => v <= x,
-                        Cmp::Gt => v > x,
-                        Cmp::Ge => v >= x,
-                        Cmp::Eq => v == x,
-                        Cmp::Ne => v != x,
-                    };
-                    if hit {
-                        return (s, v.abs(), v < 0.0 && s.kind != Kind::Date);
-                    }
-                }
+        let numeric = self.numeric();
+        let Some(first) = numeric.first() else {
+            // `@` alone: numbers show as General.
+            return (&self.sections[0], v.abs(), v < 0.0);
+        };
+        let a = v.abs();
+        let neg = v < 0.0;
+        if numeric.iter().take(2).any(|s| s.cond.is_some()) {
+            // Explicit conditions: the first's, the second's (else `< 0` when there are three
+            // sections), then the last section takes the rest, with a minus when negative.
+            let c1 = first.cond;
+            if c1.is_some_and(|(cmp, x)| cmp.test(v, x)) {
+                return (first, a, false);
             }
-            let rest = numeric.iter().find(|s| s.condition.is_none()).unwrap_or(&numeric[0]);
-            return (rest, v.abs(), v < 0.0);
+            let Some(second) = numeric.get(1) else { return (first, a, neg) };
+            let Some(third) = numeric.get(2) else {
+                return match second.cond {
+                    Some((cmp, x)) if !cmp.test(v, x) => (first, a, neg),
+                    _ => (second, a, false),
+                };
+            };
+            let c2 = second.cond.or(if c1.is_none() { None } else { Some((code::Cmp::Lt, 0.0)) });
+            if c2.is_some_and(|(cmp, x)| cmp.test(v, x)) {
+                return (second, a, false);
+            }
+            return (third, a, neg);
         }
         match numeric.len() {
-            0 | 1 => (numeric.first().copied().unwrap_or(&self.sections[0]), v.abs(), v < 0.0),
+            1 => (first, a, neg),
             2 => {
-                if v < 0.0 {
-                    (numeric[1], -v, false)
+                if neg {
+                    (&numeric[1], a, false)
                 } else {
-                    (numeric[0], v, false)
+                    (first, a, false)
                 }
             }
             _ => {
                 if v > 0.0 {
-                    (numeric[0], v, false)
-                } else if v < 0.0 {
-                    (numeric[1], -v, false)
+                    (first, a, false)
+                } else if neg {
+                    (&numeric[1], a, false)
                 } else {
-                    (numeric[2], v, false)
+                    (&numeric[2], a, false)
                 }
             }
         }
     }
-}
 
-impl Section {
-    /// True when `v` shows as zero in this section (so `-0.001` with `0.00` shows `0.00`,
-    /// not `-0.00`).
-    fn rounds_to_zero(&self, v: f64) -> bool {
-        let frac = self
-            .parts
-            .iter()
-            .skip_while(|p| **p != Part::Point)
-            .filter(|p| matches!(p, Part::Digit(_)))
-            .count();
-        let scaled = scale(&self.parts, v);
-        if self.parts.iter().any(|p| matches!(p, Part::Exp(_))) {
-            return scaled == 0.0;
+    /// Whether `v` can be shown as Excel shows it, without rendering it.
+    pub fn check(&self, v: f64, is_1904: bool, locale: &Locale) -> Result<(), Unshown> {
+        if !v.is_finite() {
+            return Ok(());
         }
-        let (int, fr) = round_decimal(scaled, frac);
-        int.is_empty() && fr.bytes().all(|b| b == b'0')
-    }
-}
-
-fn split_sections(code: &str) -> Vec<String> {
-    let mut sections = Vec::new();
-    let mut current = String::new();
-    let mut chars = code.chars();
-    let mut in_quotes = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => {
-                in_quotes = !in_quotes;
-                current.push(c);
-            }
-            '\\' | '_' | '*' if !in_quotes => {
-                current.push(c);
-                if let Some(n) = chars.next() {
-                    current.push(n);
-                }
-            }
-            ';' if !in_quotes => sections.push(std::mem::take(&mut current)),
-            _ => current.push(c),
+        let (section, _, _) = self.pick(v);
+        if let Some(why) = section.unsupported {
+            return Err(Unshown::Unsupported(why));
         }
-    }
-    sections.push(current);
-    sections
-}
-
-fn parse_section(src: &str) -> Section {
-    let chars: Vec<char> = src.chars().collect();
-    let mut parts = Vec::new();
-    let mut condition = None;
-    let mut i = 0;
-    let lit = |parts: &mut Vec<Part>, s: &str| {
-        if let Some(Part::Lit(prev)) = parts.last_mut() {
-            prev.push_str(s);
-        } else {
-            parts.push(Part::Lit(s.to_owned()));
+        if section.lcid.is_some_and(|id| id >> 24 != 0) {
+            return Err(Unshown::Unsupported("native digits ([$-xxxxxxxx])"));
         }
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        let run = |ch: char| chars[i..].iter().take_while(|x| x.eq_ignore_ascii_case(&ch)).count();
-        match c {
-            '"' => {
-                let end = chars[i + 1..].iter().position(|x| *x == '"').map_or(chars.len(), |p| i + 1 + p);
-                let s: String = chars[i + 1..end].iter().collect();
-                lit(&mut parts, &s);
-                i = end + 1;
-            }
-            '\\' => {
-                if let Some(n) = chars.get(i + 1) {
-                    lit(&mut parts, &n.to_string());
-                }
-                i += 2;
-            }
-            '_' => {
-                lit(&mut parts, " ");
-                i += 2;
-            }
-            '*' => i += 2,
-            '[' => {
-                let end = chars[i + 1..].iter().position(|x| *x == ']').map_or(chars.len(), |p| i + 1 + p);
-                let inner: String = chars[i + 1..end].iter().collect();
-                bracket(&inner, &mut parts, &mut condition);
-                i = end + 1;
-            }
-            '0' | '#' | '?' => {
-                parts.push(Part::Digit(c as u8));
-                i += 1;
-            }
-            '.' => {
-                let zeros = chars[i + 1..].iter().take_while(|x| **x == '0').count();
-                let after_seconds = parts.iter().rev().find(|p| !matches!(p, Part::Lit(_)));
-                if zeros > 0 && matches!(after_seconds, Some(Part::Second(_) | Part::Elapsed(b's', _))) {
-                    parts.push(Part::SubSecond(zeros.min(3) as u8));
-                    i += 1 + zeros;
-                } else {
-                    parts.push(Part::Point);
-                    i += 1;
-                }
-            }
-            ',' => {
-                parts.push(Part::Comma);
-                i += 1;
-            }
-            '%' => {
-                parts.push(Part::Percent);
-                i += 1;
-            }
-            'E' | 'e' if matches!(chars.get(i + 1), Some('+' | '-')) => {
-                parts.push(Part::Exp(chars[i + 1] == '+'));
-                i += 2;
-            }
-            '@' => {
-                parts.push(Part::Text);
-                i += 1;
-            }
-            'y' | 'Y' | 'm' | 'M' | 'd' | 'D' | 'h' | 'H' | 's' | 'S' => {
-                let n = run(c);
-                let (part, max): (fn(u8) -> Part, usize) = match c.to_ascii_lowercase() {
-                    'y' => (Part::Year, 4),
-                    'm' => (Part::Month, 5),
-                    'd' => (Part::Day, 4),
-                    'h' => (Part::Hour, 2),
-                    _ => (Part::Second, 2),
-                };
-                parts.push(part(n.min(max) as u8));
-                i += n;
-            }
-            'A' | 'a' => {
-                let rest: String = chars[i..].iter().take(5).collect();
-                if rest.eq_ignore_ascii_case("am/pm") {
-                    parts.push(Part::AmPm(true));
-                    i += 5;
-                } else if rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case("a/p")) {
-                    parts.push(Part::AmPm(false));
-                    i += 3;
-                } else {
-                    lit(&mut parts, &c.to_string());
-                    i += 1;
-                }
-            }
-            'G' | 'g' if chars[i..].iter().take(7).collect::<String>().eq_ignore_ascii_case("general") => {
-                parts.push(Part::General);
-                i += 7;
-            }
-            _ => {
-                lit(&mut parts, &c.to_string());
-                i += 1;
+        if section.kind == Kind::Date {
+            names(section, locale)?;
+            if !date::in_range(v, is_1904) {
+                return Err(Unshown::OutOfRange);
             }
         }
-    }
-    minutes(&mut parts);
-    let kind = if parts.iter().any(|p| {
-        matches!(
-            p,
-            Part::Year(_)
-                | Part::Month(_)
-                | Part::Minute(_)
-                | Part::Day(_)
-                | Part::Hour(_)
-                | Part::Second(_)
-                | Part::Elapsed(..)
-                | Part::SysDate(_)
-                | Part::SysTime
-        )
-    }) {
-        Kind::Date
-    } else if parts.iter().any(|p| matches!(p, Part::Digit(_))) {
-        let slash = parts.iter().any(|p| matches!(p, Part::Lit(l) if l.contains('/')));
-        if slash { Kind::Fraction } else { Kind::Number }
-    } else if parts.contains(&Part::Text) {
-        Kind::Text
-    } else if parts.contains(&Part::General) || parts.is_empty() {
-        Kind::General
-    } else {
-        Kind::Number
-    };
-    Section { parts, condition, kind }
-}
-
-/// `[Red]`, `[Color10]`, `[$€-40C]`, `[$-x-sysdate]`, `[h]`, `[>=100]`.
-fn bracket(inner: &str, parts: &mut Vec<Part>, condition: &mut Option<(Cmp, f64)>) {
-    let lower = inner.to_ascii_lowercase();
-    if let Some(rest) = inner.strip_prefix('$') {
-        let (symbol, locale) = rest.split_once('-').unwrap_or((rest, ""));
-        if !symbol.is_empty() {
-            parts.push(Part::Lit(symbol.to_owned()));
-        }
-        match locale.to_ascii_lowercase().as_str() {
-            "x-sysdate" => parts.push(Part::SysDate(true)),
-            "x-systime" => parts.push(Part::SysTime),
-            _ => {}
-        }
-        return;
-    }
-    if !lower.is_empty() && lower.chars().all(|c| matches!(c, 'h' | 'm' | 's')) {
-        let unit = lower.as_bytes()[0];
-        if lower.bytes().all(|b| b == unit) {
-            parts.push(Part::Elapsed(unit, lower.len().min(9) as u8));
-        }
-        return;
-    }
-    let ops =
-        [("<=", Cmp::Le), (">=", Cmp::Ge), ("<>", Cmp::Ne), ("<", Cmp::Lt), (">", Cmp::Gt), ("=", Cmp::Eq)];
-    for (op, cmp) in ops {
-        if let Some(num) = inner.strip_prefix(op) {
-            if let Ok(x) = num.trim().parse::<f64>() {
-                *condition = Some((cmp, x));
-            }
-            return;
-        }
-    }
-    // Colours and anything else do not change the text.
-}
-
-/// `m`/`mm` next to hours or seconds means minutes.
-fn minutes(parts: &mut [Part]) {
-    let is_time = |p: &Part| matches!(p, Part::Hour(_) | Part::Elapsed(b'h', _));
-    let is_sec = |p: &Part| matches!(p, Part::Second(_) | Part::Elapsed(b's', _));
-    let tokens: Vec<usize> = (0..parts.len()).filter(|&i| !matches!(parts[i], Part::Lit(_))).collect();
-    for (k, &i) in tokens.iter().enumerate() {
-        if let Part::Month(n) = parts[i]
-            && n <= 2
-        {
-            let prev = k.checked_sub(1).map(|j| &parts[tokens[j]]);
-            let next = tokens.get(k + 1).map(|&j| &parts[j]);
-            if prev.is_some_and(is_time) || next.is_some_and(is_sec) {
-                parts[i] = Part::Minute(n);
-            }
-        }
+        Ok(())
     }
 }
 
-/// Applies percent (× 100 each) and trailing-comma scaling (÷ 1,000 each).
-fn scale(parts: &[Part], v: f64) -> f64 {
-    let percent = parts.iter().filter(|p| **p == Part::Percent).count() as i32;
-    let mut thousands = 0;
-    for (i, p) in parts.iter().enumerate() {
-        if *p == Part::Comma && is_scaling_comma(parts, i) {
-            thousands += 1;
-        }
+/// The month and day names of a date section: its `[$-xxxx]` locale's, else the reader's.
+fn names<'a>(section: &Section, locale: &'a Locale) -> Result<&'a Locale, Unshown> {
+    let Some(id) = section.lcid else { return Ok(locale) };
+    let calendar = (id >> 16) & 0xFF;
+    if calendar > 2 {
+        return Err(Unshown::Unsupported("a calendar other than the Gregorian ([$-xxxxxxxx])"));
     }
-    v * 10f64.powi(2 * percent - 3 * thousands)
-}
-
-/// A comma after the last integer digit placeholder (before the point, exponent or end)
-/// scales; one between placeholders groups thousands.
-fn is_scaling_comma(parts: &[Part], i: usize) -> bool {
-    let before = parts[..i].iter().rev().find(|p| !matches!(p, Part::Comma));
-    if !matches!(before, Some(Part::Digit(_))) {
-        return false;
-    }
-    !parts[i + 1..]
+    let uses_names = section
+        .toks
         .iter()
-        .take_while(|p| !matches!(p, Part::Point | Part::Exp(_)))
-        .any(|p| matches!(p, Part::Digit(_)))
-}
-
-/// Rounds `v ≥ 0` half away from zero at `frac` decimals, on its 15-significant-digit
-/// decimal form (as spreadsheets do, so 1.005 → 1.01). Returns the integer digits (empty
-/// for zero) and exactly `frac` fraction digits.
-fn round_decimal(v: f64, frac: usize) -> (String, String) {
-    let s = format!("{:.14e}", v.abs());
-    let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let exp: i64 = exp.parse().unwrap_or(0);
-    let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
-    // The decimal point sits after `point` digits.
-    let mut point = exp + 1;
-    if point < 0 {
-        let pad = (-point) as usize;
-        digits.splice(0..0, std::iter::repeat_n(0, pad));
-        point = 0;
-    }
-    let point = point as usize;
-    let keep = point + frac;
-    if digits.len() < keep {
-        digits.resize(keep, 0);
-    }
-    let round_up = digits.get(keep).is_some_and(|d| *d >= 5);
-    digits.truncate(keep);
-    let mut point = point;
-    if round_up {
-        let mut k = keep;
-        loop {
-            if k == 0 {
-                digits.insert(0, 1);
-                point += 1;
-                break;
-            }
-            k -= 1;
-            if digits[k] == 9 {
-                digits[k] = 0;
-            } else {
-                digits[k] += 1;
-                break;
-            }
-        }
-    }
-    let to_str = |d: &[u8]| d.iter().map(|x| char::from(b'0' + x)).collect::<String>();
-    let int = to_str(&digits[..point]);
-    let int = int.trim_start_matches('0').to_owned();
-    (int, to_str(&digits[point..]))
-}
-
-fn format_number(parts: &[Part], v: f64, locale: &Locale, out: &mut String) {
-    let mut v = scale(parts, v);
-    let exp_at = parts.iter().position(|p| matches!(p, Part::Exp(_)));
-    let mantissa_end = exp_at.unwrap_or(parts.len());
-    let point_at = parts[..mantissa_end].iter().position(|p| *p == Part::Point);
-    let int_end = point_at.unwrap_or(mantissa_end);
-    let int_ph: Vec<usize> = (0..int_end).filter(|&i| matches!(parts[i], Part::Digit(_))).collect();
-    let frac_ph: Vec<usize> =
-        (int_end..mantissa_end).filter(|&i| matches!(parts[i], Part::Digit(_))).collect();
-    let grouping = (0..int_end).any(|i| parts[i] == Part::Comma && !is_scaling_comma(parts, i));
-
-    let mut exponent = 0i32;
-    if exp_at.is_some() && v != 0.0 {
-        let width = int_ph.len().max(1) as i32;
-        let e = v.log10().floor() as i32;
-        let hashes = int_ph.iter().any(|&i| parts[i] == Part::Digit(b'#'));
-        exponent = if hashes && width > 1 { e.div_euclid(width) * width } else { e - (width - 1) };
-        v /= 10f64.powi(exponent);
-        // Rounding may carry the mantissa past its width (9.99 → 10.0): renormalise once.
-        let (int, _) = round_decimal(v, frac_ph.len());
-        if int.len() as i32 > width && !hashes {
-            exponent += 1;
-            v /= 10.0;
-        }
-    }
-    let (int_digits, frac_digits) = round_decimal(v, frac_ph.len());
-
-    // Integer part: digits fill the placeholders from the right; the leftmost placeholder
-    // takes any extra digits.
-    let mut int_out: Vec<String> = vec![String::new(); int_ph.len()];
-    if grouping {
-        let zeros = int_ph.iter().filter(|&&i| parts[i] == Part::Digit(b'0')).count();
-        let mut s = int_digits.clone();
-        while s.len() < zeros {
-            s.insert(0, '0');
-        }
-        let grouped = group(&s, locale.group);
-        if let Some(first) = int_out.first_mut() {
-            *first = grouped;
-        }
-    } else {
-        let mut rest: &str = &int_digits;
-        for (slot, &i) in int_ph.iter().enumerate().rev() {
-            if slot == 0 {
-                int_out[slot] = if rest.is_empty() { filler(&parts[i]) } else { rest.to_owned() };
-                break;
-            }
-            match rest.char_indices().last() {
-                Some((at, ch)) => {
-                    int_out[slot] = ch.to_string();
-                    rest = &rest[..at];
-                }
-                None => int_out[slot] = filler(&parts[i]),
-            }
-        }
-    }
-    let significant = frac_digits.trim_end_matches('0').len();
-
-    let mut int_slot = 0;
-    let mut frac_slot = 0;
-    let mut exp_written = false;
-    for (i, p) in parts.iter().enumerate() {
-        match p {
-            Part::Lit(s) => out.push_str(s),
-            Part::Digit(d) if i < int_end => {
-                out.push_str(&int_out[int_slot]);
-                int_slot += 1;
-            }
-            Part::Digit(d) if i < mantissa_end => {
-                let c = frac_digits.as_bytes().get(frac_slot).copied().unwrap_or(b'0');
-                if frac_slot < significant || *d == b'0' {
-                    out.push(char::from(c));
-                } else if *d == b'?' {
-                    out.push(' ');
-                }
-                frac_slot += 1;
-            }
-            Part::Digit(_) if !exp_written => {
-                let width = parts[i..].iter().filter(|p| matches!(p, Part::Digit(_))).count();
-                out.push_str(&format!("{:0width$}", exponent.unsigned_abs()));
-                exp_written = true;
-            }
-            Part::Point if i == int_end => out.push_str(locale.decimal),
-            Part::Percent => out.push('%'),
-            Part::Exp(plus) => {
-                out.push('E');
-                if exponent < 0 {
-                    out.push('-');
-                } else if *plus {
-                    out.push('+');
-                }
-            }
-            Part::Text => {}
-            _ => {}
-        }
+        .any(|t| matches!(t, Tok::Month(3..) | Tok::Day(3..) | Tok::AmPm(code::Marker::Locale)));
+    match Locale::from_lcid(id & 0xFFFF) {
+        Some(l) => Ok(l),
+        None if uses_names => Err(Unshown::Unsupported("the names of a locale localmerge does not ship")),
+        None => Ok(locale),
     }
 }
 
-fn filler(p: &Part) -> String {
-    match p {
-        Part::Digit(b'0') => "0".into(),
-        Part::Digit(b'?') => " ".into(),
-        _ => String::new(),
-    }
-}
-
-fn group(digits: &str, sep: &str) -> String {
-    let n = digits.len();
-    let mut out = String::with_capacity(n + n / 3 * sep.len());
-    for (k, c) in digits.chars().enumerate() {
-        if k > 0 && (n - k).is_multiple_of(3) {
-            out.push_str(sep);
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// The General format: up to 11 characters, switching to scientific notation for very
-/// large or small numbers (as Excel shows a number in a standard-width cell).
-pub fn general(v: f64, locale: &Locale) -> String {
-    let mut out = String::new();
-    general_into(v, locale, &mut out);
-    out
-}
-
-/// Appends [`general`]'s text to `out`.
-pub fn general_into(v: f64, locale: &Locale, out: &mut String) {
-    use std::fmt::Write as _;
-    // Fast path: when the shortest digits that round-trip already fit in 11 characters,
-    // they are exactly what the rule below produces.
-    if v.is_finite() && v != 0.0 && (1e-5..1e11).contains(&v.abs()) {
-        let mark = out.len();
-        let _ = write!(out, "{v}");
-        let digits = out[mark..].trim_start_matches('-');
-        if digits.len() <= 11 {
-            if locale.decimal != "."
-                && let Some(dot) = out[mark..].find('.')
-            {
-                out.replace_range(mark + dot..mark + dot + 1, locale.decimal);
-            }
-            return;
-        }
-        out.truncate(mark);
-    }
-    out.push_str(&general_slow(v, locale));
-}
-
-fn general_slow(v: f64, locale: &Locale) -> String {
-    if v.is_nan() {
-        return "#NUM!".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "#NUM!".into() } else { "-#NUM!".into() };
-    }
-    let sign = if v < 0.0 { "-" } else { "" };
-    let a = v.abs();
-    if a == 0.0 {
-        return "0".into();
-    }
-    if !(1e-9..1e11).contains(&a) {
-        let e = a.log10().floor() as i32;
-        let mut m = a / 10f64.powi(e);
-        let (mut int, mut frac) = round_decimal(m, 5);
-        let mut e = e;
-        if int.len() > 1 {
-            e += 1;
-            m /= 10.0;
-            (int, frac) = round_decimal(m, 5);
-        }
-        let frac = frac.trim_end_matches('0');
-        let mut s = format!("{sign}{int}");
-        if !frac.is_empty() {
-            s.push_str(locale.decimal);
-            s.push_str(frac);
-        }
-        s.push_str(&format!("E{}{:02}", if e < 0 { '-' } else { '+' }, e.unsigned_abs()));
-        return s;
-    }
-    let int_len = if a < 1.0 { 1 } else { a.log10().floor() as usize + 1 };
-    let decimals = 10usize.saturating_sub(int_len);
-    let (int, frac) = round_decimal(a, decimals);
-    let frac = frac.trim_end_matches('0');
-    let int = if int.is_empty() { "0".to_owned() } else { int };
-    if frac.is_empty() { format!("{sign}{int}") } else { format!("{sign}{int}{}{frac}", locale.decimal) }
-}
-
-/// Appends the date or time; `None` (with `out` partly written) when it cannot be shown.
-fn format_date(parts: &[Part], serial: f64, is_1904: bool, locale: &Locale, out: &mut String) -> Option<()> {
-    use std::fmt::Write as _;
-    if serial < 0.0 {
-        return None;
-    }
-    // Expand the locale's system formats.
-    if parts.iter().any(|p| matches!(p, Part::SysDate(_) | Part::SysTime)) {
-        for p in parts {
-            match p {
-                Part::SysDate(_) => {
-                    format_date(&parse_section(locale.long_date).parts, serial, is_1904, locale, out)?
-                }
-                Part::SysTime => {
-                    format_date(&parse_section(locale.time).parts, serial, is_1904, locale, out)?
-                }
-                Part::Lit(l) => out.push_str(l),
-                _ => {}
-            }
-        }
-        return Some(());
-    }
-    let sub =
-        parts.iter().find_map(|p| if let Part::SubSecond(n) = p { Some(*n) } else { None }).unwrap_or(0);
-    let unit = 10f64.powi(i32::from(sub));
-    let ticks = (serial * 86_400.0 * unit).round();
-    if ticks > 1e18 {
-        return None;
-    }
-    let ticks = ticks as i64;
-    let per_day = (86_400.0 * unit) as i64;
-    let days = ticks.div_euclid(per_day);
-    let in_day = ticks.rem_euclid(per_day);
-    let secs = in_day / unit as i64;
-    let fraction = in_day % unit as i64;
-    let (y, mo, d) = serial_to_ymd(days, is_1904)?;
-    let weekday = if is_1904 { (days + 5).rem_euclid(7) } else { (days + 6).rem_euclid(7) } as usize;
-    let (h, mi, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
-    let twelve = parts.iter().any(|p| matches!(p, Part::AmPm(_)));
-    let hour = if twelve { (h + 11) % 12 + 1 } else { h };
-    let total_secs = ticks / unit as i64;
-
-    for p in parts {
-        match p {
-            Part::Lit(l) => out.push_str(l),
-            Part::Year(n) if *n <= 2 => {
-                let _ = write!(out, "{:02}", y.rem_euclid(100));
-            }
-            Part::Year(_) => {
-                let _ = write!(out, "{y:04}");
-            }
-            Part::Month(1) => {
-                let _ = write!(out, "{mo}");
-            }
-            Part::Month(2) => {
-                let _ = write!(out, "{mo:02}");
-            }
-            Part::Month(3) => out.push_str(locale.months_short[mo as usize - 1]),
-            Part::Month(5) => out.extend(locale.months[mo as usize - 1].chars().next()),
-            Part::Month(_) => out.push_str(locale.months[mo as usize - 1]),
-            Part::Day(1) => {
-                let _ = write!(out, "{d}");
-            }
-            Part::Day(2) => {
-                let _ = write!(out, "{d:02}");
-            }
-            Part::Day(3) => out.push_str(locale.days_short[weekday]),
-            Part::Day(_) => out.push_str(locale.days[weekday]),
-            Part::Hour(1) => {
-                let _ = write!(out, "{hour}");
-            }
-            Part::Hour(_) => {
-                let _ = write!(out, "{hour:02}");
-            }
-            Part::Minute(1) => {
-                let _ = write!(out, "{mi}");
-            }
-            Part::Minute(_) => {
-                let _ = write!(out, "{mi:02}");
-            }
-            Part::Second(1) => {
-                let _ = write!(out, "{s}");
-            }
-            Part::Second(_) => {
-                let _ = write!(out, "{s:02}");
-            }
-            Part::Elapsed(unit, width) => {
-                let n = match unit {
-                    b'h' => total_secs / 3600,
-                    b'm' => total_secs / 60,
-                    _ => total_secs,
-                };
-                let _ = write!(out, "{n:0width$}", width = usize::from(*width));
-            }
-            Part::SubSecond(n) => {
-                out.push_str(locale.decimal);
-                let _ = write!(out, "{fraction:0width$}", width = usize::from(*n));
-            }
-            Part::AmPm(full) => {
-                let pm = h >= 12;
-                if *full {
-                    out.push_str(locale.am_pm[usize::from(pm)]);
-                } else {
-                    out.push(if pm { 'P' } else { 'A' });
-                }
-            }
-            // In a date, number punctuation is plain text.
-            Part::Comma => out.push(','),
-            Part::Point => out.push('.'),
-            Part::Percent => out.push('%'),
-            Part::Digit(c) => out.push(char::from(*c)),
-            _ => {}
-        }
-    }
-    Some(())
-}
-
-/// The format code of a built-in format id (xlsx and xls ids 0–49), for `locale` where the
-/// built-in depends on the reader's regional settings (14 and 22).
+/// The format code of a built-in format id (Microsoft's ECMA-376 §18.8.30 list, ids 0–81),
+/// for `locale` where the built-in depends on the reader's regional settings.
 pub fn builtin(id: u32, locale: &Locale) -> Option<String> {
     Some(match id {
-        14 => locale.short_date.to_owned(),
-        22 => format!("{} h:mm", locale.short_date),
         0 => "General".into(),
         1 => "0".into(),
         2 => "0.00".into(),
@@ -829,6 +293,7 @@ pub fn builtin(id: u32, locale: &Locale) -> Option<String> {
         11 => "0.00E+00".into(),
         12 => "# ?/?".into(),
         13 => "# ??/??".into(),
+        14 | 27..=31 | 36 | 50..=58 => locale.short_date.to_owned(),
         15 => "d-mmm-yy".into(),
         16 => "d-mmm".into(),
         17 => "mmm-yy".into(),
@@ -836,17 +301,28 @@ pub fn builtin(id: u32, locale: &Locale) -> Option<String> {
         19 => "h:mm:ss AM/PM".into(),
         20 => "h:mm".into(),
         21 => "h:mm:ss".into(),
+        22 => format!("{} h:mm", locale.short_date),
+        32..=35 => "h:mm:ss".into(),
         37 => "#,##0 ;(#,##0)".into(),
         38 => "#,##0 ;[Red](#,##0)".into(),
         39 => "#,##0.00;(#,##0.00)".into(),
         40 => "#,##0.00;[Red](#,##0.00)".into(),
+        41 => "_(* #,##0_);_(* \\(#,##0\\);_(* \"-\"_);_(@_)".into(),
+        42 => "_(\"$\"* #,##0_);_(\"$\"* \\(#,##0\\);_(\"$\"* \"-\"_);_(@_)".into(),
+        43 => "_(* #,##0.00_);_(* \\(#,##0.00\\);_(* \"-\"??_);_(@_)".into(),
+        44 => "_(\"$\"* #,##0.00_);_(\"$\"* \\(#,##0.00\\);_(\"$\"* \"-\"??_);_(@_)".into(),
         45 => "mm:ss".into(),
         46 => "[h]:mm:ss".into(),
-        47 => "mmss.0".into(),
+        47 => "mm:ss.0".into(),
         48 => "##0.0E+0".into(),
         49 => "@".into(),
         _ => return None,
     })
+}
+
+/// True for built-in ids whose code depends on the reader's regional settings.
+pub(crate) fn builtin_is_regional(id: u32) -> bool {
+    matches!(id, 14 | 22 | 27..=31 | 36 | 50..=58)
 }
 
 #[cfg(test)]
@@ -857,17 +333,17 @@ mod tests;
 /// `None` when the serial is not a showable date.
 pub fn format_date_pattern(serial: f64, is_1904: bool, pattern: &str, locale: &Locale) -> Option<String> {
     let mut out = String::new();
-    format_date(&cldr_parts(pattern), serial, is_1904, locale, &mut out)?;
+    date::date(&cldr_parts(pattern), serial, is_1904, locale, locale, &mut out).ok()?;
     Some(out)
 }
 
 /// CLDR date-pattern letters to date parts; other characters are literal, `'…'` quotes.
-fn cldr_parts(pattern: &str) -> Vec<Part> {
+fn cldr_parts(pattern: &str) -> Vec<Tok> {
     let chars: Vec<char> = pattern.chars().collect();
     let mut parts = Vec::new();
-    let lit = |parts: &mut Vec<Part>, s: &str| match parts.last_mut() {
-        Some(Part::Lit(prev)) => prev.push_str(s),
-        _ => parts.push(Part::Lit(s.to_owned())),
+    let lit = |parts: &mut Vec<Tok>, s: &str| match parts.last_mut() {
+        Some(Tok::Lit(prev)) => prev.push_str(s),
+        _ => parts.push(Tok::Lit(s.to_owned())),
     };
     let mut i = 0;
     while i < chars.len() {
@@ -875,14 +351,14 @@ fn cldr_parts(pattern: &str) -> Vec<Part> {
         let n = chars[i..].iter().take_while(|x| **x == c).count();
         let width = n.min(5) as u8;
         let part = match c {
-            'y' => Some(Part::Year(if n == 2 { 2 } else { 4 })),
-            'M' | 'L' => Some(Part::Month(width.min(5))),
-            'd' => Some(Part::Day(width.min(2))),
-            'E' => Some(Part::Day(if n >= 4 { 4 } else { 3 })),
-            'H' | 'h' => Some(Part::Hour(width.min(2))),
-            'm' => Some(Part::Minute(width.min(2))),
-            's' => Some(Part::Second(width.min(2))),
-            'a' => Some(Part::AmPm(true)),
+            'y' => Some(Tok::Year(if n == 2 { 2 } else { 4 })),
+            'M' | 'L' => Some(Tok::Month(width.min(5))),
+            'd' => Some(Tok::Day(width.min(2))),
+            'E' => Some(Tok::Day(if n >= 4 { 4 } else { 3 })),
+            'H' | 'h' => Some(Tok::Hour(width.min(2))),
+            'm' => Some(Tok::Minute(width.min(2))),
+            's' => Some(Tok::Second(width.min(2))),
+            'a' => Some(Tok::AmPm(code::Marker::Locale)),
             '\'' => {
                 let end = chars[i + 1..].iter().position(|x| *x == '\'').map_or(chars.len(), |p| i + 1 + p);
                 let text: String = chars[i + 1..end].iter().collect();
@@ -953,11 +429,27 @@ pub fn format_currency(v: f64, code: &str, locale: &Locale) -> Option<String> {
 pub enum CellFormat {
     /// A format code.
     Code(String),
-    /// A built-in format whose code depends on the reader's locale (ids 14 and 22).
+    /// A built-in format whose code depends on the reader's locale (ids 14, 22, 27–36, 50–58).
     Builtin(u32),
 }
 
 impl CellFormat {
+    /// The format of a workbook's format id: its custom code when it has one, else the
+    /// built-in's; `None` for General.
+    pub(crate) fn of_id(id: u32, custom: Option<&str>) -> Option<CellFormat> {
+        let format = match custom {
+            // 14 and 22 follow the reader's settings whatever code the writer stored.
+            _ if matches!(id, 14 | 22) => CellFormat::Builtin(id),
+            Some(code) => CellFormat::Code(code.to_owned()),
+            None if builtin_is_regional(id) => CellFormat::Builtin(id),
+            None => CellFormat::Code(builtin(id, Locale::en_us())?),
+        };
+        match &format {
+            CellFormat::Code(code) if code.is_empty() || code.eq_ignore_ascii_case("general") => None,
+            _ => Some(format),
+        }
+    }
+
     /// The format for `locale`.
     pub fn resolve(&self, locale: &Locale) -> NumberFormat {
         match self {
@@ -974,17 +466,29 @@ impl CellFormat {
 pub struct Display {
     formats: Vec<NumberFormat>,
     locale: &'static Locale,
+    is_1904: bool,
 }
 
 impl Display {
     /// Every cell in General format, en-US.
     pub const fn plain() -> Display {
-        Display { formats: Vec::new(), locale: &LOCALES[0] }
+        Display { formats: Vec::new(), locale: &LOCALES[0], is_1904: false }
     }
 
     /// Resolves a table's formats for `locale`. `formats[0]` is the table's General.
     pub fn new(formats: &[CellFormat], locale: &'static Locale) -> Display {
-        Display { formats: formats.iter().map(|f| f.resolve(locale)).collect(), locale }
+        Display { formats: formats.iter().map(|f| f.resolve(locale)).collect(), locale, is_1904: false }
+    }
+
+    /// Resolves a table's formats for `locale`, numbers counting days in the table's date
+    /// system.
+    pub fn of_table(table: &crate::Table, locale: &'static Locale) -> Display {
+        Display::new(&table.formats, locale).date_system(table.date1904)
+    }
+
+    /// The same display, numbers under date formats counting days from 1904 or not.
+    pub fn date_system(self, is_1904: bool) -> Display {
+        Display { is_1904, ..self }
     }
 
     /// The locale in use.
@@ -992,39 +496,75 @@ impl Display {
         self.locale
     }
 
+    fn format(&self, style: u16) -> Option<&NumberFormat> {
+        self.formats.get(usize::from(style)).filter(|_| style != 0)
+    }
+
     /// Appends the text a cell shows: its value through its format (`style` indexes the
-    /// table's formats; 0 or an unknown index is General).
+    /// table's formats; 0 or an unknown index is General). A value Excel would not show is
+    /// `########`, as in Excel.
     pub fn write(&self, value: &crate::Value, style: u16, out: &mut String) {
+        let mark = out.len();
+        if self.render(value, style, out).is_err() {
+            out.truncate(mark);
+            out.push_str(HASHES);
+        }
+    }
+
+    /// Whether a cell can be shown as Excel shows it (see [`NumberFormat::check`]).
+    pub fn check(&self, value: &crate::Value, style: u16) -> Result<(), Unshown> {
         use crate::Value;
-        let fmt = self.formats.get(usize::from(style)).filter(|_| style != 0);
+        let Some(f) = self.format(style) else { return Ok(()) };
+        match value {
+            Value::Int(i) => f.check(*i as f64, self.is_1904, self.locale),
+            Value::Float(v) => f.check(*v, self.is_1904, self.locale),
+            Value::Date(d) => f.check(d.serial, d.is_1904, self.locale),
+            _ => Ok(()),
+        }
+    }
+
+    fn render(&self, value: &crate::Value, style: u16, out: &mut String) -> Result<(), Unshown> {
+        use crate::Value;
+        let fmt = self.format(style);
         match value {
             Value::Empty => {}
             Value::Text(s) => match fmt {
                 Some(f) => out.push_str(&f.format_text(s)),
                 None => out.push_str(s),
             },
-            Value::Int(i) => self.number(*i as f64, fmt, out),
-            Value::Float(f) => self.number(*f, fmt, out),
+            Value::Int(i) => return self.number(*i as f64, self.is_1904, fmt, out),
+            Value::Float(f) => return self.number(*f, self.is_1904, fmt, out),
             Value::Bool(b) => out.push_str(self.locale.true_false[usize::from(!*b)]),
-            Value::Date(d) => match fmt.filter(|f| f.is_date()) {
-                Some(f) => f.format_number_into(d.serial, d.is_1904, self.locale, out),
+            Value::Date(d) => match fmt {
+                // A date under a number format shows its serial, as in Excel.
+                Some(f) => return f.render(d.serial, d.is_1904, self.locale, out),
                 None => d.write_iso(out),
             },
             Value::DateIso(s) => match (
                 fmt.filter(|f| f.is_date()),
                 crate::value::parse_iso_serial(s).or_else(|| crate::value::parse_iso_duration(s)),
             ) {
-                (Some(f), Some(serial)) => f.format_number_into(serial, false, self.locale, out),
+                (Some(f), Some(serial)) => return f.render(serial, false, self.locale, out),
                 _ => out.push_str(s),
             },
             Value::Error(s) => out.push_str(s),
         }
+        Ok(())
     }
 
-    fn number(&self, v: f64, fmt: Option<&NumberFormat>, out: &mut String) {
+    fn number(
+        &self,
+        v: f64,
+        is_1904: bool,
+        fmt: Option<&NumberFormat>,
+        out: &mut String,
+    ) -> Result<(), Unshown> {
         match fmt {
-            Some(f) => f.format_number_into(v, false, self.locale, out),
-            None => general_into(v, self.locale, out),
+            Some(f) => f.render(v, is_1904, self.locale, out),
+            None => {
+                general_into(v, self.locale, out);
+                Ok(())
+            }
         }
     }
 }

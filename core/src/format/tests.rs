@@ -183,6 +183,6 @@ proptest::proptest! {
         let locale = Locale::find(tag).expect("locale");
         let mut fast = String::new();
         general_into(v, locale, &mut fast);
-        proptest::prop_assert_eq!(fast, general_slow(v, locale), "{}", v);
+        proptest::prop_assert_eq!(fast, number::general_slow(v, locale), "{}", v);
     }
 }

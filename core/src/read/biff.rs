@@ -36,6 +36,7 @@ const EOF: u16 = 0x000A;
 const BOUNDSHEET: u16 = 0x0085;
 const FORMAT: u16 = 0x041E;
 const XF: u16 = 0x00E0;
+const DATEMODE: u16 = 0x0022;
 /// NUMBER, RK, LABELSST, LABEL, BOOLERR, FORMULA, RSTRING: each starts with row, column,
 /// XF index.
 const CELLS: [u16; 7] = [0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, FORMULA, 0x00D6];
@@ -149,6 +150,7 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookSty
                     }
                 }
                 XF => styles.xf_format.push(u16_at(2).unwrap_or(0)),
+                DATEMODE => styles.date1904 = u16_at(0) == Some(1),
                 _ => {}
             }
         } else if depth == 0 {

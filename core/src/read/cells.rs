@@ -28,6 +28,8 @@ pub(super) struct Cells<'a> {
     /// Workbook format index → index in `formats`, so each format is resolved once.
     #[cfg(feature = "all-formats")]
     pub(super) resolved: std::collections::HashMap<u16, u16>,
+    /// The workbook counts days from 1904 (stated by the reader, or seen on a date cell).
+    pub(super) date1904: bool,
 }
 
 impl<'a> Cells<'a> {
@@ -39,6 +41,7 @@ impl<'a> Cells<'a> {
             formats: vec![CellFormat::Code("General".into())],
             #[cfg(feature = "all-formats")]
             resolved: std::collections::HashMap::new(),
+            date1904: false,
         }
     }
 
@@ -58,6 +61,9 @@ impl<'a> Cells<'a> {
         }
         if self.cells.len() >= MAX_CELLS {
             return Err(ReadError::TooLarge { sheet: self.sheet.to_owned(), limit: MAX_CELLS });
+        }
+        if let Value::Date(d) = &value {
+            self.date1904 |= d.is_1904;
         }
         if let Some(&(r, c, _, _)) = self.cells.last() {
             self.sorted &= (r, c) < (row, col);
@@ -85,8 +91,6 @@ impl<'a> Cells<'a> {
         if let Some(prev) = current {
             builder.push_row(prev.saturating_add(1), row_cells);
         }
-        let mut table = builder.finish(self.sheet.to_owned())?;
-        table.formats = self.formats;
-        Some(table)
+        builder.finish(self.sheet.to_owned(), self.formats, self.date1904)
     }
 }

@@ -201,7 +201,7 @@ fn parse_table(body: &str, delimiter: Delimiter, skipped_rows: u32, sheet: &str)
             .collect();
         builder.push_row(u32::try_from(row).unwrap_or(u32::MAX), cells);
     }
-    builder.finish(sheet.to_owned())
+    builder.finish(sheet.to_owned(), vec![crate::format::CellFormat::Code("General".into())], false)
 }
 
 /// Line breaks in `bytes`: `\n`, `\r\n` and a lone `\r` each count once.

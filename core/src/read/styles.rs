@@ -15,6 +15,8 @@ pub(super) struct WorkbookStyles {
     pub(super) xf_format: Vec<u16>,
     /// Per sheet (by name): each cell's XF index.
     pub(super) sheets: Vec<(String, CellXfs)>,
+    /// The workbook counts days from 1904 (the xls DATEMODE record).
+    pub(super) date1904: bool,
 }
 
 impl WorkbookStyles {

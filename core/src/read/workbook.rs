@@ -101,6 +101,7 @@ impl Excel {
                 }
             }
             Excel::Xls(w, styles) => {
+                cells.date1904 = styles.date1904;
                 let range = w.worksheet_range(name).map_err(xls_err)?;
                 cells.push_range(&range, styles)?;
             }
@@ -147,16 +148,7 @@ impl Cells<'_> {
         if let Some(&index) = self.resolved.get(&ifmt) {
             return index;
         }
-        let format = match ifmt {
-            14 | 22 => Some(CellFormat::Builtin(u32::from(ifmt))),
-            _ => styles
-                .formats
-                .get(&ifmt)
-                .cloned()
-                .or_else(|| crate::format::builtin(u32::from(ifmt), crate::format::Locale::en_us()))
-                .filter(|code| !code.eq_ignore_ascii_case("general"))
-                .map(CellFormat::Code),
-        };
+        let format = CellFormat::of_id(u32::from(ifmt), styles.formats.get(&ifmt).map(String::as_str));
         let index = format.map_or(0, |f| self.intern(f));
         self.resolved.insert(ifmt, index);
         index

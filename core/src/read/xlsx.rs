@@ -15,7 +15,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::cells::{Cells, intern};
 use super::{Format, MAX_CELLS, ReadError};
-use crate::format::{CellFormat, Locale, builtin};
+use crate::format::CellFormat;
 use crate::table::Table;
 use crate::value::{DateKind, ExcelDate, Value};
 
@@ -87,6 +87,7 @@ impl Xlsx {
             return Err(corrupt(format!("there is no worksheet \"{name}\"")));
         };
         let mut cells = Cells::new(name);
+        cells.date1904 = self.is_1904;
         let styles: Vec<(Kind, u16)> = self
             .xfs
             .iter()
@@ -297,18 +298,12 @@ fn xf(id: Option<&str>, codes: &HashMap<String, String>) -> Xf {
         None => builtin_kind(id),
     };
     let Ok(n) = id.parse::<u32>() else { return Xf { kind, format: None } };
-    let code = match (n, codes.get(id)) {
-        (14 | 22, _) => return Xf { kind, format: Some(CellFormat::Builtin(n)) },
-        (_, Some(code)) => Some(code.clone()),
+    let format = match (n, codes.get(id)) {
         // Locale currency formats: not built in for xlsx, which writes their codes.
         (5..=8, None) => None,
-        (41, None) => Some(r#"_(* #,##0_);_(* (#,##0);_(* "-"_);_(@_)"#.to_owned()),
-        (42, None) => Some(r#"_($* #,##0_);_($* (#,##0);_($* "-"_);_(@_)"#.to_owned()),
-        (43, None) => Some(r#"_(* #,##0.00_);_(* (#,##0.00);_(* "-"??_);_(@_)"#.to_owned()),
-        (44, None) => Some(r#"_($* #,##0.00_);_($* (#,##0.00);_($* "-"??_);_(@_)"#.to_owned()),
-        (_, None) => builtin(n, Locale::en_us()),
+        (_, code) => CellFormat::of_id(n, code.map(String::as_str)),
     };
-    Xf { kind, format: code.filter(|c| !c.eq_ignore_ascii_case("general")).map(CellFormat::Code) }
+    Xf { kind, format }
 }
 
 /// Built-in formats that show dates and times (ECMA-376 §18.8.30, with the East Asian

@@ -137,6 +137,16 @@ pub(super) fn render(nodes: &[Node], row: &RowView<'_>, out: &mut String, issues
                     issues.push(ValueIssue { column: *c, kind: ValueIssueKind::Empty });
                     continue;
                 }
+                if let Expr::Column(c) = expr
+                    && let Some(v) = row.values.get(*c)
+                    && let Err(why) = row.display.check(v, row.styles.get(*c).copied().unwrap_or(0))
+                {
+                    issues.push(ValueIssue {
+                        column: *c,
+                        kind: ValueIssueKind::Unformattable(why.to_string()),
+                    });
+                    continue;
+                }
                 eval(expr, row, issues).write(out, *escape, row.display);
             }
             Node::If { cond, then, otherwise } => {

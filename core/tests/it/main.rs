@@ -8,6 +8,7 @@ mod differential;
 mod formats;
 mod graph;
 mod libreoffice;
+mod oracle;
 mod properties;
 mod send;
 mod templates;
