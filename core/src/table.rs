@@ -142,7 +142,7 @@ impl Table {
 
     /// The named column closest in spelling to `name`, for "did you mean" hints.
     pub fn closest_column(&self, name: &str) -> Option<&str> {
-        let lower = name.to_lowercase();
+        let lower = normalize_name(name).to_lowercase();
         self.columns
             .iter()
             .filter(|c| !c.name.is_empty())

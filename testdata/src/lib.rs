@@ -114,3 +114,28 @@ pub fn builtin_format_xlsx(id: u8, value: f64) -> Result<Vec<u8>, XlsxError> {
     ws.write_string(1, 1, "row2@example.com")?;
     wb.save_to_buffer()
 }
+
+/// A sheet whose header cells are a date, a zero-padded number and a duration (named by the
+/// text they show), and names with a line break (Alt+Enter), a no-break space, a tab and
+/// two spaces; one data row.
+pub fn headers_xlsx() -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Headers")?;
+    ws.write_string(0, 0, "Email")?;
+    ws.write_number_with_format(0, 1, 45352.0, &Format::new().set_num_format("d mmm yyyy"))?;
+    ws.write_number_with_format(0, 2, 50.0, &Format::new().set_num_format("000"))?;
+    ws.write_number_with_format(
+        0,
+        3,
+        0.5 + 13.0 / 1440.0 + 14.0 / 86400.0,
+        &Format::new().set_num_format("[h]:mm:ss"),
+    )?;
+    for (c, name) in ["First\nName", "Last\u{a0}Name", "Two  Spaces", "Tab\tName"].iter().enumerate() {
+        ws.write_string(0, c as u16 + 4, *name)?;
+    }
+    ws.write_string(1, 0, "ada@example.org")?;
+    for c in 1..8u16 {
+        ws.write_string(1, c, format!("v{c}"))?;
+    }
+    wb.save_to_buffer()
+}

@@ -205,7 +205,8 @@ fn layout(toks: &[Tok]) -> Layout {
         }
         if i < int_end && int_ph.iter().any(|&p| p > i) {
             grouping = true;
-        } else if last_digit.is_some_and(|d| d < i) {
+        } else if i < int_end || last_digit.is_some_and(|d| d < i) {
+            // After the integer digits, or after every digit: each scales by 1/1,000.
             thousands += 1;
         }
     }

@@ -186,3 +186,165 @@ proptest::proptest! {
         proptest::prop_assert_eq!(fast, number::general_slow(v, locale), "{}", v);
     }
 }
+
+#[track_caller]
+fn unshown(code: &str, v: f64, tag: &str) -> Unshown {
+    let locale = Locale::find(tag).expect("locale");
+    let f = NumberFormat::parse(code);
+    let mut out = String::new();
+    let err = f.render(v, false, locale, &mut out).expect_err(code);
+    assert_eq!(f.check(v, false, locale), Err(err.clone()), "check agrees with render for {code}");
+    assert_eq!(f.format_number(v, false, locale), "########", "{code}");
+    err
+}
+
+/// One example of each class of the "every value as Excel shows it" issue, with Excel's text.
+#[test]
+fn each_class_shows_as_excel() {
+    for (code, v, want) in [
+        // General: 11 characters, scientific for small magnitudes too; `@` and General
+        // inside a longer code alike.
+        ("General", 0.0000123456, "1.23456E-05"),
+        ("@", 0.0000123456, "1.23456E-05"),
+        ("\"≈ \"General", 0.0000123456, "≈ 1.23456E-05"),
+        ("General", 123456789012.0, "1.23457E+11"),
+        // Empty sections show nothing.
+        ("#,###;;", -12.34, ""),
+        ("0;-0;;@", 0.0, ""),
+        (";;;", 5.0, ""),
+        // No integer placeholder: the integer digits still show.
+        (".00", 1.14159, "1.14"),
+        (".0#", 1.14159, "1.14"),
+        // Literal text around General.
+        ("General\" kg\"", 12.0, "12 kg"),
+        ("\"Total: \"General", 12.5, "Total: 12.5"),
+        // Day 0 and the edges of the 1900 system.
+        ("m/d/yyyy h:mm", 0.5, "1/0/1900 12:00"),
+        ("dddd", 0.0, "Saturday"),
+        ("m/d/yyyy", 60.0, "2/29/1900"),
+        ("m/d/yyyy", 2958465.0, "12/31/9999"),
+        // Built-in 47.
+        (&builtin(47, Locale::en_us()).expect("47"), 17.0 / 1440.0 + 42.7 / 86400.0, "17:42.7"),
+        // System formats replace the whole section.
+        ("[$-x-sysdate]dddd, mmmm dd, yyyy", 45352.0, "Friday, March 1, 2024"),
+        ("[$-x-systime]h:mm:ss AM/PM", 45352.75, "6:00:00 PM"),
+        ("[$-F800]dddd\\,\\ mmmm\\ dd\\,\\ yyyy", 45352.0, "Friday, March 1, 2024"),
+        ("[$-F400]h:mm:ss\\ AM/PM", 0.25, "6:00:00 AM"),
+        // AM/PM markers.
+        ("h A/P", 0.75, "6 P"),
+        ("h a/p", 0.25, "6 a"),
+        ("[$-804]上午/下午h\"时\"mm\"分\"", 0.75, "下午6时00分"),
+        // Fractions.
+        ("# ?/?", 1.5, "1 1/2"),
+        ("# ??/??", 1.14159, "1  1/7 "),
+        ("?/8", 0.375, "3/8"),
+        ("# ?/16", 2.5, "2 8/16"),
+        ("??/??", 1.5, " 3/2 "),
+        // Calendar codes of the Gregorian calendar: the era's year and the Buddhist year.
+        ("e", 45352.0, "2024"),
+        ("bbbb", 45352.0, "2567"),
+        ("B1yyyy", 45352.0, "2024"),
+        // Month names of the section's locale, whatever the reader's.
+        ("[$-40C]d mmmm yyyy", 45352.0, "1 mars 2024"),
+        ("[$-407]dddd", 45352.0, "Freitag"),
+        ("[$-411]yyyy/mm/dd", 45352.0, "2024/03/01"),
+    ] {
+        check(code, v, want);
+    }
+    check_in("[$-F800]dddd\\,\\ mmmm\\ dd\\,\\ yyyy", 45352.0, "fr-FR", "vendredi 1 mars 2024");
+    check_in("[$-F400]h:mm:ss\\ AM/PM", 0.25, "de-DE", "06:00:00");
+    assert_eq!(NumberFormat::parse(";;;").format_text("text"), "");
+    assert_eq!(
+        NumberFormat::parse("\"a\";\"b\";\"c\";\"d\"").format_text("text"),
+        "d",
+        "a fourth section without @"
+    );
+    // An `@` third section: zero takes the first section.
+    check("0.0;(0.0);@", 0.0, "0.0");
+}
+
+#[test]
+fn what_excel_does_not_show_or_localmerge_cannot_is_said() {
+    assert_eq!(unshown("m/d/yyyy", -1.0, "en-US"), Unshown::OutOfRange);
+    assert_eq!(unshown("m/d/yyyy", 2958466.0, "en-US"), Unshown::OutOfRange);
+    assert_eq!(unshown("[h]:mm", -0.5, "en-US"), Unshown::OutOfRange);
+    for code in ["ggg e", "B2yyyy-mm-dd", "[$-411]mmmm", "[$-D000000]0", "[DBNum1]0", "[$-60000]yyyy"] {
+        assert!(matches!(unshown(code, 45352.0, "en-US"), Unshown::Unsupported(_)), "{code}");
+    }
+    // 9999-12-31 is the last day; in the 1904 system too.
+    let f = NumberFormat::parse("yyyy-mm-dd");
+    assert_eq!(f.format_number(2958465.0 - 1462.0, true, Locale::en_us()), "9999-12-31");
+    assert_eq!(f.check(2958466.0 - 1462.0, true, Locale::en_us()), Err(Unshown::OutOfRange));
+}
+
+#[test]
+fn builtin_ids_follow_microsofts_list() {
+    let en = Locale::en_us();
+    let id = |n| builtin(n, en).expect("a built-in");
+    assert_eq!(id(47), "mm:ss.0");
+    assert_eq!(id(41), "_(* #,##0_);_(* \\(#,##0\\);_(* \"-\"_);_(@_)");
+    for n in [27, 31, 36, 50, 58] {
+        assert_eq!(id(n), "m/d/yyyy", "{n} is the short date outside East Asian locales");
+    }
+    assert_eq!(id(32), "h:mm:ss");
+    assert!(builtin(23, en).is_none() && builtin(59, en).is_none());
+    check(&id(43), -1234.5, " (1,234.50)");
+    check(&id(44), 0.0, " $-   ");
+    let fr = Locale::find("fr-FR").expect("fr");
+    assert_eq!(builtin(14, fr).as_deref(), Some("dd/mm/yyyy"));
+}
+
+#[test]
+fn displayed_values_of_cells() {
+    use crate::Value;
+    use crate::value::{DateKind, ExcelDate};
+    let formats = [
+        CellFormat::Code("General".into()),
+        CellFormat::Code("[Red][<-25]General;[Blue][>25]General;[Green]General;[Yellow]General".into()),
+        CellFormat::Code("yyyy-mm-dd".into()),
+    ];
+    let shown = |d: &Display, v: &Value, style| {
+        let mut s = String::new();
+        d.write(v, style, &mut s);
+        s
+    };
+    let display = Display::new(&formats, Locale::en_us());
+    // A reader that took a coloured, conditional code for a date still shows a number.
+    let date = Value::Date(ExcelDate { serial: 50.0, is_1904: false, kind: DateKind::DateTime });
+    assert_eq!(shown(&display, &date, 1), "50");
+    // A number under a date format counts days in the workbook's date system.
+    assert_eq!(shown(&display, &Value::Float(0.0), 2), "1900-01-00");
+    assert_eq!(shown(&display.clone().date_system(true), &Value::Float(0.0), 2), "1904-01-01");
+    assert_eq!(shown(&display, &Value::Float(-3.0), 2), "########");
+    assert_eq!(display.check(&Value::Float(-3.0), 2), Err(Unshown::OutOfRange));
+    assert_eq!(display.check(&Value::Text("x".into()), 2), Ok(()));
+}
+
+proptest::proptest! {
+    /// General never shows more than 11 characters (the sign aside), and what it shows
+    /// reads back as the value to its six significant digits.
+    #[test]
+    fn general_fits_and_agrees_with_the_value(
+        m in 1.0f64..10.0,
+        e in -300i32..300,
+        neg in proptest::bool::ANY,
+    ) {
+        let v = if neg { -m } else { m } * 10f64.powi(e);
+        proptest::prop_assume!(v.is_finite() && v != 0.0);
+        let text = general(v, Locale::en_us());
+        let digits = text.trim_start_matches('-');
+        proptest::prop_assert!(digits.len() <= 11, "{} shows {}", v, text);
+        let back: f64 = text.parse().expect("General reads back as a number");
+        let tolerance = if e.abs() >= 100 { 5e-5 } else { 5e-6 };
+        proptest::prop_assert!(((back - v) / v).abs() <= tolerance, "{} shows {}", v, text);
+        // In scientific form, General and `0.00000E+00` show the same digits.
+        if let Some((mantissa, exp)) = digits.split_once('E') {
+            let sci = NumberFormat::parse("0.00000E+00").format_number(v.abs(), false, Locale::en_us());
+            let (m2, e2) = sci.split_once('E').expect("scientific");
+            let m2 = m2.trim_end_matches('0').trim_end_matches('.');
+            if e.abs() < 100 {
+                proptest::prop_assert_eq!((mantissa, exp), (m2, e2), "{}", v);
+            }
+        }
+    }
+}

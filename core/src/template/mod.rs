@@ -126,9 +126,7 @@ pub trait Columns {
 
 impl Columns for crate::Table {
     fn resolve(&self, name: &str) -> Result<Option<usize>, Vec<String>> {
-        let normalized = name.split_whitespace().collect::<Vec<_>>().join(" ");
-        self.find_column(&normalized)
-            .map_err(|ix| ix.into_iter().map(|i| self.columns[i].letters()).collect())
+        self.find_column(name).map_err(|ix| ix.into_iter().map(|i| self.columns[i].letters()).collect())
     }
     fn closest(&self, name: &str) -> Option<String> {
         self.closest_column(name).map(str::to_owned)

@@ -191,3 +191,23 @@ fn custom_formats_from_every_writer() {
         );
     }
 }
+
+#[test]
+fn headers_are_named_by_the_text_they_show_with_white_space_normalised() {
+    let t = Workbook::open(localmerge_testdata::headers_xlsx().expect("workbook"))
+        .and_then(|mut w| w.read(None))
+        .expect("read");
+    let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Email", "1 Mar 2024", "050", "12:13:14", "First Name", "Last Name", "Two Spaces", "Tab Name"]
+    );
+    // The header's own spelling and the plain-space one both resolve.
+    let body = "{{[First\nName]}}|{{First Name}}|{{[Last\u{a0}Name]}}|{{[Two  Spaces]}}|{{[Tab\tName]}}|{{[050]}}|{{[12:13:14]}}|{{[1 Mar 2024]}}";
+    let plan = Merge::new(&t, &MergeSpec::html("s", body, "b")).expect("every token resolves").plan(&t);
+    assert_eq!(plan.messages[0].body, "v4|v4|v5|v6|v7|v2|v3|v1");
+    // A misspelt name is told the header's usable spelling, never what was typed.
+    let err = Merge::new(&t, &MergeSpec::html("s", "{{[Frist\nName]}}", "b")).expect_err("unknown column");
+    let message = err.to_string();
+    assert!(message.contains("did you mean \"First Name\""), "{message}");
+}
