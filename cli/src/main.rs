@@ -329,7 +329,7 @@ struct ColumnInfo<'a> {
 
 fn inspect(data: &Path, sheet: Option<&str>, locale: &'static Locale) -> anyhow::Result<u8> {
     let (workbook, table) = open(data, sheet, true)?;
-    let display = Display::new(&table.formats, locale);
+    let display = Display::of_table(&table, locale);
     let first = |i: usize| {
         table.rows.iter().find(|r| r.values.get(i).is_some_and(|v| !v.is_blank())).map(|r| {
             let mut text = String::new();

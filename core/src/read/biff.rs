@@ -225,6 +225,16 @@ mod tests {
     }
 
     #[test]
+    fn the_date_system_is_read_from_datemode() {
+        let book = |mode: u16| {
+            [record(BOF, &[0; 16]), record(DATEMODE, &mode.to_le_bytes()), record(EOF, &[])].concat()
+        };
+        assert!(neutralize(&mut book(1)).expect("1904").date1904);
+        assert!(!neutralize(&mut book(0)).expect("1900").date1904);
+        assert!(!neutralize(&mut [record(BOF, &[0; 16]), record(EOF, &[])].concat()).expect("none").date1904);
+    }
+
+    #[test]
     fn malformed_mulrk_is_retagged_and_valid_mulrk_kept() {
         let valid = record(MULRK, &[1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0]);
         let bad = record(MULRK, &[1, 0, 9, 0, 0, 0, 0, 0, 0, 0, 2, 0]);

@@ -211,3 +211,31 @@ fn headers_are_named_by_the_text_they_show_with_white_space_normalised() {
     let message = err.to_string();
     assert!(message.contains("did you mean \"First Name\""), "{message}");
 }
+
+#[test]
+fn a_value_excel_would_not_show_is_a_problem_of_the_row_that_uses_it() {
+    let bytes = localmerge_testdata::formats_xlsx(&[
+        ("yyyy-mm-dd", 45352.0),
+        ("yyyy-mm-dd", 2958466.0),
+        ("yyyy-mm-dd", -1.0),
+        ("[$-411]mmmm", 45352.0),
+        ("ggg e", 45352.0),
+    ])
+    .expect("workbook");
+    let t = Workbook::open(bytes).and_then(|mut w| w.read(None)).expect("read");
+    let plan = Merge::new(&t, &MergeSpec::html("s", "{{Value}}", "b")).expect("merge").plan(&t);
+    assert_eq!(plan.messages.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), ["2024-03-01"]);
+    let problems: Vec<String> = plan.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        [
+            "row 3: column \"Value\" (B): a date before 1900 or after 9999, which Excel shows as ########",
+            "row 4: column \"Value\" (B): a date before 1900 or after 9999, which Excel shows as ########",
+            "row 5: column \"Value\" (B): its number format uses the names of a locale localmerge does not ship, which localmerge cannot show",
+            "row 6: column \"Value\" (B): its number format uses era names (g), which localmerge cannot show",
+        ]
+    );
+    // A template that does not print the value does not make the row a problem.
+    let plan = Merge::new(&t, &MergeSpec::html("s", "{{Code}}", "b")).expect("merge").plan(&t);
+    assert!(plan.problems.is_empty());
+}
