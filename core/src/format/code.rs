@@ -129,6 +129,9 @@ impl Tok {
     }
 }
 
+/// AM/PM markers spelt in Chinese, Japanese and Korean codes.
+const MARKERS: [(&str, &str); 3] = [("上午", "下午"), ("午前", "午後"), ("오전", "오후")];
+
 /// Splits a code into its sections at unquoted, unescaped `;` (brackets included).
 pub(super) fn split_sections(code: &str) -> Vec<&str> {
     let mut sections = Vec::new();
@@ -247,16 +250,10 @@ pub(super) fn parse_section(src: &str) -> Section {
                 toks.push(Tok::AmPm(Marker::Letter(c == 'A')));
                 i += 3;
             }
-            '上' if starts(i, "上午/下午") => {
-                toks.push(Tok::AmPm(Marker::Fixed("上午", "下午")));
-                i += 5;
-            }
-            '午' if starts(i, "午前/午後") => {
-                toks.push(Tok::AmPm(Marker::Fixed("午前", "午後")));
-                i += 5;
-            }
-            '오' if starts(i, "오전/오후") => {
-                toks.push(Tok::AmPm(Marker::Fixed("오전", "오후")));
+            c if !c.is_ascii()
+                && let Some(&(am, pm)) = MARKERS.iter().find(|(am, pm)| starts(i, &format!("{am}/{pm}"))) =>
+            {
+                toks.push(Tok::AmPm(Marker::Fixed(am, pm)));
                 i += 5;
             }
             'y' | 'Y' => {

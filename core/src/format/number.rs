@@ -93,15 +93,9 @@ fn general_scientific(a: f64) -> (String, i32) {
 
 /// The 15 significant decimal digits of `a > 0` and its decimal exponent (`a = d.ddd × 10^e`).
 fn decimal_digits(a: f64) -> (Vec<u8>, i32) {
-    // The shortest digits that read back as `a` when they are few enough (a subnormal's
-    // 15-digit form would show noise), else 15 rounded digits.
-    let shortest = format!("{a:e}");
-    let s = if shortest.split('e').next().is_some_and(|m| m.bytes().filter(u8::is_ascii_digit).count() <= 15)
-    {
-        shortest
-    } else {
-        format!("{a:.14e}")
-    };
+    // 15 rounded digits are the shortest round-trip digits padded with zeros whenever those
+    // are 15 or fewer — except for a subnormal, whose 15-digit form shows its lost precision.
+    let s = if a != 0.0 && a < f64::MIN_POSITIVE { format!("{a:e}") } else { format!("{a:.14e}") };
     let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let digits = mantissa.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
     (digits, exp.parse().unwrap_or(0))

@@ -88,9 +88,14 @@ fn format_comes_from_the_bytes_not_the_name() {
     assert!(err.to_string().starts_with("not a readable xlsx workbook"), "{err}");
 }
 
-/// Format codes and values with the text Excel shows for them (en-US).
+/// Format codes and values, one or more per class the format engine renders, with the text
+/// Excel shows (en-US; Microsoft's format-code pages). The LibreOffice cross-check renders
+/// them too.
 pub const DISPLAY_CASES: &[(&str, f64, &str)] = &[
     ("General", 1234.5, "1234.5"),
+    ("General", 0.1, "0.1"),
+    ("General", 1.0 / 3.0, "0.333333333"),
+    ("General", 123456789012.0, "1.23457E+11"),
     ("0", 2.5, "3"),
     ("0.00", 1.005, "1.01"),
     ("#,##0.00", 1234567.891, "1,234,567.89"),
@@ -99,15 +104,48 @@ pub const DISPLAY_CASES: &[(&str, f64, &str)] = &[
     ("0.0%", 0.175, "17.5%"),
     ("0.00E+00", 12345.0, "1.23E+04"),
     ("\"€\"#,##0.00", 1234.5, "€1,234.50"),
+    ("[$€-40C]#,##0.00", 1234.5, "€1,234.50"),
     ("0\" kg\"", 12.0, "12 kg"),
+    ("\\$0.00", 3.0, "$3.00"),
     ("#,##0;(#,##0);\"-\"", -1234.0, "(1,234)"),
     ("#,##0;(#,##0);\"-\"", 0.0, "-"),
+    ("#,##0.00_);[Red](#,##0.00)", -5.0, "(5.00)"),
+    ("0.00;-0.00;\"zero\"", 0.0, "zero"),
+    ("0.###", 1.5, "1.5"),
+    ("#,##0,\"k\"", 12345.0, "12k"),
+    ("[>=1000]#,##0,\"k\";0", 999.0, "999"),
+    ("[>=1000]#,##0,\"k\";0", 12345.0, "12k"),
+    ("#,###;;", -12.34, ""),
+    ("0;-0;;@", 0.0, ""),
+    (".00", 1.14159, "1.14"),
+    ("General\" kg\"", 12.0, "12 kg"),
+    ("\"Total: \"General", 12.5, "Total: 12.5"),
+    ("# ?/?", 1.5, "1 1/2"),
+    ("# ??/??", 1.14159, "1  1/7 "),
+    ("?/8", 0.375, "3/8"),
+    ("# ?/16", 2.5, "2 8/16"),
     ("dd/mm/yyyy", 45352.0, "01/03/2024"),
     ("d mmmm yyyy", 45352.0, "1 March 2024"),
+    ("mmm d, yyyy", 45352.0, "Mar 1, 2024"),
     ("dddd", 45352.0, "Friday"),
+    ("ddd dd/mm/yy", 45657.0, "Tue 31/12/24"),
     ("h:mm AM/PM", 0.75, "6:00 PM"),
+    ("h:mm A/P", 0.75, "6:00 P"),
+    ("hh:mm:ss", 0.5 + 61.0 / 86400.0, "12:01:01"),
     ("[h]:mm", 1.5, "36:00"),
+    ("[mm]:ss", 0.0625, "90:00"),
+    ("mm:ss.0", 17.0 / 1440.0 + 42.7 / 86400.0, "17:42.7"),
     ("yyyy-mm-dd hh:mm", 45352.5, "2024-03-01 12:00"),
+    ("m/d/yyyy h:mm", 0.5, "1/0/1900 12:00"),
+    ("m/d/yyyy", 60.0, "2/29/1900"),
+    ("m/d/yyyy", 61.0, "3/1/1900"),
+    ("h:mm:ss", 0.999999, "0:00:00"),
+    ("[$-40C]d mmmm yyyy", 45352.0, "1 mars 2024"),
+    ("[$-407]dddd d. mmmm", 45352.0, "Freitag 1. März"),
+    ("[$-409]mmm-yy", 45352.0, "Mar-24"),
+    ("[$-F800]dddd, mmmm dd, yyyy", 45352.0, "Friday, March 1, 2024"),
+    ("[$-F400]h:mm:ss AM/PM", 45352.75, "6:00:00 PM"),
+    ("e", 45352.0, "2024"),
 ];
 
 fn display_table() -> localmerge_core::Table {
@@ -163,7 +201,11 @@ fn comparisons_use_the_typed_value_and_text_helpers_the_displayed_one() {
     let spec = MergeSpec::html("s", "{{#if (gt Value 1000)}}big {{/if}}{{upper Value}}", "b");
     let plan = Merge::new(&t, &spec).expect("merge").plan(&t);
     assert_eq!(plan.messages[0].body, "big 1234.5");
-    assert_eq!(plan.messages[14].body, "big FRIDAY", "a date's serial is over 1000; its text is its display");
+    let friday = DISPLAY_CASES.iter().position(|(c, v, _)| *c == "dddd" && *v == 45352.0).expect("a Friday");
+    assert_eq!(
+        plan.messages[friday].body, "big FRIDAY",
+        "a date's serial is over 1000; its text is its display"
+    );
 }
 
 /// Custom formats written by openpyxl and xlsxwriter (and carried into LibreOffice's ods
@@ -203,6 +245,13 @@ fn headers_are_named_by_the_text_they_show_with_white_space_normalised() {
         ["Email", "1 Mar 2024", "050", "12:13:14", "First Name", "Last Name", "Two Spaces", "Tab Name"]
     );
     // The header's own spelling and the plain-space one both resolve.
+    // The pane's column picker inserts `{{name}}`: it resolves for every header.
+    for (i, name) in names.iter().enumerate().skip(1) {
+        let token = format!("{{{{{name}}}}}");
+        let plan =
+            Merge::new(&t, &MergeSpec::html("s", &token, "b")).expect("the picker's token resolves").plan(&t);
+        assert_eq!(plan.messages[0].body, format!("v{i}"), "{token}");
+    }
     let body = "{{[First\nName]}}|{{First Name}}|{{[Last\u{a0}Name]}}|{{[Two  Spaces]}}|{{[Tab\tName]}}|{{[050]}}|{{[12:13:14]}}|{{[1 Mar 2024]}}";
     let plan = Merge::new(&t, &MergeSpec::html("s", body, "b")).expect("every token resolves").plan(&t);
     assert_eq!(plan.messages[0].body, "v4|v4|v5|v6|v7|v2|v3|v1");

@@ -3,7 +3,8 @@
 //! of format localmerge renders is converted to CSV by `soffice --headless` with "save cell
 //! contents as shown", and to xls and ods.
 //!
-//! - From the xlsx, localmerge shows what Excel shows.
+//! - From the xlsx, localmerge shows what Excel shows (the oracle's text, or
+//!   `formats::DISPLAY_CASES`).
 //! - Where LibreOffice shows something else than Excel, the difference is pinned, with its
 //!   reason, in `tests/data/oracle/libreoffice-differs.tsv`: a change on either side fails.
 //! - From the xls and the ods LibreOffice writes, localmerge shows what LibreOffice shows for
@@ -17,65 +18,6 @@ use std::process::Command;
 
 use localmerge_core::Workbook;
 use localmerge_core::format::{Display, Locale};
-
-/// Pairs beyond the oracle, one or more per class the format engine renders, with the text
-/// Excel shows (Microsoft's format-code pages; the classes of issue 13).
-const MORE: &[(&str, f64, &str)] = &[
-    ("General", 1234.5, "1234.5"),
-    ("General", 0.1, "0.1"),
-    ("General", 1.0 / 3.0, "0.333333333"),
-    ("General", 123456789012.0, "1.23457E+11"),
-    ("0", 2.5, "3"),
-    ("0.00", 1.005, "1.01"),
-    ("#,##0.00", 1234567.891, "1,234,567.89"),
-    ("00000", 501.0, "00501"),
-    ("0%", 0.175, "18%"),
-    ("0.0%", 0.175, "17.5%"),
-    ("0.00E+00", 12345.0, "1.23E+04"),
-    ("\"€\"#,##0.00", 1234.5, "€1,234.50"),
-    ("[$€-40C]#,##0.00", 1234.5, "€1,234.50"),
-    ("0\" kg\"", 12.0, "12 kg"),
-    ("\\$0.00", 3.0, "$3.00"),
-    ("#,##0;(#,##0);\"-\"", -1234.0, "(1,234)"),
-    ("#,##0;(#,##0);\"-\"", 0.0, "-"),
-    ("#,##0.00_);[Red](#,##0.00)", -5.0, "(5.00)"),
-    ("0.00;-0.00;\"zero\"", 0.0, "zero"),
-    ("0.###", 1.5, "1.5"),
-    ("#,##0,\"k\"", 12345.0, "12k"),
-    ("[>=1000]#,##0,\"k\";0", 999.0, "999"),
-    ("[>=1000]#,##0,\"k\";0", 12345.0, "12k"),
-    ("#,###;;", -12.34, ""),
-    ("0;-0;;@", 0.0, ""),
-    (".00", 1.14159, "1.14"),
-    ("General\" kg\"", 12.0, "12 kg"),
-    ("\"Total: \"General", 12.5, "Total: 12.5"),
-    ("# ?/?", 1.5, "1 1/2"),
-    ("# ??/??", 1.14159, "1  1/7 "),
-    ("?/8", 0.375, "3/8"),
-    ("# ?/16", 2.5, "2 8/16"),
-    ("dd/mm/yyyy", 45352.0, "01/03/2024"),
-    ("d mmmm yyyy", 45352.0, "1 March 2024"),
-    ("mmm d, yyyy", 45352.0, "Mar 1, 2024"),
-    ("dddd", 45352.0, "Friday"),
-    ("ddd dd/mm/yy", 45657.0, "Tue 31/12/24"),
-    ("h:mm AM/PM", 0.75, "6:00 PM"),
-    ("h:mm A/P", 0.75, "6:00 P"),
-    ("hh:mm:ss", 0.5 + 61.0 / 86400.0, "12:01:01"),
-    ("[h]:mm", 1.5, "36:00"),
-    ("[mm]:ss", 0.0625, "90:00"),
-    ("mm:ss.0", 17.0 / 1440.0 + 42.7 / 86400.0, "17:42.7"),
-    ("yyyy-mm-dd hh:mm", 45352.5, "2024-03-01 12:00"),
-    ("m/d/yyyy h:mm", 0.5, "1/0/1900 12:00"),
-    ("m/d/yyyy", 60.0, "2/29/1900"),
-    ("m/d/yyyy", 61.0, "3/1/1900"),
-    ("h:mm:ss", 0.999999, "0:00:00"),
-    ("[$-40C]d mmmm yyyy", 45352.0, "1 mars 2024"),
-    ("[$-407]dddd d. mmmm", 45352.0, "Freitag 1. März"),
-    ("[$-409]mmm-yy", 45352.0, "Mar-24"),
-    ("[$-F800]dddd, mmmm dd, yyyy", 45352.0, "Friday, March 1, 2024"),
-    ("[$-F400]h:mm:ss AM/PM", 45352.75, "6:00:00 PM"),
-    ("e", 45352.0, "2024"),
-];
 
 fn soffice() -> Option<&'static str> {
     Command::new("soffice").arg("--version").output().ok().filter(|o| o.status.success()).map(|_| "soffice")
@@ -98,7 +40,8 @@ fn pairs() -> Vec<(String, f64, String)> {
         .filter(|r| r[0] == "en-US" && !r[2].starts_with("text:"))
         .map(|r| (r[1].clone(), r[2].parse().expect("number"), r[3].clone()))
         .collect();
-    pairs.extend(MORE.iter().map(|(c, v, e)| ((*c).to_owned(), *v, (*e).to_owned())));
+    pairs
+        .extend(crate::formats::DISPLAY_CASES.iter().map(|(c, v, e)| ((*c).to_owned(), *v, (*e).to_owned())));
     pairs
 }
 
