@@ -414,3 +414,31 @@ fn minutes(toks: &mut [Tok]) {
         }
     }
 }
+
+/// Puts the day, month and year of `toks` in the order they take in `order` (a locale's
+/// short date), each keeping its own width and the literal text between them its place.
+/// Codes without exactly one of each are left alone.
+pub(super) fn reorder_dates(toks: &mut [Tok], order: &[Tok]) {
+    fn part(t: &Tok) -> Option<u8> {
+        match t {
+            Tok::Day(1 | 2) => Some(0),
+            Tok::Month(_) => Some(1),
+            Tok::Year(_) => Some(2),
+            _ => None,
+        }
+    }
+    let at: Vec<usize> = (0..toks.len()).filter(|&i| part(&toks[i]).is_some()).collect();
+    let wanted: Vec<u8> = order.iter().filter_map(part).collect();
+    let mut seen: Vec<u8> = at.iter().filter_map(|&i| part(&toks[i])).collect();
+    seen.sort_unstable();
+    if at.len() != 3 || seen != [0, 1, 2] || wanted.len() != 3 {
+        return;
+    }
+    let parts: Vec<Tok> = wanted
+        .iter()
+        .filter_map(|w| at.iter().map(|&i| &toks[i]).find(|t| part(t) == Some(*w)).cloned())
+        .collect();
+    for (&i, t) in at.iter().zip(parts) {
+        toks[i] = t;
+    }
+}

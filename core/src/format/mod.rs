@@ -431,6 +431,9 @@ pub enum CellFormat {
     Code(String),
     /// A built-in format whose code depends on the reader's locale (ids 14, 22, 27–36, 50–58).
     Builtin(u32),
+    /// A date code whose day, month and year take the reader's order (OpenDocument's
+    /// `number:automatic-order`).
+    LocaleOrder(String),
 }
 
 impl CellFormat {
@@ -456,6 +459,13 @@ impl CellFormat {
             CellFormat::Code(code) => NumberFormat::parse(code),
             CellFormat::Builtin(id) => {
                 NumberFormat::parse(&builtin(*id, locale).unwrap_or_else(|| "General".into()))
+            }
+            CellFormat::LocaleOrder(code) => {
+                let mut f = NumberFormat::parse(code);
+                for s in &mut f.sections {
+                    code::reorder_dates(&mut s.toks, &code::parse_section(locale.short_date).toks);
+                }
+                f
             }
         }
     }

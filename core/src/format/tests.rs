@@ -348,3 +348,21 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn an_automatic_order_date_takes_the_readers_order() {
+    let f = CellFormat::LocaleOrder("d\" \"mmm\" \"yy".into());
+    let shown = |tag| {
+        f.resolve(Locale::find(tag).expect("locale")).format_number(
+            45352.0,
+            false,
+            Locale::find(tag).expect("locale"),
+        )
+    };
+    assert_eq!(shown("en-US"), "Mar 1 24");
+    assert_eq!(shown("en-GB"), "1 Mar 24");
+    assert_eq!(shown("fr-FR"), "1 mars 24");
+    // Not exactly one day, month and year: left as written.
+    let g = CellFormat::LocaleOrder("mmm yy".into()).resolve(Locale::en_us());
+    assert_eq!(g.format_number(45352.0, false, Locale::en_us()), "Mar 24");
+}

@@ -256,11 +256,21 @@ impl Definitions {
             0
         } else {
             let next = FIRST_CODE + self.styles.formats.len() as u16;
-            let existing = self.styles.formats.iter().find(|(_, c)| **c == code).map(|(i, _)| *i);
-            existing.unwrap_or_else(|| {
+            let auto = ds.is_some_and(|d| d.automatic_order);
+            let existing = self
+                .styles
+                .formats
+                .iter()
+                .find(|(i, c)| **c == code && self.styles.locale_order.contains(i) == auto)
+                .map(|(i, _)| *i);
+            let ifmt = existing.unwrap_or_else(|| {
                 self.styles.formats.insert(next, code);
                 next
-            })
+            });
+            if auto {
+                self.styles.locale_order.insert(ifmt);
+            }
+            ifmt
         };
         let xf = self.styles.xf_format.len() as u32;
         self.styles.xf_format.push(ifmt);

@@ -17,6 +17,9 @@ pub(super) struct WorkbookStyles {
     pub(super) sheets: Vec<(String, CellXfs)>,
     /// The workbook counts days from 1904 (the xls DATEMODE record).
     pub(super) date1904: bool,
+    /// Formats whose day, month and year follow the reader's order (OpenDocument's
+    /// `number:automatic-order`).
+    pub(super) locale_order: std::collections::HashSet<u16>,
 }
 
 impl WorkbookStyles {

@@ -148,7 +148,10 @@ impl Cells<'_> {
         if let Some(&index) = self.resolved.get(&ifmt) {
             return index;
         }
-        let format = CellFormat::of_id(u32::from(ifmt), styles.formats.get(&ifmt).map(String::as_str));
+        let format = match styles.formats.get(&ifmt) {
+            Some(code) if styles.locale_order.contains(&ifmt) => Some(CellFormat::LocaleOrder(code.clone())),
+            code => CellFormat::of_id(u32::from(ifmt), code.map(String::as_str)),
+        };
         let index = format.map_or(0, |f| self.intern(f));
         self.resolved.insert(ifmt, index);
         index
