@@ -29,12 +29,21 @@ pub(super) fn date(
     if !in_range(serial, is_1904) {
         return Err(Unshown::OutOfRange);
     }
+    // One look at the section: its system format, finest fraction of a second, AM/PM.
+    let (mut system, mut sub, mut twelve) = (None, None, false);
+    for t in toks {
+        match t {
+            Tok::SysDate => system = Some(locale.long_date),
+            Tok::SysTime => system = system.or(Some(locale.time)),
+            Tok::SubSecond(n) => sub = sub.max(Some(*n)),
+            Tok::AmPm(_) => twelve = true,
+            _ => {}
+        }
+    }
     // The reader's system formats replace the whole section.
-    if let Some(t) = toks.iter().find(|t| matches!(t, Tok::SysDate | Tok::SysTime)) {
-        let code = if *t == Tok::SysDate { locale.long_date } else { locale.time };
+    if let Some(code) = system {
         return date(&parse_section(code).toks, serial, is_1904, locale, locale, out);
     }
-    let sub = toks.iter().filter_map(|t| if let Tok::SubSecond(n) = t { Some(*n) } else { None }).max();
     let unit = 10i64.pow(u32::from(sub.unwrap_or(0)));
     // Excel rounds to the finest unit the section shows.
     let ticks = (serial * 86_400.0 * unit as f64).round() as i64;
@@ -53,7 +62,6 @@ pub(super) fn date(
     }
     let weekday = if is_1904 { (days + 5).rem_euclid(7) } else { (days + 6).rem_euclid(7) } as usize;
     let (h, mi, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
-    let twelve = toks.iter().any(|t| matches!(t, Tok::AmPm(_)));
     let hour = if twelve { (h + 11) % 12 + 1 } else { h };
     let total_secs = ticks.div_euclid(unit);
     let month = mo as usize - 1;

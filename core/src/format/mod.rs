@@ -52,17 +52,22 @@ const HASHES: &str = "########";
 #[derive(Debug, Clone, PartialEq)]
 pub struct NumberFormat {
     sections: Vec<Section>,
+    /// Some value may not be shown (a date section, or one localmerge cannot render):
+    /// without it, [`NumberFormat::check`] has nothing to look at.
+    fallible: bool,
 }
 
 impl NumberFormat {
     /// Parses a format code. Never fails: what is not a format token is literal text.
     pub fn parse(code: &str) -> NumberFormat {
-        let sections = if code.is_empty() {
+        let sections: Vec<Section> = if code.is_empty() {
             vec![parse_section("General")]
         } else {
             split_sections(code).into_iter().take(4).map(parse_section).collect()
         };
-        NumberFormat { sections }
+        let fallible =
+            sections.iter().any(|s| s.kind == Kind::Date || s.unsupported.is_some() || s.lcid.is_some());
+        NumberFormat { sections, fallible }
     }
 
     /// The General format.
@@ -237,7 +242,7 @@ impl NumberFormat {
 
     /// Whether `v` can be shown as Excel shows it, without rendering it.
     pub fn check(&self, v: f64, is_1904: bool, locale: &Locale) -> Result<(), Unshown> {
-        if !v.is_finite() {
+        if !self.fallible || !v.is_finite() {
             return Ok(());
         }
         let (section, _, _) = self.pick(v);
@@ -463,7 +468,9 @@ impl CellFormat {
             CellFormat::LocaleOrder(code) => {
                 let mut f = NumberFormat::parse(code);
                 for s in &mut f.sections {
-                    code::reorder_dates(&mut s.toks, &code::parse_section(locale.short_date).toks);
+                    // The order of the style's own language when it names one, else the reader's.
+                    let order = s.lcid.and_then(|id| Locale::from_lcid(id & 0xFFFF)).unwrap_or(locale);
+                    code::reorder_dates(&mut s.toks, &code::parse_section(order.short_date).toks);
                 }
                 f
             }

@@ -362,6 +362,9 @@ fn an_automatic_order_date_takes_the_readers_order() {
     assert_eq!(shown("en-US"), "Mar 1 24");
     assert_eq!(shown("en-GB"), "1 Mar 24");
     assert_eq!(shown("fr-FR"), "1 mars 24");
+    // A style in a language of its own takes that language's order.
+    let french = CellFormat::LocaleOrder("[$-40C]mmmm\" \"d\" \"yyyy".into()).resolve(Locale::en_us());
+    assert_eq!(french.format_number(45352.0, false, Locale::en_us()), "1 mars 2024");
     // Not exactly one day, month and year: left as written.
     let g = CellFormat::LocaleOrder("mmm yy".into()).resolve(Locale::en_us());
     assert_eq!(g.format_number(45352.0, false, Locale::en_us()), "Mar 24");

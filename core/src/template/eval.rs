@@ -137,9 +137,10 @@ pub(super) fn render(nodes: &[Node], row: &RowView<'_>, out: &mut String, issues
                     issues.push(ValueIssue { column: *c, kind: ValueIssueKind::Empty });
                     continue;
                 }
-                if let Expr::Column(c) = expr
-                    && let Some(v) = row.values.get(*c)
-                    && let Err(why) = row.display.check(v, row.styles.get(*c).copied().unwrap_or(0))
+                let val = eval(expr, row, issues);
+                // A value Excel would not show, or that localmerge cannot show as Excel does.
+                if let (Expr::Column(c), Val::Cell(v, style @ 1..)) = (expr, &val)
+                    && let Err(why) = row.display.check(v, *style)
                 {
                     issues.push(ValueIssue {
                         column: *c,
@@ -147,7 +148,7 @@ pub(super) fn render(nodes: &[Node], row: &RowView<'_>, out: &mut String, issues
                     });
                     continue;
                 }
-                eval(expr, row, issues).write(out, *escape, row.display);
+                val.write(out, *escape, row.display);
             }
             Node::If { cond, then, otherwise } => {
                 let branch = if eval(cond, row, issues).truthy() { then } else { otherwise };
