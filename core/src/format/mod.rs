@@ -52,6 +52,10 @@ const HASHES: &str = "########";
 #[derive(Debug, Clone, PartialEq)]
 pub struct NumberFormat {
     sections: Vec<Section>,
+    /// How many sections numbers use (all but the text section, three at most).
+    numeric: usize,
+    /// The text section: the fourth, or a last one with `@`.
+    text: Option<usize>,
     /// Some value may not be shown (a date section, or one localmerge cannot render):
     /// without it, [`NumberFormat::check`] has nothing to look at.
     fallible: bool,
@@ -67,7 +71,13 @@ impl NumberFormat {
         };
         let fallible =
             sections.iter().any(|s| s.kind == Kind::Date || s.unsupported.is_some() || s.lcid.is_some());
-        NumberFormat { sections, fallible }
+        let n = sections.len();
+        let text = match n {
+            4 => Some(3),
+            _ => sections.last().filter(|s| s.toks.contains(&Tok::Text)).map(|_| n - 1),
+        };
+        let numeric = if text.is_some() && n > 1 { n - 1 } else { n }.min(3);
+        NumberFormat { sections, numeric, text, fallible }
     }
 
     /// The General format.
@@ -176,17 +186,12 @@ impl NumberFormat {
     }
 
     fn text_section(&self) -> Option<&Section> {
-        match self.sections.len() {
-            4 => self.sections.get(3),
-            _ => self.sections.last().filter(|s| s.toks.contains(&Tok::Text)),
-        }
+        self.text.and_then(|i| self.sections.get(i))
     }
 
     /// The sections numbers use: all but the text section.
     fn numeric(&self) -> &[Section] {
-        let n = self.sections.len();
-        let text = self.text_section().is_some() && n > 1;
-        &self.sections[..if text { n - 1 } else { n }.min(3)]
+        &self.sections[..self.numeric]
     }
 
     /// Chooses the section for `v`: returns it, the value to format (its magnitude), and
