@@ -14,6 +14,14 @@ pub enum Encoding {
     Utf16Le,
     /// UTF-16 big-endian, with a byte-order mark.
     Utf16Be,
+    /// UTF-16 little-endian without a byte-order mark (recognised by its zero bytes).
+    Utf16LeNoBom,
+    /// UTF-16 big-endian without a byte-order mark.
+    Utf16BeNoBom,
+    /// UTF-32 little-endian, with a byte-order mark.
+    Utf32Le,
+    /// UTF-32 big-endian, with a byte-order mark.
+    Utf32Be,
     /// Windows-1252, what Excel's "CSV" writes on Western Windows systems.
     Windows1252,
 }
@@ -24,6 +32,10 @@ impl fmt::Display for Encoding {
             Encoding::Utf8 => "UTF-8",
             Encoding::Utf16Le => "UTF-16LE",
             Encoding::Utf16Be => "UTF-16BE",
+            Encoding::Utf16LeNoBom => "UTF-16LE (no byte-order mark)",
+            Encoding::Utf16BeNoBom => "UTF-16BE (no byte-order mark)",
+            Encoding::Utf32Le => "UTF-32LE",
+            Encoding::Utf32Be => "UTF-32BE",
             Encoding::Windows1252 => "windows-1252",
         })
     }
@@ -69,16 +81,28 @@ impl Text {
     }
 }
 
-/// Decodes bytes: a BOM decides; else valid UTF-8 is UTF-8; else Windows-1252.
+/// Decodes bytes: a BOM decides; else zero bytes at every other position are UTF-16
+/// without a BOM; else valid UTF-8 is UTF-8; else Windows-1252.
 pub(crate) fn decode(bytes: &[u8]) -> (String, Encoding) {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return (String::from_utf8_lossy(rest).into_owned(), Encoding::Utf8);
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE\0\0") {
+        return (utf32(rest, u32::from_le_bytes), Encoding::Utf32Le);
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\0\0\xFE\xFF") {
+        return (utf32(rest, u32::from_be_bytes), Encoding::Utf32Be);
     }
     if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
         return (utf16(rest, u16::from_le_bytes), Encoding::Utf16Le);
     }
     if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
         return (utf16(rest, u16::from_be_bytes), Encoding::Utf16Be);
+    }
+    match utf16_without_bom(bytes) {
+        Some(Encoding::Utf16LeNoBom) => return (utf16(bytes, u16::from_le_bytes), Encoding::Utf16LeNoBom),
+        Some(_) => return (utf16(bytes, u16::from_be_bytes), Encoding::Utf16BeNoBom),
+        None => {}
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => (s.to_owned(), Encoding::Utf8),
@@ -99,6 +123,37 @@ fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {
     let ends_in_lead = units.clone().next_back().is_some_and(|u| (0xD800..0xDC00).contains(&u));
     let mut s: String = char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect();
     if bytes.len() % 2 == 1 && !ends_in_lead {
+        s.push(char::REPLACEMENT_CHARACTER);
+    }
+    s
+}
+
+/// UTF-16 without a byte-order mark: in the first 4 KB, most bytes at one parity are zero
+/// (the high bytes of Latin text) and almost none at the other. `None` for anything else.
+fn utf16_without_bom(bytes: &[u8]) -> Option<Encoding> {
+    let head = &bytes[..bytes.len().min(4096) & !1];
+    if head.len() < 4 {
+        return None;
+    }
+    let pairs = head.len() / 2;
+    let zeros = |parity: usize| head.iter().skip(parity).step_by(2).filter(|b| **b == 0).count();
+    let (even, odd) = (zeros(0), zeros(1));
+    if odd * 10 >= pairs * 3 && even * 50 <= pairs {
+        Some(Encoding::Utf16LeNoBom)
+    } else if even * 10 >= pairs * 3 && odd * 50 <= pairs {
+        Some(Encoding::Utf16BeNoBom)
+    } else {
+        None
+    }
+}
+
+/// UTF-32 code units to text; an invalid one, or a last partial unit, becomes U+FFFD.
+fn utf32(bytes: &[u8], unit: fn([u8; 4]) -> u32) -> String {
+    let mut s: String = bytes
+        .chunks_exact(4)
+        .map(|c| char::from_u32(unit([c[0], c[1], c[2], c[3]])).unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    if !bytes.len().is_multiple_of(4) {
         s.push(char::REPLACEMENT_CHARACTER);
     }
     s
@@ -257,6 +312,39 @@ mod tests {
         let (t, enc, d) = table(&bytes);
         assert_eq!((enc, d), (Encoding::Utf16Le, Delimiter(b'\t')));
         assert_eq!(t.rows[0].values[1], Value::Text("Zoë".into()));
+    }
+
+    #[test]
+    fn utf32_and_utf16_without_a_bom_are_recognised() {
+        let text = "Email\tName\na@x.org\tZoë\n";
+        let utf32 = |le: bool, bom: bool| -> Vec<u8> {
+            let mut bytes: Vec<u8> = Vec::new();
+            for c in std::iter::once('\u{FEFF}').filter(|_| bom).chain(text.chars()) {
+                bytes.extend_from_slice(&if le {
+                    (c as u32).to_le_bytes()
+                } else {
+                    (c as u32).to_be_bytes()
+                });
+            }
+            bytes
+        };
+        let utf16 = |le: bool| -> Vec<u8> {
+            text.encode_utf16().flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() }).collect()
+        };
+        for (bytes, want) in [
+            (utf32(true, true), Encoding::Utf32Le),
+            (utf32(false, true), Encoding::Utf32Be),
+            (utf16(true), Encoding::Utf16LeNoBom),
+            (utf16(false), Encoding::Utf16BeNoBom),
+        ] {
+            let (t, enc, d) = table(&bytes);
+            assert_eq!((enc, d), (want, Delimiter(b'\t')));
+            assert_eq!(t.columns[1].name, "Name", "{want}");
+            assert_eq!(t.rows[0].values[1], Value::Text("Zoë".into()), "{want}");
+        }
+        // Text with the odd zero byte is not UTF-16.
+        assert_eq!(decode(b"Email,Name\na@x.org,A\0\nb@x.org,B\n").1, Encoding::Utf8);
+        assert_eq!(decode(b"ab").1, Encoding::Utf8);
     }
 
     #[test]

@@ -114,6 +114,9 @@ pub enum ReadError {
     /// No sheet has a header row and a data row.
     #[error("no sheet has a header row and at least one data row (sheets: {})", quote_list(.0))]
     NoData(Vec<String>),
+    /// The file is another kind of document, named (`an XML Spreadsheet 2003 file`).
+    #[error("this is {0}, not a spreadsheet localmerge reads; open it in Excel and save it as .xlsx")]
+    NotASpreadsheet(&'static str),
     /// The sheet holds more cells than localmerge accepts.
     #[error("sheet \"{sheet}\" has more than {limit} non-empty cells, more than a mailing list needs")]
     TooLarge {
@@ -173,6 +176,9 @@ impl Workbook {
                 Ok(Workbook { format, names: excel.sheet_names(), inner: Inner::Excel(excel) })
             }
             None => {
+                if let Some(what) = foreign(&bytes) {
+                    return Err(ReadError::NotASpreadsheet(what));
+                }
                 let text = delimited::Text::decode(&bytes);
                 Ok(Workbook {
                     format: Format::Csv,
@@ -266,9 +272,81 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
     }
 }
 
+/// What a file that is neither a workbook nor delimited text is, by its first bytes:
+/// documents saved with a spreadsheet's name by web applications and old programs, and
+/// binary files. `None` for text (any encoding localmerge decodes).
+fn foreign(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"PK\x05\x06") {
+        return Some("an empty ZIP archive");
+    }
+    if bytes.starts_with(b"%PDF") {
+        return Some("a PDF document");
+    }
+    if bytes.starts_with(b"{\\rtf") {
+        return Some("an RTF document");
+    }
+    // BIFF2 to BIFF5 worksheets and workbooks saved without a compound-file container
+    // (Excel 2 to 4): a BOF record of a known version opens the file.
+    if let [lo, hi, len, 0, ..] = bytes
+        && matches!((*lo, *hi), (0x09, 0x00 | 0x02 | 0x04 | 0x08))
+        && (4..=20).contains(len)
+    {
+        return Some("an Excel 2–4 worksheet (BIFF)");
+    }
+    let (text, _) = delimited::decode(&bytes[..bytes.len().min(4096)]);
+    let head = text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']).to_ascii_lowercase();
+    if head.starts_with('<') {
+        if head.contains("urn:schemas-microsoft-com:office:spreadsheet") && head.contains("workbook") {
+            return Some("an XML Spreadsheet 2003 file");
+        }
+        if head.contains("opendocument.spreadsheet") {
+            return Some("a flat OpenDocument spreadsheet (.fods)");
+        }
+        if head.contains("<html") || head.contains("<table") || head.starts_with("<!doctype html") {
+            return Some("a web page (HTML)");
+        }
+        if head.starts_with("<?xml") {
+            return Some("an XML file");
+        }
+    }
+    // Text has no zero bytes once decoded; a binary file does.
+    text.contains('\0').then_some("a binary file")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn other_documents_are_named_not_read_as_text() {
+        let refused = |bytes: &[u8]| match Workbook::open(bytes.to_vec()) {
+            Err(ReadError::NotASpreadsheet(what)) => what,
+            other => panic!("{:?}", other.map(|w| w.format())),
+        };
+        assert_eq!(refused(b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"), "an empty ZIP archive");
+        assert_eq!(
+            refused(b"<?xml version=\"1.0\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">"),
+            "an XML Spreadsheet 2003 file"
+        );
+        assert_eq!(
+            refused(b"<html><body><table><tr><td>Email</td></tr></table></body></html>"),
+            "a web page (HTML)"
+        );
+        assert_eq!(
+            refused(b"<?xml version=\"1.0\"?><office:document office:mimetype=\"application/vnd.oasis.opendocument.spreadsheet\">"),
+            "a flat OpenDocument spreadsheet (.fods)"
+        );
+        assert_eq!(refused(&[0x09, 0x04, 6, 0, 2, 0, 0x10, 0, 0, 0]), "an Excel 2–4 worksheet (BIFF)");
+        assert_eq!(refused(b"%PDF-1.7\n"), "a PDF document");
+        assert_eq!(refused(b"Email,Name\x00\x01\x02\x00\x00"), "a binary file");
+        let message = ReadError::NotASpreadsheet("a web page (HTML)").to_string();
+        assert_eq!(
+            message,
+            "this is a web page (HTML), not a spreadsheet localmerge reads; open it in Excel and save it as .xlsx"
+        );
+        // Text that merely starts with a tag-like cell is still text.
+        assert!(Workbook::open(b"<b>Email</b>,Name\na@x.org,A\n".to_vec()).is_ok());
+    }
 
     #[test]
     fn sniffing_uses_content() {
