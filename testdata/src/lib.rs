@@ -139,3 +139,19 @@ pub fn headers_xlsx() -> Result<Vec<u8>, XlsxError> {
     }
     wb.save_to_buffer()
 }
+
+/// A workbook whose first sheet, hidden, holds a list, and whose second, visible, another.
+pub fn hidden_first_xlsx() -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    for (name, email) in [("Old list", "old@example.org"), ("Contacts", "new@example.org")] {
+        let ws = wb.add_worksheet().set_name(name)?;
+        ws.write_string(0, 0, "Email")?;
+        ws.write_string(1, 0, email)?;
+        // The active sheet cannot be hidden: the visible one is made active.
+        match name {
+            "Old list" => ws.set_hidden(true),
+            _ => ws.set_active(true),
+        };
+    }
+    wb.save_to_buffer()
+}

@@ -138,6 +138,8 @@ fn quote_list(names: &[String]) -> String {
 pub struct Workbook {
     format: Format,
     names: Vec<String>,
+    /// The sheets Excel's user does not see: never chosen by default.
+    hidden: Vec<String>,
     inner: Inner,
 }
 
@@ -166,14 +168,16 @@ impl Workbook {
         match sniff(&bytes) {
             Some(format @ (Format::Xlsx | Format::Xlsm)) => {
                 let xlsx = xlsx::Xlsx::open(bytes, format)?;
-                Ok(Workbook { format, names: xlsx.sheet_names(), inner: Inner::Xlsx(xlsx) })
+                let (names, hidden) = (xlsx.sheet_names(), xlsx.hidden_sheets());
+                Ok(Workbook { format, names, hidden, inner: Inner::Xlsx(xlsx) })
             }
             #[cfg(not(feature = "all-formats"))]
             Some(format) => Err(ReadError::NotIncluded(format)),
             #[cfg(feature = "all-formats")]
             Some(format) => {
                 let excel = workbook::Excel::open(bytes, format)?;
-                Ok(Workbook { format, names: excel.sheet_names(), inner: Inner::Excel(excel) })
+                let (names, hidden) = (excel.sheet_names(), excel.hidden_sheets());
+                Ok(Workbook { format, names, hidden, inner: Inner::Excel(excel) })
             }
             None => {
                 if let Some(what) = foreign(&bytes) {
@@ -183,6 +187,7 @@ impl Workbook {
                 Ok(Workbook {
                     format: Format::Csv,
                     names: vec![Format::Csv.name().to_owned()],
+                    hidden: Vec::new(),
                     inner: Inner::Delimited(text),
                 })
             }
@@ -209,8 +214,14 @@ impl Workbook {
         }
     }
 
-    /// Reads the named sheet, or by default the first sheet with a header row and at
-    /// least one data row.
+    /// The sheets hidden in the workbook (Excel's user does not see them): they are read
+    /// by name only, never by default.
+    pub fn hidden_sheets(&self) -> &[String] {
+        &self.hidden
+    }
+
+    /// Reads the named sheet, or by default the first visible sheet with a header row and
+    /// at least one data row.
     pub fn read(&mut self, sheet: Option<&str>) -> Result<Table, ReadError> {
         match sheet {
             Some(name) => self.read_sheet(name),
@@ -225,14 +236,15 @@ impl Workbook {
     }
 
     fn first_sheet(&mut self, accept: impl Fn(&Table) -> bool) -> Result<Table, ReadError> {
-        for name in self.names.clone() {
+        let visible: Vec<String> = self.names.iter().filter(|n| !self.hidden.contains(n)).cloned().collect();
+        for name in visible {
             match self.read_sheet(&name) {
                 Ok(t) if accept(&t) => return Ok(t),
                 Ok(_) | Err(ReadError::EmptySheet(_)) => {}
                 Err(e) => return Err(e),
             }
         }
-        Err(ReadError::NoData(self.names.clone()))
+        Err(ReadError::NoData(self.names.iter().filter(|n| !self.hidden.contains(n)).cloned().collect()))
     }
 
     /// Reads one sheet by name.

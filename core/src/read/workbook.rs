@@ -67,6 +67,18 @@ impl Excel {
         })
     }
 
+    /// The sheets Excel's user does not see.
+    pub(super) fn hidden_sheets(&self) -> Vec<String> {
+        let meta = match self {
+            #[cfg(test)]
+            Excel::Xlsx(w) => w.sheets_metadata(),
+            Excel::Xlsb(w, _) => w.sheets_metadata(),
+            Excel::Xls(w, _) => w.sheets_metadata(),
+            Excel::Ods(w, _) => w.sheets_metadata(),
+        };
+        meta.iter().filter(|s| s.visible != calamine::SheetVisible::Visible).map(|s| s.name.clone()).collect()
+    }
+
     pub(super) fn sheet_names(&self) -> Vec<String> {
         match self {
             #[cfg(test)]

@@ -49,6 +49,8 @@ pub(super) struct Xlsx {
     paths: HashMap<String, String>,
     /// (name, zip path) in workbook order.
     sheets: Vec<(String, String)>,
+    /// The sheets Excel's user does not see (`state="hidden"` or `"veryHidden"`).
+    hidden: Vec<String>,
     strings: Vec<String>,
     xfs: Vec<Xf>,
     is_1904: bool,
@@ -72,9 +74,14 @@ impl Xlsx {
         let strings = book.shared_strings(&format!("{dir}sharedStrings.xml")).map_err(corrupt)?;
         let xfs = book.styles(&format!("{dir}styles.xml")).map_err(corrupt)?;
         let rels = book.relationships(&format!("{dir}_rels/{workbook}.rels")).map_err(corrupt)?;
-        let (sheets, is_1904) = book.workbook(&format!("{dir}{workbook}"), &dir, &rels).map_err(corrupt)?;
+        let (sheets, hidden, is_1904) =
+            book.workbook(&format!("{dir}{workbook}"), &dir, &rels).map_err(corrupt)?;
         drop(zip);
-        Ok(Xlsx { format, bytes, paths, sheets, strings, xfs, is_1904 })
+        Ok(Xlsx { format, bytes, paths, sheets, hidden, strings, xfs, is_1904 })
+    }
+
+    pub(super) fn hidden_sheets(&self) -> Vec<String> {
+        self.hidden.clone()
     }
 
     pub(super) fn sheet_names(&self) -> Vec<String> {
@@ -239,15 +246,17 @@ impl<'b> Parts<'_, 'b> {
         Ok(rels)
     }
 
-    /// The sheets (name and part path, in order) and whether dates count from 1904.
+    /// The sheets (name and part path, in order), the hidden ones' names, and whether
+    /// dates count from 1904.
     fn workbook(
         &mut self,
         path: &str,
         dir: &str,
         rels: &HashMap<String, (String, String)>,
-    ) -> Result<(Vec<(String, String)>, bool)> {
-        let Some(entry) = self.entry(path)? else { return Ok((Vec::new(), false)) };
+    ) -> Result<(Vec<(String, String)>, Vec<String>, bool)> {
+        let Some(entry) = self.entry(path)? else { return Ok((Vec::new(), Vec::new(), false)) };
         let mut sheets = Vec::new();
+        let mut hidden = Vec::new();
         let mut is_1904 = false;
         each_start(&mut xml(entry), path, |e| {
             match local(e.name().as_ref()) {
@@ -274,6 +283,9 @@ impl<'b> Parts<'_, 'b> {
                         Some(absolute) => absolute.to_owned(),
                         None => format!("{dir}{target}"),
                     };
+                    if attr(e, "state")?.is_some_and(|s| s != "visible") {
+                        hidden.push(name.clone());
+                    }
                     sheets.push((name, part));
                 }
                 "workbookPr" => {
@@ -285,7 +297,7 @@ impl<'b> Parts<'_, 'b> {
             }
             Ok(())
         })?;
-        Ok((sheets, is_1904))
+        Ok((sheets, hidden, is_1904))
     }
 }
 

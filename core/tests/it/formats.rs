@@ -288,3 +288,13 @@ fn a_value_excel_would_not_show_is_a_problem_of_the_row_that_uses_it() {
     let plan = Merge::new(&t, &MergeSpec::html("s", "{{Code}}", "b")).expect("merge").plan(&t);
     assert!(plan.problems.is_empty());
 }
+
+#[test]
+fn a_hidden_sheet_is_never_the_default_but_can_be_chosen() {
+    let mut wb = Workbook::open(localmerge_testdata::hidden_first_xlsx().expect("workbook")).expect("open");
+    assert_eq!(wb.sheet_names(), ["Old list", "Contacts"]);
+    assert_eq!(wb.hidden_sheets(), ["Old list"]);
+    assert_eq!(wb.read(None).expect("default").sheet, "Contacts");
+    let hidden = wb.read(Some("Old list")).expect("by name");
+    assert_eq!(hidden.rows[0].values[0].to_text(), "old@example.org");
+}

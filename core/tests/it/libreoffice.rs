@@ -66,20 +66,7 @@ fn displayed_values_match_libreoffice() {
     let xlsx = dir.path().join("formats.xlsx");
     std::fs::write(&xlsx, localmerge_testdata::formats_xlsx(&cases).expect("workbook")).expect("write");
 
-    // A private profile, so a desktop LibreOffice or a parallel run cannot interfere.
-    let profile = format!("-env:UserInstallation=file://{}", dir.path().join("profile").display());
-    let convert = |to: &str, file: &str| {
-        let out = Command::new(soffice)
-            .args([profile.as_str(), "--headless", "--convert-to", to, "--outdir"])
-            .arg(dir.path())
-            .arg(&xlsx)
-            .env("LC_ALL", "C.UTF-8")
-            .output()
-            .expect("soffice runs");
-        let path = dir.path().join(file);
-        assert!(path.exists(), "soffice wrote no {file}: {out:?}");
-        path
-    };
+    let convert = |to: &str, file: &str| convert(soffice, dir.path(), &xlsx, to, file);
     // Comma, double quote, UTF-8 (76), first line 1, en-US (1033), save cells as shown.
     let csv_path = convert("csv:Text - txt - csv (StarCalc):44,34,76,1,,1033,false,true,true", "formats.csv");
     let libreoffice: Vec<String> = csv::Reader::from_path(&csv_path)
@@ -139,6 +126,46 @@ fn displayed_values_match_libreoffice() {
     }
     assert!(drift.is_empty(), "{} differences from the pinned ones:\n{}", drift.len(), drift.join("\n"));
     assert!(pairs.len() > 500, "{} pairs", pairs.len());
+}
+
+/// Converts `source` with `soffice --convert-to` into `dir`, in a private profile so a
+/// desktop LibreOffice or a parallel run cannot interfere.
+fn convert(
+    soffice: &str,
+    dir: &std::path::Path,
+    source: &std::path::Path,
+    to: &str,
+    file: &str,
+) -> std::path::PathBuf {
+    let profile = format!("-env:UserInstallation=file://{}", dir.join("profile").display());
+    let out = Command::new(soffice)
+        .args([profile.as_str(), "--headless", "--convert-to", to, "--outdir"])
+        .arg(dir)
+        .arg(source)
+        .env("LC_ALL", "C.UTF-8")
+        .output()
+        .expect("soffice runs");
+    let path = dir.join(file);
+    assert!(path.exists(), "soffice wrote no {file}: {out:?}");
+    path
+}
+
+#[test]
+fn hidden_sheets_stay_out_of_the_default_in_xls_and_ods() {
+    let Some(soffice) = soffice() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must install LibreOffice");
+        eprintln!("soffice not found: the hidden-sheet check of xls and ods did not run");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let xlsx = dir.path().join("hidden.xlsx");
+    std::fs::write(&xlsx, localmerge_testdata::hidden_first_xlsx().expect("workbook")).expect("write");
+    for (to, file) in [("xls", "hidden.xls"), ("ods", "hidden.ods")] {
+        let path = convert(soffice, dir.path(), &xlsx, to, file);
+        let mut wb = Workbook::open(std::fs::read(&path).expect("read")).expect("open");
+        assert_eq!(wb.hidden_sheets(), ["Old list"], "{to}");
+        assert_eq!(wb.read(None).expect("default").sheet, "Contacts", "{to}");
+    }
 }
 
 /// What localmerge shows for every Value cell of a workbook (`########` included, which
