@@ -56,6 +56,14 @@ pub(super) struct Xlsx {
     is_1904: bool,
 }
 
+/// What `workbook.xml` says: the sheets (name and part path, in order), the hidden ones'
+/// names, and whether dates count from 1904.
+struct Book {
+    sheets: Vec<(String, String)>,
+    hidden: Vec<String>,
+    is_1904: bool,
+}
+
 /// A reading error, said the way `ReadError::Corrupt` shows it.
 type Result<T> = std::result::Result<T, String>;
 
@@ -74,7 +82,7 @@ impl Xlsx {
         let strings = book.shared_strings(&format!("{dir}sharedStrings.xml")).map_err(corrupt)?;
         let xfs = book.styles(&format!("{dir}styles.xml")).map_err(corrupt)?;
         let rels = book.relationships(&format!("{dir}_rels/{workbook}.rels")).map_err(corrupt)?;
-        let (sheets, hidden, is_1904) =
+        let Book { sheets, hidden, is_1904 } =
             book.workbook(&format!("{dir}{workbook}"), &dir, &rels).map_err(corrupt)?;
         drop(zip);
         Ok(Xlsx { format, bytes, paths, sheets, hidden, strings, xfs, is_1904 })
@@ -246,15 +254,11 @@ impl<'b> Parts<'_, 'b> {
         Ok(rels)
     }
 
-    /// The sheets (name and part path, in order), the hidden ones' names, and whether
-    /// dates count from 1904.
-    fn workbook(
-        &mut self,
-        path: &str,
-        dir: &str,
-        rels: &HashMap<String, (String, String)>,
-    ) -> Result<(Vec<(String, String)>, Vec<String>, bool)> {
-        let Some(entry) = self.entry(path)? else { return Ok((Vec::new(), Vec::new(), false)) };
+    /// The workbook part: its sheets and date system.
+    fn workbook(&mut self, path: &str, dir: &str, rels: &HashMap<String, (String, String)>) -> Result<Book> {
+        let Some(entry) = self.entry(path)? else {
+            return Ok(Book { sheets: Vec::new(), hidden: Vec::new(), is_1904: false });
+        };
         let mut sheets = Vec::new();
         let mut hidden = Vec::new();
         let mut is_1904 = false;
@@ -297,7 +301,7 @@ impl<'b> Parts<'_, 'b> {
             }
             Ok(())
         })?;
-        Ok((sheets, hidden, is_1904))
+        Ok(Book { sheets, hidden, is_1904 })
     }
 }
 
