@@ -761,7 +761,9 @@ fn cell_ref(r: &[u8]) -> Result<(u32, Option<u32>)> {
 }
 
 /// A string item (`<si>` or `<is>`): plain or rich text, phonetic runs left out. Text not
-/// marked `xml:space="preserve"` loses its surrounding ASCII white space, as in Excel.
+/// marked `xml:space="preserve"` loses its surrounding ASCII white space, as in Excel —
+/// except a run of white space alone, which Excel shows (`hello`, ` `, `world` is
+/// `hello world`; python-excel/xlrd#225).
 fn rich_string<R: BufRead>(xml: &mut Reader<R>, end: &str, scratch: &mut Scratch) -> Result<String> {
     let Scratch { buf, t_end } = scratch;
     let mut out = String::new();
@@ -799,7 +801,9 @@ fn rich_string<R: BufRead>(xml: &mut Reader<R>, end: &str, scratch: &mut Scratch
                 _ => {}
             }
         }
-        if !preserve {
+        // Excel trims a run's surrounding white space unless it is marked to be kept — but a
+        // run of white space alone (`<t> </t>` between two runs) it shows as it is.
+        if !preserve && !out[start..].trim_matches([' ', '\t', '\r', '\n']).is_empty() {
             const WS: [char; 4] = [' ', '\t', '\r', '\n'];
             let run = &out[start..];
             let lead = run.len() - run.trim_start_matches(WS).len();
@@ -896,6 +900,21 @@ mod tests {
         for code in ["0.00", "#,##0 \"days\"", "\\d0", "[Red]0.00", "General", "0;[Red]-0;\"d\""] {
             assert_eq!(code_kind(code), Kind::Number, "{code}");
         }
+    }
+
+    #[test]
+    fn rich_text_runs_keep_what_excel_shows() {
+        let read = |xml: &str| {
+            let mut reader = Reader::from_reader(xml.as_bytes());
+            let mut scratch = Scratch::default();
+            let mut buf = Vec::new();
+            reader.read_event_into(&mut buf).expect("si");
+            rich_string(&mut reader, "si", &mut scratch).expect("string")
+        };
+        assert_eq!(read("<si><r><t>hello</t></r><r><t> </t></r><r><t>world</t></r></si>"), "hello world");
+        assert_eq!(read("<si><t>  trimmed  </t></si>"), "trimmed");
+        assert_eq!(read("<si><t xml:space=\"preserve\">  kept  </t></si>"), "  kept  ");
+        assert_eq!(read("<si><r><t>a </t></r><r><t xml:space=\"preserve\"> b</t></r></si>"), "a b");
     }
 
     #[test]
