@@ -127,6 +127,7 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookSty
             break;
         }
         let u16_at = |at: usize| data.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+        let mut utf16 = false;
         if globals {
             match typ {
                 BOF if !seen_bof => biff8 = u16_at(0).is_none_or(|v| v >= 0x0600),
@@ -149,6 +150,10 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookSty
                         styles.formats.insert(ifmt, code);
                     }
                 }
+                // BIFF8 flags every string as compressed or UTF-16 itself; calamine widens
+                // compressed strings to UTF-16 and then decodes them with the declared code
+                // page, so a workbook declaring 1252 read "H\0i\0". Declare UTF-16.
+                CODEPAGE if biff8 => utf16 = true,
                 XF => styles.xf_format.push(u16_at(2).unwrap_or(0)),
                 DATEMODE => styles.date1904 = u16_at(0) == Some(1),
                 _ => {}
@@ -175,6 +180,8 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookSty
         } else if typ == FORMULA {
             // An empty expression (cce = 0); the cached result at bytes 6..14 stays.
             stream[pos + 24..pos + 26].fill(0);
+        } else if utf16 {
+            stream[pos + 4..pos + 6].copy_from_slice(&1200u16.to_le_bytes());
         }
         match typ {
             BOF if seen_bof => depth += 1,
@@ -222,6 +229,22 @@ mod tests {
         assert_eq!(out[f + 24..f + 26], [0, 0], "cce zeroed");
         assert_eq!(u16::from_le_bytes([out[54], out[55]]), INERT, "NAME retagged");
         assert_eq!(u16::from_le_bytes([out[63], out[64]]), INERT, "short FORMULA retagged");
+    }
+
+    #[test]
+    fn a_biff8_code_page_becomes_utf16_and_a_biff5_one_stays() {
+        let book = |version: u16| {
+            let mut bof = [0u8; 16];
+            bof[..2].copy_from_slice(&version.to_le_bytes());
+            [record(BOF, &bof), record(CODEPAGE, &1252u16.to_le_bytes()), record(EOF, &[])].concat()
+        };
+        let code_page = |out: &[u8]| u16::from_le_bytes([out[24], out[25]]);
+        let mut biff8 = book(0x0600);
+        neutralize(&mut biff8).expect("biff8");
+        assert_eq!(code_page(&biff8), 1200);
+        let mut biff5 = book(0x0500);
+        neutralize(&mut biff5).expect("biff5");
+        assert_eq!(code_page(&biff5), 1252);
     }
 
     #[test]

@@ -127,3 +127,27 @@ fn xlsb_values_render_through_their_formats() {
         .collect();
     assert_eq!(shown, ["2021-01-02", "255:10:10"], "a yyyy-mm-dd date and an [hh]:mm:ss duration");
 }
+
+/// No text read from a corpus workbook holds a NUL: an xls declaring a legacy code page in
+/// BIFF8 read "H\0i\0 \0E…" before its CODEPAGE record was rewritten.
+#[test]
+fn no_text_holds_a_nul() {
+    let mut strings = 0;
+    for path in corpus() {
+        let Ok(mut wb) = Workbook::open(std::fs::read(&path).expect("readable")) else { continue };
+        for sheet in wb.sheet_names().to_vec() {
+            let Ok(t) = wb.read_sheet(&sheet) else { continue };
+            let texts = t.columns.iter().map(|c| c.name.clone()).chain(t.rows.iter().flat_map(|r| {
+                r.values.iter().filter_map(|v| match v {
+                    localmerge_core::Value::Text(s) => Some(s.clone()),
+                    _ => None,
+                })
+            }));
+            for s in texts {
+                strings += 1;
+                assert!(!s.contains('\0'), "{} / {sheet}: {s:?}", path.display());
+            }
+        }
+    }
+    assert!(strings > 1000, "only {strings} strings read");
+}
