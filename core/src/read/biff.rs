@@ -120,10 +120,14 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookSty
             pos = end;
             continue;
         }
-        if globals && typ == FILEPASS && data.get(..2) != Some(&[0u8, 0][..]) {
-            // An encrypted workbook: calamine refuses it, and reads nothing after this. A
-            // FILEPASS whose type is 0, or one inside a sheet, is ignored by calamine, which
-            // reads on; so do we.
+        if globals && typ == FILEPASS {
+            // An encrypted workbook: calamine refuses it, and reads nothing after this. Type
+            // 0 is XOR obfuscation, which calamine reads on past, decoding garbage (a "huge
+            // sheet"): it is told the workbook is encrypted. (A FILEPASS inside a sheet is no
+            // reason to stop.)
+            if data.get(..2) == Some(&[0u8, 0][..]) {
+                stream[pos + 4..pos + 6].copy_from_slice(&1u16.to_le_bytes());
+            }
             break;
         }
         let u16_at = |at: usize| data.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
@@ -329,10 +333,11 @@ mod tests {
         let mut out = stream.clone();
         neutralize(&mut out).expect("neutralize");
         assert_eq!(out, stream);
-        // calamine reads on past a FILEPASS of type 0, so the walk does too.
-        let mut unencrypted = [record(FILEPASS, &[0; 6]), record(0x0018, &[1; 5])].concat();
-        neutralize(&mut unencrypted).expect("neutralize");
-        assert_eq!(u16::from_le_bytes([unencrypted[10], unencrypted[11]]), INERT);
+        // XOR obfuscation (type 0) is encryption too: calamine is told so, and stops.
+        let mut xor = [record(FILEPASS, &[0; 6]), record(0x0018, &[1; 5])].concat();
+        neutralize(&mut xor).expect("neutralize");
+        assert_eq!(u16::from_le_bytes([xor[4], xor[5]]), 1, "the type says encrypted");
+        assert_eq!(u16::from_le_bytes([xor[10], xor[11]]), 0x0018, "nothing after it is walked");
         // Inside a sheet (walked from its BOUNDSHEET offset), a short FILEPASS is no reason
         // to stop, nor to panic.
         let sheet_at = (20 + 4 + 9 + 4) as u32;
