@@ -8,6 +8,7 @@
 //! does, value for value: a test compares the two over calamine's own corpus.
 
 use std::collections::HashMap;
+use std::io::Read as _;
 use std::io::{BufRead, BufReader, Cursor};
 
 use quick_xml::Reader;
@@ -126,14 +127,50 @@ impl Xlsx {
 
 /// An XML reader over a part as Excel's parts need it: empty elements as start and end,
 /// text untrimmed, end names unchecked (as calamine reads them).
-fn xml<R: std::io::Read>(entry: R) -> Reader<BufReader<R>> {
-    let mut reader = Reader::from_reader(BufReader::new(entry));
+fn xml<R: std::io::Read>(entry: R) -> Reader<BufReader<Utf8Part<R>>> {
+    let mut reader = Reader::from_reader(BufReader::new(Utf8Part::new(entry)));
     let config = reader.config_mut();
     config.check_end_names = false;
     config.trim_text(false);
     config.check_comments = false;
     config.expand_empty_elements = true;
     reader
+}
+
+/// A part's bytes as UTF-8: most parts are, and pass through; one written in UTF-16 (a
+/// byte-order mark says so; some writers do) is decoded whole first. Excel reads both.
+enum Utf8Part<R> {
+    Plain(std::io::Chain<Cursor<Vec<u8>>, R>),
+    Decoded(Cursor<Vec<u8>>),
+}
+
+impl<R: std::io::Read> Utf8Part<R> {
+    fn new(mut entry: R) -> Self {
+        let mut head = Vec::with_capacity(2);
+        let _ = (&mut entry).take(2).read_to_end(&mut head);
+        let unit: fn([u8; 2]) -> u16 = match head.as_slice() {
+            [0xFF, 0xFE] => u16::from_le_bytes,
+            [0xFE, 0xFF] => u16::from_be_bytes,
+            _ => return Utf8Part::Plain(Cursor::new(head).chain(entry)),
+        };
+        // Bounded as every part is: by the entry's own size, capped by the zip reader.
+        let mut bytes = Vec::new();
+        let _ = entry.take(256 << 20).read_to_end(&mut bytes);
+        let units = bytes.chunks_exact(2).map(|p| unit([p[0], p[1]]));
+        let text: String =
+            char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect();
+        // The declaration may still say UTF-16; the parser reads the bytes as UTF-8 regardless.
+        Utf8Part::Decoded(Cursor::new(text.into_bytes()))
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Utf8Part<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Utf8Part::Plain(r) => r.read(buf),
+            Utf8Part::Decoded(r) => r.read(buf),
+        }
+    }
 }
 
 /// The workbook's parts other than sheets, read once when it is opened.
@@ -276,12 +313,11 @@ impl<'b> Parts<'_, 'b> {
                     let Some((target, kind)) = rels.get(id.as_deref().unwrap_or_default()) else {
                         return Err(format!("sheet \"{name}\" has no relationship"));
                     };
-                    match kind.rsplit('/').next() {
-                        Some("worksheet") => {}
-                        // A chart or dialog sheet holds no cells: it is not offered as a sheet
-                        // (and a chart first in the workbook does not hide the data after it).
-                        Some("chartsheet" | "dialogsheet") => return Ok(()),
-                        _ => return Err(format!("sheet \"{name}\" is of an unknown type ({kind})")),
+                    // Only worksheets hold a table. A chart, a dialog, an Excel 4 macro sheet
+                    // or a sheet of a type unknown here is not offered as a sheet — it does
+                    // not make the whole workbook unreadable, nor hide the data after it.
+                    if kind.rsplit('/').next() != Some("worksheet") {
+                        return Ok(());
                     }
                     let part = match target.strip_prefix('/') {
                         Some(absolute) => absolute.to_owned(),
@@ -900,6 +936,60 @@ mod tests {
         for code in ["0.00", "#,##0 \"days\"", "\\d0", "[Red]0.00", "General", "0;[Red]-0;\"d\""] {
             assert_eq!(code_kind(code), Kind::Number, "{code}");
         }
+    }
+
+    /// Rewrites a package's entries: `edit` gets each (name, bytes) and may change them.
+    fn repackage(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Vec<u8>, extra: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::{Read as _, Write as _};
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).expect("entry");
+            let name = f.name().expect("name").into_owned();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).expect("read");
+            out.start_file(name.as_str(), options).expect("start");
+            out.write_all(&edit(&name, data)).expect("write");
+        }
+        for (name, data) in extra {
+            out.start_file(*name, options).expect("start");
+            out.write_all(data).expect("write");
+        }
+        out.finish().expect("finish").into_inner()
+    }
+
+    #[test]
+    fn a_macro_sheet_and_utf16_parts_do_not_refuse_the_workbook() {
+        let book = localmerge_testdata::formats_xlsx(&[("0.00", 1.5)]).expect("workbook");
+        let utf16 = |text: &str| -> Vec<u8> {
+            [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect()
+        };
+        let edited = repackage(
+            &book,
+            |name, data| {
+                let text = String::from_utf8(data.clone()).unwrap_or_default();
+                match name {
+                    "xl/workbook.xml" => text
+                        .replace("</sheets>", r#"<sheet name="Macro1" sheetId="9" r:id="rIdMacro"/></sheets>"#)
+                        .into_bytes(),
+                    "xl/_rels/workbook.xml.rels" => text
+                        .replace(
+                            "</Relationships>",
+                            r#"<Relationship Id="rIdMacro" Type="http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet" Target="macrosheets/sheet1.xml"/></Relationships>"#,
+                        )
+                        .into_bytes(),
+                    "xl/sharedStrings.xml" => utf16(&text.replace("UTF-8", "UTF-16")),
+                    _ => data,
+                }
+            },
+            &[("xl/macrosheets/sheet1.xml", b"<xm:macrosheet/>")],
+        );
+        let mut wb = crate::read::Workbook::open(edited).expect("the workbook opens");
+        assert_eq!(wb.sheet_names(), ["Formats"], "the macro sheet is not offered");
+        let t = wb.read(None).expect("read");
+        assert_eq!(t.columns[0].name, "Code", "the UTF-16 shared strings are read");
+        assert_eq!(t.rows[0].values[0].to_text(), "0.00");
     }
 
     #[test]
