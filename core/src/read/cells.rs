@@ -19,8 +19,8 @@ pub(super) fn intern(formats: &mut Vec<CellFormat>, format: CellFormat) -> u16 {
 }
 
 /// Collects non-empty cells (bounded by [`MAX_CELLS`]) and builds the table row by row.
-pub(super) struct Cells<'a> {
-    pub(super) sheet: &'a str,
+pub(super) struct Cells {
+    pub(super) sheet: String,
     cells: Vec<(u32, u32, Value, u16)>,
     sorted: bool,
     /// The sheet's distinct formats; index 0 is General.
@@ -32,10 +32,10 @@ pub(super) struct Cells<'a> {
     pub(super) date1904: bool,
 }
 
-impl<'a> Cells<'a> {
-    pub(super) fn new(sheet: &'a str) -> Self {
+impl Cells {
+    pub(super) fn new(sheet: &str) -> Self {
         Cells {
-            sheet,
+            sheet: sheet.to_owned(),
             cells: Vec::new(),
             sorted: true,
             formats: vec![CellFormat::Code("General".into())],
@@ -60,7 +60,7 @@ impl<'a> Cells<'a> {
             return Ok(());
         }
         if self.cells.len() >= MAX_CELLS {
-            return Err(ReadError::TooLarge { sheet: self.sheet.to_owned(), limit: MAX_CELLS });
+            return Err(ReadError::TooLarge { sheet: self.sheet.clone(), limit: MAX_CELLS });
         }
         if let Value::Date(d) = &value {
             self.date1904 |= d.is_1904;
@@ -91,6 +91,6 @@ impl<'a> Cells<'a> {
         if let Some(prev) = current {
             builder.push_row(prev.saturating_add(1), row_cells);
         }
-        builder.finish(self.sheet.to_owned(), self.formats, self.date1904)
+        builder.finish(self.sheet, self.formats, self.date1904)
     }
 }

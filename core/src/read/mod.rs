@@ -18,6 +18,7 @@ mod workbook;
 #[cfg(feature = "all-formats")]
 mod xlsb_guard;
 mod xlsx;
+mod xml2003;
 
 use std::fmt;
 
@@ -45,19 +46,25 @@ pub enum Format {
     Ods,
     /// Delimited text: CSV, TSV or TXT.
     Csv,
+    /// XML Spreadsheet 2003 (SpreadsheetML), often saved with an `.xls` name.
+    Xml2003,
 }
 
 impl Format {
     /// The format of a file, recognised from its content (delimited text when no workbook
     /// format matches).
     pub fn of(bytes: &[u8]) -> Format {
-        sniff(bytes).unwrap_or(Format::Csv)
+        sniff(bytes).unwrap_or_else(|| {
+            let (head, _) = delimited::decode(&bytes[..bytes.len().min(4096)]);
+            if xml2003::is(&head) { Format::Xml2003 } else { Format::Csv }
+        })
     }
 
-    /// Whether this build reads the format: xlsx, xlsm and CSV always; xlsb, xls and ods
-    /// with the `all-formats` feature.
+    /// Whether this build reads the format: xlsx, xlsm, XML Spreadsheet 2003 and CSV always;
+    /// xlsb, xls and ods with the `all-formats` feature.
     pub fn is_included(self) -> bool {
-        matches!(self, Format::Xlsx | Format::Xlsm | Format::Csv) || cfg!(feature = "all-formats")
+        matches!(self, Format::Xlsx | Format::Xlsm | Format::Csv | Format::Xml2003)
+            || cfg!(feature = "all-formats")
     }
 
     /// The format's usual lower-case name.
@@ -69,6 +76,7 @@ impl Format {
             Format::Xls => "xls",
             Format::Ods => "ods",
             Format::Csv => "csv",
+            Format::Xml2003 => "xml",
         }
     }
 }
@@ -146,6 +154,7 @@ pub struct Workbook {
 enum Inner {
     Delimited(delimited::Text),
     Xlsx(xlsx::Xlsx),
+    Xml2003(xml2003::Book),
     #[cfg(feature = "all-formats")]
     Excel(workbook::Excel),
 }
@@ -179,6 +188,11 @@ impl Workbook {
                 let (names, hidden) = (excel.sheet_names(), excel.hidden_sheets());
                 Ok(Workbook { format, names, hidden, inner: Inner::Excel(excel) })
             }
+            None if Format::of(&bytes) == Format::Xml2003 => {
+                let book = xml2003::Book::open(&delimited::decode(&bytes).0)?;
+                let (names, hidden) = (book.sheet_names(), book.hidden_sheets());
+                Ok(Workbook { format: Format::Xml2003, names, hidden, inner: Inner::Xml2003(book) })
+            }
             None => {
                 if let Some(what) = foreign(&bytes) {
                     return Err(ReadError::NotASpreadsheet(what));
@@ -208,7 +222,7 @@ impl Workbook {
     pub fn text_details(&self) -> Option<(Encoding, Delimiter)> {
         match &self.inner {
             Inner::Delimited(t) => Some((t.encoding, t.delimiter)),
-            Inner::Xlsx(_) => None,
+            Inner::Xlsx(_) | Inner::Xml2003(_) => None,
             #[cfg(feature = "all-formats")]
             Inner::Excel(_) => None,
         }
@@ -255,6 +269,7 @@ impl Workbook {
         let table = match &mut self.inner {
             Inner::Delimited(text) => text.table(name),
             Inner::Xlsx(xlsx) => xlsx.table(name)?,
+            Inner::Xml2003(book) => book.table(name),
             #[cfg(feature = "all-formats")]
             Inner::Excel(excel) => excel.table(name)?,
         };
@@ -308,9 +323,6 @@ fn foreign(bytes: &[u8]) -> Option<&'static str> {
     let (text, _) = delimited::decode(&bytes[..bytes.len().min(4096)]);
     let head = text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']).to_ascii_lowercase();
     if head.starts_with('<') {
-        if head.contains("urn:schemas-microsoft-com:office:spreadsheet") && head.contains("workbook") {
-            return Some("an XML Spreadsheet 2003 file");
-        }
         if head.contains("opendocument.spreadsheet") {
             return Some("a flat OpenDocument spreadsheet (.fods)");
         }
@@ -336,10 +348,6 @@ mod tests {
             other => panic!("{:?}", other.map(|w| w.format())),
         };
         assert_eq!(refused(b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"), "an empty ZIP archive");
-        assert_eq!(
-            refused(b"<?xml version=\"1.0\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">"),
-            "an XML Spreadsheet 2003 file"
-        );
         assert_eq!(
             refused(b"<html><body><table><tr><td>Email</td></tr></table></body></html>"),
             "a web page (HTML)"

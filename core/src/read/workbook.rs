@@ -47,6 +47,8 @@ impl Excel {
             // Read by `xlsx.rs`; `Workbook::open` never sends them here.
             #[cfg(not(test))]
             Format::Xlsx | Format::Xlsm => return Err(corrupt(format, "not a calamine format")),
+            // Read by `xml2003.rs`.
+            Format::Xml2003 => return Err(corrupt(format, "not a calamine format")),
             Format::Xlsb => {
                 // calamine's xlsb reader indexes records without checking them (see the guard).
                 let (safe, styles) =
@@ -144,7 +146,7 @@ fn style_formats(styles: &[calamine::Style], formats: &mut Vec<CellFormat>) -> V
         .collect()
 }
 
-impl Cells<'_> {
+impl Cells {
     /// The table format index of a cell of an xls, xlsb or ods sheet, from the workbook's
     /// styles (`sheet` is the sheet's cell styles, looked up once per read).
     fn format_index(
@@ -175,7 +177,7 @@ impl Cells<'_> {
         range: &calamine::Range<Data>,
         styles: &super::styles::WorkbookStyles,
     ) -> Result<(), ReadError> {
-        let sheet = styles.sheet(self.sheet);
+        let sheet = styles.sheet(&self.sheet);
         let (r0, c0) = range.start().unwrap_or_default();
         for (r, c, v) in range.used_cells() {
             let at = position(r0, c0, r, c);

@@ -586,7 +586,7 @@ impl<R: BufRead> SheetReader<'_, R> {
         SheetReader { xml, strings, styles, is_1904, end: String::new(), inner: Vec::with_capacity(256) }
     }
 
-    fn read(&mut self, cells: &mut Cells<'_>) -> std::result::Result<(), Stop> {
+    fn read(&mut self, cells: &mut Cells) -> std::result::Result<(), Stop> {
         let mut buf = Vec::with_capacity(1024);
         let mut first = None;
         loop {
@@ -863,7 +863,7 @@ struct Scratch {
 }
 
 /// An entity or character reference in text.
-fn entity(r: &quick_xml::events::BytesRef<'_>, out: &mut String) -> Result<()> {
+pub(super) fn entity(r: &quick_xml::events::BytesRef<'_>, out: &mut String) -> Result<()> {
     if let Some(s) = quick_xml::escape::resolve_xml_entity(r.as_ref()) {
         out.push_str(s);
         return Ok(());
