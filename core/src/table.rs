@@ -153,6 +153,9 @@ impl Table {
     }
 }
 
+/// The most columns a table has: a sheet's width in Excel.
+const MAX_WIDTH: u32 = 16_384;
+
 /// Builds a [`Table`] from non-empty cells given in sheet order, row by row.
 #[derive(Debug, Default)]
 pub(crate) struct TableBuilder {
@@ -176,11 +179,18 @@ impl TableBuilder {
         let Some((_, columns)) = &self.header else {
             cells.sort_by_key(|(c, _, _)| *c);
             let first = cells.first().map_or(0, |(c, _, _)| *c);
-            let last = cells.last().map_or(0, |(c, _, _)| *c);
+            // A header no wider than a sheet can be (Excel's 16,384 columns): what lies
+            // further is outside the table, and memory never follows a claimed position.
+            let limit = first.saturating_add(MAX_WIDTH - 1);
+            let (inside, outside): (Vec<_>, Vec<_>) = cells.into_iter().partition(|(c, _, _)| *c <= limit);
+            let last = inside.last().map_or(first, |(c, _, _)| *c);
             let columns: Vec<Column> =
                 (first..=last).map(|index| Column { name: String::new(), index }).collect();
+            if let Some((c, _, _)) = outside.first() {
+                self.outside = Some((outside.len(), number, *c));
+            }
             self.header_cells =
-                cells.into_iter().map(|(c, v, style)| ((c - first) as usize, v, style)).collect();
+                inside.into_iter().map(|(c, v, style)| ((c - first) as usize, v, style)).collect();
             self.first_col = first;
             self.filled = vec![false; columns.len()];
             self.header = Some((number, columns));
@@ -258,6 +268,20 @@ mod tests {
 
     fn text(s: &str) -> Value {
         Value::Text(s.to_owned())
+    }
+
+    #[test]
+    fn a_header_is_never_wider_than_a_sheet() {
+        let mut b = TableBuilder::default();
+        b.push_row(1, vec![(0, text("Email"), 0), (u32::MAX - 1, text("Far"), 0)]);
+        b.push_row(2, vec![(0, text("a@x.org"), 0)]);
+        let t = b.finish("S".into(), vec![CellFormat::Code("General".into())], false).expect("table");
+        assert_eq!(t.columns.len(), 1, "the far header cell is outside the table");
+        assert!(
+            matches!(t.warnings.as_slice(), [SheetWarning::OutsideHeader { count: 1, row: 1, .. }]),
+            "{:?}",
+            t.warnings
+        );
     }
 
     #[test]
