@@ -285,7 +285,13 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
         return Some(Format::Xls);
     }
     if !bytes.starts_with(b"PK\x03\x04") {
-        return None;
+        // A flat OpenDocument spreadsheet (.fods): the package's XML in one file.
+        let (head, _) = delimited::decode(&bytes[..bytes.len().min(4096)]);
+        let head = head.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']);
+        let flat_ods = head.starts_with('<')
+            && head.contains("<office:document")
+            && head.contains("opendocument.spreadsheet");
+        return flat_ods.then_some(Format::Ods);
     }
     let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
     if has(b"application/vnd.oasis.opendocument.spreadsheet") || has(b"content.xml") && !has(b"xl/") {
@@ -323,9 +329,6 @@ fn foreign(bytes: &[u8]) -> Option<&'static str> {
     let (text, _) = delimited::decode(&bytes[..bytes.len().min(4096)]);
     let head = text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']).to_ascii_lowercase();
     if head.starts_with('<') {
-        if head.contains("opendocument.spreadsheet") {
-            return Some("a flat OpenDocument spreadsheet (.fods)");
-        }
         if head.contains("<html") || head.contains("<table") || head.starts_with("<!doctype html") {
             return Some("a web page (HTML)");
         }
@@ -351,10 +354,6 @@ mod tests {
         assert_eq!(
             refused(b"<html><body><table><tr><td>Email</td></tr></table></body></html>"),
             "a web page (HTML)"
-        );
-        assert_eq!(
-            refused(b"<?xml version=\"1.0\"?><office:document office:mimetype=\"application/vnd.oasis.opendocument.spreadsheet\">"),
-            "a flat OpenDocument spreadsheet (.fods)"
         );
         assert_eq!(refused(&[0x09, 0x04, 6, 0, 2, 0, 0x10, 0, 0, 0]), "an Excel 2–4 worksheet (BIFF)");
         assert_eq!(refused(b"%PDF-1.7\n"), "a PDF document");

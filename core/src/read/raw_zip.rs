@@ -106,6 +106,40 @@ impl RawZip {
     }
 }
 
+/// The archive `bytes` with the entry `name` replaced by `data` (stored), every other entry
+/// copied as it is, compressed bytes and all.
+pub(super) fn replace_entry(bytes: &[u8], name: &str, data: &[u8]) -> Result<Vec<u8>, String> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let mut out = RawZip::with_capacity(bytes.len() + data.len());
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).map_err(|e| e.to_string())?;
+        if entry.name().is_ok_and(|n| n == name) {
+            out.store(entry.name_raw(), data)?;
+            continue;
+        }
+        let method = match entry.compression() {
+            zip::CompressionMethod::Stored => 0,
+            zip::CompressionMethod::Deflated => 8,
+            other => {
+                return Err(format!(
+                    "{}: compression method {other} is not supported",
+                    entry.name_raw().escape_ascii()
+                ));
+            }
+        };
+        let packed = entry
+            .data_start()
+            .and_then(|start| {
+                Some((usize::try_from(start).ok()?, usize::try_from(entry.compressed_size()).ok()?))
+            })
+            .and_then(|(start, len)| bytes.get(start..start.checked_add(len)?))
+            .ok_or_else(|| format!("{}: its data lies outside the file", entry.name_raw().escape_ascii()))?;
+        let header = Header { name: entry.name_raw(), method, crc: entry.crc32(), size: entry.size() };
+        out.add(header, packed)?;
+    }
+    out.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::{Cursor, Read};

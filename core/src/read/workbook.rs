@@ -29,6 +29,55 @@ pub(super) enum Excel {
     Ods(Box<Ods<Bytes>>, Box<super::styles::WorkbookStyles>),
 }
 
+/// An ods package whose content.xml puts white space before a table's elements (as a
+/// pretty-printing writer does, and every flat ods from LibreOffice) rewritten without it:
+/// calamine expects a cell where it finds the text, and that white space is no content.
+/// Other packages are returned as they are.
+fn without_space_between_cells(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let mut content = Vec::new();
+    {
+        let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes.as_slice())) else { return Ok(bytes) };
+        let Ok(f) = zip.by_name("content.xml") else { return Ok(bytes) };
+        f.take(256 << 20).read_to_end(&mut content).map_err(|e| e.to_string())?;
+    }
+    let spaced = |t: &[u8]| memchr::memmem::find(&content, t).is_some();
+    if !spaced(b">\n") && !spaced(b"> <") && !spaced(b">\t") && !spaced(b">\r") {
+        return Ok(bytes);
+    }
+    let mut out = Vec::with_capacity(content.len());
+    let mut i = 0;
+    while i < content.len() {
+        let b = content[i];
+        out.push(b);
+        i += 1;
+        if b == b'>' {
+            let run = content[i..].iter().take_while(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n')).count();
+            // Only before a table's own elements: white space in a number style's text
+            // (`<number:text> </number:text>`) is what it shows.
+            let next = &content[i + run..];
+            if next.starts_with(b"<table:") || next.starts_with(b"</table:") {
+                i += run;
+            }
+        }
+    }
+    super::raw_zip::replace_entry(&bytes, "content.xml", &out)
+}
+
+/// A flat OpenDocument spreadsheet as a package: its mimetype, the document (in UTF-8) as
+/// content.xml, and a manifest naming it (calamine looks for one).
+fn flat_ods_package(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let (text, _) = super::delimited::decode(bytes);
+    let mut zip = super::raw_zip::RawZip::with_capacity(text.len() + 256);
+    zip.store(b"mimetype", b"application/vnd.oasis.opendocument.spreadsheet")?;
+    zip.store(b"content.xml", text.as_bytes())?;
+    zip.store(
+        b"META-INF/manifest.xml",
+        br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#,
+    )?;
+    zip.finish()
+}
+
 /// The "EncryptedPackage" stream name in UTF-16LE: an encrypted OOXML file is a CFB
 /// container, which must not be mistaken for a corrupt xls.
 const ENCRYPTED_PACKAGE: &[u8] = b"E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
@@ -63,6 +112,13 @@ impl Excel {
                 Excel::Xls(Box::new(Xls::new(Cursor::new(clean)).map_err(xls_err)?), Box::new(styles))
             }
             Format::Ods | Format::Csv => {
+                // A flat OpenDocument file (.fods) is the package's content in one XML file:
+                // packaged as content.xml, it reads as any ods.
+                let bytes = cursor.into_inner();
+                let bytes = if bytes.starts_with(b"PK") { Ok(bytes) } else { flat_ods_package(&bytes) }
+                    .and_then(without_space_between_cells)
+                    .map_err(|e| corrupt(Format::Ods, e))?;
+                let cursor = Cursor::new(bytes);
                 let styles = super::ods_styles::read(cursor.get_ref());
                 Excel::Ods(Box::new(Ods::new(cursor).map_err(ods_err)?), Box::new(styles))
             }
@@ -270,6 +326,38 @@ fn ods_err(e: OdsError) -> ReadError {
 mod tests {
     use super::*;
     use crate::read::Workbook;
+
+    #[test]
+    fn a_pretty_printed_flat_ods_is_read() {
+        let fods = r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.spreadsheet">
+ <office:automatic-styles>
+  <number:number-style style:name="N1"><number:number number:decimal-places="1" number:min-decimal-places="1" number:min-integer-digits="1"/><number:text> kg</number:text></number:number-style>
+  <style:style style:name="ce1" style:family="table-cell" style:data-style-name="N1"/>
+ </office:automatic-styles>
+ <office:body>
+  <office:spreadsheet>
+   <table:table table:name="Contacts">
+    <table:table-row>
+     <table:table-cell office:value-type="string"><text:p>Email</text:p></table:table-cell>
+     <table:table-cell office:value-type="string"><text:p>Weight</text:p></table:table-cell>
+    </table:table-row>
+    <table:table-row>
+     <table:table-cell office:value-type="string"><text:p>ada@example.org</text:p></table:table-cell>
+     <table:table-cell table:style-name="ce1" office:value-type="float" office:value="12"><text:p>12.0 kg</text:p></table:table-cell>
+    </table:table-row>
+   </table:table>
+  </office:spreadsheet>
+ </office:body>
+</office:document>"#;
+        assert_eq!(Format::of(fods.as_bytes()), Format::Ods);
+        let t = Workbook::open(fods.as_bytes().to_vec()).and_then(|mut w| w.read(None)).expect("read");
+        assert_eq!(t.columns[1].name, "Weight");
+        let display = crate::format::Display::of_table(&t, crate::format::Locale::en_us());
+        let mut shown = String::new();
+        display.write(&t.rows[0].values[1], t.rows[0].style(1), &mut shown);
+        assert_eq!(shown, "12.0 kg", "the number style's own space is kept");
+    }
 
     type Sheets = Vec<(String, Result<Option<Table>, ReadError>)>;
 

@@ -13,7 +13,6 @@
 
 use std::io::{self, Cursor, Read};
 
-use super::raw_zip::{Header, RawZip};
 use super::styles::{CellXfs, WorkbookStyles};
 
 /// How many leading bytes of each record the checks look at.
@@ -57,35 +56,7 @@ pub(super) fn sanitize(bytes: Vec<u8>) -> Result<(Vec<u8>, WorkbookStyles), Stri
     if !edited {
         return Ok((bytes, styles));
     }
-    // Every other part is copied as it is, compressed bytes and all.
-    let mut out = RawZip::with_capacity(bytes.len() + workbook.len());
-    for i in 0..zip.len() {
-        let entry = zip.by_index_raw(i).map_err(|e| e.to_string())?;
-        if entry.name().is_ok_and(|n| n == workbook_name) {
-            out.store(entry.name_raw(), &workbook)?;
-            continue;
-        }
-        let method = match entry.compression() {
-            zip::CompressionMethod::Stored => 0,
-            zip::CompressionMethod::Deflated => 8,
-            other => {
-                return Err(format!(
-                    "{}: compression method {other} is not supported",
-                    entry.name_raw().escape_ascii()
-                ));
-            }
-        };
-        let packed = entry
-            .data_start()
-            .and_then(|start| {
-                Some((usize::try_from(start).ok()?, usize::try_from(entry.compressed_size()).ok()?))
-            })
-            .and_then(|(start, len)| bytes.get(start..start.checked_add(len)?))
-            .ok_or_else(|| format!("{}: its data lies outside the file", entry.name_raw().escape_ascii()))?;
-        let header = Header { name: entry.name_raw(), method, crc: entry.crc32(), size: entry.size() };
-        out.add(header, packed)?;
-    }
-    Ok((out.finish()?, styles))
+    Ok((super::raw_zip::replace_entry(&bytes, &workbook_name, &workbook)?, styles))
 }
 
 /// `styles.bin`'s custom formats (BrtFmt) and each cell XF's format (BrtXF inside

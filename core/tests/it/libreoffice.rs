@@ -9,7 +9,8 @@
 //!   reason, in `tests/data/oracle/libreoffice-differs.tsv`: a change on either side fails.
 //! - From the xls and the ods LibreOffice writes, localmerge shows what LibreOffice shows for
 //!   every pair where LibreOffice and Excel agree, except where LibreOffice's own conversion
-//!   changes the code, pinned in the same file by format.
+//!   changes the code, pinned in the same file by format. The flat ods (`.fods`) reads as
+//!   the ods does.
 //!
 //! `LOCALMERGE_LIBREOFFICE_REPORT=1` prints the current differences as lines of that file.
 
@@ -76,6 +77,7 @@ fn displayed_values_match_libreoffice() {
         .collect();
     assert_eq!(libreoffice.len(), pairs.len());
     let (xls, ods) = (convert("xls", "formats.xls"), convert("ods", "formats.ods"));
+    let fods = convert("fods", "formats.fods");
 
     let pinned: BTreeMap<(String, String, String), (String, String)> = read_tsv("libreoffice-differs.tsv")
         .into_iter()
@@ -94,7 +96,7 @@ fn displayed_values_match_libreoffice() {
             found.insert(key("libreoffice", code, *v), lo.clone());
         }
     }
-    for (file, input) in [(&xls, "xls"), (&ods, "ods")] {
+    for (file, input) in [(&xls, "xls"), (&ods, "ods"), (&fods, "fods")] {
         let ours = render(file);
         assert_eq!(ours.len(), pairs.len(), "{input}");
         for (i, (code, v, excel)) in pairs.iter().enumerate() {
