@@ -186,9 +186,18 @@ fn init_tracing(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("LOCALMERGE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().init();
+    // Standard error carries localmerge's own lines: other crates' logs (calamine's warnings
+    // about a workbook, say) only when LOCALMERGE_LOG asks for them, and no colour codes
+    // unless it is a terminal.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LOCALMERGE_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("off,localmerge={level},localmerge_core={level}"))
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .without_time()
+        .init();
 }
 
 fn run(command: Command) -> anyhow::Result<u8> {

@@ -211,3 +211,30 @@ fn the_readme_examples_run() {
     assert_eq!(problems.status.code(), Some(1), "{problems:?}");
     assert_eq!(stderr_lines(&problems).len(), 3, "{problems:?}");
 }
+
+/// Standard error carries localmerge's own lines only: over calamine's corpus (whose odd
+/// workbooks make calamine log warnings), `inspect` writes no third-party log line and no
+/// colour code, and an error is one line.
+#[test]
+fn stderr_holds_only_localmerges_own_lines() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/calamine");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        assert!(std::env::var_os("CI").is_none(), "CI has ../shared");
+        eprintln!("{} is missing: the stderr check over calamine's corpus did not run", dir.display());
+        return;
+    };
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.sort();
+    let mut ran = 0;
+    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e != "md")) {
+        let o = run(&["inspect", path.to_str().expect("utf8")]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains('\u{1b}'), "{}: a colour code in {err:?}", path.display());
+        assert!(!err.contains("WARN") && !err.contains("calamine::"), "{}: {err:?}", path.display());
+        if o.status.code() == Some(2) {
+            assert_eq!(stderr_lines(&o).len(), 1, "{}: {err:?}", path.display());
+        }
+        ran += 1;
+    }
+    assert!(ran > 50, "only {ran} corpus files");
+}
