@@ -251,14 +251,19 @@ impl Workbook {
 
     fn first_sheet(&mut self, accept: impl Fn(&Table) -> bool) -> Result<Table, ReadError> {
         let visible: Vec<String> = self.names.iter().filter(|n| !self.hidden.contains(n)).cloned().collect();
-        for name in visible {
-            match self.read_sheet(&name) {
+        // A sheet that cannot be read does not stop the search: a later one may hold the
+        // list. Its error is the answer only when no sheet does.
+        let mut unreadable = None;
+        for name in &visible {
+            match self.read_sheet(name) {
                 Ok(t) if accept(&t) => return Ok(t),
                 Ok(_) | Err(ReadError::EmptySheet(_)) => {}
-                Err(e) => return Err(e),
+                Err(e) => {
+                    unreadable.get_or_insert(e);
+                }
             }
         }
-        Err(ReadError::NoData(self.names.iter().filter(|n| !self.hidden.contains(n)).cloned().collect()))
+        Err(unreadable.unwrap_or(ReadError::NoData(visible)))
     }
 
     /// Reads one sheet by name.

@@ -993,6 +993,28 @@ mod tests {
     }
 
     #[test]
+    fn an_unreadable_sheet_does_not_hide_a_readable_one() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/contacts.openpyxl.xlsx");
+        let book = std::fs::read(path).expect("fixture");
+        let broken = repackage(
+            &book,
+            |name, data| {
+                if name == "xl/worksheets/sheet1.xml" {
+                    b"<worksheet><sheetData><row r=\"x\">".to_vec()
+                } else {
+                    data
+                }
+            },
+            &[],
+        );
+        let mut wb = crate::read::Workbook::open(broken).expect("open");
+        assert_eq!(wb.sheet_names(), ["Cover", "Contacts"]);
+        assert_eq!(wb.read(None).expect("the readable sheet").sheet, "Contacts");
+        let err = wb.read(Some("Cover")).expect_err("the broken one, by name");
+        assert!(err.to_string().contains("not a cell reference"), "{err}");
+    }
+
+    #[test]
     fn rich_text_runs_keep_what_excel_shows() {
         let read = |xml: &str| {
             let mut reader = Reader::from_reader(xml.as_bytes());
