@@ -41,6 +41,7 @@ fn without_space_between_cells(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
         let Ok(f) = zip.by_name("content.xml") else { return Ok(bytes) };
         f.take(256 << 20).read_to_end(&mut content).map_err(|e| e.to_string())?;
     }
+    well_formed(&content)?;
     let spaced = |t: &[u8]| memchr::memmem::find(&content, t).is_some();
     if !spaced(b">\n") && !spaced(b"> <") && !spaced(b">\t") && !spaced(b">\r") {
         return Ok(bytes);
@@ -62,6 +63,32 @@ fn without_space_between_cells(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
         }
     }
     super::raw_zip::replace_entry(&bytes, "content.xml", &out)
+}
+
+/// Checks that content.xml is well-formed to its end: calamine's ods reader waits for a
+/// table's, row's or cell's end tag and loops forever when the file ends first (found by
+/// fuzzing a truncated flat ods).
+fn well_formed(content: &[u8]) -> Result<(), String> {
+    let mut xml = quick_xml::Reader::from_reader(content);
+    xml.config_mut().check_end_names = true;
+    let mut buf = Vec::new();
+    let mut depth = 0usize;
+    loop {
+        match xml.read_event_into(&mut buf) {
+            Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+            Ok(quick_xml::events::Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(quick_xml::events::Event::Eof) if depth == 0 => return Ok(()),
+            Ok(quick_xml::events::Event::Eof) => return Err("the content ends before its elements do".into()),
+            Err(e) => {
+                return Err(format!(
+                    "the content is not well-formed XML at byte {}: {e}",
+                    xml.buffer_position()
+                ));
+            }
+            Ok(_) => {}
+        }
+        buf.clear();
+    }
 }
 
 /// A flat OpenDocument spreadsheet as a package: its mimetype, the document (in UTF-8) as
@@ -326,6 +353,14 @@ fn ods_err(e: OdsError) -> ReadError {
 mod tests {
     use super::*;
     use crate::read::Workbook;
+
+    #[test]
+    fn a_truncated_ods_is_an_error_not_an_endless_loop() {
+        let fods = "<office:document xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" office:mimetype=\"application/vnd.oasis.opendocument.spreadsheet\"><office:body><office:spreadsheet><table:table table:name=\"S\"><table:table-row><table:table-cell>";
+        let err =
+            Workbook::open(fods.as_bytes().to_vec()).and_then(|mut w| w.read(None)).expect_err("truncated");
+        assert!(err.to_string().contains("ends before its elements do"), "{err}");
+    }
 
     #[test]
     fn a_pretty_printed_flat_ods_is_read() {
