@@ -120,14 +120,7 @@ impl NumberFormat {
             return Ok(());
         }
         let (section, value, minus) = self.pick(v);
-        if let Some(why) = section.unsupported {
-            return Err(Unshown::Unsupported(why));
-        }
-        if let Some(id) = section.lcid
-            && id >> 24 != 0
-        {
-            return Err(Unshown::Unsupported("native digits ([$-xxxxxxxx])"));
-        }
+        supported(section)?;
         match section.kind {
             Kind::Empty => Ok(()),
             Kind::Date => {
@@ -251,12 +244,7 @@ impl NumberFormat {
             return Ok(());
         }
         let (section, _, _) = self.pick(v);
-        if let Some(why) = section.unsupported {
-            return Err(Unshown::Unsupported(why));
-        }
-        if section.lcid.is_some_and(|id| id >> 24 != 0) {
-            return Err(Unshown::Unsupported("native digits ([$-xxxxxxxx])"));
-        }
+        supported(section)?;
         if section.kind == Kind::Date {
             names(section, locale)?;
             if !date::in_range(v, is_1904) {
@@ -265,6 +253,18 @@ impl NumberFormat {
         }
         Ok(())
     }
+}
+
+/// Whether localmerge renders the section as Excel does: not with something `code.rs` found
+/// unsupported, nor with native digits (the top byte of a `[$-xxxxxxxx]` locale).
+fn supported(section: &Section) -> Result<(), Unshown> {
+    if let Some(why) = section.unsupported {
+        return Err(Unshown::Unsupported(why));
+    }
+    if section.lcid.is_some_and(|id| id >> 24 != 0) {
+        return Err(Unshown::Unsupported("native digits ([$-xxxxxxxx])"));
+    }
+    Ok(())
 }
 
 /// The month and day names of a date section: its `[$-xxxx]` locale's, else the reader's.
