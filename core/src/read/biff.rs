@@ -12,6 +12,11 @@ use super::styles::{CellXfs, WorkbookStyles};
 /// A record type calamine does not act on: neutralised records are retagged with it.
 const INERT: u16 = 0x4242;
 const FORMULA: u16 = 0x0006;
+/// The FORMULA records of BIFF3 and BIFF4, which some writers still put in BIFF5 and BIFF8
+/// files and Excel reads: the same fields as FORMULA up to the expression, which calamine
+/// ignores once its length is zeroed. calamine skips these types, losing the cells.
+const EARLY_FORMULA: [u16; 2] = [0x0206, 0x0406];
+const NUMBER: u16 = 0x0203;
 const FILEPASS: u16 = 0x002F;
 const CODEPAGE: u16 = 0x0042;
 /// Globals records calamine reads at fixed offsets unchecked, with the length it needs:
@@ -39,7 +44,7 @@ const XF: u16 = 0x00E0;
 const DATEMODE: u16 = 0x0022;
 /// NUMBER, RK, LABELSST, LABEL, BOOLERR, FORMULA, RSTRING: each starts with row, column,
 /// XF index.
-const CELLS: [u16; 7] = [0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, FORMULA, 0x00D6];
+const CELLS: [u16; 9] = [NUMBER, 0x027E, 0x00FD, 0x0204, 0x0205, FORMULA, 0x00D6, 0x0206, 0x0406];
 /// The most cells a sheet's rows × columns may span: calamine allocates every sheet of an
 /// xls workbook densely over that span when it opens the file (32 bytes a cell), so one
 /// stray cell at row 65,536 would cost half a gigabyte.
@@ -179,10 +184,19 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookSty
                 }
             }
         }
-        if UNUSED.contains(&typ) || typ == FORMULA && len < 22 || typ == MULRK && bad_mulrk(data) {
+        let formula = typ == FORMULA || !globals && EARLY_FORMULA.contains(&typ);
+        // A cached result that is a number (its last two bytes are not 0xFFFF).
+        let number = len >= 14 && data[12..14] != [0xFF, 0xFF];
+        if formula && len < 22 && number {
+            // Too short for calamine's formula reader, which slices the expression
+            // unchecked: the cached number is kept as a NUMBER record (the same first 14
+            // bytes; calamine ignores the rest).
+            stream[pos..pos + 2].copy_from_slice(&NUMBER.to_le_bytes());
+        } else if UNUSED.contains(&typ) || formula && len < 22 || typ == MULRK && bad_mulrk(data) {
             stream[pos..pos + 2].copy_from_slice(&INERT.to_le_bytes());
-        } else if typ == FORMULA {
+        } else if formula {
             // An empty expression (cce = 0); the cached result at bytes 6..14 stays.
+            stream[pos..pos + 2].copy_from_slice(&FORMULA.to_le_bytes());
             stream[pos + 24..pos + 26].fill(0);
         } else if utf16 {
             stream[pos + 4..pos + 6].copy_from_slice(&1200u16.to_le_bytes());
@@ -232,7 +246,65 @@ mod tests {
         assert_eq!(out[f + 4..f + 24], stream[f + 4..f + 24], "cached value kept");
         assert_eq!(out[f + 24..f + 26], [0, 0], "cce zeroed");
         assert_eq!(u16::from_le_bytes([out[54], out[55]]), INERT, "NAME retagged");
-        assert_eq!(u16::from_le_bytes([out[63], out[64]]), INERT, "short FORMULA retagged");
+        assert_eq!(u16::from_le_bytes([out[63], out[64]]), NUMBER, "short FORMULA: its number kept");
+        let mut text = [0u8; 21];
+        text[12..14].copy_from_slice(&[0xFF, 0xFF]);
+        let mut out = record(FORMULA, &text);
+        neutralize(&mut out).expect("neutralize");
+        assert_eq!(u16::from_le_bytes([out[0], out[1]]), INERT, "short FORMULA with a string result");
+    }
+
+    /// A BIFF8 workbook stream of one sheet holding `cells`.
+    pub(crate) fn book(cells: &[Vec<u8>]) -> Vec<u8> {
+        let mut bof = [0u8; 16];
+        bof[..2].copy_from_slice(&0x0600u16.to_le_bytes());
+        bof[2..4].copy_from_slice(&0x0005u16.to_le_bytes());
+        let name = [&[5u8, 0][..], b"Sheet"].concat();
+        let sheet_at = (20 + 4 + 6 + name.len() + 4) as u32;
+        let mut sheet_bof = bof;
+        sheet_bof[2..4].copy_from_slice(&0x0010u16.to_le_bytes());
+        [
+            record(BOF, &bof),
+            record(BOUNDSHEET, &[&sheet_at.to_le_bytes()[..], &[0, 0], &name].concat()),
+            record(EOF, &[]),
+            record(BOF, &sheet_bof),
+            cells.concat(),
+            record(EOF, &[]),
+        ]
+        .concat()
+    }
+
+    /// A LABEL cell (BIFF8: a 16-bit length, flags, Latin-1 characters).
+    pub(crate) fn label(row: u16, col: u16, text: &str) -> Vec<u8> {
+        let head = [row.to_le_bytes(), col.to_le_bytes(), [0, 0]].concat();
+        record(0x0204, &[&head[..], &(text.len() as u16).to_le_bytes(), &[0], text.as_bytes()].concat())
+    }
+
+    #[test]
+    fn formulas_of_biff3_and_biff4_types_keep_their_values() {
+        let formula = |typ: u16, row: u16, result: [u8; 8], rgce: &[u8]| {
+            let head = [row.to_le_bytes(), 1u16.to_le_bytes(), [0, 0]].concat();
+            // BIFF3/4 layout: the cached result, flags, then the expression's length.
+            let body = [&head[..], &result, &[0, 0], &(rgce.len() as u16).to_le_bytes(), rgce].concat();
+            record(typ, &body)
+        };
+        let cells = [
+            label(0, 0, "Name"),
+            label(0, 1, "Ratio"),
+            label(1, 0, "Ann"),
+            formula(0x0406, 1, 0.5f64.to_le_bytes(), &[0x1E, 1, 0, 0x1E, 2, 0, 0x06]),
+            label(2, 0, "Bo"),
+            formula(0x0206, 2, [2, 0, 0x07, 0, 0, 0, 0xFF, 0xFF], &[0x1E, 1, 0, 0x1E, 0, 0, 0x06]),
+            label(3, 0, "Cy"),
+            formula(0x0406, 3, 2.5f64.to_le_bytes(), &[0x1E, 3, 0]),
+        ];
+        let file = super::super::cfb::write(&[("Workbook".to_owned(), book(&cells))]).expect("cfb");
+        let t = crate::Workbook::open(file).and_then(|mut w| w.read(None)).expect("reads");
+        let ratios: Vec<&crate::Value> = t.rows.iter().map(|r| &r.values[1]).collect();
+        assert_eq!(
+            ratios,
+            [&crate::Value::Float(0.5), &crate::Value::Error("#DIV/0!".into()), &crate::Value::Float(2.5)]
+        );
     }
 
     #[test]

@@ -91,7 +91,9 @@ impl Reader<'_> {
         Ok(ids)
     }
 
-    /// The bytes of the regular-sector chain at `start`, cut to `len`.
+    /// The bytes of the regular-sector chain at `start`, cut to `len`. A chain shorter
+    /// than `len` gives what it holds: writers that overstate a stream's length exist, and
+    /// Excel, LibreOffice and calamine read such files.
     fn read(&self, start: u32, len: usize) -> Result<Vec<u8>, String> {
         let mut out = Vec::with_capacity(len.min(self.bytes.len()));
         for id in Self::chain(&self.fat, start)? {
@@ -99,9 +101,6 @@ impl Reader<'_> {
                 break;
             }
             out.extend_from_slice(self.sector(id)?);
-        }
-        if out.len() < len {
-            return Err("a stream is shorter than its directory entry says".into());
         }
         out.truncate(len);
         Ok(out)
@@ -201,10 +200,7 @@ fn extract(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
                     break;
                 }
             }
-            if d.len() < len {
-                return Err("a stream is shorter than its directory entry says".into());
-            }
-            d.truncate(len);
+            d.truncate(len); // shorter when the chain is (see `Reader::read`)
             d
         } else {
             r.read(start, len)?
@@ -215,7 +211,7 @@ fn extract(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
 }
 
 /// Writes a version-4 compound file (4096-byte sectors) holding `streams`.
-fn write(streams: &[(String, Vec<u8>)]) -> Result<Vec<u8>, String> {
+pub(super) fn write(streams: &[(String, Vec<u8>)]) -> Result<Vec<u8>, String> {
     const SEC: usize = 4096;
     const PER_SECTOR: usize = SEC / 4;
     // calamine requires a version-4 root to own a mini stream; a one-byte marker stream
@@ -378,6 +374,21 @@ mod tests {
         assert_eq!(back, streams);
         assert_eq!(sanitize(&file).expect("sanitize").0, file, "canonical output is a fixed point");
         assert!(extract(&write(&streams[1..]).expect("write")).is_ok());
+    }
+
+    #[test]
+    fn a_stream_shorter_than_its_entry_says_is_read_as_it_is() {
+        for len in [5000usize, 100] {
+            let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let mut file = write(&[("Workbook".to_owned(), data.clone())]).expect("write");
+            let name: Vec<u8> = "Workbook".encode_utf16().flat_map(u16::to_le_bytes).collect();
+            let entry = file.windows(name.len()).position(|w| w == name.as_slice()).expect("entry");
+            // Claim a few more bytes than the chain holds (and than a mini stream would).
+            let claimed = if len < MINI_CUTOFF { 3_000u64 } else { 9_000 };
+            file[entry + 120..entry + 128].copy_from_slice(&claimed.to_le_bytes());
+            let streams = extract(&file).expect("tolerated");
+            assert!(streams[0].1.len() >= len && streams[0].1.starts_with(&data), "{len}");
+        }
     }
 
     #[test]

@@ -109,11 +109,18 @@ impl RawZip {
 /// The archive `bytes` with the entry `name` replaced by `data` (stored), every other entry
 /// copied as it is, compressed bytes and all.
 pub(super) fn replace_entry(bytes: &[u8], name: &str, data: &[u8]) -> Result<Vec<u8>, String> {
+    replace_entries(bytes, &[(name, data)])
+}
+
+/// The archive `bytes` with each named entry replaced by its data (stored), every other
+/// entry copied as it is, compressed bytes and all.
+pub(super) fn replace_entries(bytes: &[u8], new: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
-    let mut out = RawZip::with_capacity(bytes.len() + data.len());
+    let added: usize = new.iter().map(|(_, d)| d.len()).sum();
+    let mut out = RawZip::with_capacity(bytes.len() + added);
     for i in 0..zip.len() {
         let entry = zip.by_index_raw(i).map_err(|e| e.to_string())?;
-        if entry.name().is_ok_and(|n| n == name) {
+        if let Some((_, data)) = new.iter().find(|(name, _)| entry.name().is_ok_and(|n| n == *name)) {
             out.store(entry.name_raw(), data)?;
             continue;
         }

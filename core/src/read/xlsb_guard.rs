@@ -8,8 +8,11 @@
 //!   growth, and refuses the file where calamine would index out of bounds;
 //! - checks every sheet record of `xl/workbook.bin` against `xl/_rels/workbook.bin.rels`;
 //! - rewrites `xl/workbook.bin` so that defined names carry no formula and the external
-//!   sheet table is empty (a mail merge uses neither; edits keep every record's size),
-//!   and repackages the file with every other entry copied unchanged.
+//!   sheet table is empty (a mail merge uses neither; edits keep every record's size);
+//! - rewrites each formula cell whose cached value is an error (BrtFmlaError, which
+//!   calamine skips, losing the cell) as an error cell (BrtCellError: the same leading
+//!   fields, one type byte changed);
+//! - and repackages the file with every other entry copied unchanged.
 
 use std::io::{self, Cursor, Read};
 
@@ -22,24 +25,30 @@ const HEAD: usize = 16;
 /// when `xl/workbook.bin` needed neutralising); `Err` says what calamine could not have
 /// read safely.
 pub(super) fn sanitize(bytes: Vec<u8>) -> Result<(Vec<u8>, WorkbookStyles), String> {
-    let sheet_styles = check(&bytes)?;
+    let (sheet_styles, with_formula_errors) = check(&bytes)?;
     let mut styles = WorkbookStyles::default();
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes.as_slice())) else { return Ok((bytes, styles)) };
     let names: Vec<String> = zip.file_names().filter_map(Result::ok).map(|n| n.into_owned()).collect();
     let find = |want: &str| names.iter().find(|n| n.eq_ignore_ascii_case(want)).cloned();
     let Some(workbook_name) = find("xl/workbook.bin") else { return Ok((bytes, styles)) };
-    let rels = match find("xl/_rels/workbook.bin.rels") {
-        Some(n) => read_entry(&mut zip, &n)?,
-        None => Vec::new(),
+    let rels_name = find("xl/_rels/workbook.bin.rels");
+    let rels_xml = match &rels_name {
+        Some(n) => String::from_utf8_lossy(&read_entry(&mut zip, n)?).into_owned(),
+        None => String::new(),
     };
-    let rels = relationships(&String::from_utf8_lossy(&rels));
-    let ids: Vec<String> = rels.iter().map(|(id, _)| id.clone()).collect();
+    let rels = relationships(&rels_xml);
+    // calamine joins "xl/" and the target, so a target from the package root ("/xl/…",
+    // which Excel and other writers may use) would name no part: it is made relative.
+    let relative_rels = rels
+        .iter()
+        .any(|(_, t)| t.starts_with('/'))
+        .then(|| rels_xml.replace("Target=\"/xl/", "Target=\"").replace("Target='/xl/", "Target='"));
     if let Some(n) = find("xl/styles.bin") {
         let data = read_entry(&mut zip, &n)?;
         (styles.formats, styles.xf_format) = cell_formats(&data);
     }
     let mut workbook = read_entry(&mut zip, &workbook_name)?;
-    let (edited, bundles) = neutralize_workbook(&mut workbook, &ids)?;
+    let (edited, bundles) = neutralize_workbook(&mut workbook, &rels)?;
     // Each sheet's cell styles, by the sheet's name.
     for (relid, name) in bundles {
         let Some((_, target)) = rels.iter().find(|(id, _)| *id == relid) else { continue };
@@ -53,10 +62,52 @@ pub(super) fn sanitize(bytes: Vec<u8>) -> Result<(Vec<u8>, WorkbookStyles), Stri
             styles.sheets.push((name, xfs.clone()));
         }
     }
-    if !edited {
+    let mut sheets = Vec::new();
+    for name in with_formula_errors {
+        let mut data = read_entry(&mut zip, &name)?;
+        formula_errors_as_cell_errors(&mut data);
+        sheets.push((name, data));
+    }
+    let mut new: Vec<(&str, &[u8])> = sheets.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    if edited {
+        new.push((&workbook_name, &workbook));
+    }
+    if let (Some(name), Some(xml)) = (&rels_name, &relative_rels) {
+        new.push((name, xml.as_bytes()));
+    }
+    if new.is_empty() {
         return Ok((bytes, styles));
     }
-    Ok((super::raw_zip::replace_entry(&bytes, &workbook_name, &workbook)?, styles))
+    Ok((super::raw_zip::replace_entries(&bytes, &new)?, styles))
+}
+
+/// BrtFmlaError: a formula cell whose cached value is an error.
+const FMLA_ERROR: u16 = 0x000B;
+/// BrtCellError: an error cell (cell, then the error's code).
+const CELL_ERROR: u16 = 0x0003;
+
+/// The error codes calamine reads (MS-XLSB 2.5.97.2 BErr); a cell with another code makes
+/// calamine refuse the whole sheet, so such a formula cell is left skipped.
+fn known_error(code: u8) -> bool {
+    matches!(code, 0x00 | 0x07 | 0x0F | 0x17 | 0x1D | 0x24 | 0x2A | 0x2B)
+}
+
+/// Rewrites, in the sheet data of a worksheet part, each BrtFmlaError with a known error
+/// code as a BrtCellError: both begin with the cell (8 bytes) and the error code, and both
+/// types fit one byte, so no record moves.
+fn formula_errors_as_cell_errors(data: &mut [u8]) {
+    let (mut pos, mut in_data) = (0usize, false);
+    while let Some((typ, start, len)) = record_at(data, pos) {
+        match typ {
+            0x0091 => in_data = true,
+            0x0092 => in_data = false,
+            FMLA_ERROR if in_data && len >= 9 && known_error(data[start + 8]) => {
+                data[pos] = CELL_ERROR as u8;
+            }
+            _ => {}
+        }
+        pos = start + len;
+    }
 }
 
 /// `styles.bin`'s custom formats (BrtFmt) and each cell XF's format (BrtXF inside
@@ -118,9 +169,15 @@ fn relationships(xml: &str) -> Vec<(String, String)> {
 }
 
 /// Walks `workbook.bin` as calamine does, refusing sheet records it would slice or look
-/// up out of bounds, and zeroing defined names' formula lengths and the extern-sheet count.
-/// Returns whether anything was edited, and each sheet's (relationship id, name).
-fn neutralize_workbook(data: &mut [u8], ids: &[String]) -> Result<(bool, Vec<(String, String)>), String> {
+/// up out of bounds, zeroing defined names' formula lengths and the extern-sheet count,
+/// and hiding sheets that hold no cells calamine can read (an Excel 4 macro sheet makes
+/// calamine refuse the whole workbook): their record's type becomes BrtCalcProp, which
+/// calamine skips there. Returns whether anything was edited, and each sheet's
+/// (relationship id, name).
+fn neutralize_workbook(
+    data: &mut [u8],
+    rels: &[(String, String)],
+) -> Result<(bool, Vec<(String, String)>), String> {
     let mut pos = 0usize;
     let mut edited = false;
     let mut bundles = Vec::new();
@@ -143,10 +200,18 @@ fn neutralize_workbook(data: &mut [u8], ids: &[String]) -> Result<(bool, Vec<(St
                     let units: Vec<u16> =
                         p[12..id_end].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
                     let id = String::from_utf16_lossy(&units);
-                    if !ids.contains(&id) {
+                    let Some((_, target)) = rels.iter().find(|(i, _)| *i == id) else {
                         return Err(format!(
                             "a sheet refers to relationship \"{id}\", which the package lacks"
                         ));
+                    };
+                    let kind = target.trim_start_matches('/').trim_start_matches("xl/").split('/').next();
+                    if !matches!(kind, Some("worksheets" | "chartsheets" | "dialogsheets")) {
+                        // 0x009C is framed as the bytes 9C 01; 9D 01 is 0x009D.
+                        data[pos] = 0x9D;
+                        edited = true;
+                        pos = end;
+                        continue;
                     }
                     let name = p.get(id_end..id_end + 4).and_then(|b| {
                         let n = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
@@ -207,11 +272,13 @@ fn record_at(data: &[u8], pos: usize) -> Option<(u16, usize, usize)> {
     (start.checked_add(len)? <= data.len()).then_some((typ, start, len))
 }
 
-/// Checks the shared-string table and the worksheets.
-fn check(bytes: &[u8]) -> Result<Vec<(String, CellXfs)>, String> {
-    let mut sheets = Vec::new();
+/// Checks the shared-string table and the worksheets; returns each worksheet's cell styles
+/// and the worksheets holding formula cells with an error value.
+type Checked = (Vec<(String, CellXfs)>, Vec<String>);
+fn check(bytes: &[u8]) -> Result<Checked, String> {
+    let (mut sheets, mut with_errors) = (Vec::new(), Vec::new());
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Ok(sheets); // calamine reports an unreadable package itself
+        return Ok((sheets, with_errors)); // calamine reports an unreadable package itself
     };
     let names: Vec<String> = zip.file_names().filter_map(Result::ok).map(|n| n.into_owned()).collect();
     let is = |n: &str, want: &str| n.eq_ignore_ascii_case(want);
@@ -228,11 +295,14 @@ fn check(bytes: &[u8]) -> Result<Vec<(String, CellXfs)>, String> {
             && lower.ends_with(".bin")
             && let Ok(f) = zip.by_name(n)
         {
-            let xfs = sheet(&mut Records::new(f), strings).map_err(|e| format!("{n}: {e}"))?;
+            let (xfs, errors) = sheet(&mut Records::new(f), strings).map_err(|e| format!("{n}: {e}"))?;
             sheets.push((n.clone(), xfs));
+            if errors {
+                with_errors.push(n.clone());
+            }
         }
     }
-    Ok(sheets)
+    Ok((sheets, with_errors))
 }
 
 /// The record stream, framed exactly as calamine frames it.
@@ -344,24 +414,27 @@ fn shared_strings<R: Read>(rec: &mut Records<R>) -> Result<usize, String> {
     Ok(count)
 }
 
-/// Mirrors calamine's worksheet cell reader; returns each cell's style (XF index).
-fn sheet<R: Read>(rec: &mut Records<R>, strings: usize) -> Result<CellXfs, String> {
+/// Mirrors calamine's worksheet cell reader; returns each cell's style (XF index), and
+/// whether a formula cell holds an error value that `formula_errors_as_cell_errors` turns
+/// into an error cell.
+fn sheet<R: Read>(rec: &mut Records<R>, strings: usize) -> Result<(CellXfs, bool), String> {
     let mut xfs = CellXfs::new();
+    let mut errors = false;
     if rec.skip_to(0x0094, &[(0x0081, None), (0x0093, None)]).is_err() {
-        return Ok(xfs);
+        return Ok((xfs, errors));
     }
     rec.need(16, "sheet dimension")?;
     let bounds = [(0x0085, Some(0x0086)), (0x0025, Some(0x0026)), (0x01E5, None), (0x0186, Some(0x0187))];
     if rec.skip_to(0x0091, &bounds).is_err() {
-        return Ok(xfs);
+        return Ok((xfs, errors));
     }
     let mut row = 0u32;
     loop {
-        let Ok(typ) = rec.typ() else { return Ok(xfs) };
-        if rec.body().is_err() {
-            return Ok(xfs);
-        }
-        if (0x0002..=0x000A).contains(&typ) && rec.cap >= 8 {
+        let Ok(typ) = rec.typ() else { return Ok((xfs, errors)) };
+        let Ok(len) = rec.body() else { return Ok((xfs, errors)) };
+        let formula_error = typ == FMLA_ERROR && len >= 9 && known_error(rec.head[8]);
+        errors |= formula_error;
+        if ((0x0002..=0x000A).contains(&typ) || formula_error) && rec.cap >= 8 {
             // A cell: column, then a 24-bit style index.
             let style = u32::from_le_bytes([rec.head[4], rec.head[5], rec.head[6], 0]);
             xfs.insert((row, rec.u32_at(0)), style);
@@ -387,10 +460,10 @@ fn sheet<R: Read>(rec: &mut Records<R>, strings: usize) -> Result<CellXfs, Strin
                 rec.need(4, "row")?;
                 row = rec.u32_at(0);
                 if row > 0x0010_0000 {
-                    return Ok(xfs);
+                    return Ok((xfs, errors));
                 }
             }
-            0x0092 => return Ok(xfs),
+            0x0092 => return Ok((xfs, errors)),
             _ => {}
         }
     }
@@ -423,6 +496,73 @@ mod tests {
         record(0x009C, &p)
     }
 
+    fn rel(id: &str) -> Vec<(String, String)> {
+        vec![(id.to_owned(), "worksheets/sheet1.bin".to_owned())]
+    }
+
+    fn cell(typ: u16, col: u32, rest: &[u8]) -> Vec<u8> {
+        record(typ, &[col.to_le_bytes().as_slice(), &[0; 4], rest].concat())
+    }
+
+    /// An xlsb package: a worksheet at a root-relative target, an Excel 4 macro sheet, and
+    /// a formula cell whose cached value is #DIV/0!.
+    fn package() -> Vec<u8> {
+        use std::io::Write;
+        let workbook =
+            [bundle("rId1", "Data"), bundle("rId2", "Macro1"), record(0x0090, &[]), record(0x009D, &[])]
+                .concat();
+        let rels = r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/sheet1.bin"/><Relationship Id="rId2" Type="http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet" Target="macrosheets/sheet1.bin"/></Relationships>"#;
+        let sheet = [
+            record(0x0081, &[]),
+            record(0x0094, &[0u32, 1, 0, 1].iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()),
+            record(0x0091, &[]),
+            record(0x0000, &0u32.to_le_bytes()),
+            cell(0x0006, 0, &wide("Name")),
+            cell(0x0006, 1, &wide("Ratio")),
+            record(0x0000, &1u32.to_le_bytes()),
+            cell(0x0006, 0, &wide("Ann")),
+            // BrtFmlaError: #DIV/0! (0x07), flags, then an empty formula.
+            cell(FMLA_ERROR, 1, &[&[0x07, 0, 0][..], &[0; 8]].concat()),
+            record(0x0092, &[]),
+        ]
+        .concat();
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in [
+            ("xl/workbook.bin", workbook.as_slice()),
+            ("xl/_rels/workbook.bin.rels", rels.as_bytes()),
+            ("xl/worksheets/sheet1.bin", &sheet),
+            ("xl/macrosheets/sheet1.bin", &[]),
+        ] {
+            zip.start_file(name, zip::write::SimpleFileOptions::default()).expect("entry");
+            zip.write_all(data).expect("write");
+        }
+        zip.finish().expect("zip").into_inner()
+    }
+
+    #[test]
+    fn formula_errors_macro_sheets_and_root_targets_are_read() {
+        let mut wb = crate::Workbook::open(package()).expect("opens");
+        assert_eq!(wb.sheet_names(), ["Data"], "the macro sheet is not offered");
+        let t = wb.read(None).expect("reads");
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(t.rows[0].values[1], crate::Value::Error("#DIV/0!".into()), "the formula's cached error");
+    }
+
+    #[test]
+    fn only_known_formula_errors_inside_sheet_data_are_rewritten() {
+        let unknown = cell(FMLA_ERROR, 1, &[0x63, 0, 0]);
+        let known = cell(FMLA_ERROR, 2, &[0x2A, 0, 0]);
+        let outside = cell(FMLA_ERROR, 3, &[0x07, 0, 0]);
+        let mut data =
+            [outside.clone(), record(0x0091, &[]), unknown.clone(), known.clone(), record(0x0092, &[])]
+                .concat();
+        formula_errors_as_cell_errors(&mut data);
+        let expect =
+            [outside, record(0x0091, &[]), unknown, cell(CELL_ERROR, 2, &[0x2A, 0, 0]), record(0x0092, &[])]
+                .concat();
+        assert_eq!(data, expect);
+    }
+
     #[test]
     fn names_lose_their_formulas_and_missing_relationships_are_refused() {
         let mut name = vec![0u8; 9];
@@ -439,7 +579,7 @@ mod tests {
         ]
         .concat();
         let before = data.clone();
-        let (edited, bundles) = neutralize_workbook(&mut data, &["rId1".to_owned()]).expect("ok");
+        let (edited, bundles) = neutralize_workbook(&mut data, &rel("rId1")).expect("ok");
         assert!(edited);
         assert_eq!(bundles, [("rId1".to_owned(), "Contacts".to_owned())]);
         assert_eq!(data.len(), before.len(), "sizes are kept");
@@ -449,7 +589,7 @@ mod tests {
         assert_eq!(data[cce_at + 4..cce_at + 11], before[cce_at + 4..cce_at + 11], "nothing else moves");
 
         let mut missing = [bundle("rId9", "Contacts"), record(0x0090, &[])].concat();
-        let err = neutralize_workbook(&mut missing, &["rId1".to_owned()]).expect_err("missing relationship");
+        let err = neutralize_workbook(&mut missing, &rel("rId1")).expect_err("missing relationship");
         assert!(err.contains("rId9"), "{err}");
         let mut short = [record(0x009C, &[0; 10])].concat();
         assert!(neutralize_workbook(&mut short, &[]).is_err());
