@@ -7,6 +7,7 @@
 //! BOUNDSHEET records stay valid. Cell values, including formulas' cached results, are
 //! untouched.
 
+use super::legacy_text::{CodePage, Plan};
 use super::styles::{CellXfs, WorkbookStyles};
 
 /// A record type calamine does not act on: neutralised records are retagged with it.
@@ -56,10 +57,10 @@ pub(super) const MAX_SPAN: u64 = 4_000_000;
 /// on the way.
 pub(super) fn neutralize(stream: &mut [u8]) -> Result<WorkbookStyles, String> {
     let mut styles = WorkbookStyles::default();
-    let sheets = walk(stream, 0, true, &mut styles);
+    let sheets = walk(stream, 0, true, &mut styles)?;
     for (pos, name) in sheets {
         // A sheet walk adds exactly one entry: name it, and check its span.
-        walk(stream, pos, false, &mut styles);
+        walk(stream, pos, false, &mut styles)?;
         if let Some(last) = styles.sheets.last_mut() {
             let rows = last.1.keys().map(|k| k.0);
             let cols = last.1.keys().map(|k| k.1);
@@ -81,11 +82,15 @@ pub(super) fn neutralize(stream: &mut [u8]) -> Result<WorkbookStyles, String> {
 
 /// Decodes an XLUnicodeString (BIFF8: 16-bit length, flags, Latin-1 or UTF-16 characters)
 /// or a BIFF5 byte string (8-bit length, Windows-1252).
-fn xl_string(data: &[u8], biff8: bool, short: bool) -> Option<String> {
+/// `code_page` decodes BIFF5 strings whose code page calamine lacks.
+fn xl_string(data: &[u8], biff8: bool, short: bool, code_page: Option<&CodePage>) -> Option<String> {
     if !biff8 {
         let n = usize::from(*data.first()?);
         let bytes = data.get(1..1 + n)?;
-        return Some(super::delimited::windows_1252(bytes));
+        return Some(match code_page {
+            Some(cp) => cp.decode(bytes),
+            None => super::delimited::windows_1252(bytes),
+        });
     }
     let (n, rest) = if short {
         (usize::from(*data.first()?), data.get(1..)?)
@@ -105,7 +110,12 @@ fn xl_string(data: &[u8], biff8: bool, short: bool) -> Option<String> {
 /// Walks records from `start` to the substream's EOF, neutralising as it goes; in the
 /// globals, returns the sheets' offsets and names, and collects formats and XFs; in a
 /// sheet, adds the sheet's cell XF indexes to `styles.sheets`.
-fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookStyles) -> Vec<(usize, String)> {
+fn walk(
+    stream: &mut [u8],
+    start: usize,
+    globals: bool,
+    styles: &mut WorkbookStyles,
+) -> Result<Vec<(usize, String)>, String> {
     let mut sheets = Vec::new();
     let mut cells = CellXfs::new();
     let mut biff8 = true;
@@ -136,7 +146,7 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookSty
             break;
         }
         let u16_at = |at: usize| data.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
-        let mut utf16 = false;
+        let mut declare = None;
         if globals {
             match typ {
                 BOF if !seen_bof => biff8 = u16_at(0).is_none_or(|v| v >= 0x0600),
@@ -149,20 +159,38 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookSty
                         pos = end;
                         continue;
                     }
-                    let name = data.get(6..).and_then(|d| xl_string(d, biff8, true)).unwrap_or_default();
+                    // Named as calamine names it (`WorkbookStyles::text` decodes it again).
+                    let name =
+                        data.get(6..).and_then(|d| xl_string(d, biff8, true, None)).unwrap_or_default();
                     sheets.push((at, name));
                 }
                 FORMAT => {
-                    if let (Some(ifmt), Some(code)) =
-                        (u16_at(0), data.get(2..).and_then(|d| xl_string(d, biff8, false)))
-                    {
+                    if let (Some(ifmt), Some(code)) = (
+                        u16_at(0),
+                        data.get(2..).and_then(|d| xl_string(d, biff8, false, styles.code_page.as_ref())),
+                    ) {
                         styles.formats.insert(ifmt, code);
                     }
                 }
                 // BIFF8 flags every string as compressed or UTF-16 itself; calamine widens
                 // compressed strings to UTF-16 and then decodes them with the declared code
                 // page, so a workbook declaring 1252 read "H\0i\0". Declare UTF-16.
-                CODEPAGE if biff8 => utf16 = true,
+                CODEPAGE if biff8 => declare = Some(1200),
+                // BIFF5 strings are bytes in the declared code page (see `legacy_text`).
+                CODEPAGE => match u16_at(0).map(super::legacy_text::plan) {
+                    Some(Plan::Declare(cp)) => declare = Some(cp),
+                    Some(Plan::Redecode(table)) => {
+                        declare = Some(super::legacy_text::WINDOWS_1252);
+                        styles.code_page = Some(table);
+                    }
+                    Some(Plan::Unknown) => {
+                        let cp = u16_at(0).unwrap_or_default();
+                        return Err(format!(
+                            "its text is in code page {cp}, which localmerge cannot decode (save it from Excel as .xlsx)"
+                        ));
+                    }
+                    Some(Plan::Keep) | None => {}
+                },
                 XF => styles.xf_format.push(u16_at(2).unwrap_or(0)),
                 DATEMODE => styles.date1904 = u16_at(0) == Some(1),
                 _ => {}
@@ -198,8 +226,8 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookSty
             // An empty expression (cce = 0); the cached result at bytes 6..14 stays.
             stream[pos..pos + 2].copy_from_slice(&FORMULA.to_le_bytes());
             stream[pos + 24..pos + 26].fill(0);
-        } else if utf16 {
-            stream[pos + 4..pos + 6].copy_from_slice(&1200u16.to_le_bytes());
+        } else if let Some(cp) = declare {
+            stream[pos + 4..pos + 6].copy_from_slice(&cp.to_le_bytes());
         }
         match typ {
             BOF if seen_bof => depth += 1,
@@ -213,7 +241,7 @@ fn walk(stream: &mut [u8], start: usize, globals: bool, styles: &mut WorkbookSty
     if !globals {
         styles.sheets.push((String::new(), cells));
     }
-    sheets
+    Ok(sheets)
 }
 
 #[cfg(test)]
@@ -256,22 +284,55 @@ mod tests {
 
     /// A BIFF8 workbook stream of one sheet holding `cells`.
     pub(crate) fn book(cells: &[Vec<u8>]) -> Vec<u8> {
+        book_of(0x0600, None, &[&[5u8, 0][..], b"Sheet"].concat(), cells)
+    }
+
+    /// A workbook stream of BIFF `version` (0x0500, 0x0600) declaring `code_page`, of one
+    /// sheet named `name` (a string in that version's framing) holding `cells`.
+    fn book_of(version: u16, code_page: Option<u16>, name: &[u8], cells: &[Vec<u8>]) -> Vec<u8> {
         let mut bof = [0u8; 16];
-        bof[..2].copy_from_slice(&0x0600u16.to_le_bytes());
+        bof[..2].copy_from_slice(&version.to_le_bytes());
         bof[2..4].copy_from_slice(&0x0005u16.to_le_bytes());
-        let name = [&[5u8, 0][..], b"Sheet"].concat();
-        let sheet_at = (20 + 4 + 6 + name.len() + 4) as u32;
+        let code_page = code_page.map(|cp| record(CODEPAGE, &cp.to_le_bytes())).unwrap_or_default();
+        let sheet_at = (20 + code_page.len() + 4 + 6 + name.len() + 4) as u32;
         let mut sheet_bof = bof;
         sheet_bof[2..4].copy_from_slice(&0x0010u16.to_le_bytes());
         [
             record(BOF, &bof),
-            record(BOUNDSHEET, &[&sheet_at.to_le_bytes()[..], &[0, 0], &name].concat()),
+            code_page,
+            record(BOUNDSHEET, &[&sheet_at.to_le_bytes()[..], &[0, 0], name].concat()),
             record(EOF, &[]),
             record(BOF, &sheet_bof),
             cells.concat(),
             record(EOF, &[]),
         ]
         .concat()
+    }
+
+    /// A BIFF5 LABEL cell: a 16-bit length, then bytes in the workbook's code page.
+    fn label5(row: u16, col: u16, bytes: &[u8]) -> Vec<u8> {
+        let head = [row.to_le_bytes(), col.to_le_bytes(), [0, 0]].concat();
+        record(0x0204, &[&head[..], &(bytes.len() as u16).to_le_bytes(), bytes].concat())
+    }
+
+    #[test]
+    fn biff5_text_is_read_in_its_legacy_code_page() {
+        // Mac Central European (10029, "Codepage 272D not found" before): 0x80 Ä, 0x89 Č,
+        // 0x97 ó; the sheet's name too.
+        let cells = [label5(0, 0, b"Name"), label5(1, 0, b"\x89apek"), label5(2, 0, b"\x80rp\x97d")];
+        let stream = book_of(0x0500, Some(10029), b"\x05L\x97sta", &cells);
+        let file = super::super::cfb::write(&[("Book".to_owned(), stream)]).expect("cfb");
+        let mut wb = crate::Workbook::open(file).expect("opens");
+        assert_eq!(wb.sheet_names(), ["Lósta"]);
+        let t = wb.read(Some("Lósta")).expect("reads");
+        let names: Vec<&crate::Value> = t.rows.iter().map(|r| &r.values[0]).collect();
+        assert_eq!(names, [&crate::Value::Text("Čapek".into()), &crate::Value::Text("Ärpód".into())]);
+
+        // A code page no table here holds is refused by name, not read as garbage.
+        let stream = book_of(0x0500, Some(10021), b"\x01S", &cells);
+        let file = super::super::cfb::write(&[("Book".to_owned(), stream)]).expect("cfb");
+        let err = crate::Workbook::open(file).and_then(|mut w| w.read(None)).expect_err("Mac Thai");
+        assert!(err.to_string().contains("code page 10021"), "{err}");
     }
 
     /// A LABEL cell (BIFF8: a 16-bit length, flags, Latin-1 characters).

@@ -159,12 +159,14 @@ fn utf32(bytes: &[u8], unit: fn([u8; 4]) -> u32) -> String {
     s
 }
 
+/// Windows-1252's characters for the bytes 0x80–0x9F.
+const HIGH: [char; 32] = [
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}', '\u{90}',
+    '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
+];
+
 /// Windows-1252 as the WHATWG Encoding Standard defines it: Latin-1, except 0x80–0x9F.
 pub(crate) fn windows_1252(bytes: &[u8]) -> String {
-    const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}',
-        '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
-    ];
     bytes
         .iter()
         .map(|&b| match b {
@@ -172,6 +174,18 @@ pub(crate) fn windows_1252(bytes: &[u8]) -> String {
             _ => char::from(b),
         })
         .collect()
+}
+
+/// The byte Windows-1252 (as `windows_1252` decodes it) maps to `c`, if any.
+pub(crate) fn windows_1252_byte(c: char) -> Option<u8> {
+    match u32::from(c) {
+        // 0x81, 0x8D, 0x8F, 0x90 and 0x9D decode to themselves; the other C1 code points
+        // are no byte's character.
+        n @ (0x81 | 0x8D | 0x8F | 0x90 | 0x9D) => u8::try_from(n).ok(),
+        0x80..=0x9F => None,
+        n @ 0..=0xFF => u8::try_from(n).ok(),
+        _ => HIGH.iter().position(|&h| h == c).and_then(|i| u8::try_from(0x80 + i).ok()),
+    }
 }
 
 /// Excel reads and writes a first line `sep=;` naming the delimiter.
@@ -275,6 +289,10 @@ mod tests {
     fn windows_1252_is_decoded_as_encoding_rs_does_for_every_byte() {
         let all: Vec<u8> = (0..=255).collect();
         assert_eq!(windows_1252(&all), encoding_rs::WINDOWS_1252.decode(&all).0);
+        let back: Vec<Option<u8>> = windows_1252(&all).chars().map(windows_1252_byte).collect();
+        assert_eq!(back, all.iter().copied().map(Some).collect::<Vec<_>>(), "every byte maps back");
+        assert_eq!(windows_1252_byte('\u{80}'), None);
+        assert_eq!(windows_1252_byte('Ā'), None);
     }
 
     proptest! {

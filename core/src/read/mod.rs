@@ -6,7 +6,11 @@ mod biff;
 mod cells;
 #[cfg(feature = "all-formats")]
 mod cfb;
+#[cfg(feature = "all-formats")]
+mod code_pages;
 mod delimited;
+#[cfg(feature = "all-formats")]
+mod legacy_text;
 #[cfg(feature = "all-formats")]
 mod ods_styles;
 #[cfg(feature = "all-formats")]

@@ -20,6 +20,19 @@ pub(super) struct WorkbookStyles {
     /// Formats whose day, month and year follow the reader's order (OpenDocument's
     /// `number:automatic-order`).
     pub(super) locale_order: std::collections::HashSet<u16>,
+    /// A BIFF5 workbook's code page, when its text is decoded again after calamine
+    /// (`legacy_text`).
+    pub(super) code_page: Option<super::legacy_text::CodePage>,
+}
+
+impl WorkbookStyles {
+    /// Text as the workbook's code page says (calamine's text, decoded again if need be).
+    pub(super) fn text(&self, calamine: String) -> String {
+        match &self.code_page {
+            Some(cp) => cp.redecode(&calamine),
+            None => calamine,
+        }
+    }
 }
 
 impl WorkbookStyles {

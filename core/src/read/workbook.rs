@@ -159,7 +159,18 @@ impl Excel {
             Excel::Xls(w, _) => w.sheets_metadata(),
             Excel::Ods(w, _) => w.sheets_metadata(),
         };
-        meta.iter().filter(|s| s.visible != calamine::SheetVisible::Visible).map(|s| s.name.clone()).collect()
+        meta.iter()
+            .filter(|s| s.visible != calamine::SheetVisible::Visible)
+            .map(|s| self.shown_name(s.name.clone()))
+            .collect()
+    }
+
+    /// A sheet's name as the workbook means it, from calamine's (see `legacy_text`).
+    fn shown_name(&self, calamine: String) -> String {
+        match self {
+            Excel::Xls(_, styles) => styles.text(calamine),
+            _ => calamine,
+        }
     }
 
     pub(super) fn sheet_names(&self) -> Vec<String> {
@@ -167,7 +178,7 @@ impl Excel {
             #[cfg(test)]
             Excel::Xlsx(w) => w.sheet_names(),
             Excel::Xlsb(w, _) => w.sheet_names(),
-            Excel::Xls(w, _) => w.sheet_names(),
+            Excel::Xls(w, styles) => w.sheet_names().into_iter().map(|n| styles.text(n)).collect(),
             Excel::Ods(w, _) => w.sheet_names(),
         }
     }
@@ -197,12 +208,14 @@ impl Excel {
             }
             Excel::Xls(w, styles) => {
                 cells.date1904 = styles.date1904;
-                let range = w.worksheet_range(name).map_err(xls_err)?;
-                cells.push_range(&range, styles)?;
+                let inner = w.sheet_names().into_iter().find(|n| styles.text(n.clone()) == name);
+                let inner = inner.unwrap_or_else(|| name.to_owned());
+                let range = w.worksheet_range(&inner).map_err(xls_err)?;
+                cells.push_range(&range, styles, styles.sheet(&inner))?;
             }
             Excel::Ods(w, styles) => {
                 let range = w.worksheet_range(name).map_err(ods_err)?;
-                cells.push_range(&range, styles)?;
+                cells.push_range(&range, styles, styles.sheet(name))?;
             }
         }
         Ok(cells.finish())
@@ -252,18 +265,23 @@ impl Cells {
         index
     }
 
-    /// Adds the used cells of a calamine range (xls, ods) with their formats.
+    /// Adds the used cells of a calamine range (xls, ods) with their formats (`sheet`: the
+    /// sheet's cell styles).
     fn push_range(
         &mut self,
         range: &calamine::Range<Data>,
         styles: &super::styles::WorkbookStyles,
+        sheet: Option<&super::styles::CellXfs>,
     ) -> Result<(), ReadError> {
-        let sheet = styles.sheet(&self.sheet);
         let (r0, c0) = range.start().unwrap_or_default();
         for (r, c, v) in range.used_cells() {
             let at = position(r0, c0, r, c);
             let format = self.format_index(styles, sheet, at);
-            self.push_styled(at, from_data(v), format)?;
+            let value = match from_data(v) {
+                Value::Text(s) => Value::Text(styles.text(s)),
+                v => v,
+            };
+            self.push_styled(at, value, format)?;
         }
         Ok(())
     }
