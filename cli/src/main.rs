@@ -322,6 +322,15 @@ struct Inspection<'a> {
     cc: Option<&'a str>,
     bcc: Option<&'a str>,
     warnings: Vec<String>,
+    /// The workbook's other sheets that cannot be read, with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unreadable_sheets: Vec<UnreadableSheet>,
+}
+
+#[derive(Serialize)]
+struct UnreadableSheet {
+    sheet: String,
+    reason: String,
 }
 
 #[derive(Serialize)]
@@ -337,7 +346,12 @@ struct ColumnInfo<'a> {
 }
 
 fn inspect(data: &Path, sheet: Option<&str>, locale: &'static Locale) -> anyhow::Result<u8> {
-    let (workbook, table) = open(data, sheet, true)?;
+    let (mut workbook, table) = open(data, sheet, true)?;
+    let unreadable_sheets = workbook
+        .unreadable_sheets(&table.sheet)
+        .into_iter()
+        .map(|(sheet, e)| UnreadableSheet { sheet, reason: e.to_string() })
+        .collect();
     let display = Display::of_table(&table, locale);
     let first = |i: usize| {
         table.rows.iter().find(|r| r.values.get(i).is_some_and(|v| !v.is_blank())).map(|r| {
@@ -380,6 +394,7 @@ fn inspect(data: &Path, sheet: Option<&str>, locale: &'static Locale) -> anyhow:
         cc: name(cols.and_then(|c| c.cc)),
         bcc: name(cols.and_then(|c| c.bcc)),
         warnings,
+        unreadable_sheets,
     };
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &report)?;

@@ -94,3 +94,25 @@ impl Cells {
         builder.finish(self.sheet, self.formats, self.date1904)
     }
 }
+
+/// A workbook read whole when opened (XML Spreadsheet 2003, HTML tables, Excel 2–4
+/// worksheets): each sheet's table, ready to hand out.
+#[derive(Debug, Default)]
+pub(super) struct Book {
+    /// (name, table or `None` for an empty sheet, hidden) in workbook order.
+    pub(super) sheets: Vec<(String, Option<Table>, bool)>,
+}
+
+impl Book {
+    pub(super) fn sheet_names(&self) -> Vec<String> {
+        self.sheets.iter().map(|(n, _, _)| n.clone()).collect()
+    }
+
+    pub(super) fn hidden_sheets(&self) -> Vec<String> {
+        self.sheets.iter().filter(|(_, _, hidden)| *hidden).map(|(n, _, _)| n.clone()).collect()
+    }
+
+    pub(super) fn table(&self, name: &str) -> Option<Table> {
+        self.sheets.iter().find(|(n, _, _)| n == name).and_then(|(_, t, _)| t.clone())
+    }
+}

@@ -9,6 +9,7 @@ mod cfb;
 #[cfg(feature = "all-formats")]
 mod code_pages;
 mod delimited;
+mod html;
 #[cfg(feature = "all-formats")]
 mod legacy_text;
 #[cfg(feature = "all-formats")]
@@ -52,6 +53,8 @@ pub enum Format {
     Csv,
     /// XML Spreadsheet 2003 (SpreadsheetML), often saved with an `.xls` name.
     Xml2003,
+    /// An HTML table, often saved with an `.xls` name by web applications.
+    Html,
 }
 
 impl Format {
@@ -60,14 +63,20 @@ impl Format {
     pub fn of(bytes: &[u8]) -> Format {
         sniff(bytes).unwrap_or_else(|| {
             let (head, _) = delimited::decode(&bytes[..bytes.len().min(4096)]);
-            if xml2003::is(&head) { Format::Xml2003 } else { Format::Csv }
+            if xml2003::is(&head) {
+                Format::Xml2003
+            } else if html::is(&lower_start(&head)) {
+                Format::Html
+            } else {
+                Format::Csv
+            }
         })
     }
 
-    /// Whether this build reads the format: xlsx, xlsm, XML Spreadsheet 2003 and CSV always;
+    /// Whether this build reads the format: xlsx, xlsm, XML Spreadsheet 2003, HTML and CSV always;
     /// xlsb, xls and ods with the `all-formats` feature.
     pub fn is_included(self) -> bool {
-        matches!(self, Format::Xlsx | Format::Xlsm | Format::Csv | Format::Xml2003)
+        matches!(self, Format::Xlsx | Format::Xlsm | Format::Csv | Format::Xml2003 | Format::Html)
             || cfg!(feature = "all-formats")
     }
 
@@ -81,6 +90,7 @@ impl Format {
             Format::Ods => "ods",
             Format::Csv => "csv",
             Format::Xml2003 => "xml",
+            Format::Html => "html",
         }
     }
 }
@@ -158,7 +168,8 @@ pub struct Workbook {
 enum Inner {
     Delimited(delimited::Text),
     Xlsx(xlsx::Xlsx),
-    Xml2003(xml2003::Book),
+    /// Read whole when opened: XML Spreadsheet 2003, HTML tables, Excel 2–4 worksheets.
+    Whole(cells::Book),
     #[cfg(feature = "all-formats")]
     Excel(workbook::Excel),
 }
@@ -193,9 +204,12 @@ impl Workbook {
                 Ok(Workbook { format, names, hidden, inner: Inner::Excel(excel) })
             }
             None if Format::of(&bytes) == Format::Xml2003 => {
-                let book = xml2003::Book::open(&delimited::decode(&bytes).0)?;
-                let (names, hidden) = (book.sheet_names(), book.hidden_sheets());
-                Ok(Workbook { format: Format::Xml2003, names, hidden, inner: Inner::Xml2003(book) })
+                let book = xml2003::open(&delimited::decode(&bytes).0)?;
+                Ok(Workbook::whole(Format::Xml2003, book))
+            }
+            None if Format::of(&bytes) == Format::Html => {
+                let book = html::open(&delimited::decode(&bytes).0)?;
+                Ok(Workbook::whole(Format::Html, book))
             }
             None => {
                 if let Some(what) = foreign(&bytes) {
@@ -212,6 +226,11 @@ impl Workbook {
         }
     }
 
+    fn whole(format: Format, book: cells::Book) -> Workbook {
+        let (names, hidden) = (book.sheet_names(), book.hidden_sheets());
+        Workbook { format, names, hidden, inner: Inner::Whole(book) }
+    }
+
     /// The recognised format.
     pub fn format(&self) -> Format {
         self.format
@@ -226,7 +245,7 @@ impl Workbook {
     pub fn text_details(&self) -> Option<(Encoding, Delimiter)> {
         match &self.inner {
             Inner::Delimited(t) => Some((t.encoding, t.delimiter)),
-            Inner::Xlsx(_) | Inner::Xml2003(_) => None,
+            Inner::Xlsx(_) | Inner::Whole(_) => None,
             #[cfg(feature = "all-formats")]
             Inner::Excel(_) => None,
         }
@@ -270,6 +289,20 @@ impl Workbook {
         Err(unreadable.unwrap_or(ReadError::NoData(visible)))
     }
 
+    /// The sheets that cannot be read, each with the reason (an empty sheet is not one of
+    /// them), leaving out `except` (the sheet already read). Reads every other sheet: for
+    /// reporting what a workbook holds, not for merging.
+    pub fn unreadable_sheets(&mut self, except: &str) -> Vec<(String, ReadError)> {
+        let names: Vec<String> = self.names.iter().filter(|n| *n != except).cloned().collect();
+        names
+            .into_iter()
+            .filter_map(|name| match self.read_sheet(&name) {
+                Ok(_) | Err(ReadError::EmptySheet(_)) => None,
+                Err(e) => Some((name, e)),
+            })
+            .collect()
+    }
+
     /// Reads one sheet by name.
     pub fn read_sheet(&mut self, name: &str) -> Result<Table, ReadError> {
         if !self.names.iter().any(|n| n == name) {
@@ -278,7 +311,7 @@ impl Workbook {
         let table = match &mut self.inner {
             Inner::Delimited(text) => text.table(name),
             Inner::Xlsx(xlsx) => xlsx.table(name)?,
-            Inner::Xml2003(book) => book.table(name),
+            Inner::Whole(book) => book.table(name),
             #[cfg(feature = "all-formats")]
             Inner::Excel(excel) => excel.table(name)?,
         };
@@ -317,6 +350,11 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
 /// What a file that is neither a workbook nor delimited text is, by its first bytes:
 /// documents saved with a spreadsheet's name by web applications and old programs, and
 /// binary files. `None` for text (any encoding localmerge decodes).
+/// Decoded text's start, lower-cased, past a byte order mark and white space.
+fn lower_start(text: &str) -> String {
+    text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']).to_ascii_lowercase()
+}
+
 fn foreign(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"PK\x05\x06") {
         return Some("an empty ZIP archive");
@@ -336,14 +374,8 @@ fn foreign(bytes: &[u8]) -> Option<&'static str> {
         return Some("an Excel 2–4 worksheet (BIFF)");
     }
     let (text, _) = delimited::decode(&bytes[..bytes.len().min(4096)]);
-    let head = text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']).to_ascii_lowercase();
-    if head.starts_with('<') {
-        if head.contains("<html") || head.contains("<table") || head.starts_with("<!doctype html") {
-            return Some("a web page (HTML)");
-        }
-        if head.starts_with("<?xml") {
-            return Some("an XML file");
-        }
+    if lower_start(&text).starts_with("<?xml") {
+        return Some("an XML file");
     }
     // Text has no zero bytes once decoded; a binary file does.
     text.contains('\0').then_some("a binary file")
@@ -360,10 +392,15 @@ mod tests {
             other => panic!("{:?}", other.map(|w| w.format())),
         };
         assert_eq!(refused(b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"), "an empty ZIP archive");
-        assert_eq!(
-            refused(b"<html><body><table><tr><td>Email</td></tr></table></body></html>"),
-            "a web page (HTML)"
-        );
+        assert_eq!(refused(b"<html><body><p>Email</p></body></html>"), "a web page (HTML) without a table");
+        // A web application's "Excel export": an HTML table saved as .xls.
+        let mut wb = Workbook::open(
+            b"<html><body><table><tr><td>Email</td></tr><tr><td>a@x.org</td></tr></table></body></html>"
+                .to_vec(),
+        )
+        .expect("an HTML table reads");
+        assert_eq!((wb.format(), wb.sheet_names()), (Format::Html, &["Table 1".to_owned()][..]));
+        assert_eq!(wb.read(None).expect("table").rows[0].values[0].to_text(), "a@x.org");
         assert_eq!(refused(&[0x09, 0x04, 6, 0, 2, 0, 0x10, 0, 0, 0]), "an Excel 2–4 worksheet (BIFF)");
         assert_eq!(refused(b"%PDF-1.7\n"), "a PDF document");
         assert_eq!(refused(b"Email,Name\x00\x01\x02\x00\x00"), "a binary file");

@@ -121,8 +121,8 @@ impl Excel {
             // Read by `xlsx.rs`; `Workbook::open` never sends them here.
             #[cfg(not(test))]
             Format::Xlsx | Format::Xlsm => return Err(corrupt(format, "not a calamine format")),
-            // Read by `xml2003.rs`.
-            Format::Xml2003 => return Err(corrupt(format, "not a calamine format")),
+            // Read by `xml2003.rs` and `html.rs`.
+            Format::Xml2003 | Format::Html => return Err(corrupt(format, "not a calamine format")),
             Format::Xlsb => {
                 // calamine's xlsb reader indexes records without checking them (see the guard).
                 let (safe, styles) =
@@ -173,14 +173,20 @@ impl Excel {
         }
     }
 
+    /// The worksheets' names: chart, dialog and macro sheets hold no table and are not
+    /// offered (calamine lists them, and fails to read them as worksheets).
     pub(super) fn sheet_names(&self) -> Vec<String> {
-        match self {
+        let meta = match self {
             #[cfg(test)]
-            Excel::Xlsx(w) => w.sheet_names(),
-            Excel::Xlsb(w, _) => w.sheet_names(),
-            Excel::Xls(w, styles) => w.sheet_names().into_iter().map(|n| styles.text(n)).collect(),
-            Excel::Ods(w, _) => w.sheet_names(),
-        }
+            Excel::Xlsx(w) => w.sheets_metadata(),
+            Excel::Xlsb(w, _) => w.sheets_metadata(),
+            Excel::Xls(w, _) => w.sheets_metadata(),
+            Excel::Ods(w, _) => w.sheets_metadata(),
+        };
+        meta.iter()
+            .filter(|s| s.typ == calamine::SheetType::WorkSheet)
+            .map(|s| self.shown_name(s.name.clone()))
+            .collect()
     }
 
     pub(super) fn table(&mut self, name: &str) -> Result<Option<Table>, ReadError> {

@@ -1012,6 +1012,11 @@ mod tests {
         assert_eq!(wb.read(None).expect("the readable sheet").sheet, "Contacts");
         let err = wb.read(Some("Cover")).expect_err("the broken one, by name");
         assert!(err.to_string().contains("not a cell reference"), "{err}");
+        let unreadable = wb.unreadable_sheets("Contacts");
+        assert_eq!(unreadable.len(), 1);
+        assert_eq!(unreadable[0].0, "Cover");
+        assert!(unreadable[0].1.to_string().contains("not a cell reference"), "{:?}", unreadable[0].1);
+        assert!(wb.unreadable_sheets("Cover").is_empty(), "the sheet already read is left out");
     }
 
     #[test]

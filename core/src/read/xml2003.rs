@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::cells::{Cells, intern};
+use super::cells::{Book, Cells, intern};
 use super::{Format, ReadError};
 use crate::format::CellFormat;
 use crate::table::Table;
@@ -22,28 +22,9 @@ pub(super) fn is(head: &str) -> bool {
         || head.contains("<ss:Workbook")
 }
 
-/// An XML Spreadsheet 2003 workbook, read whole when opened.
-pub(super) struct Book {
-    /// (name, table or `None` for an empty sheet, hidden) in workbook order.
-    sheets: Vec<(String, Option<Table>, bool)>,
-}
-
-impl Book {
-    pub(super) fn open(text: &str) -> Result<Book, ReadError> {
-        read(text).map_err(|detail| ReadError::Corrupt { format: Format::Xml2003, detail })?
-    }
-
-    pub(super) fn sheet_names(&self) -> Vec<String> {
-        self.sheets.iter().map(|(n, _, _)| n.clone()).collect()
-    }
-
-    pub(super) fn hidden_sheets(&self) -> Vec<String> {
-        self.sheets.iter().filter(|(_, _, hidden)| *hidden).map(|(n, _, _)| n.clone()).collect()
-    }
-
-    pub(super) fn table(&self, name: &str) -> Option<Table> {
-        self.sheets.iter().find(|(n, _, _)| n == name).and_then(|(_, t, _)| t.clone())
-    }
+/// Reads an XML Spreadsheet 2003 workbook whole.
+pub(super) fn open(text: &str) -> Result<Book, ReadError> {
+    read(text).map_err(|detail| ReadError::Corrupt { format: Format::Xml2003, detail })?
 }
 
 /// The local name of an element or attribute (`ss:Type` → `Type`).
@@ -258,7 +239,7 @@ mod tests {
     #[test]
     fn a_spreadsheetml_workbook_is_read() {
         assert!(is(BOOK));
-        let book = Book::open(BOOK).expect("book");
+        let book = open(BOOK).expect("book");
         assert_eq!(book.sheet_names(), ["Old", "Contacts"]);
         assert_eq!(book.hidden_sheets(), ["Old"]);
         let t = book.table("Contacts").expect("table");
@@ -294,11 +275,10 @@ mod tests {
 
     #[test]
     fn broken_xml_is_an_error_naming_the_format() {
-        let err = Book::open(
-            "<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\"><Worksheet><Table><Row>",
-        )
-        .err()
-        .map(|e| e.to_string());
+        let err =
+            open("<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\"><Worksheet><Table><Row>")
+                .err()
+                .map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.starts_with("not a readable xml workbook")), "a truncated file");
     }
 }
