@@ -29,8 +29,9 @@ pub(super) enum Excel {
     Ods(Box<Ods<Bytes>>, Box<super::styles::WorkbookStyles>),
 }
 
-/// An ods package whose content.xml puts white space before a table's elements (as a
-/// pretty-printing writer does, and every flat ods from LibreOffice) rewritten without it:
+/// An ods package whose content.xml puts white space before a table's elements or a cell's
+/// paragraphs (as a pretty-printing writer does, and every flat ods from LibreOffice)
+/// rewritten without it:
 /// calamine expects a cell where it finds the text, and that white space is no content.
 /// Other packages are returned as they are.
 fn without_space_between_cells(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
@@ -54,10 +55,12 @@ fn without_space_between_cells(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
         i += 1;
         if b == b'>' {
             let run = content[i..].iter().take_while(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n')).count();
-            // Only before a table's own elements: white space in a number style's text
-            // (`<number:text> </number:text>`) is what it shows.
+            // Only before a table's own elements and a cell's paragraphs: white space in a
+            // number style's text (`<number:text> </number:text>`) or between a paragraph's
+            // spans is what it shows.
             let next = &content[i + run..];
-            if next.starts_with(b"<table:") || next.starts_with(b"</table:") {
+            let paragraph = next.starts_with(b"<text:p>") || next.starts_with(b"<text:p ");
+            if next.starts_with(b"<table:") || next.starts_with(b"</table:") || paragraph {
                 i += run;
             }
         }
@@ -400,7 +403,9 @@ mod tests {
      <table:table-cell office:value-type="string"><text:p>Weight</text:p></table:table-cell>
     </table:table-row>
     <table:table-row>
-     <table:table-cell office:value-type="string"><text:p>ada@example.org</text:p></table:table-cell>
+     <table:table-cell office:value-type="string">
+      <text:p>ada@example.org</text:p>
+     </table:table-cell>
      <table:table-cell table:style-name="ce1" office:value-type="float" office:value="12"><text:p>12.0 kg</text:p></table:table-cell>
     </table:table-row>
    </table:table>
@@ -410,6 +415,7 @@ mod tests {
         assert_eq!(Format::of(fods.as_bytes()), Format::Ods);
         let t = Workbook::open(fods.as_bytes().to_vec()).and_then(|mut w| w.read(None)).expect("read");
         assert_eq!(t.columns[1].name, "Weight");
+        assert_eq!(t.rows[0].values[0].to_text(), "ada@example.org", "no white space around a paragraph");
         let display = crate::format::Display::of_table(&t, crate::format::Locale::en_us());
         let mut shown = String::new();
         display.write(&t.rows[0].values[1], t.rows[0].style(1), &mut shown);

@@ -96,11 +96,18 @@ def main():
         shutil.copy(os.path.join(HERE, "contacts.xlsxwriter.xlsx"), src)
         soffice(src, "ods", tmp)
         soffice(src, "xls", tmp)
+        # A flat ods (pretty-printed XML) and LibreOffice's HTML export (a web page of tables,
+        # as web applications write with an .xls name). LibreOffice no longer writes BIFF5
+        # ("MS Excel 95"), and its XML Spreadsheet 2003 export fails on this workbook.
+        soffice(src, "fods", tmp)
+        soffice(src, "html:HTML (StarCalc)", tmp)
         # French Excel's CSV: semicolons, Windows-1252 (filter options: 59 = ';', 34 = '"',
         # 1252 = the character set, 1 = first line).
         soffice(src, "csv:Text - txt - csv (StarCalc):59,34,1252,1", tmp)
         shutil.copy(os.path.join(tmp, "contacts.ods"), os.path.join(HERE, "contacts.libreoffice.ods"))
         shutil.copy(os.path.join(tmp, "contacts.xls"), os.path.join(HERE, "contacts.libreoffice.xls"))
+        shutil.copy(os.path.join(tmp, "contacts.fods"), os.path.join(HERE, "contacts.libreoffice.fods"))
+        shutil.copy(os.path.join(tmp, "contacts.html"), os.path.join(HERE, "contacts.libreoffice.html"))
         shutil.copy(os.path.join(tmp, "contacts.csv"), os.path.join(HERE, "contacts.fr-excel.csv"))
     # Excel's "Unicode Text": UTF-16LE with BOM, tab-separated, CRLF.
     lines = ["\t".join(HEADER)]

@@ -1,5 +1,5 @@
-//! The same contact list written by openpyxl, xlsxwriter, LibreOffice (ods, xls, French
-//! Excel-style CSV) and as Excel's "Unicode Text" reads the same everywhere.
+//! The same contact list written by openpyxl, xlsxwriter, LibreOffice (ods, xls, flat ods,
+//! HTML, French Excel-style CSV) and as Excel's "Unicode Text" reads the same everywhere.
 
 use localmerge_core::format::Locale;
 use localmerge_core::value::{DateKind, ExcelDate};
@@ -37,6 +37,8 @@ fn workbooks_from_other_programs() {
     check("contacts.1904.xlsx", Format::Xlsx, "Contacts", [2, 3, 5, 6]);
     check("contacts.libreoffice.ods", Format::Ods, "Contacts", [2, 3, 5, 6]);
     check("contacts.libreoffice.xls", Format::Xls, "Contacts", [2, 3, 5, 6]);
+    check("contacts.libreoffice.fods", Format::Ods, "Contacts", [2, 3, 5, 6]);
+    check("contacts.libreoffice.html", Format::Html, "Table 1", [2, 3, 5, 6]);
     check("contacts.fr-excel.csv", Format::Csv, "csv", [2, 3, 5, 6]);
     check("contacts.unicode.txt", Format::Csv, "csv", [2, 3, 5, 6]);
 }
@@ -219,6 +221,9 @@ fn custom_formats_from_every_writer() {
         "contacts.1904.xlsx",
         "contacts.libreoffice.ods",
         "contacts.libreoffice.xls",
+        "contacts.libreoffice.fods",
+        // Text as LibreOffice shows it.
+        "contacts.libreoffice.html",
     ] {
         let t = table(file);
         let plan = Merge::new(&t, &MergeSpec::html("s", "{{Zip}}|{{Price}}|{{Shift}}|{{Joined}}", "b"))
