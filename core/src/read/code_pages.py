@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes code_pages.rs: the upper halves (bytes 0x80-0xFF) of the single-byte code pages
 an xls (BIFF5) workbook may declare and that encoding_rs, which calamine decodes with, lacks
-(DOS code pages and most Mac ones). The mappings are Python's codecs, generated from the
+(DOS code pages and most Mac ones), and Mac Roman for Excel 2-4 files. The mappings are Python's codecs, generated from the
 Unicode Consortium's MAPPINGS files (VENDORS/MICSFT/PC and VENDORS/APPLE): an outside source,
 not ours. Their lower halves are ASCII (checked here). Run: python3 code_pages.py > code_pages.rs
 """
@@ -11,7 +11,7 @@ PAGES = [
     (437, "cp437"), (720, "cp720"), (737, "cp737"), (775, "cp775"), (850, "cp850"),
     (852, "cp852"), (855, "cp855"), (857, "cp857"), (858, "cp858"), (860, "cp860"),
     (861, "cp861"), (862, "cp862"), (863, "cp863"), (865, "cp865"), (869, "cp869"),
-    (10004, "mac_arabic"), (10006, "mac_greek"), (10010, "mac_romanian"),
+    (10000, "mac_roman"), (10004, "mac_arabic"), (10006, "mac_greek"), (10010, "mac_romanian"),
     (10029, "mac_latin2"), (10079, "mac_iceland"), (10081, "mac_turkish"),
     (10082, "mac_croatian"),
 ]

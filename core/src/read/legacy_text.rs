@@ -32,8 +32,10 @@ pub(super) struct CodePage {
 pub(super) const WINDOWS_1252: u16 = 1252;
 
 pub(super) fn plan(code_page: u16) -> Plan {
-    if let Some((_, upper)) = super::code_pages::UPPER_HALVES.iter().find(|(cp, _)| *cp == code_page) {
-        return Plan::Redecode(CodePage { upper });
+    if code_page != 0x8000
+        && let Some(table) = table(code_page)
+    {
+        return Plan::Redecode(table);
     }
     match code_page {
         // MS-XLS CODEPAGE: 0x8000 is Mac Roman, 0x8001 Windows-1252 (BIFF2 and BIFF3).
@@ -48,6 +50,15 @@ pub(super) fn plan(code_page: u16) -> Plan {
         _ if codepage::to_encoding(code_page).is_some() => Plan::Keep,
         _ => Plan::Unknown,
     }
+}
+
+/// The table of a single-byte code page (Apple's 0x8000 is Mac Roman), if one is held.
+pub(super) fn table(code_page: u16) -> Option<CodePage> {
+    let code_page = if code_page == 0x8000 { 10000 } else { code_page };
+    super::code_pages::UPPER_HALVES
+        .iter()
+        .find(|(cp, _)| *cp == code_page)
+        .map(|(_, upper)| CodePage { upper })
 }
 
 impl CodePage {

@@ -3,6 +3,8 @@
 
 #[cfg(feature = "all-formats")]
 mod biff;
+#[cfg(feature = "all-formats")]
+mod biff_old;
 mod cells;
 #[cfg(feature = "all-formats")]
 mod cfb;
@@ -63,7 +65,9 @@ impl Format {
     pub fn of(bytes: &[u8]) -> Format {
         sniff(bytes).unwrap_or_else(|| {
             let (head, _) = delimited::decode(&bytes[..bytes.len().min(4096)]);
-            if xml2003::is(&head) {
+            if excel_2_to_4(bytes) {
+                Format::Xls
+            } else if xml2003::is(&head) {
                 Format::Xml2003
             } else if html::is(&lower_start(&head)) {
                 Format::Html
@@ -207,6 +211,11 @@ impl Workbook {
                 let book = xml2003::open(&delimited::decode(&bytes).0)?;
                 Ok(Workbook::whole(Format::Xml2003, book))
             }
+            // Excel 2–4 files: read by `biff_old`, which needs no calamine but belongs with xls.
+            #[cfg(not(feature = "all-formats"))]
+            None if excel_2_to_4(&bytes) => Err(ReadError::NotIncluded(Format::Xls)),
+            #[cfg(feature = "all-formats")]
+            None if excel_2_to_4(&bytes) => Ok(Workbook::whole(Format::Xls, biff_old::open(&bytes)?)),
             None if Format::of(&bytes) == Format::Html => {
                 let book = html::open(&delimited::decode(&bytes).0)?;
                 Ok(Workbook::whole(Format::Html, book))
@@ -350,6 +359,15 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
 /// What a file that is neither a workbook nor delimited text is, by its first bytes:
 /// documents saved with a spreadsheet's name by web applications and old programs, and
 /// binary files. `None` for text (any encoding localmerge decodes).
+/// The BOF records of Excel 2, 3 and 4 (BIFF2–BIFF4) files.
+const OLD_BOFS: [u16; 3] = [0x0009, 0x0209, 0x0409];
+
+/// Whether `bytes` start with a BIFF2–BIFF4 BOF record: an Excel 2–4 file (`biff_old`).
+fn excel_2_to_4(bytes: &[u8]) -> bool {
+    matches!(bytes, [lo, hi, len, 0, ..]
+        if OLD_BOFS.contains(&u16::from_le_bytes([*lo, *hi])) && (4..=20).contains(len))
+}
+
 /// Decoded text's start, lower-cased, past a byte order mark and white space.
 fn lower_start(text: &str) -> String {
     text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']).to_ascii_lowercase()
@@ -365,13 +383,12 @@ fn foreign(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"{\\rtf") {
         return Some("an RTF document");
     }
-    // BIFF2 to BIFF5 worksheets and workbooks saved without a compound-file container
-    // (Excel 2 to 4): a BOF record of a known version opens the file.
-    if let [lo, hi, len, 0, ..] = bytes
-        && matches!((*lo, *hi), (0x09, 0x00 | 0x02 | 0x04 | 0x08))
+    // A BIFF5 or BIFF8 stream without its compound-file container (Excel 2 to 4 files,
+    // which have none, are read by `biff_old`).
+    if let [0x09, 0x08, len, 0, ..] = bytes
         && (4..=20).contains(len)
     {
-        return Some("an Excel 2–4 worksheet (BIFF)");
+        return Some("an Excel workbook stream without its container (BIFF5)");
     }
     let (text, _) = delimited::decode(&bytes[..bytes.len().min(4096)]);
     if lower_start(&text).starts_with("<?xml") {
@@ -401,7 +418,10 @@ mod tests {
         .expect("an HTML table reads");
         assert_eq!((wb.format(), wb.sheet_names()), (Format::Html, &["Table 1".to_owned()][..]));
         assert_eq!(wb.read(None).expect("table").rows[0].values[0].to_text(), "a@x.org");
-        assert_eq!(refused(&[0x09, 0x04, 6, 0, 2, 0, 0x10, 0, 0, 0]), "an Excel 2–4 worksheet (BIFF)");
+        assert_eq!(
+            refused(&[0x09, 0x08, 8, 0, 0, 6, 0x10, 0, 0, 0, 0, 0]),
+            "an Excel workbook stream without its container (BIFF5)"
+        );
         assert_eq!(refused(b"%PDF-1.7\n"), "a PDF document");
         assert_eq!(refused(b"Email,Name\x00\x01\x02\x00\x00"), "a binary file");
         let message = ReadError::NotASpreadsheet("a web page (HTML)").to_string();

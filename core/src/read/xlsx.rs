@@ -28,7 +28,7 @@ type Zip<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
 
 /// How a number reads in a cell of a style: as itself, as a date, or as a duration.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind {
+pub(super) enum Kind {
     Number,
     Date,
     Duration,
@@ -371,7 +371,7 @@ fn builtin_kind(id: &str) -> Kind {
 /// Whether a format code shows a date or time, or a duration (`[h]`, `[mm]`, `[ss]`), from
 /// its first section: a date or time letter outside quotes, brackets and escapes (`a` of
 /// `AM/PM` counts once followed by `m`, `p` or `/`).
-fn code_kind(code: &str) -> Kind {
+pub(super) fn code_kind(code: &str) -> Kind {
     let mut literal_next = false;
     let mut quoted = false;
     let mut brackets = 0u8;
