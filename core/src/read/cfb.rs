@@ -26,7 +26,7 @@ const STREAMS: [&str; 4] = ["Workbook", "Book", "\u{5}SummaryInformation", "\u{5
 /// well-formed container, with the workbook stream's unused, unsafe parts neutralised
 /// (see `biff`). `Err` describes what is malformed.
 pub(super) fn sanitize(bytes: &[u8]) -> Result<(Vec<u8>, super::styles::WorkbookStyles), String> {
-    let mut streams = extract(bytes)?;
+    let mut streams = extract(bytes, &STREAMS)?;
     // calamine reads the first stream named Workbook (any case), else the first named Book:
     // every such stream is neutralised, and the styles come from the one it will read.
     let read_by_calamine = streams
@@ -107,7 +107,8 @@ impl Reader<'_> {
     }
 }
 
-fn extract(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+/// The streams of the compound file `bytes` named in `wanted` (any case), each once.
+pub(super) fn extract(bytes: &[u8], wanted: &[&str]) -> Result<Vec<(String, Vec<u8>)>, String> {
     let header = bytes.get(..512).filter(|h| h.starts_with(SIGNATURE)).ok_or("not a compound file")?;
     let field32 = |at| u32_at(header, at).ok_or("short header");
     let size = match u16_at(header, 30) {
@@ -136,7 +137,9 @@ fn extract(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
     }
     let mut fat = Vec::new();
     for id in difat.into_iter().filter(|id| *id < MAX_REGULAR) {
-        if fat.len() > sectors.saturating_mul(2) + per_sector {
+        // No more allocation sectors than the file has sectors (writers may leave some
+        // unused; the table's memory stays below the file's size).
+        if fat.len() >= sectors.saturating_add(1).saturating_mul(per_sector) {
             return Err("the allocation table is larger than the file".into());
         }
         let s = r.sector(id)?;
@@ -153,10 +156,8 @@ fn extract(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
     let entry_len = |e: &[u8]| -> Result<usize, String> {
         let len =
             if size == 512 { u64::from(u32_at(e, 120).unwrap_or(0)) } else { u64_at(e, 120).unwrap_or(0) };
-        usize::try_from(len)
-            .ok()
-            .filter(|l| *l <= bytes.len())
-            .ok_or_else(|| "a stream is larger than the file".into())
+        // A length past the file's end is cut to it: the chain gives what it holds.
+        Ok::<usize, String>(usize::try_from(len).unwrap_or(usize::MAX).min(bytes.len()))
     };
     let root = entries.first().ok_or("the directory is empty")?;
     let root_len = entry_len(root)?;
@@ -180,7 +181,7 @@ fn extract(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
         let units: Vec<u16> =
             (0..name_len / 2).filter_map(|i| u16_at(e, 2 * i)).take_while(|u| *u != 0).collect();
         let name = String::from_utf16_lossy(&units);
-        if !STREAMS.iter().any(|s| s.eq_ignore_ascii_case(&name))
+        if !wanted.iter().any(|s| s.eq_ignore_ascii_case(&name))
             || out.iter().any(|(n, _): &(String, _)| *n == name)
         {
             continue;
@@ -370,10 +371,10 @@ mod tests {
         let streams =
             vec![("Workbook".to_owned(), big.clone()), ("\u{5}SummaryInformation".to_owned(), vec![7; 100])];
         let file = write(&streams).expect("write");
-        let back = extract(&file).expect("extract");
+        let back = extract(&file, &STREAMS).expect("extract");
         assert_eq!(back, streams);
         assert_eq!(sanitize(&file).expect("sanitize").0, file, "canonical output is a fixed point");
-        assert!(extract(&write(&streams[1..]).expect("write")).is_ok());
+        assert!(extract(&write(&streams[1..]).expect("write"), &STREAMS).is_ok());
     }
 
     #[test]
@@ -386,7 +387,7 @@ mod tests {
             // Claim a few more bytes than the chain holds (and than a mini stream would).
             let claimed = if len < MINI_CUTOFF { 3_000u64 } else { 9_000 };
             file[entry + 120..entry + 128].copy_from_slice(&claimed.to_le_bytes());
-            let streams = extract(&file).expect("tolerated");
+            let streams = extract(&file, &STREAMS).expect("tolerated");
             assert!(streams[0].1.len() >= len && streams[0].1.starts_with(&data), "{len}");
         }
     }

@@ -10,6 +10,8 @@ mod cells;
 mod cfb;
 #[cfg(feature = "all-formats")]
 mod code_pages;
+#[cfg(feature = "all-formats")]
+mod decrypt;
 mod delimited;
 mod html;
 #[cfg(feature = "all-formats")]
@@ -201,6 +203,17 @@ impl Workbook {
             }
             #[cfg(not(feature = "all-formats"))]
             Some(format) => Err(ReadError::NotIncluded(format)),
+            // An encrypted Office Open XML workbook: opened when Excel's default password
+            // opens it, as Excel does.
+            #[cfg(feature = "all-formats")]
+            Some(Format::Xls) if decrypt::is_encrypted_package(&bytes) => {
+                let plain = decrypt::default_password_package(&bytes)?;
+                if sniff(&plain) == Some(Format::Xls) {
+                    // A package is a zip: another container inside is no workbook.
+                    return Err(ReadError::PasswordProtected);
+                }
+                Workbook::open(plain)
+            }
             #[cfg(feature = "all-formats")]
             Some(format) => {
                 let excel = workbook::Excel::open(bytes, format)?;

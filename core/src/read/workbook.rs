@@ -106,15 +106,8 @@ fn flat_ods_package(bytes: &[u8]) -> Result<Vec<u8>, String> {
     zip.finish()
 }
 
-/// The "EncryptedPackage" stream name in UTF-16LE: an encrypted OOXML file is a CFB
-/// container, which must not be mistaken for a corrupt xls.
-const ENCRYPTED_PACKAGE: &[u8] = b"E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
-
 impl Excel {
     pub(super) fn open(bytes: Vec<u8>, format: Format) -> Result<Excel, ReadError> {
-        if format == Format::Xls && memchr::memmem::find(&bytes, ENCRYPTED_PACKAGE).is_some() {
-            return Err(ReadError::PasswordProtected);
-        }
         let cursor = Cursor::new(bytes);
         Ok(match format {
             #[cfg(test)]
