@@ -11,7 +11,7 @@ use super::legacy_text::{CodePage, Plan};
 use super::styles::{CellXfs, WorkbookStyles};
 
 /// A record type calamine does not act on: neutralised records are retagged with it.
-const INERT: u16 = 0x4242;
+pub(super) const INERT: u16 = 0x4242;
 const FORMULA: u16 = 0x0006;
 /// The FORMULA records of BIFF3 and BIFF4, which some writers still put in BIFF5 and BIFF8
 /// files and Excel reads: the same fields as FORMULA up to the expression, which calamine

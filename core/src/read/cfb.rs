@@ -37,6 +37,9 @@ pub(super) fn sanitize(bytes: &[u8]) -> Result<(Vec<u8>, super::styles::Workbook
     let mut styles = None;
     for (i, (name, data)) in streams.iter_mut().enumerate() {
         if name.eq_ignore_ascii_case("Workbook") || name.eq_ignore_ascii_case("Book") {
+            // Encrypted with Excel's default password: decrypted as Excel does. Any other
+            // password leaves the stream as it is, and calamine reports it protected.
+            let _decrypted = super::decrypt::xls_stream(data, super::biff::INERT);
             let s = super::biff::neutralize(data)?;
             if i == read_by_calamine {
                 styles = Some(s);

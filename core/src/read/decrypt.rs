@@ -338,6 +338,154 @@ fn standard(info: &[u8], package: &[u8]) -> Result<Vec<u8>, Fail> {
     Ok(out)
 }
 
+/// The RC4 keystream of an xls workbook stream: a fresh key every 1,024 bytes of the
+/// stream ([MS-XLS] 2.2.10, [MS-OFFCRYPTO] 2.3.6.2 and 2.3.5.2).
+struct Rc4Keys {
+    key: Box<dyn Fn(u32) -> [u8; 16]>,
+    block: Option<(u32, [u8; 1024])>,
+}
+
+impl Rc4Keys {
+    /// The keystream byte at stream offset `pos`.
+    fn at(&mut self, pos: usize) -> u8 {
+        use rc4::{KeyInit as _, StreamCipher as _};
+        let block = u32::try_from(pos / 1024).unwrap_or(u32::MAX);
+        if self.block.as_ref().is_none_or(|(b, _)| *b != block) {
+            let key = (self.key)(block);
+            let mut stream = [0u8; 1024];
+            rc4::Rc4::<rc4::consts::U16>::new(&key.into()).apply_keystream(&mut stream);
+            self.block = Some((block, stream));
+        }
+        self.block.as_ref().map_or(0, |(_, s)| s[pos % 1024])
+    }
+}
+
+fn md5(parts: &[&[u8]]) -> [u8; 16] {
+    let mut d = md5::Md5::new();
+    parts.iter().for_each(|p| d.update(p));
+    d.finalize().into()
+}
+
+/// The keys of an xls FILEPASS record's RC4 encryption (`body`: the record past its
+/// encryption type) under the default password.
+fn rc4_keys(body: &[u8]) -> Result<Rc4Keys, Fail> {
+    let short = || unreadable("the FILEPASS record is too short");
+    let rc4 = |key: &[u8; 16]| {
+        use rc4::KeyInit as _;
+        rc4::Rc4::<rc4::consts::U16>::new(&(*key).into())
+    };
+    match (u16_at(body, 0), u16_at(body, 2)) {
+        // RC4 ([MS-OFFCRYPTO] 2.3.6): salt, verifier and its MD5, MD5-derived keys.
+        (Some(1), Some(1)) => {
+            use rc4::StreamCipher as _;
+            let salt: [u8; 16] = body.get(4..20).and_then(|b| b.try_into().ok()).ok_or_else(short)?;
+            let mut verifier: [u8; 16] =
+                body.get(20..36).and_then(|b| b.try_into().ok()).ok_or_else(short)?;
+            let mut hash: [u8; 16] = body.get(36..52).and_then(|b| b.try_into().ok()).ok_or_else(short)?;
+            let h0 = md5(&[&utf16le(DEFAULT_PASSWORD)]);
+            let round: Vec<u8> = [&h0[..5], &salt[..]].concat();
+            let h1 = md5(&[&round.repeat(16)]);
+            let base: [u8; 5] = h1[..5].try_into().map_err(|_| short())?;
+            let key = move |block: u32| md5(&[&base, &block.to_le_bytes()]);
+            let mut cipher = rc4(&key(0));
+            cipher.apply_keystream(&mut verifier);
+            cipher.apply_keystream(&mut hash);
+            if md5(&[&verifier]) != hash {
+                return Err(Fail::Password);
+            }
+            Ok(Rc4Keys { key: Box::new(key), block: None })
+        }
+        // RC4 CryptoAPI ([MS-OFFCRYPTO] 2.3.5): a header and a verifier, SHA-1 keys.
+        (Some(2..=4), Some(2)) => {
+            use rc4::StreamCipher as _;
+            let header_size = usize::try_from(u32_at(body, 8).ok_or_else(short)?).map_err(|_| short())?;
+            let header = body.get(12..12 + header_size).ok_or_else(short)?;
+            let alg = u32_at(header, 8).ok_or_else(short)?;
+            if alg != 0x6801 && alg != 0 {
+                return Err(unreadable(format!("cipher {alg:#x} in an xls")));
+            }
+            let key_bits = match u32_at(header, 16).ok_or_else(short)? {
+                0 => 40,
+                bits => bits,
+            };
+            if !(40..=128).contains(&key_bits) || key_bits % 8 != 0 {
+                return Err(unreadable(format!("a {key_bits}-bit RC4 key")));
+            }
+            let v = body.get(12 + header_size..).ok_or_else(short)?;
+            let salt_size = usize::try_from(u32_at(v, 0).ok_or_else(short)?).map_err(|_| short())?;
+            let salt = v.get(4..4 + salt_size).ok_or_else(short)?.to_vec();
+            let mut verifier = v.get(4 + salt_size..20 + salt_size).ok_or_else(short)?.to_vec();
+            let mut hash = v.get(24 + salt_size..44 + salt_size).ok_or_else(short)?.to_vec();
+            let h0 = Hash::Sha1.digest(&[&salt, &utf16le(DEFAULT_PASSWORD)]);
+            let len = (key_bits / 8) as usize;
+            // A 40-bit key is padded with zeros to 128 bits (2.3.5.2).
+            let key = move |block: u32| {
+                let h = Hash::Sha1.digest(&[&h0, &block.to_le_bytes()]);
+                let mut k = [0u8; 16];
+                k[..len].copy_from_slice(&h[..len]);
+                k
+            };
+            let mut cipher = rc4(&key(0));
+            cipher.apply_keystream(&mut verifier);
+            cipher.apply_keystream(&mut hash);
+            if Hash::Sha1.digest(&[&verifier]) != hash {
+                return Err(Fail::Password);
+            }
+            Ok(Rc4Keys { key: Box::new(key), block: None })
+        }
+        _ => Err(unreadable("an RC4 encryption of an unknown version")),
+    }
+}
+
+/// Records an encrypted xls stream leaves in the clear: BOF, FILEPASS, UsrExcl, FileLock,
+/// InterfaceHdr, RRDInfo, RRDHead ([MS-XLS] 2.2.10).
+const CLEAR: [u16; 7] = [0x0809, 0x002F, 0x0194, 0x0195, 0x00E1, 0x0196, 0x0138];
+
+/// Decrypts in place an xls workbook stream whose globals begin with an RC4 FILEPASS
+/// record, when the default password opens it; the FILEPASS record is retagged as
+/// `inert` so that calamine reads the stream as unencrypted. `Ok(false)` when the stream
+/// has no such record; `Err(Password)` when another password is needed.
+pub(super) fn xls_stream(stream: &mut [u8], inert: u16) -> Result<bool, Fail> {
+    let record = |s: &[u8], pos: usize| -> Option<(u16, usize)> {
+        let h = s.get(pos..pos + 4)?;
+        Some((u16::from_le_bytes([h[0], h[1]]), usize::from(u16::from_le_bytes([h[2], h[3]]))))
+    };
+    // FILEPASS follows the globals' BOF (and may follow a few records before the first
+    // encrypted one): look in the globals only.
+    let mut pos = 0;
+    let filepass = loop {
+        let Some((typ, len)) = record(stream, pos) else { return Ok(false) };
+        match typ {
+            0x002F => break pos,
+            0x000A => return Ok(false),
+            _ => pos += 4 + len,
+        }
+    };
+    let (_, len) = record(stream, filepass).ok_or_else(|| unreadable("FILEPASS"))?;
+    let body = stream.get(filepass + 4..filepass + 4 + len).ok_or_else(|| unreadable("FILEPASS"))?;
+    if u16_at(body, 0) != Some(1) {
+        // XOR obfuscation (type 0): its key comes from the password's own hash, which the
+        // default password does not open in practice.
+        return Err(Fail::Password);
+    }
+    let mut keys = rc4_keys(&body[2..])?;
+    stream[filepass..filepass + 2].copy_from_slice(&inert.to_le_bytes());
+    let mut pos = filepass + 4 + len;
+    while let Some((typ, len)) = record(stream, pos) {
+        let start = pos + 4;
+        let end = (start + len).min(stream.len());
+        if !CLEAR.contains(&typ) {
+            // BOUNDSHEET's first field, the sheet's offset, stays in the clear.
+            let from = if typ == 0x0085 { start + 4 } else { start };
+            if let Some(data) = stream.get_mut(from..end) {
+                data.iter_mut().enumerate().for_each(|(i, b)| *b ^= keys.at(from + i));
+            }
+        }
+        pos = start + len;
+    }
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,6 +516,27 @@ mod tests {
         ])
         .expect("container");
         assert_eq!(emails(standard).expect("standard"), plain);
+    }
+
+    fn xls(stream: Vec<u8>) -> Vec<u8> {
+        super::super::cfb::write(&[("Workbook".to_owned(), stream)]).expect("container")
+    }
+
+    #[test]
+    fn the_default_password_opens_rc4_and_cryptoapi_xls() {
+        let plain = emails(data("contacts.libreoffice.xls")).expect("plain");
+        for name in ["encryption/xls-rc4.workbook", "encryption/xls-cryptoapi.workbook"] {
+            assert_eq!(emails(xls(data(name))).expect(name), plain, "{name}");
+            // Another password: the verifier does not match (a bit of it flipped).
+            let mut other = data(name);
+            let filepass = 20; // after the globals' BOF (4 + 16 bytes)
+            assert_eq!(u16_at(&other, filepass), Some(0x002F), "{name}: FILEPASS follows BOF");
+            // The record ends with the encrypted verifier's hash.
+            let len = usize::from(u16_at(&other, filepass + 2).unwrap_or(0));
+            other[filepass + 4 + len - 1] ^= 1;
+            let err = emails(xls(other)).expect_err("another password");
+            assert!(matches!(err, super::super::ReadError::PasswordProtected), "{name}: {err}");
+        }
     }
 
     #[test]
