@@ -4,6 +4,7 @@
 
 mod alloc;
 mod corpus;
+mod corpus_libreoffice;
 mod differential;
 mod formats;
 mod graph;
