@@ -200,9 +200,9 @@ impl Excel {
                 }
             }
             Excel::Xlsb(w, styles) => {
-                let mut reader = w.worksheet_cells_reader(name).map_err(xlsb_err)?;
+                let mut reader = w.worksheet_cells_reader(name).map_err(|e| in_sheet(name, xlsb_err(e)))?;
                 let sheet = styles.sheet(name);
-                while let Some(cell) = reader.next_cell().map_err(xlsb_err)? {
+                while let Some(cell) = reader.next_cell().map_err(|e| in_sheet(name, xlsb_err(e)))? {
                     let at = cell.get_position();
                     let format = cells.format_index(styles, sheet, at);
                     cells.push_styled(at, from_ref(cell.get_value()), format)?;
@@ -212,11 +212,11 @@ impl Excel {
                 cells.date1904 = styles.date1904;
                 let inner = w.sheet_names().into_iter().find(|n| styles.text(n.clone()) == name);
                 let inner = inner.unwrap_or_else(|| name.to_owned());
-                let range = w.worksheet_range(&inner).map_err(xls_err)?;
+                let range = w.worksheet_range(&inner).map_err(|e| in_sheet(name, xls_err(e)))?;
                 cells.push_range(&range, styles, styles.sheet(&inner))?;
             }
             Excel::Ods(w, styles) => {
-                let range = w.worksheet_range(name).map_err(ods_err)?;
+                let range = w.worksheet_range(name).map_err(|e| in_sheet(name, ods_err(e)))?;
                 cells.push_range(&range, styles, styles.sheet(name))?;
             }
         }
@@ -363,7 +363,25 @@ fn xls_err(e: XlsError) -> ReadError {
 fn ods_err(e: OdsError) -> ReadError {
     match e {
         OdsError::Password => ReadError::PasswordProtected,
+        // calamine's own wording names its internals: said as sentences.
+        OdsError::CellLimitExceeded { requested, .. } => corrupt(
+            Format::Ods,
+            format!("a sheet declares {requested} cells, more than any spreadsheet holds"),
+        ),
+        OdsError::Mismatch { expected, .. } => corrupt(
+            Format::Ods,
+            format!("its content is not laid out as OpenDocument requires (a {expected} is missing)"),
+        ),
+        OdsError::Eof(what) => corrupt(Format::Ods, format!("it ends inside a {what}")),
         e => corrupt(Format::Ods, e),
+    }
+}
+
+/// An error met reading one sheet, naming it.
+fn in_sheet(name: &str, e: ReadError) -> ReadError {
+    match e {
+        ReadError::Corrupt { format, detail } => corrupt(format, format!("sheet \"{name}\": {detail}")),
+        e => e,
     }
 }
 
@@ -378,6 +396,15 @@ mod tests {
         let err =
             Workbook::open(fods.as_bytes().to_vec()).and_then(|mut w| w.read(None)).expect_err("truncated");
         assert!(err.to_string().contains("ends before its elements do"), "{err}");
+    }
+
+    #[test]
+    fn a_misplaced_text_in_an_ods_sheet_is_a_sentence_naming_the_sheet() {
+        let fods = "<office:document xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:mimetype=\"application/vnd.oasis.opendocument.spreadsheet\"><office:body><office:spreadsheet><table:table table:name=\"Contacts\"><table:table-row>stray<table:table-cell office:value-type=\"string\"><text:p>Email</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document>";
+        let err = Workbook::open(fods.as_bytes().to_vec()).and_then(|mut w| w.read(None)).expect_err("stray text");
+        let message = err.to_string();
+        assert!(message.contains("not laid out as OpenDocument requires"), "{message}");
+        assert!(!message.contains("BytesText"), "no parser internals: {message}");
     }
 
     #[test]
