@@ -135,6 +135,22 @@ fn fatal_errors_are_one_line_with_exit_two() {
 }
 
 #[test]
+fn inspect_lists_the_sheets_it_cannot_read_with_the_reason() {
+    let data = fixture("contacts.broken-cover.xlsx");
+    let o = run(&["inspect", data.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(0), "the readable sheet is inspected: {o:?}");
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["sheet"], "Contacts");
+    assert_eq!(v["unreadable_sheets"][0]["sheet"], "Cover");
+    let reason = v["unreadable_sheets"][0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("not a cell reference"), "{reason}");
+    // A workbook whose every sheet reads lists none.
+    let o = run(&["inspect", fixture("contacts.openpyxl.xlsx").to_str().expect("utf8")]);
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["unreadable_sheets"], Value::Null);
+}
+
+#[test]
 fn inspect_describes_the_sheet() {
     let data = fixture("contacts.openpyxl.xlsx");
     let o = run(&["inspect", data.to_str().expect("utf8")]);

@@ -177,6 +177,7 @@ pub(crate) fn windows_1252(bytes: &[u8]) -> String {
 }
 
 /// The byte Windows-1252 (as `windows_1252` decodes it) maps to `c`, if any.
+#[cfg(feature = "all-formats")]
 pub(crate) fn windows_1252_byte(c: char) -> Option<u8> {
     match u32::from(c) {
         // 0x81, 0x8D, 0x8F, 0x90 and 0x9D decode to themselves; the other C1 code points
@@ -289,6 +290,12 @@ mod tests {
     fn windows_1252_is_decoded_as_encoding_rs_does_for_every_byte() {
         let all: Vec<u8> = (0..=255).collect();
         assert_eq!(windows_1252(&all), encoding_rs::WINDOWS_1252.decode(&all).0);
+    }
+
+    #[cfg(feature = "all-formats")]
+    #[test]
+    fn every_windows_1252_character_maps_back_to_its_byte() {
+        let all: Vec<u8> = (0..=255).collect();
         let back: Vec<Option<u8>> = windows_1252(&all).chars().map(windows_1252_byte).collect();
         assert_eq!(back, all.iter().copied().map(Some).collect::<Vec<_>>(), "every byte maps back");
         assert_eq!(windows_1252_byte('\u{80}'), None);

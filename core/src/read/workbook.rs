@@ -399,9 +399,10 @@ mod tests {
     }
 
     #[test]
-    fn a_misplaced_text_in_an_ods_sheet_is_a_sentence_naming_the_sheet() {
+    fn a_misplaced_text_in_an_ods_sheet_is_a_sentence() {
         let fods = "<office:document xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:mimetype=\"application/vnd.oasis.opendocument.spreadsheet\"><office:body><office:spreadsheet><table:table table:name=\"Contacts\"><table:table-row>stray<table:table-cell office:value-type=\"string\"><text:p>Email</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document>";
-        let err = Workbook::open(fods.as_bytes().to_vec()).and_then(|mut w| w.read(None)).expect_err("stray text");
+        let err =
+            Workbook::open(fods.as_bytes().to_vec()).and_then(|mut w| w.read(None)).expect_err("stray text");
         let message = err.to_string();
         assert!(message.contains("not laid out as OpenDocument requires"), "{message}");
         assert!(!message.contains("BytesText"), "no parser internals: {message}");

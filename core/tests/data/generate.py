@@ -91,6 +91,7 @@ def main():
     openpyxl_file(os.path.join(HERE, "contacts.openpyxl.xlsx"))
     xlsxwriter_file(os.path.join(HERE, "contacts.xlsxwriter.xlsx"))
     xlsxwriter_file(os.path.join(HERE, "contacts.1904.xlsx"), date_1904=True)
+    broken_cover()
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "contacts.xlsx")
         shutil.copy(os.path.join(HERE, "contacts.xlsxwriter.xlsx"), src)
@@ -120,6 +121,20 @@ def main():
         lines.append("\t".join(cells))
     with open(os.path.join(HERE, "contacts.unicode.txt"), "wb") as f:
         f.write(b"\xff\xfe" + ("\r\n".join(lines) + "\r\n").encode("utf-16-le"))
+
+
+def broken_cover():
+    """contacts.openpyxl.xlsx with its first sheet ("Cover") cut off: a workbook whose
+    other sheet still reads."""
+    import zipfile
+
+    src = zipfile.ZipFile(os.path.join(HERE, "contacts.openpyxl.xlsx"))
+    with zipfile.ZipFile(os.path.join(HERE, "contacts.broken-cover.xlsx"), "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="x">'
+            out.writestr(info, data)
 
 
 if __name__ == "__main__":

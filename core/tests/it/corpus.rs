@@ -70,7 +70,10 @@ fn hostile_files_get_typed_errors() {
     let bytes = std::fs::read(dir.join("issue_594_dos.ods")).expect("fixture");
     let err = Workbook::open(bytes).and_then(|mut w| w.read(None)).expect_err("dos");
     assert!(matches!(err, ReadError::Corrupt { .. }), "{err}");
-    assert!(err.to_string().contains("a sheet declares 17179869184 cells"), "a sentence, not calamine's words: {err}");
+    assert!(
+        err.to_string().contains("a sheet declares 17179869184 cells"),
+        "a sentence, not calamine's words: {err}"
+    );
 }
 
 #[test]
