@@ -94,8 +94,13 @@ pub(super) enum Tok {
     /// `.0`, `.00`, `.000` after a time.
     SubSecond(u8),
     AmPm(Marker),
-    /// `e`: the year of the era (in the Gregorian calendar, the year).
-    EraYear,
+    /// `e` (1) or `ee` (2): the year of the era (in the Gregorian calendar, the year).
+    EraYear(u8),
+    /// `g`, `gg`, `ggg`: the Japanese era's letter, first character or name.
+    EraName(u8),
+    /// `e`, `ee` in a Japanese section (`[$-411]` or with an era name): the year of the
+    /// Japanese era.
+    JapaneseYear(u8),
     /// `b`/`bb` (2) or `bbb`/`bbbb` (4): the Buddhist year.
     Buddhist(u8),
     /// `[$-F800]`, `[$-x-sysdate]`: the reader's long date; the rest of the section is ignored.
@@ -117,7 +122,9 @@ impl Tok {
                 | Tok::Elapsed(..)
                 | Tok::SubSecond(_)
                 | Tok::AmPm(_)
-                | Tok::EraYear
+                | Tok::EraYear(_)
+                | Tok::EraName(_)
+                | Tok::JapaneseYear(_)
                 | Tok::Buddhist(_)
                 | Tok::SysDate
                 | Tok::SysTime
@@ -277,7 +284,7 @@ pub(super) fn parse_section(src: &str) -> Section {
                 i += run;
             }
             'e' => {
-                toks.push(Tok::EraYear);
+                toks.push(Tok::EraYear(run.min(2) as u8));
                 i += run;
             }
             'B' if matches!(chars.get(i + 1), Some('1' | '2')) => {
@@ -291,7 +298,7 @@ pub(super) fn parse_section(src: &str) -> Section {
                 i += run;
             }
             'g' | 'G' => {
-                unsupported.get_or_insert("era names (g)");
+                toks.push(Tok::EraName(run.min(3) as u8));
                 i += run;
             }
             _ => {
@@ -301,6 +308,15 @@ pub(super) fn parse_section(src: &str) -> Section {
         }
     }
     minutes(&mut toks);
+    // Japanese (0x0411) sections and sections naming an era count years by the Japanese
+    // era; elsewhere `e` is the year.
+    if lcid.is_some_and(|id| id & 0xFFFF == 0x0411) || toks.iter().any(|t| matches!(t, Tok::EraName(_))) {
+        for t in &mut toks {
+            if let Tok::EraYear(n) = *t {
+                *t = Tok::JapaneseYear(n);
+            }
+        }
+    }
     let kind = if toks.iter().any(Tok::is_date) {
         Kind::Date
     } else if toks.iter().any(|t| matches!(t, Tok::Digit(_))) {

@@ -10,6 +10,29 @@ use crate::value::serial_to_ymd;
 const LAST_1900: f64 = 2_958_466.0;
 const LAST_1904: f64 = LAST_1900 - 1462.0;
 
+/// A Japanese era: its Latin letter, its name, and the Gregorian year it began in.
+pub(super) struct Era {
+    pub(super) letter: char,
+    pub(super) name: &'static str,
+    pub(super) first_year: i64,
+}
+
+/// The Japanese eras since Excel's first date, with the day each began (Microsoft's
+/// "Japanese era" documentation: Taishō 1912-07-30, Shōwa 1926-12-25, Heisei 1989-01-08,
+/// Reiwa 2019-05-01).
+const ERAS: [((i64, u32, u32), Era); 5] = [
+    ((2019, 5, 1), Era { letter: 'R', name: "令和", first_year: 2019 }),
+    ((1989, 1, 8), Era { letter: 'H', name: "平成", first_year: 1989 }),
+    ((1926, 12, 25), Era { letter: 'S', name: "昭和", first_year: 1926 }),
+    ((1912, 7, 30), Era { letter: 'T', name: "大正", first_year: 1912 }),
+    ((1868, 1, 1), Era { letter: 'M', name: "明治", first_year: 1868 }),
+];
+
+/// The era of a date.
+pub(super) fn japanese_era(y: i64, m: u32, d: u32) -> Option<&'static Era> {
+    ERAS.iter().find(|(start, _)| (y, m, d) >= *start).map(|(_, era)| era)
+}
+
 /// Whether a serial can be shown as a date: Excel fills the cell with `#` for a negative
 /// serial and for one past 9999-12-31.
 pub(super) fn in_range(serial: f64, is_1904: bool) -> bool {
@@ -72,8 +95,20 @@ pub(super) fn date(
             Tok::Year(2) => {
                 let _ = write!(out, "{:02}", y.rem_euclid(100));
             }
-            Tok::Year(_) | Tok::EraYear => {
+            Tok::Year(_) | Tok::EraYear(_) => {
                 let _ = write!(out, "{y:04}");
+            }
+            Tok::EraName(n) | Tok::JapaneseYear(n) => {
+                let Some(era) = japanese_era(y, mo, d) else { return Err(Unshown::OutOfRange) };
+                match t {
+                    Tok::EraName(1) => out.push(era.letter),
+                    Tok::EraName(2) => out.extend(era.name.chars().next()),
+                    Tok::EraName(_) => out.push_str(era.name),
+                    _ => {
+                        let year = y - era.first_year + 1;
+                        let _ = if *n == 2 { write!(out, "{year:02}") } else { write!(out, "{year}") };
+                    }
+                }
             }
             Tok::Buddhist(2) => {
                 let _ = write!(out, "{:02}", (y + 543).rem_euclid(100));
@@ -152,4 +187,30 @@ pub(super) fn date(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Locale, NumberFormat};
+
+    fn show(code: &str, serial: f64) -> String {
+        NumberFormat::parse(code).format_number(serial, false, Locale::en_us())
+    }
+
+    /// Japanese era formats as Microsoft documents them ("Japanese era" number format codes:
+    /// g, gg, ggg for the era's letter, character and name; e, ee for its year), at the
+    /// boundaries of Heisei and Reiwa (serials: 2019-04-30 is 43585, 2019-05-01 is 43586,
+    /// 1989-01-07 is 32515).
+    #[test]
+    fn japanese_eras_name_the_era_and_count_its_years() {
+        let code = "[$-411]ggge\"年\"m\"月\"d\"日\";@";
+        assert_eq!(show(code, 43585.0), "平成31年4月30日");
+        assert_eq!(show(code, 43586.0), "令和1年5月1日");
+        assert_eq!(show(code, 44197.0), "令和3年1月1日", "date_quoted_format.xlsx's cell");
+        assert_eq!(show("[$-411]gee.mm.dd", 43586.0), "R01.05.01");
+        assert_eq!(show("[$-411]gge", 32515.0), "昭64");
+        assert_eq!(show("[$-411]gge", 32516.0), "平1");
+        assert_eq!(show("[$-411]e", 43586.0), "1", "a Japanese section counts by era");
+        assert_eq!(show("e", 43586.0), "2019", "elsewhere e is the year");
+    }
 }
