@@ -76,12 +76,24 @@ fn well_formed(content: &[u8]) -> Result<(), String> {
     // As calamine reads it: end names unchecked, so this check goes as far as calamine does.
     xml.config_mut().check_end_names = false;
     let mut buf = Vec::new();
-    let mut depth = 0usize;
+    // The open elements' names: calamine waits for a table's, row's or cell's own end tag,
+    // and loops forever at the end of the file when another name closes one (found by
+    // fuzzing: `</table:vable>`).
+    let mut open: Vec<String> = Vec::new();
+    const AWAITED: [&str; 4] =
+        ["table:table", "table:table-row", "table:table-cell", "table:covered-table-cell"];
     loop {
         match xml.read_event_into(&mut buf) {
-            Ok(quick_xml::events::Event::Start(_)) => depth += 1,
-            Ok(quick_xml::events::Event::End(_)) => depth = depth.saturating_sub(1),
-            Ok(quick_xml::events::Event::Eof) if depth == 0 => return Ok(()),
+            Ok(quick_xml::events::Event::Start(e)) => open.push(e.name().as_ref().to_owned()),
+            Ok(quick_xml::events::Event::End(e)) => {
+                if let Some(start) = open.pop()
+                    && start != e.name().as_ref()
+                    && AWAITED.contains(&start.as_str())
+                {
+                    return Err(format!("its <{start}> element is closed by </{}>", e.name().as_ref()));
+                }
+            }
+            Ok(quick_xml::events::Event::Eof) if open.is_empty() => return Ok(()),
             Ok(quick_xml::events::Event::Eof) => return Err("the content ends before its elements do".into()),
             // Anything else calamine's own parser stops at, and says (an encrypted package's
             // content is not text at all: calamine reports the password).
@@ -389,6 +401,15 @@ fn in_sheet(name: &str, e: ReadError) -> ReadError {
 mod tests {
     use super::*;
     use crate::read::Workbook;
+
+    #[test]
+    fn a_table_closed_by_another_name_is_an_error_not_an_endless_loop() {
+        let fods = "<office:document xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:mimetype=\"application/vnd.oasis.opendocument.spreadsheet\"><office:body><office:spreadsheet><table:table table:name=\"S\"><table:table-row><table:table-cell><text:p>x</text:p></table:table-cell></table:table-row></table:vable></office:spreadsheet></office:body></office:document>";
+        let err = Workbook::open(fods.as_bytes().to_vec())
+            .and_then(|mut w| w.read(None))
+            .expect_err("mismatched end");
+        assert!(err.to_string().contains("<table:table> element is closed by </table:vable>"), "{err}");
+    }
 
     #[test]
     fn a_truncated_ods_is_an_error_not_an_endless_loop() {
