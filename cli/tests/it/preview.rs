@@ -129,8 +129,7 @@ fn fatal_errors_are_one_line_with_exit_two() {
         &run(&["preview", &corrupt, "--subject", "s", "--body", &body]),
         "not a readable xlsx workbook",
     );
-    let protected =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/calamine/pass_protected.xlsx");
+    let protected = fixture("contacts.password.xlsx");
     assert_fatal(&run(&["inspect", protected.to_str().expect("utf8")]), "password-protected");
 }
 

@@ -16,10 +16,6 @@ use std::process::Command;
 use localmerge_core::format::{Display, Locale};
 use localmerge_core::{ReadError, Workbook};
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/calamine")
-}
-
 /// LibreOffice's CSV of a sheet: its rows of cells, as shown. The csv crate skips empty
 /// lines, which are the sheet's empty rows: each becomes one empty quoted field first.
 fn read_csv(path: &Path) -> Vec<Vec<String>> {
@@ -121,11 +117,11 @@ fn corpus_cells_match_libreoffice() {
         return;
     };
     let _ = soffice;
-    let Ok(entries) = std::fs::read_dir(corpus_dir()) else {
-        assert!(!in_ci, "CI must have shared/corpus/calamine beside the repository");
-        eprintln!("no shared/corpus/calamine beside the repository: the corpus differential did not run");
+    let Some(corpus) = localmerge_testdata::calamine_corpus("the corpus differential against LibreOffice")
+    else {
         return;
     };
+    let entries = std::fs::read_dir(corpus).expect("the corpus folder");
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e != "md"))
