@@ -993,6 +993,40 @@ mod tests {
     }
 
     #[test]
+    fn a_workbook_at_a_non_standard_path_is_found_through_the_package_relationships() {
+        use std::io::{Read as _, Write as _};
+        let book = localmerge_testdata::formats_xlsx(&[("0.00", 1.5)]).expect("workbook");
+        let mut zip = zip::ZipArchive::new(Cursor::new(book.as_slice())).expect("zip");
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).expect("entry");
+            let name = f.name().expect("name").into_owned();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).expect("read");
+            // Every part of xl/ moves to book/, and the package's relationship follows it.
+            let name = name.replacen("xl/", "book/", 1);
+            if name == "_rels/.rels" {
+                data = String::from_utf8(data)
+                    .expect("utf8")
+                    .replace("xl/workbook.xml", "book/main.xml")
+                    .into_bytes();
+            }
+            let name = if name == "book/workbook.xml" { "book/main.xml".to_owned() } else { name };
+            let name = if name == "book/_rels/workbook.xml.rels" {
+                "book/_rels/main.xml.rels".to_owned()
+            } else {
+                name
+            };
+            out.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).expect("start");
+            out.write_all(&data).expect("write");
+        }
+        let moved = out.finish().expect("zip").into_inner();
+        let t = crate::read::Workbook::open(moved).and_then(|mut w| w.read(None)).expect("found and read");
+        assert_eq!(t.columns[0].name, "Code");
+        assert_eq!(t.rows[0].values[0].to_text(), "0.00");
+    }
+
+    #[test]
     fn an_unreadable_sheet_does_not_hide_a_readable_one() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/contacts.openpyxl.xlsx");
         let book = std::fs::read(path).expect("fixture");
