@@ -1,8 +1,10 @@
-//! Excel 2, 3 and 4 worksheets (BIFF2–BIFF4): a bare stream of records, no container, one
-//! sheet a file (Excel 4's workbooks bundle such sheets after their own globals). calamine
-//! reads BIFF5 and later only, so these are read here, after the OpenOffice.org
-//! documentation of the Excel file format (sections 4 and 5: BOF, LABEL, NUMBER, INTEGER,
-//! RK, BOOLERR, FORMULA and STRING, FORMAT, XF, CODEPAGE, DATEMODE, BUNDLESHEET).
+//! Excel 2, 3 and 4 worksheets (BIFF2–BIFF4), and Excel 5 worksheets saved as a bare
+//! stream: records with no container, one sheet a file (Excel 4's workbooks bundle such
+//! sheets after their own globals). calamine reads BIFF5 and later workbooks in a compound
+//! file only, so these are read here, after the OpenOffice.org
+//! documentation of the Excel file format (sections 4 and 5: BOF, LABEL, RSTRING, NUMBER,
+//! INTEGER, RK, MULRK, BOOLERR, FORMULA and STRING, FORMAT, XF, CODEPAGE, DATEMODE,
+//! BUNDLESHEET).
 //!
 //! Cells are the values Excel stored, formula cells their cached results; a number shows
 //! through its format (BIFF2: the cell's own format index; BIFF3 and 4: its XF's).
@@ -87,6 +89,7 @@ pub(super) fn open(bytes: &[u8]) -> Result<Book, ReadError> {
     let mut book = Book::default();
     let mut names: Vec<(String, bool)> = Vec::new();
     let mut sheet: Option<Sheet> = None;
+    let mut biff2 = false;
     let mut pos = 0usize;
     while let Some(head) = bytes.get(pos..pos + 4) {
         let typ = u16::from_le_bytes([head[0], head[1]]);
@@ -95,6 +98,12 @@ pub(super) fn open(bytes: &[u8]) -> Result<Book, ReadError> {
         let Some(d) = bytes.get(pos + 4..pos + 4 + len) else { break };
         pos += 4 + len;
         if BOFS.contains(&typ) {
+            biff2 = typ == 0x0009;
+            if typ == 0x0809 && u16_at(d, 0).is_some_and(|v| v >= 0x0600) && u16_at(d, 2) == Some(0x0010) {
+                // BIFF8 cells name their text by the workbook's string table: a worksheet
+                // stream without its workbook has none to read.
+                return Err(corrupt("it is an Excel 97–2003 worksheet without its workbook"));
+            }
             // A worksheet (0x0010) starts a sheet; Excel 4's workbook globals (0x0100) and
             // chart or macro sheets do not.
             if u16_at(d, 2) == Some(0x0010) && sheet.is_none() {
@@ -126,8 +135,9 @@ pub(super) fn open(bytes: &[u8]) -> Result<Book, ReadError> {
                     g.formats.push((index, g.text(code)));
                 }
             }
-            // XF (BIFF3, BIFF4): font, then the format's index.
+            // XF (BIFF3, BIFF4): font, then the format's index; BIFF5: both 16-bit.
             0x0243 | 0x0443 => g.xf_format.push(d.get(1).copied().map_or(0, u16::from)),
+            0x00E0 => g.xf_format.push(u16_at(d, 2).unwrap_or(0)),
             // BUNDLESHEET (Excel 4 workbooks): offset, visibility, type, name.
             0x008F => {
                 let hidden = d.get(4).is_some_and(|v| *v != 0);
@@ -137,7 +147,7 @@ pub(super) fn open(bytes: &[u8]) -> Result<Book, ReadError> {
             }
             _ => {
                 if let Some(s) = &mut sheet {
-                    cell(s, &g, typ, d)?;
+                    cell(s, &g, biff2, typ, d)?;
                 }
             }
         }
@@ -161,8 +171,9 @@ fn finish(book: &mut Book, sheet: Option<Sheet>, g: &Globals) {
     }
 }
 
-/// Reads one record of a sheet.
-fn cell(s: &mut Sheet, g: &Globals, typ: u16, d: &[u8]) -> Result<(), ReadError> {
+/// Reads one record of a sheet (`biff2`: an Excel 2 file, whose cells carry attribute
+/// bytes where later ones carry an XF index).
+fn cell(s: &mut Sheet, g: &Globals, biff2: bool, typ: u16, d: &[u8]) -> Result<(), ReadError> {
     // STRING: a formula's text result (BIFF2: an 8-bit length; later: 16-bit).
     if matches!(typ, 0x0007 | 0x0207) {
         if let Some((r, c)) = s.pending.take() {
@@ -179,7 +190,17 @@ fn cell(s: &mut Sheet, g: &Globals, typ: u16, d: &[u8]) -> Result<(), ReadError>
     }
     let (Some(row), Some(col)) = (u16_at(d, 0), u16_at(d, 2)) else { return Ok(()) };
     let at = (u32::from(row), u32::from(col));
-    let biff2 = typ < 0x0100;
+    if typ == 0x00BD {
+        // MULRK: a run of (XF, RK) pairs from `col`.
+        let pairs = d.get(4..d.len().saturating_sub(2)).unwrap_or_default();
+        for (k, pair) in pairs.chunks_exact(6).enumerate() {
+            let xf = u16::from_le_bytes([pair[0], pair[1]]);
+            let value = rk(u32::from_le_bytes([pair[2], pair[3], pair[4], pair[5]]));
+            let c = at.1.saturating_add(u32::try_from(k).unwrap_or(u32::MAX));
+            push_number(s, g, g.xf_format.get(usize::from(xf)).copied().unwrap_or(0), (at.0, c), value)?;
+        }
+        return Ok(());
+    }
     // BIFF2 cells carry 3 attribute bytes (the format index in the second's low 6 bits);
     // BIFF3 and 4 cells an XF index.
     let (format_index, data_at) = if biff2 {
@@ -189,11 +210,7 @@ fn cell(s: &mut Sheet, g: &Globals, typ: u16, d: &[u8]) -> Result<(), ReadError>
         (g.xf_format.get(usize::from(xf)).copied().unwrap_or(0), 6)
     };
     let (format, kind) = g.format(format_index);
-    let number = |n: f64| match kind {
-        Kind::Number => Value::Float(n),
-        Kind::Date => Value::Date(ExcelDate { serial: n, is_1904: g.date1904, kind: DateKind::DateTime }),
-        Kind::Duration => Value::Date(ExcelDate { serial: n, is_1904: g.date1904, kind: DateKind::Duration }),
-    };
+    let number = |n: f64| number_value(n, kind, g.date1904);
     let value = match typ {
         0x0002 => u16_at(d, data_at).map(|v| Value::Int(i64::from(v))),
         0x0003 | 0x0203 => f64_at(d, data_at).map(number),
@@ -202,7 +219,7 @@ fn cell(s: &mut Sheet, g: &Globals, typ: u16, d: &[u8]) -> Result<(), ReadError>
             let n = d.get(data_at).copied().map_or(0, usize::from);
             d.get(data_at + 1..data_at + 1 + n).map(|b| Value::Text(g.text(b)))
         }
-        0x0204 => {
+        0x0204 | 0x00D6 => {
             let n = u16_at(d, 6).map_or(0, usize::from);
             d.get(8..8 + n).map(|b| Value::Text(g.text(b)))
         }
@@ -229,14 +246,39 @@ fn cell(s: &mut Sheet, g: &Globals, typ: u16, d: &[u8]) -> Result<(), ReadError>
         }
         _ => return Ok(()),
     };
-    if let Some(v) = value {
-        let style = match format {
-            Some(f) => s.cells.intern(f),
-            None => 0,
-        };
-        s.cells.push_styled(at, v, style)?;
+    match value {
+        Some(v) => push(s, at, v, format),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// A number as its format shows it: a date or a duration when the format shows one.
+fn number_value(n: f64, kind: Kind, is_1904: bool) -> Value {
+    match kind {
+        Kind::Number => Value::Float(n),
+        Kind::Date => Value::Date(ExcelDate { serial: n, is_1904, kind: DateKind::DateTime }),
+        Kind::Duration => Value::Date(ExcelDate { serial: n, is_1904, kind: DateKind::Duration }),
+    }
+}
+
+fn push(s: &mut Sheet, at: (u32, u32), v: Value, format: Option<CellFormat>) -> Result<(), ReadError> {
+    let style = match format {
+        Some(f) => s.cells.intern(f),
+        None => 0,
+    };
+    s.cells.push_styled(at, v, style)
+}
+
+/// A number cell through the format of index `format_index`.
+fn push_number(
+    s: &mut Sheet,
+    g: &Globals,
+    format_index: u16,
+    at: (u32, u32),
+    n: f64,
+) -> Result<(), ReadError> {
+    let (format, kind) = g.format(format_index);
+    push(s, at, number_value(n, kind, g.date1904), format)
 }
 
 #[cfg(test)]
@@ -348,6 +390,68 @@ pub(crate) mod tests {
         assert_eq!(shown(&t, 0, 1), "2.5 kg");
         assert_eq!(t.rows[0].values[2], Value::Float(21.0));
         assert_eq!(shown(&t, 1, 1), "70.0 kg", "a formula's cached number");
+    }
+
+    #[test]
+    fn an_excel_5_worksheet_without_its_container_reads() {
+        let xf = |format: u16| record(0x00E0, &[&[0u8, 0][..], &format.to_le_bytes(), &[0; 12]].concat());
+        let label = |row: u16, col: u16, typ: u16, text: &[u8]| {
+            cell4(typ, row, col, 0, &[&(text.len() as u16).to_le_bytes()[..], text].concat())
+        };
+        let rk_int = |n: u32| ((n << 2) | 2).to_le_bytes();
+        // MULRK: row 1, from column 1: (XF 1, 7), (XF 0, 8); the last column is 2.
+        let mulrk = record(
+            0x00BD,
+            &[
+                &1u16.to_le_bytes()[..],
+                &1u16.to_le_bytes(),
+                &1u16.to_le_bytes(),
+                &rk_int(7),
+                &0u16.to_le_bytes(),
+                &rk_int(8),
+                &2u16.to_le_bytes(),
+            ]
+            .concat(),
+        );
+        let stream = [
+            record(0x0809, &[0, 5, 0x10, 0, 0, 0, 0, 0]),
+            record(0x041E, &[&164u16.to_le_bytes()[..], &short(b"0.0")].concat()),
+            xf(0),
+            xf(164),
+            label(0, 0, 0x0204, b"Name"),
+            label(0, 1, 0x0204, b"A"),
+            label(0, 2, 0x00D6, b"B"),
+            label(0, 3, 0x0204, b"C"),
+            label(1, 0, 0x0204, b"Ann"),
+            mulrk,
+            // BIFF5 FORMULA: row, column, XF, the cached result, flags, then the expression.
+            cell4(0x0006, 1, 3, 1, &[&2.25f64.to_le_bytes()[..], &[0; 8]].concat()),
+            record(0x000A, &[]),
+        ]
+        .concat();
+        let t = crate::Workbook::open(stream).and_then(|mut w| w.read(None)).expect("reads");
+        assert_eq!(t.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["Name", "A", "B", "C"]);
+        assert_eq!(
+            (shown(&t, 0, 1), shown(&t, 0, 2), shown(&t, 0, 3)),
+            ("7.0".into(), "8".into(), "2.3".into())
+        );
+        let biff8 = record(0x0809, &[0, 6, 0x10, 0, 0, 0, 0, 0]);
+        let err = crate::Workbook::open(biff8).expect_err("a BIFF8 sheet alone");
+        assert!(err.to_string().contains("without its workbook"), "{err}");
+    }
+
+    #[test]
+    fn a_workbook_stream_without_its_container_reads_as_the_xls() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/contacts.libreoffice.xls");
+        let file = std::fs::read(path).expect("fixture");
+        let streams = super::super::cfb::extract(&file, &["Workbook"]).expect("streams");
+        let bare = streams.into_iter().next().expect("a Workbook stream").1;
+        let emails = |bytes: Vec<u8>| {
+            let t = crate::Workbook::open(bytes).and_then(|mut w| w.read(None)).expect("reads");
+            t.rows.iter().map(|r| r.values[0].to_text()).collect::<Vec<_>>()
+        };
+        assert_eq!(emails(bare), emails(file));
     }
 
     #[test]

@@ -227,6 +227,13 @@ impl Workbook {
             // Excel 2–4 files: read by `biff_old`, which needs no calamine but belongs with xls.
             #[cfg(not(feature = "all-formats"))]
             None if excel_2_to_4(&bytes) => Err(ReadError::NotIncluded(Format::Xls)),
+            // A workbook stream without its container: put in one, it is an xls.
+            #[cfg(feature = "all-formats")]
+            None if bare_biff(&bytes) == Some(BareBiff::Workbook) => {
+                let file = cfb::write(&[("Workbook".to_owned(), bytes)])
+                    .map_err(|detail| ReadError::Corrupt { format: Format::Xls, detail })?;
+                Workbook::open(file)
+            }
             #[cfg(feature = "all-formats")]
             None if excel_2_to_4(&bytes) => Ok(Workbook::whole(Format::Xls, biff_old::open(&bytes)?)),
             None if Format::of(&bytes) == Format::Html => {
@@ -372,13 +379,31 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
 /// What a file that is neither a workbook nor delimited text is, by its first bytes:
 /// documents saved with a spreadsheet's name by web applications and old programs, and
 /// binary files. `None` for text (any encoding localmerge decodes).
-/// The BOF records of Excel 2, 3 and 4 (BIFF2–BIFF4) files.
-const OLD_BOFS: [u16; 3] = [0x0009, 0x0209, 0x0409];
+/// The BOF records of Excel 2, 3, 4 and 5 (BIFF2–BIFF5) streams.
+const OLD_BOFS: [u16; 4] = [0x0009, 0x0209, 0x0409, 0x0809];
 
-/// Whether `bytes` start with a BIFF2–BIFF4 BOF record: an Excel 2–4 file (`biff_old`).
+/// A bare BIFF stream (no compound file) by its first BOF record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BareBiff {
+    /// Excel 2–4 files, and Excel 5 worksheets: read by `biff_old`.
+    Worksheet,
+    /// An Excel 5–2003 workbook stream: read as xls once put in a compound file.
+    Workbook,
+}
+
+fn bare_biff(bytes: &[u8]) -> Option<BareBiff> {
+    let [lo, hi, len, 0, rest @ ..] = bytes else { return None };
+    let typ = u16::from_le_bytes([*lo, *hi]);
+    if !OLD_BOFS.contains(&typ) || !(4..=20).contains(len) {
+        return None;
+    }
+    // BIFF5 and BIFF8 say what the substream is: 0x0005 the workbook globals.
+    let globals = typ == 0x0809 && rest.get(2..4) == Some(&[0x05, 0x00][..]);
+    Some(if globals { BareBiff::Workbook } else { BareBiff::Worksheet })
+}
+
 fn excel_2_to_4(bytes: &[u8]) -> bool {
-    matches!(bytes, [lo, hi, len, 0, ..]
-        if OLD_BOFS.contains(&u16::from_le_bytes([*lo, *hi])) && (4..=20).contains(len))
+    bare_biff(bytes).is_some()
 }
 
 /// Decoded text's start, lower-cased, past a byte order mark and white space.
@@ -395,13 +420,6 @@ fn foreign(bytes: &[u8]) -> Option<&'static str> {
     }
     if bytes.starts_with(b"{\\rtf") {
         return Some("an RTF document");
-    }
-    // A BIFF5 or BIFF8 stream without its compound-file container (Excel 2 to 4 files,
-    // which have none, are read by `biff_old`).
-    if let [0x09, 0x08, len, 0, ..] = bytes
-        && (4..=20).contains(len)
-    {
-        return Some("an Excel workbook stream without its container (BIFF5)");
     }
     let (text, _) = delimited::decode(&bytes[..bytes.len().min(4096)]);
     if lower_start(&text).starts_with("<?xml") {
@@ -431,10 +449,6 @@ mod tests {
         .expect("an HTML table reads");
         assert_eq!((wb.format(), wb.sheet_names()), (Format::Html, &["Table 1".to_owned()][..]));
         assert_eq!(wb.read(None).expect("table").rows[0].values[0].to_text(), "a@x.org");
-        assert_eq!(
-            refused(&[0x09, 0x08, 8, 0, 0, 6, 0x10, 0, 0, 0, 0, 0]),
-            "an Excel workbook stream without its container (BIFF5)"
-        );
         assert_eq!(refused(b"%PDF-1.7\n"), "a PDF document");
         assert_eq!(refused(b"Email,Name\x00\x01\x02\x00\x00"), "a binary file");
         let message = ReadError::NotASpreadsheet("a web page (HTML)").to_string();
