@@ -160,30 +160,18 @@ impl Excel {
 
     /// The sheets Excel's user does not see.
     pub(super) fn hidden_sheets(&self) -> Vec<String> {
-        let meta = match self {
-            #[cfg(test)]
-            Excel::Xlsx(w) => w.sheets_metadata(),
-            Excel::Xlsb(w, _) => w.sheets_metadata(),
-            Excel::Xls(w, _) => w.sheets_metadata(),
-            Excel::Ods(w, _) => w.sheets_metadata(),
-        };
-        meta.iter()
-            .filter(|s| s.visible != calamine::SheetVisible::Visible)
-            .map(|s| self.shown_name(s.name.clone()))
-            .collect()
-    }
-
-    /// A sheet's name as the workbook means it, from calamine's (see `legacy_text`).
-    fn shown_name(&self, calamine: String) -> String {
-        match self {
-            Excel::Xls(_, styles) => styles.text(calamine),
-            _ => calamine,
-        }
+        self.worksheets(|s| s.visible != calamine::SheetVisible::Visible)
     }
 
     /// The worksheets' names: chart, dialog and macro sheets hold no table and are not
     /// offered (calamine lists them, and fails to read them as worksheets).
     pub(super) fn sheet_names(&self) -> Vec<String> {
+        self.worksheets(|_| true)
+    }
+
+    /// The names of the worksheets `keep` keeps, as the workbook means them (an xls
+    /// workbook's in its legacy code page are decoded again, see `legacy_text`).
+    fn worksheets(&self, keep: impl Fn(&calamine::Sheet) -> bool) -> Vec<String> {
         let meta = match self {
             #[cfg(test)]
             Excel::Xlsx(w) => w.sheets_metadata(),
@@ -192,8 +180,11 @@ impl Excel {
             Excel::Ods(w, _) => w.sheets_metadata(),
         };
         meta.iter()
-            .filter(|s| s.typ == calamine::SheetType::WorkSheet)
-            .map(|s| self.shown_name(s.name.clone()))
+            .filter(|s| s.typ == calamine::SheetType::WorkSheet && keep(s))
+            .map(|s| match self {
+                Excel::Xls(_, styles) => styles.text(s.name.clone()),
+                _ => s.name.clone(),
+            })
             .collect()
     }
 
