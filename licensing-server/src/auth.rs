@@ -225,6 +225,8 @@ impl Verifier {
         let mut validation = Validation::new(Algorithm::RS256);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "aud", "iss"]);
+        // A token is refused before its `nbf` as after its `exp`, with the same leeway.
+        validation.validate_nbf = true;
         validation.leeway = 60;
         let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind as K;

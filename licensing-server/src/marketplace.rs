@@ -116,7 +116,11 @@ pub(crate) struct Landing {
 
 /// The landing page: resolve the purchase token, activate, record.
 pub(crate) async fn landing(State(state): State<Shared>, Query(q): Query<Landing>) -> Response {
-    let Some(token) = q.token.filter(|t| !t.is_empty()) else {
+    // A landing token is opaque printable text: anything else (a line break, a control
+    // character) is no token, refused before any call goes out.
+    let token =
+        q.token.filter(|t| !t.is_empty() && t.len() <= 4096 && t.bytes().all(|b| b.is_ascii_graphic()));
+    let Some(token) = token else {
         return (
             StatusCode::BAD_REQUEST,
             Html("<p>This page is opened from the Microsoft marketplace.</p>".to_owned()),
@@ -164,7 +168,8 @@ pub(crate) async fn landing(State(state): State<Shared>, Query(q): Query<Landing
         Ok(sub) => Html(format!(
             "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>localmerge</title><main><h1>Thank you</h1>\
              <p>Your subscription ({} seats, {} plan) is active. <a href=\"/admin\">Assign seats</a>.</p></main></html>",
-            sub.seats, sub.plan
+            sub.seats,
+            crate::web::esc(&sub.plan)
         ))
         .into_response(),
         Err(e) => e.into_response(),

@@ -159,7 +159,7 @@ fn page(title: &str, body: &str) -> Html<String> {
     ))
 }
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

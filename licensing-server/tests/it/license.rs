@@ -18,6 +18,14 @@ async fn bad_tokens_are_refused_with_a_reason() {
             (token_with("t1", "u1", |t| t.key = "other.pem").await, "bad_signature"),
             (token_with("t1", "u1", |t| t.header.kid = Some("k9".to_owned())).await, "unknown_key"),
             (token_with("t1", "u1", |t| t.claims["exp"] = json!(1_000_000)).await, "expired"),
+            // Not valid before an hour from now (beyond the minute of leeway).
+            (
+                token_with("t1", "u1", |t| {
+                    t.claims["nbf"] = json!(t.claims["iat"].as_i64().unwrap() + 3600);
+                })
+                .await,
+                "expired",
+            ),
             (
                 token_with("t1", "u1", |t| t.claims["aud"] = json!("api://someone-else")).await,
                 "wrong_audience",

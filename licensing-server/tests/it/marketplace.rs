@@ -32,6 +32,11 @@ async fn notify(s: &Server, id: &str, sub: &str, action: &str) -> (u16, serde_js
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn marketplace_purchases_activate_and_operations_are_confirmed_before_acting() {
     let s = market_server().await;
+    // A token with a line break or a control character is no token: refused, not a 500.
+    for bad in ["landing%0D%0AX-Evil:%201", "landing%00", "%20"] {
+        let resp = s.http.get(format!("{}/marketplace/landing?token={bad}", s.base)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 400, "{bad}");
+    }
     let resp =
         s.http.get(format!("{}/marketplace/landing?token=landing:tm:owner:10", s.base)).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 200);
