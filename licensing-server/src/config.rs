@@ -39,8 +39,8 @@ pub struct Config {
     /// Paddle's webhook secret; several, comma-separated, while rotating.
     #[arg(long, env = "LICENSING_PADDLE_WEBHOOK_SECRET", hide_env_values = true)]
     pub paddle_webhook_secret: Option<String>,
-    /// Paddle price ids and the plan each sells: `pri_01…=pro,pri_02…=team`. Other price
-    /// ids count as the standard paid plan, with a warning.
+    /// Paddle price ids and the plan each sells: `pri_01…=pro,pri_02…=team`. An event for
+    /// another price grants nothing (acknowledged, with a warning).
     #[arg(long, env = "LICENSING_PADDLE_PRICES", default_value = "")]
     pub paddle_prices: String,
     /// Paddle's client-side token, for the checkout the account page opens.

@@ -331,10 +331,19 @@ async fn paddle_webhook(
         .as_array()
         .map_or(0, |items| items.iter().map(|i| i["quantity"].as_i64().unwrap_or(1)).sum());
     let price = d["items"][0]["price"]["id"].as_str().unwrap_or_default();
-    let plan = state.config.plan_for_price(price).unwrap_or_else(|| {
-        tracing::warn!(price, "a Paddle price id the configuration does not name: the standard paid plan");
-        "standard".to_owned()
-    });
+    let known = matches!(
+        event.event_type.as_str(),
+        "transaction.completed" | "subscription.created" | "subscription.updated" | "subscription.canceled"
+    );
+    let plan = state.config.plan_for_price(price);
+    let Some(plan) = plan.or_else(|| (!known).then(String::new)) else {
+        // Only a price the configuration names sells a plan: another grants nothing. The
+        // event is acknowledged (Paddle would deliver it again and again) and the operator
+        // told, by the log and by the answer.
+        tracing::warn!(price, event_type = %event.event_type, "a Paddle price id the configuration does not name: nothing granted");
+        state.store.first_delivery(&event.event_id, "paddle", now).await?;
+        return Ok(Json(json!({ "received": true, "applied": false, "reason": "unknown price" })));
+    };
     match event.event_type.as_str() {
         "transaction.completed" => {
             let (Some(tid), buyer) = (custom["tenant_id"].as_str(), custom["user_id"].as_str()) else {

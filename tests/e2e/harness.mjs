@@ -121,6 +121,8 @@ export async function licensing(idp) {
     LICENSING_OIDC_AUTHORITY: idp.authority,
     LICENSING_API_AUDIENCE: AUDIENCE,
     LICENSING_PADDLE_WEBHOOK_SECRET: PADDLE_SECRET,
+    // Only a configured price sells a plan.
+    LICENSING_PADDLE_PRICES: "pri_pro=pro",
     RUST_LOG: "warn",
   });
   const base = `http://127.0.0.1:${port}`;

@@ -102,6 +102,7 @@ async fn licensing(url: &str, idp: &str, token: &str, seconds: u32) -> anyhow::R
     c.oidc_authority = format!("{idp}/common/v2.0");
     c.api_audience = Some(AUDIENCE.to_owned());
     c.paddle_webhook_secret = Some(SECRET.to_owned());
+    c.paddle_prices = "pri_x=pro".to_owned();
     c.signing_key = Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_owned());
     c.rate_per_user = 10_000_000;
     c.rate_per_ip = 10_000_000;

@@ -73,6 +73,7 @@ async fn two_replicas_on_one_postgres_never_oversubscribe() {
             .env("LICENSING_OIDC_AUTHORITY", format!("{}/common/v2.0", idp.base))
             .env("LICENSING_API_AUDIENCE", AUDIENCE)
             .env("LICENSING_PADDLE_WEBHOOK_SECRET", PADDLE_SECRET)
+            .env("LICENSING_PADDLE_PRICES", "pri_pro=pro,pri_team=team")
             .env("LICENSING_SIGNING_KEY", SIGNING_SEED)
             .env("LICENSING_RATE_PER_USER", "100000")
             .env("LICENSING_RATE_PER_IP", "100000")

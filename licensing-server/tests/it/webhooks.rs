@@ -50,13 +50,18 @@ async fn subscription_events_change_seats_and_cancel() {
                           "current_billing_period": { "ends_at": "2099-01-01T00:00:00Z" } }
             })
         };
-        assert_eq!(s.paddle(&update("evt_b", "active", 5, "pri_unknown"), PADDLE_SECRET, 0).await.0, 200);
+        // A price the configuration does not name grants nothing: the subscription stays
+        // as it was, and a purchase at that price licenses no one.
+        let (status, v) = s.paddle(&update("evt_b", "active", 5, "pri_unknown"), PADDLE_SECRET, 0).await;
+        assert_eq!((status, v["applied"].as_bool()), (200, Some(false)), "{db:?}: {v}");
         let sub = s.subscription(&buyer).await;
-        assert_eq!(
-            (sub["seats"].as_i64(), sub["plan"].as_str()),
-            (Some(5), Some("standard")),
-            "{db:?}: {sub}"
-        );
+        assert_eq!((sub["seats"].as_i64(), sub["plan"].as_str()), (Some(1), Some("pro")), "{db:?}: {sub}");
+        let (status, _) = s.paddle(&purchase("evt_x", "t7", "b7", 3, "pri_unknown"), PADDLE_SECRET, 0).await;
+        assert_eq!(status, 200);
+        assert_eq!(s.check(&token("t7", "b7").await).await.1["licensed"], false, "{db:?}: unknown price");
+        assert_eq!(s.paddle(&update("evt_b2", "active", 5, "pri_team"), PADDLE_SECRET, 0).await.0, 200);
+        let sub = s.subscription(&buyer).await;
+        assert_eq!((sub["seats"].as_i64(), sub["plan"].as_str()), (Some(5), Some("team")), "{db:?}: {sub}");
         assert_eq!(s.check(&buyer).await.1["licensed"], true);
         assert_eq!(s.paddle(&update("evt_c", "canceled", 5, "pri_pro"), PADDLE_SECRET, 0).await.0, 200);
         assert_eq!(s.check(&buyer).await.1["licensed"], false, "{db:?}: canceled");
