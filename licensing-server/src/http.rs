@@ -300,6 +300,24 @@ struct PaddleEvent {
     data: serde_json::Value,
 }
 
+/// Text holding a NUL character is refused as bad input: PostgreSQL's text type cannot
+/// store it (a database error, a 500, before this), and no id, name or address holds one.
+pub(crate) fn reject_nul(v: &serde_json::Value) -> ApiResult<()> {
+    let bad = match v {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => return items.iter().try_for_each(reject_nul),
+        serde_json::Value::Object(map) => {
+            if map.keys().any(|k| k.contains('\0')) {
+                true
+            } else {
+                return map.values().try_for_each(reject_nul);
+            }
+        }
+        _ => false,
+    };
+    if bad { Err(ApiError::BadRequest("text with a NUL character".to_owned())) } else { Ok(()) }
+}
+
 fn parse_time(v: &serde_json::Value) -> Option<i64> {
     v.as_str()?.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond())
 }
@@ -318,8 +336,11 @@ async fn paddle_webhook(
     let signature = headers.get("paddle-signature").and_then(|v| v.to_str().ok());
     let now = crate::now_ms();
     paddle::verify(signature, &body, &secrets, now / 1000).map_err(ApiError::Signature)?;
-    let event: PaddleEvent = serde_json::from_slice(&body)
+    let raw: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("not a Paddle event: {e}")))?;
+    reject_nul(&raw)?;
+    let event: PaddleEvent =
+        serde_json::from_value(raw).map_err(|e| ApiError::BadRequest(format!("not a Paddle event: {e}")))?;
     // Deliveries are at least once: an event seen before is acknowledged and not applied
     // again (and applying is idempotent anyway, for two deliveries racing).
     if state.store.seen(&event.event_id).await? {

@@ -57,3 +57,25 @@ async fn the_authorisation_matrix() {
         assert_eq!((status, v["error"].as_str()), (400, Some("bad_request")), "{v}");
     }
 }
+
+/// Bad input is never a server error: text holding a NUL (which PostgreSQL's text type
+/// refuses) in a holder, a path id and a webhook's ids answers 4xx on both databases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_in_any_input_is_a_client_error() {
+    for db in BACKENDS {
+        let s = server(db).await;
+        s.buy("evt_n", "tenant-n", "buyer-n", 3).await;
+        let buyer = token("tenant-n", "buyer-n").await;
+        let sub = s.subscription(&buyer).await["id"].as_str().unwrap().to_owned();
+        let seats = format!("/v1/admin/subscriptions/{sub}/assignments");
+        let nul = json!({ "user_id": "user\u{0}x", "name": "N\u{0}", "email": "n\u{0}@a.example" });
+        let (status, v) = s.call(Method::POST, &seats, Some(&buyer), Some(nul)).await;
+        assert!((400..500).contains(&status), "{db:?}: holder with NUL: {status} {v}");
+        let (status, v) =
+            s.call(Method::GET, &format!("/v1/admin/subscriptions/{sub}%00x"), Some(&buyer), None).await;
+        assert!((400..500).contains(&status), "{db:?}: path with NUL: {status} {v}");
+        let event = purchase("evt_n\u{0}2", "tenant\u{0}n", "b\u{0}", 1, "pri_pro");
+        let (status, v) = s.paddle(&event, PADDLE_SECRET, 0).await;
+        assert!((400..500).contains(&status), "{db:?}: webhook with NUL: {status} {v}");
+    }
+}
