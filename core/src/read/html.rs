@@ -32,6 +32,8 @@ const MAX_ROWSPAN: u32 = 65_534;
 
 /// A table being read.
 struct Sheet {
+    /// Its place among the workbook's sheets.
+    slot: usize,
     cells: Cells,
     /// The current row (`None` before the first).
     row: Option<u32>,
@@ -46,8 +48,9 @@ struct Sheet {
 }
 
 impl Sheet {
-    fn new(name: &str) -> Sheet {
+    fn new(name: &str, slot: usize) -> Sheet {
         Sheet {
+            slot,
             cells: Cells::new(name),
             row: None,
             next_row: 0,
@@ -139,7 +142,6 @@ pub(super) fn open(text: &str) -> Result<Book, ReadError> {
     emitter.naively_switch_states(true);
     let mut book = Book::default();
     let mut open: Vec<Sheet> = Vec::new();
-    let mut tables = 0u32;
     let mut skip = 0u32; // inside <script>, <style>, <template> or <title>
     let mut work = 0usize;
     for token in Tokenizer::new_with_emitter(text, emitter) {
@@ -155,8 +157,9 @@ pub(super) fn open(text: &str) -> Result<Book, ReadError> {
                         s.text("\n");
                     }
                     (b"table", _) => {
-                        tables += 1;
-                        open.push(Sheet::new(&format!("Table {tables}")));
+                        let (slot, name) = (book.sheets.len(), format!("Table {}", book.sheets.len() + 1));
+                        book.sheets.push((name.clone(), None, false));
+                        open.push(Sheet::new(&name, slot));
                     }
                     (_, Some(s)) if s.nested > 0 => match name.as_slice() {
                         b"tr" | b"br" | b"p" | b"div" | b"li" => s.text("\n"),
@@ -183,10 +186,8 @@ pub(super) fn open(text: &str) -> Result<Book, ReadError> {
                             s.text("\n");
                         }
                         Some(_) => {
-                            if let Some(mut s) = open.pop() {
-                                s.end_cell()?;
-                                let name = s.cells.sheet.clone();
-                                book.sheets.push((name, s.cells.finish(), false));
+                            if let Some(s) = open.pop() {
+                                close(&mut book, s)?;
                             }
                         }
                         None => {}
@@ -223,18 +224,25 @@ pub(super) fn open(text: &str) -> Result<Book, ReadError> {
         }
     }
     // Tables left open at the end of the file end there, the innermost first.
-    while let Some(mut s) = open.pop() {
-        s.end_cell()?;
-        let name = s.cells.sheet.clone();
-        book.sheets.push((name, s.cells.finish(), false));
+    while let Some(s) = open.pop() {
+        close(&mut book, s)?;
     }
     if book.sheets.is_empty() {
         return Err(ReadError::NotASpreadsheet("a web page (HTML) without a table"));
     }
-    // Tables were pushed as they ended (an inner one before its outer one): workbook order
-    // is the order they start in.
-    book.sheets.sort_by_key(|(name, _, _)| name.trim_start_matches("Table ").parse::<u32>().unwrap_or(0));
     Ok(book)
+}
+
+/// Ends a table: its table goes to the sheet it took when it started (workbook order is
+/// the order tables start in, though an inner one ends first).
+fn close(book: &mut Book, mut s: Sheet) -> Result<(), ReadError> {
+    s.end_cell()?;
+    let slot = s.slot;
+    let table = s.cells.finish();
+    if let Some(sheet) = book.sheets.get_mut(slot) {
+        sheet.1 = table;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

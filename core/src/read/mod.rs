@@ -67,7 +67,7 @@ impl Format {
     pub fn of(bytes: &[u8]) -> Format {
         sniff(bytes).unwrap_or_else(|| {
             let (head, _) = delimited::decode(&bytes[..bytes.len().min(4096)]);
-            if excel_2_to_4(bytes) {
+            if bare_biff(bytes).is_some() {
                 Format::Xls
             } else if xml2003::is(&head) {
                 Format::Xml2003
@@ -226,7 +226,7 @@ impl Workbook {
             }
             // Excel 2–4 files: read by `biff_old`, which needs no calamine but belongs with xls.
             #[cfg(not(feature = "all-formats"))]
-            None if excel_2_to_4(&bytes) => Err(ReadError::NotIncluded(Format::Xls)),
+            None if bare_biff(&bytes).is_some() => Err(ReadError::NotIncluded(Format::Xls)),
             // A workbook stream without its container: put in one, it is an xls.
             #[cfg(feature = "all-formats")]
             None if bare_biff(&bytes) == Some(BareBiff::Workbook) => {
@@ -235,7 +235,7 @@ impl Workbook {
                 Workbook::open(file)
             }
             #[cfg(feature = "all-formats")]
-            None if excel_2_to_4(&bytes) => Ok(Workbook::whole(Format::Xls, biff_old::open(&bytes)?)),
+            None if bare_biff(&bytes).is_some() => Ok(Workbook::whole(Format::Xls, biff_old::open(&bytes)?)),
             None if Format::of(&bytes) == Format::Html => {
                 let book = html::open(&delimited::decode(&bytes).0)?;
                 Ok(Workbook::whole(Format::Html, book))
@@ -400,10 +400,6 @@ fn bare_biff(bytes: &[u8]) -> Option<BareBiff> {
     // BIFF5 and BIFF8 say what the substream is: 0x0005 the workbook globals.
     let globals = typ == 0x0809 && rest.get(2..4) == Some(&[0x05, 0x00][..]);
     Some(if globals { BareBiff::Workbook } else { BareBiff::Worksheet })
-}
-
-fn excel_2_to_4(bytes: &[u8]) -> bool {
-    bare_biff(bytes).is_some()
 }
 
 /// Decoded text's start, lower-cased, past a byte order mark and white space.
