@@ -7,7 +7,7 @@ use crate::harness::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_authorisation_matrix() {
-    for db in BACKENDS {
+    for db in backends() {
         let s = server(db).await;
         s.buy("evt_a", "tenant-a", "buyer-a", 3).await;
         s.buy("evt_b", "tenant-b", "buyer-b", 2).await;
@@ -62,7 +62,7 @@ async fn the_authorisation_matrix() {
 /// refuses) in a holder, a path id and a webhook's ids answers 4xx on both databases.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nul_in_any_input_is_a_client_error() {
-    for db in BACKENDS {
+    for db in backends() {
         let s = server(db).await;
         s.buy("evt_n", "tenant-n", "buyer-n", 3).await;
         let buyer = token("tenant-n", "buyer-n").await;

@@ -9,7 +9,7 @@ use crate::harness::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_tokens_are_refused_with_a_reason() {
-    for db in BACKENDS {
+    for db in backends() {
         let s = server(db).await;
         let (status, v) = s.call(reqwest::Method::POST, "/v1/license/check", None, None).await;
         assert_eq!((status, v["error"].as_str()), (401, Some("missing_token")), "{db:?}");
@@ -84,7 +84,7 @@ async fn bad_tokens_are_refused_with_a_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_purchase_licenses_the_buyer_with_an_offline_verifiable_statement() {
-    for db in BACKENDS {
+    for db in backends() {
         let s = server(db).await;
         let buyer = token("tenant-a", "buyer-1").await;
         assert_eq!(s.check(&buyer).await.1["licensed"], false);

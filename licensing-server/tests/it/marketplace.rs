@@ -7,7 +7,9 @@ use crate::oidc::{CLIENT_ID, CLIENT_SECRET, MARKET};
 
 async fn market_server() -> Server {
     let base = idp().await.base.clone();
-    server_with(Db::Postgres, |c| {
+    // PostgreSQL where it runs (the replicas' database), else SQLite.
+    let db = backends().last().copied().unwrap_or(Db::Sqlite);
+    server_with(db, |c| {
         c.client_id = Some(CLIENT_ID.to_owned());
         c.client_secret = Some(CLIENT_SECRET.to_owned());
         c.marketplace_url = format!("{base}/mkt/api");

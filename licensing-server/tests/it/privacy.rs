@@ -7,7 +7,7 @@ use crate::harness::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_then_delete_revokes_at_once_and_purges() {
-    for db in BACKENDS {
+    for db in backends() {
         let s = server(db).await;
         s.buy("evt_p", "tp", "buyer", 2).await;
         let buyer = token("tp", "buyer").await;

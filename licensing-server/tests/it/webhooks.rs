@@ -4,7 +4,7 @@ use crate::harness::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signatures_are_checked_and_deliveries_applied_once() {
-    for db in BACKENDS {
+    for db in backends() {
         let s =
             server_with(db, |c| c.paddle_webhook_secret = Some(format!("old_secret,{PADDLE_SECRET}"))).await;
         let event = purchase("evt_9", "t9", "b9", 2, "pri_team");
@@ -37,7 +37,7 @@ async fn signatures_are_checked_and_deliveries_applied_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscription_events_change_seats_and_cancel() {
-    for db in BACKENDS {
+    for db in backends() {
         let s = server(db).await;
         s.buy("evt_a", "t1", "b1", 1).await;
         let buyer = token("t1", "b1").await;
