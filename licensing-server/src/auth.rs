@@ -76,6 +76,12 @@ struct Claims {
     email: Option<String>,
     #[serde(default)]
     nonce: Option<String>,
+    /// The client application (v1 tokens).
+    #[serde(default)]
+    appid: Option<String>,
+    /// The client application (v2 tokens).
+    #[serde(default)]
+    azp: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -124,7 +130,7 @@ impl Verifier {
             keys: RwLock::new(None),
             last_refresh: Mutex::new(None),
             verified: std::sync::Mutex::new(HashMap::new()),
-            http: crate::http::new_client(),
+            http: crate::outbound::client(),
         }
     }
 
@@ -167,7 +173,7 @@ impl Verifier {
             }
             return Err(AuthError::Expired);
         }
-        let (who, c) = self.decode(token, audience).await?;
+        let (who, c) = self.decode(token, audience, false).await?;
         if let Ok(mut cache) = self.verified.lock() {
             if cache.len() >= VERIFIED_CAPACITY {
                 cache.clear();
@@ -184,11 +190,31 @@ impl Verifier {
         client_id: &str,
         nonce: &str,
     ) -> Result<Identity, AuthError> {
-        let (who, claims) = self.decode(token, client_id).await?;
+        let (who, claims) = self.decode(token, client_id, false).await?;
         if claims.nonce.as_deref() != Some(nonce) {
             return Err(AuthError::Nonce);
         }
         Ok(who)
+    }
+
+    /// Checks an application's token: for `audience`, issued in `tenant` to the application
+    /// `app` (a v1 token's issuer, `https://sts.windows.net/{tid}/`, is accepted beside
+    /// the authority's).
+    pub async fn verify_app(
+        &self,
+        token: &str,
+        audience: &str,
+        tenant: &str,
+        app: &str,
+    ) -> Result<(), AuthError> {
+        let (who, claims) = self.decode(token, audience, true).await?;
+        if who.tid != tenant {
+            return Err(AuthError::Issuer);
+        }
+        if claims.appid.as_deref().or(claims.azp.as_deref()) != Some(app) {
+            return Err(AuthError::Claims);
+        }
+        Ok(())
     }
 
     /// The authority's authorization and token endpoints.
@@ -204,7 +230,7 @@ impl Verifier {
         }
     }
 
-    async fn decode(&self, token: &str, audience: &str) -> Result<(Identity, Claims), AuthError> {
+    async fn decode(&self, token: &str, audience: &str, v1: bool) -> Result<(Identity, Claims), AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| match e.kind() {
             jsonwebtoken::errors::ErrorKind::InvalidAlgorithmName => AuthError::Algorithm,
             _ => AuthError::Malformed,
@@ -242,7 +268,8 @@ impl Verifier {
         })?;
         let c = data.claims;
         let (Some(tid), Some(oid)) = (c.tid.clone(), c.oid.clone()) else { return Err(AuthError::Claims) };
-        if c.iss != issuer.replace("{tenantid}", &tid) {
+        let v1_issuer = v1 && c.iss == format!("https://sts.windows.net/{tid}/");
+        if c.iss != issuer.replace("{tenantid}", &tid) && !v1_issuer {
             return Err(AuthError::Issuer);
         }
         let who = Identity {

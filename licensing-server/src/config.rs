@@ -63,6 +63,11 @@ pub struct Config {
     /// token (`https://login.microsoftonline.com/{publisher-tenant}/oauth2/v2.0/token`).
     #[arg(long, env = "LICENSING_MARKETPLACE_TOKEN_URL")]
     pub marketplace_token_url: Option<String>,
+    /// The publisher's tenant id: the marketplace's webhook calls carry a token issued
+    /// there to the marketplace's application, for ours (`LICENSING_CLIENT_ID`). Unset, the
+    /// marketplace webhook answers 503.
+    #[arg(long, env = "LICENSING_MARKETPLACE_TENANT_ID")]
+    pub marketplace_tenant_id: Option<String>,
     /// Ed25519 keys signing license statements: base64 of 32-byte seeds, comma-separated,
     /// the first signing (the others are still published, for rotation). Unset: a key is
     /// generated and kept beside the SQLite database (`licensing-signing.key`).
@@ -119,5 +124,19 @@ impl Config {
             .filter_map(|kv| kv.split_once('='))
             .find(|(p, _)| p.trim() == price)
             .map(|(_, plan)| plan.trim().to_owned())
+    }
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
     }
 }

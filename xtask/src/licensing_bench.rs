@@ -10,7 +10,8 @@ use anyhow::{Context, bail};
 use axum::Json;
 use axum::routing::{get, post};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use localmerge_licensing_server::{Config, build, http, now_ms, paddle};
+use localmerge_licensing_server::billing::paddle;
+use localmerge_licensing_server::{Config, app, build, now_ms};
 use serde_json::{Value, json};
 
 use crate::root;
@@ -106,7 +107,7 @@ async fn licensing(url: &str, idp: &str, token: &str, seconds: u32) -> anyhow::R
     c.signing_key = Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_owned());
     c.rate_per_user = 10_000_000;
     c.rate_per_ip = 10_000_000;
-    let base = serve(http::router(build(c).await?)).await?;
+    let base = serve(app::router(build(c).await?)).await?;
     let event = json!({
         "event_id": "evt_bench", "event_type": "transaction.completed",
         "data": { "id": "txn_bench", "subscription_id": "sub_bench", "custom_data": { "tenant_id": "bench", "user_id": "user-1" },

@@ -140,7 +140,7 @@ fn demo(keep: bool) -> anyhow::Result<()> {
             Err(_) => tokio::net::TcpListener::bind("127.0.0.1:0").await?,
         };
         let base = format!("http://{}", listener.local_addr()?);
-        let app = localmerge_licensing_server::http::router(state)
+        let app = localmerge_licensing_server::app::router(state)
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });
         let keys: serde_json::Value =

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 use axum::Json;
 use axum::routing::get;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use localmerge_licensing_server::{Config, build, http, paddle};
+use localmerge_licensing_server::billing::paddle;
+use localmerge_licensing_server::{Config, app, build};
 use serde_json::{Value, json};
 
 pub const AUDIENCE: &str = "api://localmerge-test";
@@ -182,7 +183,7 @@ pub async fn server_with(db: Db, edit: impl FnOnce(&mut Config)) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, http::router(state).into_make_service_with_connect_info::<SocketAddr>())
+        axum::serve(listener, app::router(state).into_make_service_with_connect_info::<SocketAddr>())
             .await
             .unwrap();
     });

@@ -3,7 +3,10 @@
 use serde_json::json;
 
 use crate::harness::*;
-use crate::oidc::{CLIENT_ID, CLIENT_SECRET, MARKET};
+use crate::oidc::{CLIENT_ID, CLIENT_SECRET, MARKET, PUBLISHER_TOKENS};
+
+const PUBLISHER_TENANT: &str = "publisher-tenant";
+const MARKETPLACE_APP: &str = "20e940b3-4c77-4b0b-9a53-9e16a1b010a7";
 
 async fn market_server() -> Server {
     let base = idp().await.base.clone();
@@ -14,6 +17,7 @@ async fn market_server() -> Server {
         c.client_secret = Some(CLIENT_SECRET.to_owned());
         c.marketplace_url = format!("{base}/mkt/api");
         c.marketplace_token_url = Some(format!("{base}/common/oauth2/v2.0/token"));
+        c.marketplace_tenant_id = Some(PUBLISHER_TENANT.to_owned());
     })
     .await
 }
@@ -26,9 +30,32 @@ fn operation(id: &str, sub: &str, action: &str, quantity: i64) {
     }
 }
 
-async fn notify(s: &Server, id: &str, sub: &str, action: &str) -> (u16, serde_json::Value) {
+/// The marketplace's own token for its webhook calls: issued in the publisher's tenant to
+/// the marketplace's application, for ours. `edit` forges it.
+async fn marketplace_token(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let base = idp().await.base.clone();
+    token_with(PUBLISHER_TENANT, "marketplace-sp", |t| {
+        t.claims["aud"] = json!(CLIENT_ID);
+        t.claims["appid"] = json!(MARKETPLACE_APP);
+        t.claims["iss"] = json!(format!("{base}/{PUBLISHER_TENANT}/v2.0"));
+        edit(&mut t.claims);
+    })
+    .await
+}
+
+async fn notify_with(
+    s: &Server,
+    token: Option<&str>,
+    id: &str,
+    sub: &str,
+    action: &str,
+) -> (u16, serde_json::Value) {
     let body = json!({ "id": id, "activityId": "a1", "subscriptionId": sub, "offerId": "localmerge", "publisherId": "us", "planId": "team", "quantity": 1, "action": action, "timeStamp": "2026-11-24T10:00:00Z", "status": "InProgress" });
-    s.call(reqwest::Method::POST, "/v1/webhooks/marketplace", None, Some(body)).await
+    s.call(reqwest::Method::POST, "/v1/webhooks/marketplace", token, Some(body)).await
+}
+
+async fn notify(s: &Server, id: &str, sub: &str, action: &str) -> (u16, serde_json::Value) {
+    notify_with(s, Some(&marketplace_token(|_| {}).await), id, sub, action).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -46,6 +73,23 @@ async fn marketplace_purchases_activate_and_operations_are_confirmed_before_acti
     assert!(MARKET.lock().unwrap().activated.contains(&"mkt-tm".to_owned()), "activated");
     let owner = token("tm", "owner").await;
     assert_eq!(s.check(&owner).await.1["plan"], "team");
+
+    // A call without the marketplace's token, or with a forged one, is refused before any
+    // outbound request: no publisher token is asked for, the marketplace is not called.
+    let tokens_before = PUBLISHER_TOKENS.load(std::sync::atomic::Ordering::SeqCst);
+    let forged = [
+        None,
+        Some(marketplace_token(|c| c["appid"] = json!("someone-else")).await),
+        Some(marketplace_token(|c| c["tid"] = json!("attacker-tenant")).await),
+        Some(marketplace_token(|c| c["aud"] = json!("api://another-app")).await),
+        Some(token("tm", "owner").await),
+    ];
+    for t in &forged {
+        let (status, v) = notify_with(&s, t.as_deref(), "op-x", "mkt-tm", "Unsubscribe").await;
+        assert_eq!(status, 401, "{v}");
+    }
+    assert_eq!(PUBLISHER_TOKENS.load(std::sync::atomic::Ordering::SeqCst), tokens_before, "no outbound work");
+    assert_eq!(s.check(&owner).await.1["licensed"], true);
 
     // A call the marketplace does not know changes nothing.
     let (status, _) = notify(&s, "op-forged", "mkt-tm", "Unsubscribe").await;
@@ -69,4 +113,7 @@ async fn marketplace_purchases_activate_and_operations_are_confirmed_before_acti
     operation("op-4", "mkt-tm", "Unsubscribe", 20);
     assert_eq!(notify(&s, "op-4", "mkt-tm", "Unsubscribe").await.0, 200);
     assert_eq!(s.check(&owner).await.1["licensed"], false);
+    // One publisher token served every call since the landing page: it is kept until it
+    // expires.
+    assert_eq!(PUBLISHER_TOKENS.load(std::sync::atomic::Ordering::SeqCst), tokens_before);
 }

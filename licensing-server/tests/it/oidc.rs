@@ -59,6 +59,7 @@ async fn token(
         if !(scope_ok && client_ok) {
             return bad("invalid_client");
         }
+        PUBLISHER_TOKENS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         return Json(json!({ "access_token": MKT_TOKEN, "token_type": "Bearer", "expires_in": 3600 }))
             .into_response();
     }
@@ -152,6 +153,10 @@ async fn users(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> 
 }
 
 const MKT_TOKEN: &str = "publisher-token";
+
+/// How many publisher tokens the identity provider issued (the server keeps one until it
+/// expires, and asks for none for an unauthenticated caller).
+pub static PUBLISHER_TOKENS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// The marketplace's subscriptions and operations, as tests set them.
 #[derive(Default)]

@@ -26,12 +26,16 @@ async fn export_then_delete_revokes_at_once_and_purges() {
         // Nothing else than these sections exists about anyone.
         let mut keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
         keys.sort();
-        assert_eq!(keys, ["admin_of", "purchases", "seats", "user"]);
+        assert_eq!(keys, ["admin_of", "purchases", "seats", "sessions", "user"]);
 
         assert_eq!(s.call(Method::DELETE, "/v1/me", Some(&member), None).await.0, 204);
         assert_eq!(s.check(&member).await.1["licensed"], false, "revoked at once");
         let (_, v) = s.call(Method::GET, "/v1/me/export", Some(&member), None).await;
-        assert_eq!(v, json!({ "user": null, "seats": [], "admin_of": [], "purchases": [] }), "{db:?}");
+        assert_eq!(
+            v,
+            json!({ "user": null, "seats": [], "admin_of": [], "purchases": [], "sessions": [] }),
+            "{db:?}"
+        );
         assert_eq!(s.subscription(&buyer).await["seats_used"], 1, "the seat is free again");
 
         // A buyer's deletion keeps only an anonymised billing record.
@@ -47,5 +51,5 @@ async fn unlicensed_checks_store_nothing() {
     let t = token("tz", "nobody").await;
     assert_eq!(s.check(&t).await.0, 200);
     let (_, v) = s.call(Method::GET, "/v1/me/export", Some(&t), None).await;
-    assert_eq!(v, json!({ "user": null, "seats": [], "admin_of": [], "purchases": [] }));
+    assert_eq!(v, json!({ "user": null, "seats": [], "admin_of": [], "purchases": [], "sessions": [] }));
 }

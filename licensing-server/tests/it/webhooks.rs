@@ -11,7 +11,7 @@ async fn signatures_are_checked_and_deliveries_applied_once() {
         let body = serde_json::to_vec(&event).unwrap();
         let now = localmerge_licensing_server::now_ms() / 1000;
         // Tampered body.
-        let sig = localmerge_licensing_server::paddle::sign(PADDLE_SECRET, now, &body);
+        let sig = localmerge_licensing_server::billing::paddle::sign(PADDLE_SECRET, now, &body);
         let mut tampered = body.clone();
         let pos = tampered.windows(1).position(|w| w == b"2").unwrap();
         tampered[pos] = b'9';
