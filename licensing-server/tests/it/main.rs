@@ -6,6 +6,7 @@ mod harness;
 mod oidc;
 
 mod admin;
+mod attack;
 mod license;
 mod marketplace;
 mod openapi;

@@ -8,7 +8,7 @@ use crate::oidc::{CLIENT_ID, CLIENT_SECRET, MARKET, PUBLISHER_TOKENS};
 const PUBLISHER_TENANT: &str = "publisher-tenant";
 const MARKETPLACE_APP: &str = "20e940b3-4c77-4b0b-9a53-9e16a1b010a7";
 
-async fn market_server() -> Server {
+pub(crate) async fn market_server() -> Server {
     let base = idp().await.base.clone();
     // PostgreSQL where it runs (the replicas' database), else SQLite.
     let db = backends().last().copied().unwrap_or(Db::Sqlite);

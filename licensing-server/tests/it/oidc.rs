@@ -179,23 +179,24 @@ async fn mkt_resolve(headers: HeaderMap, Query(q): Query<HashMap<String, String>
     if !publisher(&headers, &q) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    // Landing tokens in these tests read `landing:<tenant>:<object id>:<quantity>`.
+    // Landing tokens in these tests read `landing:<tenant>:<object id>:<quantity>[:<plan>]`.
     let token =
         headers.get("x-ms-marketplace-token").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let parts: Vec<&str> = token.split(':').collect();
-    if parts.len() != 4 || parts[0] != "landing" {
+    if !(4..=5).contains(&parts.len()) || parts[0] != "landing" {
         return StatusCode::BAD_REQUEST.into_response();
     }
     let (tid, oid, qty) = (parts[1], parts[2], parts[3].parse::<i64>().unwrap_or(1));
+    let plan = parts.get(4).copied().unwrap_or("team");
     let id = format!("mkt-{tid}");
     let sub = json!({
-        "id": id, "name": "localmerge", "offerId": "localmerge", "planId": "team", "quantity": qty,
+        "id": id, "name": "localmerge", "offerId": "localmerge", "planId": plan, "quantity": qty,
         "beneficiary": { "tenantId": tid, "objectId": oid, "emailId": format!("{oid}@{tid}.example") },
         "purchaser": { "tenantId": tid, "objectId": oid, "emailId": format!("{oid}@{tid}.example") },
         "saasSubscriptionStatus": "PendingFulfillmentStart",
     });
     MARKET.lock().unwrap().subscriptions.insert(id.clone(), sub.clone());
-    Json(json!({ "id": id, "subscriptionName": "localmerge", "offerId": "localmerge", "planId": "team", "quantity": qty, "subscription": sub })).into_response()
+    Json(json!({ "id": id, "subscriptionName": "localmerge", "offerId": "localmerge", "planId": plan, "quantity": qty, "subscription": sub })).into_response()
 }
 
 async fn mkt_activate(

@@ -5,11 +5,11 @@ use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use crate::harness::*;
 use crate::oidc::{CLIENT_ID, CLIENT_SECRET};
 
-fn no_redirects() -> reqwest::Client {
+pub(crate) fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-fn cookie_of(resp: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn cookie_of(resp: &reqwest::Response, name: &str) -> Option<String> {
     resp.headers()
         .get_all(SET_COOKIE)
         .iter()
@@ -19,21 +19,35 @@ fn cookie_of(resp: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 async fn web_server() -> Server {
+    web_server_on(Db::Sqlite, |_| {}).await
+}
+
+/// A server with the web sign-in configured, on `db`.
+pub(crate) async fn web_server_on(
+    db: Db,
+    edit: impl FnOnce(&mut localmerge_licensing_server::Config),
+) -> Server {
     let base = idp().await.base.clone();
-    server_with(Db::Sqlite, |c| {
+    server_with(db, |c| {
         c.client_id = Some(CLIENT_ID.to_owned());
         c.client_secret = Some(CLIENT_SECRET.to_owned());
         c.public_url = Some("https://licensing.example".to_owned());
         c.graph_url = format!("{base}/graph/v1.0");
         c.paddle_client_token = Some("test_client_token".to_owned());
         c.paddle_checkout_price = Some("pri_pro".to_owned());
+        edit(c);
     })
     .await
 }
 
 /// Signs in through the identity provider as `hint` (`tid:oid[:badnonce]`); returns the
 /// callback's answer.
-async fn sign_in(s: &Server, hint: &str, directory: bool, tamper_state: bool) -> reqwest::Response {
+pub(crate) async fn sign_in(
+    s: &Server,
+    hint: &str,
+    directory: bool,
+    tamper_state: bool,
+) -> reqwest::Response {
     let http = no_redirects();
     let login = http
         .get(format!("{}/login{}", s.base, if directory { "?directory=1" } else { "" }))
@@ -59,7 +73,7 @@ async fn sign_in(s: &Server, hint: &str, directory: bool, tamper_state: bool) ->
     http.get(callback).header(COOKIE, jar).send().await.unwrap()
 }
 
-async fn page(s: &Server, path: &str, session: &str) -> String {
+pub(crate) async fn page(s: &Server, path: &str, session: &str) -> String {
     no_redirects()
         .get(format!("{}{path}", s.base))
         .header(COOKIE, session)
@@ -71,13 +85,13 @@ async fn page(s: &Server, path: &str, session: &str) -> String {
         .unwrap()
 }
 
-fn session_of(resp: &reqwest::Response) -> String {
+pub(crate) fn session_of(resp: &reqwest::Response) -> String {
     let c = cookie_of(resp, "lm_session").expect("session cookie");
     assert!(c.contains("HttpOnly") && c.contains("Secure") && c.contains("SameSite=Lax"), "{c}");
     c.split(';').next().unwrap().to_owned()
 }
 
-fn csrf(html: &str) -> String {
+pub(crate) fn csrf(html: &str) -> String {
     html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
 }
 
