@@ -41,6 +41,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The marketplace API's token, kept until it expires.
     pub publisher_token: PublisherToken,
+    /// Set on SIGTERM: readiness answers 503 while requests are still served.
+    pub draining: std::sync::atomic::AtomicBool,
     pub(crate) users: DefaultKeyedRateLimiter<String>,
     ips: DefaultKeyedRateLimiter<IpAddr>,
     /// When each licensed user's last use was last written (at most once a minute).
@@ -60,6 +62,7 @@ impl AppState {
             ips: RateLimiter::keyed(per(config.rate_per_ip)),
             metrics: Metrics::default(),
             publisher_token: PublisherToken::default(),
+            draining: std::sync::atomic::AtomicBool::new(false),
             store,
             verifier,
             signer,
@@ -146,7 +149,19 @@ pub fn router(state: Shared) -> Router {
 /// address is ever written) and the request metrics (by route template, never by path: a
 /// path can hold an id).
 async fn per_ip(State(state): State<Shared>, request: Request, next: Next) -> Response {
-    let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let mut ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    if state.config.behind_proxy
+        && let Some(forwarded) = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .and_then(|a| a.trim().parse::<IpAddr>().ok())
+    {
+        ip = Some(forwarded);
+    }
     if let Some(Err(not_until)) = ip.map(|ip| state.ips.check_key(&ip)) {
         state.metrics.rate_limited("address");
         let clock = governor::clock::DefaultClock::default();

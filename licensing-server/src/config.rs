@@ -82,9 +82,19 @@ pub struct Config {
     /// Days between a deletion request and the purge of personal fields (0 to 30).
     #[arg(long, env = "LICENSING_PURGE_AFTER_DAYS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=30))]
     pub purge_after_days: u32,
+    /// Seconds between SIGTERM and closing the listener, while `/readyz` answers 503 and
+    /// requests are still served, so a proxy stops sending before the replica stops
+    /// listening. Requests in flight then finish. (Ctrl-C stops at once.)
+    #[arg(long, env = "LICENSING_SHUTDOWN_DRAIN_SECS", default_value_t = 5)]
+    pub shutdown_drain_secs: u64,
     /// License checks per user per minute.
     #[arg(long, env = "LICENSING_RATE_PER_USER", default_value_t = 120)]
     pub rate_per_user: u32,
+    /// Behind a reverse proxy (the compose file's Caddy): the client's address is the last
+    /// one of `X-Forwarded-For`, which the proxy sets, not the connection's (the proxy's).
+    /// Never set it without a proxy in front: clients could then choose their address.
+    #[arg(long, env = "LICENSING_BEHIND_PROXY", default_value_t = false)]
+    pub behind_proxy: bool,
     /// Requests per client address per minute.
     #[arg(long, env = "LICENSING_RATE_PER_IP", default_value_t = 6000)]
     pub rate_per_ip: u32,

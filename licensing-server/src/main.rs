@@ -21,7 +21,7 @@ fn init_logs() {
     }
 }
 
-async fn shutdown_signal() {
+async fn shutdown_signal(state: app::Shared) {
     let terminate = async {
         #[cfg(unix)]
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -35,7 +35,12 @@ async fn shutdown_signal() {
     };
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
-        () = terminate => {}
+        () = terminate => {
+            let drain = state.config.shutdown_drain_secs;
+            state.draining.store(true, std::sync::atomic::Ordering::Relaxed);
+            tracing::info!(seconds = drain, "SIGTERM: draining (readiness answers 503, requests are still served)");
+            tokio::time::sleep(Duration::from_secs(drain)).await;
+        }
     }
     tracing::info!("shutting down: requests in flight finish first");
 }
@@ -68,8 +73,8 @@ async fn main() -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!("licensing server on http://{addr} ({:?})", state.store.backend());
     println!("Licensing server: http://{addr}");
-    axum::serve(listener, app::router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+    axum::serve(listener, app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal(state))
         .await?;
     Ok(())
 }

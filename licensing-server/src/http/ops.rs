@@ -14,8 +14,12 @@ pub async fn healthz() -> &'static str {
 }
 
 /// `GET /readyz`: the database answers, every migration is applied, the signing keys are
-/// loaded (they are, or the server would not have started).
+/// loaded (they are, or the server would not have started), and the server is not draining
+/// before a shutdown.
 pub async fn readyz(State(state): State<Shared>) -> impl IntoResponse {
+    if state.draining.load(std::sync::atomic::Ordering::Relaxed) {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "ready": false, "draining": true })));
+    }
     match state.store.ready().await {
         Ok(true) => (
             StatusCode::OK,

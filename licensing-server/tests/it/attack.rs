@@ -499,3 +499,33 @@ async fn the_operator_sees_health_readiness_and_metrics_without_personal_data() 
     }
     assert!(!text.contains("tenant-metrics") && !text.contains("person-metrics"), "ids in the metrics");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_per_address_limit_reads_the_proxys_address_only_behind_a_proxy() {
+    async fn statuses(s: &Server, forwarded: &str) -> Vec<u16> {
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            let r = s
+                .http
+                .get(format!("{}/healthz", s.base))
+                .header("X-Forwarded-For", forwarded)
+                .send()
+                .await
+                .unwrap();
+            out.push(r.status().as_u16());
+        }
+        out
+    }
+    // Without a proxy, a client choosing its X-Forwarded-For gains nothing.
+    let direct = server_with(Db::Sqlite, |c| c.rate_per_ip = 2).await;
+    assert_eq!(statuses(&direct, "10.0.0.1").await, [200, 200, 429]);
+    assert_eq!(statuses(&direct, "10.0.0.2").await, [429, 429, 429]);
+    // Behind one, the proxy's last entry is the client.
+    let proxied = server_with(Db::Sqlite, |c| {
+        c.rate_per_ip = 2;
+        c.behind_proxy = true;
+    })
+    .await;
+    assert_eq!(statuses(&proxied, "203.0.113.9, 10.0.0.1").await, [200, 200, 429]);
+    assert_eq!(statuses(&proxied, "10.0.0.2").await, [200, 200, 429]);
+}

@@ -266,3 +266,63 @@ pub fn purchase(event_id: &str, tid: &str, oid: &str, seats: i64, price: &str) -
         }
     })
 }
+
+/// A replica: the server's binary in its own process, killed when dropped.
+pub struct Replica(pub std::process::Child);
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Replica {
+    /// Sends a signal (`TERM`, `KILL`).
+    pub fn signal(&self, name: &str) {
+        let ok =
+            std::process::Command::new("kill").args([&format!("-{name}"), &self.0.id().to_string()]).status();
+        assert!(ok.is_ok_and(|s| s.success()), "kill -{name}");
+    }
+}
+
+/// `n` replicas of the server on the database `url`, started and answering; their bases.
+pub async fn replicas(url: &str, n: usize) -> (Vec<Replica>, Vec<String>) {
+    let idp = idp().await;
+    let mut replicas = Vec::new();
+    let mut bases = Vec::new();
+    for _ in 0..n {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_localmerge-licensing-server"))
+            .env("LICENSING_DATABASE_URL", url)
+            .env("LICENSING_LISTEN", format!("127.0.0.1:{port}"))
+            .env("LICENSING_OIDC_AUTHORITY", format!("{}/common/v2.0", idp.base))
+            .env("LICENSING_API_AUDIENCE", AUDIENCE)
+            .env("LICENSING_PADDLE_WEBHOOK_SECRET", PADDLE_SECRET)
+            .env("LICENSING_PADDLE_PRICES", "pri_pro=pro,pri_team=team")
+            .env("LICENSING_SIGNING_KEY", SIGNING_SEED)
+            .env("LICENSING_RATE_PER_USER", "100000")
+            .env("LICENSING_RATE_PER_IP", "100000")
+            .env("LICENSING_LOG", "warn")
+            .env("LICENSING_SHUTDOWN_DRAIN_SECS", "2")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap();
+        replicas.push(Replica(child));
+        bases.push(format!("http://127.0.0.1:{port}"));
+    }
+    let http = reqwest::Client::new();
+    for base in &bases {
+        let mut up = false;
+        for _ in 0..200 {
+            if http.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(up, "{base} did not start");
+    }
+    (replicas, bases)
+}

@@ -11,6 +11,7 @@ mod license;
 mod marketplace;
 mod openapi;
 mod privacy;
+mod replicas;
 mod seats;
 mod web;
 mod webhooks;

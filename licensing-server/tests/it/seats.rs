@@ -1,7 +1,5 @@
 //! Racing for the last seats: never oversubscribed, on one process or two replicas.
 
-use std::process::{Child, Command, Stdio};
-
 use reqwest::Method;
 use serde_json::json;
 
@@ -50,56 +48,14 @@ async fn two_hundred_concurrent_assignments_for_fifty_seats_on_sqlite() {
     );
 }
 
-struct Replica(Child);
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_postgres_never_oversubscribe() {
     if !backends().contains(&Db::Postgres) {
         return; // said by `backends`
     }
-    let idp = idp().await;
     let url = postgres_url().await;
-    let mut replicas = Vec::new();
-    let mut bases = Vec::new();
-    for _ in 0..2 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(env!("CARGO_BIN_EXE_localmerge-licensing-server"))
-            .env("LICENSING_DATABASE_URL", &url)
-            .env("LICENSING_LISTEN", format!("127.0.0.1:{port}"))
-            .env("LICENSING_OIDC_AUTHORITY", format!("{}/common/v2.0", idp.base))
-            .env("LICENSING_API_AUDIENCE", AUDIENCE)
-            .env("LICENSING_PADDLE_WEBHOOK_SECRET", PADDLE_SECRET)
-            .env("LICENSING_PADDLE_PRICES", "pri_pro=pro,pri_team=team")
-            .env("LICENSING_SIGNING_KEY", SIGNING_SEED)
-            .env("LICENSING_RATE_PER_USER", "100000")
-            .env("LICENSING_RATE_PER_IP", "100000")
-            .env("LICENSING_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        replicas.push(Replica(child));
-        bases.push(format!("http://127.0.0.1:{port}"));
-    }
+    let (_replicas, bases) = replicas(&url, 2).await;
     let http = reqwest::Client::new();
-    for base in &bases {
-        let mut up = false;
-        for _ in 0..200 {
-            if http.get(format!("{base}/healthz")).send().await.is_ok() {
-                up = true;
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        assert!(up, "{base} did not start");
-    }
     let s = Server { base: bases[0].clone(), http: http.clone(), _dir: None };
     assert_eq!(s.buy("evt_pg", "tpg", "buyer", 50).await.0, 200);
     let buyer = token("tpg", "buyer").await;
