@@ -21,7 +21,10 @@ pub async fn check(State(state): State<Shared>, Authed(who): Authed) -> ApiResul
         let due =
             state.touched.lock().map(|t| t.get(&key).is_none_or(|&at| now - at >= 60_000)).unwrap_or(true);
         if due {
-            state.store.touch(&who.tid, &who.oid, who.name.as_deref(), who.email.as_deref(), now).await?;
+            state
+                .store
+                .record_user(&who.tid, &who.oid, who.name.as_deref(), who.email.as_deref(), now, true)
+                .await?;
             if let Ok(mut t) = state.touched.lock() {
                 t.insert(key, now);
             }

@@ -7,57 +7,56 @@ use sqlx::Row as _;
 
 use super::{Backend, SUB_COLUMNS, Store, StoreError, sub_from};
 
+/// A column of an export, and its type.
+enum Column {
+    Text(&'static str),
+    OptText(&'static str),
+    Int(&'static str),
+    OptInt(&'static str),
+}
+
 impl Store {
     /// Everything stored about a user.
     pub async fn export(&self, tid: &str, oid: &str) -> Result<serde_json::Value, StoreError> {
-        let user = sqlx::query(
-            "SELECT name, email, created_at, last_used_at FROM users WHERE tenant_id = $1 AND user_id = $2",
-        )
-        .bind(tid)
-        .bind(oid)
-        .fetch_optional(&self.pool)
-        .await?;
-        let user = match user {
-            Some(r) => serde_json::json!({
-                "tenant_id": tid, "user_id": oid,
-                "name": r.try_get::<Option<String>, _>("name")?,
-                "email": r.try_get::<Option<String>, _>("email")?,
-                "created_at": r.try_get::<i64, _>("created_at")?,
-                "last_used_at": r.try_get::<Option<i64>, _>("last_used_at")?,
-            }),
-            None => serde_json::Value::Null,
-        };
-        let seats = sqlx::query("SELECT subscription_id, name, email, assigned_at FROM assignments WHERE tenant_id = $1 AND user_id = $2")
-            .bind(tid)
-            .bind(oid)
-            .fetch_all(&self.pool)
+        use Column::{Int, OptInt, OptText, Text};
+        let user = self
+            .rows_of(
+                tid,
+                oid,
+                "SELECT name, email, created_at, last_used_at FROM users",
+                &[OptText("name"), OptText("email"), Int("created_at"), OptInt("last_used_at")],
+            )
             .await?
-            .iter()
-            .map(|r| {
-                Ok(serde_json::json!({
-                    "subscription_id": r.try_get::<String, _>("subscription_id")?,
-                    "name": r.try_get::<Option<String>, _>("name")?,
-                    "email": r.try_get::<Option<String>, _>("email")?,
-                    "assigned_at": r.try_get::<i64, _>("assigned_at")?,
-                }))
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let admin_of = sqlx::query(
-            "SELECT subscription_id, name, email FROM admins WHERE tenant_id = $1 AND user_id = $2",
-        )
-        .bind(tid)
-        .bind(oid)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "subscription_id": r.try_get::<String, _>("subscription_id")?,
-                "name": r.try_get::<Option<String>, _>("name")?,
-                "email": r.try_get::<Option<String>, _>("email")?,
-            }))
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            .pop()
+            .map_or(serde_json::Value::Null, |mut u| {
+                u["tenant_id"] = tid.into();
+                u["user_id"] = oid.into();
+                u
+            });
+        let seats = self
+            .rows_of(
+                tid,
+                oid,
+                "SELECT subscription_id, name, email, assigned_at FROM assignments",
+                &[Text("subscription_id"), OptText("name"), OptText("email"), Int("assigned_at")],
+            )
+            .await?;
+        let admin_of = self
+            .rows_of(
+                tid,
+                oid,
+                "SELECT subscription_id, name, email FROM admins",
+                &[Text("subscription_id"), OptText("name"), OptText("email")],
+            )
+            .await?;
+        let sessions = self
+            .rows_of(
+                tid,
+                oid,
+                "SELECT created_at, expires_at FROM sessions",
+                &[Int("created_at"), Int("expires_at")],
+            )
+            .await?;
         let purchases = sqlx::query(&format!(
             "SELECT {SUB_COLUMNS} FROM subscriptions WHERE tenant_id = $1 AND buyer_user_id = $2"
         ))
@@ -68,24 +67,40 @@ impl Store {
         .iter()
         .map(sub_from)
         .collect::<Result<Vec<_>, _>>()?;
-        let sessions = sqlx::query(
-            "SELECT created_at, expires_at FROM sessions WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at",
-        )
-        .bind(tid)
-        .bind(oid)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "created_at": r.try_get::<i64, _>("created_at")?,
-                "expires_at": r.try_get::<i64, _>("expires_at")?,
-            }))
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
         Ok(serde_json::json!({
             "user": user, "seats": seats, "admin_of": admin_of, "purchases": purchases, "sessions": sessions,
         }))
+    }
+
+    /// The rows of `select` (a `SELECT … FROM table`) that are the person's, as JSON objects
+    /// of `columns`.
+    async fn rows_of(
+        &self,
+        tid: &str,
+        oid: &str,
+        select: &str,
+        columns: &[Column],
+    ) -> Result<Vec<serde_json::Value>, StoreError> {
+        let rows = sqlx::query(&format!("{select} WHERE tenant_id = $1 AND user_id = $2"))
+            .bind(tid)
+            .bind(oid)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let mut object = serde_json::Map::new();
+            for c in columns {
+                let (name, value) = match *c {
+                    Column::Text(n) => (n, serde_json::json!(r.try_get::<String, _>(n)?)),
+                    Column::OptText(n) => (n, serde_json::json!(r.try_get::<Option<String>, _>(n)?)),
+                    Column::Int(n) => (n, serde_json::json!(r.try_get::<i64, _>(n)?)),
+                    Column::OptInt(n) => (n, serde_json::json!(r.try_get::<Option<i64>, _>(n)?)),
+                };
+                object.insert(name.to_owned(), value);
+            }
+            out.push(serde_json::Value::Object(object));
+        }
+        Ok(out)
     }
 
     /// Revokes a user at once: their seats, admin roles and sessions go, the purchases they

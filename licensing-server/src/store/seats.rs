@@ -87,30 +87,16 @@ impl Store {
             tx.rollback().await?;
             return Err(why);
         }
-        match insert_holder(&mut tx, sub_id, tenant_id, holder, now).await {
-            Ok(()) => {
-                tx.commit().await?;
-                Ok(())
-            }
-            Err(e) => {
-                tx.rollback().await?;
-                Err(e)
-            }
-        }
+        let inserted = insert_holder(&mut tx, sub_id, tenant_id, holder, now).await;
+        finish(tx, inserted).await
     }
 
     /// Takes a user's seat back.
     pub async fn unassign(&self, sub_id: &str, oid: &str, now: i64) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let n = sqlx::query("DELETE FROM assignments WHERE subscription_id = $1 AND user_id = $2")
-            .bind(sub_id)
-            .bind(oid)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
+        if let Err(e) = remove_holder(&mut tx, sub_id, oid).await {
             tx.rollback().await?;
-            return Err(StoreError::NotFound);
+            return Err(e);
         }
         sqlx::query("UPDATE subscriptions SET seats_used = seats_used - 1, updated_at = $1 WHERE id = $2")
             .bind(now)
@@ -143,26 +129,12 @@ impl Store {
             tx.rollback().await?;
             return Err(StoreError::Inactive);
         }
-        let n = sqlx::query("DELETE FROM assignments WHERE subscription_id = $1 AND user_id = $2")
-            .bind(sub_id)
-            .bind(from)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
+        if let Err(e) = remove_holder(&mut tx, sub_id, from).await {
             tx.rollback().await?;
-            return Err(StoreError::NotFound);
+            return Err(e);
         }
-        match insert_holder(&mut tx, sub_id, tenant_id, to, now).await {
-            Ok(()) => {
-                tx.commit().await?;
-                Ok(())
-            }
-            Err(e) => {
-                tx.rollback().await?;
-                Err(e)
-            }
-        }
+        let inserted = insert_holder(&mut tx, sub_id, tenant_id, to, now).await;
+        finish(tx, inserted).await
     }
 
     /// Takes back the seats beyond what a subscription now has (a lower quantity), the
@@ -233,5 +205,34 @@ async fn insert_holder(
         Ok(_) => Ok(()),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::AlreadyAssigned),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes a holder; `NotFound` when they hold no seat of the subscription.
+async fn remove_holder(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    sub_id: &str,
+    user: &str,
+) -> Result<(), StoreError> {
+    let n = sqlx::query("DELETE FROM assignments WHERE subscription_id = $1 AND user_id = $2")
+        .bind(sub_id)
+        .bind(user)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// Commits when the last step succeeded, rolls back otherwise.
+async fn finish(
+    tx: sqlx::Transaction<'_, sqlx::Any>,
+    last: Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    match last {
+        Ok(()) => Ok(tx.commit().await?),
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e)
+        }
     }
 }

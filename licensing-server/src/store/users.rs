@@ -5,49 +5,28 @@ use sqlx::Row as _;
 use super::{Store, StoreError, User};
 
 impl Store {
-    /// Records a signed-in user (name and email refresh at each sign-in).
-    pub async fn upsert_user(
+    /// Records a user at sign-in (`used: false`) or at a licensed use (`used: true`, which
+    /// sets the last use): created if needed, name and address refreshed — one statement.
+    pub async fn record_user(
         &self,
         tid: &str,
         oid: &str,
         name: Option<&str>,
         email: Option<&str>,
         now: i64,
+        used: bool,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO users (tenant_id, user_id, name, email, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (tenant_id, user_id) DO UPDATE SET name = excluded.name, email = excluded.email, deleted_at = NULL",
-        )
-        .bind(tid)
-        .bind(oid)
-        .bind(name)
-        .bind(email)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Records a licensed user's use: creates them if needed, refreshes name and address,
-    /// sets the last use — one statement.
-    pub async fn touch(
-        &self,
-        tid: &str,
-        oid: &str,
-        name: Option<&str>,
-        email: Option<&str>,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO users (tenant_id, user_id, name, email, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $5) \
+            "INSERT INTO users (tenant_id, user_id, name, email, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (tenant_id, user_id) DO UPDATE SET name = excluded.name, email = excluded.email, \
-             last_used_at = excluded.last_used_at, deleted_at = NULL",
+             last_used_at = COALESCE(excluded.last_used_at, users.last_used_at), deleted_at = NULL",
         )
         .bind(tid)
         .bind(oid)
         .bind(name)
         .bind(email)
         .bind(now)
+        .bind(used.then_some(now))
         .execute(&self.pool)
         .await?;
         Ok(())

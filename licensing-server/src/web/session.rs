@@ -304,7 +304,8 @@ pub async fn callback(
     let name = me.as_ref().and_then(|m| m.display_name.clone()).or(who.name.clone());
     let email = me.as_ref().and_then(|m| m.mail.clone().or(m.upn.clone())).or(who.email.clone());
     let now = crate::now_ms();
-    if let Err(e) = state.store.upsert_user(&who.tid, &who.oid, name.as_deref(), email.as_deref(), now).await
+    if let Err(e) =
+        state.store.record_user(&who.tid, &who.oid, name.as_deref(), email.as_deref(), now, false).await
     {
         tracing::error!(error = %e, "storing the user failed");
         return message(
