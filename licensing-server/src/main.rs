@@ -72,7 +72,9 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.listen).await?;
     let addr = listener.local_addr()?;
     tracing::info!("licensing server on http://{addr} ({:?})", state.store.backend());
-    println!("Licensing server: http://{addr}");
+    if std::io::stdout().is_terminal() {
+        println!("Licensing server: http://{addr}");
+    }
     axum::serve(listener, app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal(state))
         .await?;

@@ -106,6 +106,7 @@ async fn call(
     }
     let resp = r.send().await.map_err(|e| MarketplaceError::Upstream(format!("marketplace: {e}")))?;
     let status = resp.status();
+    // The body stays out of errors and logs: it can name the purchaser.
     let text = resp.text().await.unwrap_or_default();
     if matches!(status.as_u16(), 400 | 404) {
         return Err(MarketplaceError::Refused(format!("the marketplace does not know this ({status})")));
@@ -115,7 +116,7 @@ async fn call(
         *state.publisher_token.0.lock().await = None;
     }
     if !status.is_success() {
-        return Err(MarketplaceError::Upstream(format!("marketplace answered {status}: {text}")));
+        return Err(MarketplaceError::Upstream(format!("marketplace answered {status}")));
     }
     Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
 }

@@ -288,6 +288,16 @@ impl Replica {
 
 /// `n` replicas of the server on the database `url`, started and answering; their bases.
 pub async fn replicas(url: &str, n: usize) -> (Vec<Replica>, Vec<String>) {
+    replicas_with(url, n, &[("LICENSING_LOG", "warn")], false).await
+}
+
+/// The same, with more environment variables, and standard output piped when `capture`.
+pub async fn replicas_with(
+    url: &str,
+    n: usize,
+    env: &[(&str, &str)],
+    capture: bool,
+) -> (Vec<Replica>, Vec<String>) {
     let idp = idp().await;
     let mut replicas = Vec::new();
     let mut bases = Vec::new();
@@ -303,9 +313,9 @@ pub async fn replicas(url: &str, n: usize) -> (Vec<Replica>, Vec<String>) {
             .env("LICENSING_SIGNING_KEY", SIGNING_SEED)
             .env("LICENSING_RATE_PER_USER", "100000")
             .env("LICENSING_RATE_PER_IP", "100000")
-            .env("LICENSING_LOG", "warn")
             .env("LICENSING_SHUTDOWN_DRAIN_SECS", "2")
-            .stdout(std::process::Stdio::null())
+            .envs(env.iter().copied())
+            .stdout(if capture { std::process::Stdio::piped() } else { std::process::Stdio::null() })
             .stderr(std::process::Stdio::inherit())
             .spawn()
             .unwrap();

@@ -182,3 +182,33 @@ async fn replicas_stopped_or_killed_mid_load_fail_only_the_killed_ones_requests_
         assert_eq!((status, v["licensed"].as_bool()), (200, Some(true)), "purchase {i} was lost: {v}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_are_json_lines_without_personal_data_or_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("licensing.db").display());
+    let (mut replicas, bases) = replicas_with(&url, 1, &[("LICENSING_LOG", "info,access=info")], true).await;
+    let s = Server { base: bases[0].clone(), http: reqwest::Client::new(), _dir: None };
+    assert_eq!(s.buy("evt_log", "tlog", "logged-user", 1).await.0, 200);
+    let user = token("tlog", "logged-user").await;
+    assert_eq!(s.check(&user).await.1["licensed"], true);
+    assert_eq!(s.call(reqwest::Method::DELETE, "/v1/me", Some(&user), None).await.0, 204);
+    replicas[0].signal("TERM");
+    let child = &mut replicas[0].0;
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}")))
+        .collect();
+    assert!(lines.len() >= 4, "too few log lines:\n{out}");
+    assert!(lines.iter().all(|v| v["level"].is_string() && v["timestamp"].is_string()), "{out}");
+    assert!(!out.contains('\u{1b}'), "colour codes in the logs");
+    for personal in ["logged-user", "tlog.example"] {
+        assert!(!out.contains(personal), "{personal} is in the logs:\n{out}");
+    }
+    // The access log names routes, never paths (ids), and clients by their /24.
+    let access: Vec<&serde_json::Value> = lines.iter().filter(|v| v["target"] == "access").collect();
+    assert!(access.iter().any(|v| v["fields"]["route"] == "/v1/license/check"), "no access line:\n{out}");
+    assert!(access.iter().all(|v| v["fields"]["client"] == "127.0.0.0/24"), "{out}");
+}
