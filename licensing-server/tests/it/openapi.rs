@@ -19,6 +19,7 @@ async fn schemathesis_finds_no_server_error_and_no_schema_violation() {
         c.client_secret = Some(crate::oidc::CLIENT_SECRET.to_owned());
         c.marketplace_url = format!("{base}/mkt/api");
         c.marketplace_token_url = Some(format!("{base}/common/oauth2/v2.0/token"));
+        c.marketplace_tenant_id = Some("publisher-tenant".to_owned());
     })
     .await;
     s.buy("evt_st", "tst", "buyer", 5).await;
