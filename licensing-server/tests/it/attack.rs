@@ -529,3 +529,50 @@ async fn the_per_address_limit_reads_the_proxys_address_only_behind_a_proxy() {
     assert_eq!(statuses(&proxied, "203.0.113.9, 10.0.0.1").await, [200, 200, 429]);
     assert_eq!(statuses(&proxied, "10.0.0.2").await, [200, 200, 429]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_seat_goes_to_one_racer_whatever_path_each_takes() {
+    for db in backends() {
+        let s = web_server_on(db, |_| {}).await;
+        s.buy("evt_l1", "tl", "boss", 3).await;
+        let boss = token("tl", "boss").await;
+        let sub = sub_id(&s, &boss).await;
+        let seats = format!("/v1/admin/subscriptions/{sub}/assignments");
+        assert_eq!(
+            s.call(Method::POST, &seats, Some(&boss), Some(holder("held", "H", "h@x.example"))).await.0,
+            201
+        );
+        // One seat is left: five assignments through the API and five through the page's
+        // form race for it.
+        let session = session_of(&sign_in(&s, "tl:boss", false, false).await);
+        let form_token = csrf(&page(&s, "/admin", &session).await);
+        let mut tasks = Vec::new();
+        for i in 0..5 {
+            let (http, t, url) = (s.http.clone(), boss.clone(), format!("{}{seats}", s.base));
+            let body = holder(&format!("api-{i}"), "A", "a@x.example");
+            tasks.push(tokio::spawn(async move {
+                http.post(url).bearer_auth(t).json(&body).send().await.unwrap().status().as_u16()
+            }));
+            let (url, session, token, sub) =
+                (format!("{}/admin/assign", s.base), session.clone(), form_token.clone(), sub.clone());
+            tasks.push(tokio::spawn(async move {
+                let form = [("csrf", token), ("subscription", sub), ("user_id", format!("web-{i}"))];
+                let r = no_redirects().post(url).header(COOKIE, session).form(&form).send().await.unwrap();
+                // The form answers a redirect to the seats page when it took the seat.
+                match r.status().as_u16() {
+                    303 => 201,
+                    other => other,
+                }
+            }));
+        }
+        let codes = futures_join(tasks).await;
+        assert_eq!(codes.iter().filter(|c| **c == 201).count(), 1, "{db:?}: {codes:?}");
+        assert!(codes.iter().all(|c| *c == 201 || *c == 409), "{db:?}: {codes:?}");
+        let after = s.subscription(&boss).await;
+        assert_eq!(
+            (after["seats_used"].as_i64(), after["assignments"].as_array().map(Vec::len)),
+            (Some(3), Some(3)),
+            "{db:?}"
+        );
+    }
+}
