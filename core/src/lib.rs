@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod address;
+pub mod calendar;
 pub mod format;
 pub mod graph;
 pub mod merge;

@@ -1,0 +1,387 @@
+//! What an answer means, and what the engine does with it.
+
+use super::*;
+use crate::graph::{AttachmentRef, Collection, ErrorBody, FolderRef, MessageRef, UploadSession};
+
+#[derive(Debug, Clone)]
+pub(super) enum OpKind {
+    FindFolder,
+    CreateFolder,
+    FindDraft,
+    CreateDraft { inline: Vec<usize> },
+    ListAttachments,
+    AddAttachment { index: usize },
+    CreateUploadSession { index: usize },
+    UploadChunk { end: u64, total: u64 },
+    CheckDraft,
+    Send { pace: u64 },
+}
+
+impl OpKind {
+    /// Whether repeating the request could repeat an effect.
+    pub(super) fn has_effect(&self) -> bool {
+        !matches!(self, OpKind::FindFolder | OpKind::FindDraft | OpKind::ListAttachments | OpKind::CheckDraft)
+    }
+
+    pub(super) fn what(&self) -> &'static str {
+        match self {
+            OpKind::FindFolder => "looking up the drafts folder",
+            OpKind::CreateFolder => "creating the drafts folder",
+            OpKind::FindDraft => "looking up the draft",
+            OpKind::CreateDraft { .. } => "creating the draft",
+            OpKind::ListAttachments => "listing the draft's attachments",
+            OpKind::AddAttachment { .. } => "attaching a file",
+            OpKind::CreateUploadSession { .. } => "starting an upload",
+            OpKind::UploadChunk { .. } => "uploading an attachment",
+            OpKind::CheckDraft => "checking the draft",
+            OpKind::Send { .. } => "sending",
+        }
+    }
+}
+
+fn graph_error(r: &HttpResponse) -> String {
+    match serde_json::from_slice::<ErrorBody>(&r.body) {
+        Ok(e) if !e.error.code.is_empty() => {
+            if e.error.message.is_empty() {
+                format!("{} {}", r.status, e.error.code)
+            } else {
+                format!("{} {}: {}", r.status, e.error.code, e.error.message)
+            }
+        }
+        _ => format!("HTTP {}", r.status),
+    }
+}
+
+impl Engine {
+    /// A request's answer (or its failure) at time `now`. Returns the entries to make
+    /// durable (they are also the campaign's events).
+    pub fn complete(
+        &mut self,
+        op: OpId,
+        result: Result<HttpResponse, TransportError>,
+        now: Millis,
+    ) -> Vec<Entry> {
+        let Some(Op { row, kind, prior }) = self.ops.remove(&op) else { return Vec::new() };
+        if let Some(i) = row {
+            self.rows[i].busy = false;
+        }
+        if matches!(kind, OpKind::FindFolder | OpKind::CreateFolder) {
+            self.folder_busy = false;
+        }
+        let pace = match kind {
+            OpKind::Send { pace } if self.campaign.schedule.is_none() => Some(pace),
+            _ => None,
+        };
+        match result {
+            Ok(r) if (200..300).contains(&r.status) => {
+                if let Some(p) = pace {
+                    self.pacer.finish(p, now, true);
+                }
+                self.throttle_streak = 0;
+                if let Some(i) = row {
+                    self.rows[i].attempts = 0;
+                }
+                self.succeeded(row, kind, &r, now);
+            }
+            Ok(r) if r.status == 429 || ((r.status == 503 || r.status == 504) && !kind.has_effect()) => {
+                // Refused before taking effect (429), or a read that can simply be repeated.
+                if let Some(p) = pace {
+                    self.pacer.finish(p, now, false);
+                }
+                if let (Some(i), Some(prior)) = (row, prior) {
+                    self.rows[i].state = prior;
+                }
+                if r.status == 429 {
+                    if matches!(kind, OpKind::Send { .. }) && self.campaign.schedule.is_none() {
+                        self.pacer.slow_down(now);
+                        self.notices.push(Notice::Pace { per_window: self.pacer.limit() });
+                    }
+                    self.throttle_streak += 1;
+                    let delay = pace::retry_delay(
+                        &self.campaign.limits,
+                        &mut self.jitter,
+                        self.throttle_streak,
+                        r.retry_after_ms,
+                    );
+                    self.throttled_until = self.throttled_until.max(now + delay);
+                    self.notices.push(Notice::Throttled { status: r.status, until: self.throttled_until });
+                    if self.throttle_streak > self.campaign.limits.max_attempts * 3 {
+                        self.stop = Some(StopReason::Unavailable(graph_error(&r)));
+                    }
+                } else {
+                    self.retry(row, &kind, graph_error(&r), r.retry_after_ms, now);
+                }
+            }
+            Ok(r) if r.status == 401 => {
+                self.undo(row, prior, pace, now);
+                self.stop = Some(StopReason::Unauthorized(graph_error(&r)));
+            }
+            Ok(r) if r.status == 403 => {
+                self.undo(row, prior, pace, now);
+                self.stop = Some(StopReason::Forbidden(graph_error(&r)));
+            }
+            Ok(r) if r.status >= 500 => {
+                // The request was written and the service failed: its effect is uncertain.
+                if let Some(p) = pace {
+                    self.pacer.finish(p, now, true);
+                }
+                self.uncertain(row, &kind);
+                self.retry(row, &kind, graph_error(&r), r.retry_after_ms, now);
+            }
+            Ok(r) => {
+                if let Some(p) = pace {
+                    self.pacer.finish(p, now, false);
+                }
+                self.rejected(row, &kind, prior, &r);
+            }
+            Err(e) => {
+                if let Some(p) = pace {
+                    self.pacer.finish(p, now, e.maybe_delivered);
+                }
+                if e.maybe_delivered {
+                    self.uncertain(row, &kind);
+                } else if let (Some(i), Some(prior)) = (row, prior) {
+                    self.rows[i].state = prior;
+                }
+                self.retry(row, &kind, e.message, None, now);
+            }
+        }
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Undoes the state change of a request that was refused before taking effect.
+    fn undo(&mut self, row: Option<usize>, prior: Option<State>, pace: Option<u64>, now: Millis) {
+        if let Some(p) = pace {
+            self.pacer.finish(p, now, false);
+        }
+        if let (Some(i), Some(prior)) = (row, prior) {
+            self.rows[i].state = prior;
+        }
+    }
+
+    /// The request may or may not have taken effect: find out before going on.
+    fn uncertain(&mut self, row: Option<usize>, kind: &OpKind) {
+        match (row, kind) {
+            (Some(i), OpKind::CreateDraft { .. }) => self.rows[i].state = State::Creating,
+            (Some(i), OpKind::Send { .. }) => {
+                if let State::Drafted(id) | State::Sending(id) = self.rows[i].state.clone() {
+                    self.rows[i].state = State::Sending(id);
+                }
+            }
+            (
+                Some(i),
+                OpKind::AddAttachment { .. }
+                | OpKind::UploadChunk { .. }
+                | OpKind::CreateUploadSession { .. },
+            ) => {
+                self.rows[i].attachments_known = false;
+                self.rows[i].upload = None;
+            }
+            (None, OpKind::CreateFolder) => self.folder = Folder::Unknown,
+            _ => {}
+        }
+    }
+
+    fn retry(
+        &mut self,
+        row: Option<usize>,
+        kind: &OpKind,
+        reason: String,
+        retry_after: Option<u64>,
+        now: Millis,
+    ) {
+        let attempts = match row {
+            Some(i) => {
+                self.rows[i].attempts += 1;
+                self.rows[i].attempts
+            }
+            None => {
+                self.folder_attempts += 1;
+                self.folder_attempts
+            }
+        };
+        if attempts > self.campaign.limits.max_attempts {
+            self.stop =
+                Some(StopReason::Unavailable(format!("{} failed {attempts} times: {reason}", kind.what())));
+            return;
+        }
+        let at = now + pace::retry_delay(&self.campaign.limits, &mut self.jitter, attempts, retry_after);
+        match row {
+            Some(i) => self.rows[i].not_before = at,
+            None => self.throttled_until = self.throttled_until.max(at),
+        }
+        self.notices.push(Notice::Retrying {
+            row: row.map(|i| self.rows[i].message.row),
+            reason: format!("{}: {reason}", kind.what()),
+            at,
+        });
+    }
+
+    fn fail(&mut self, i: usize, reason: String) {
+        let row = &mut self.rows[i];
+        row.state = State::Failed(reason.clone());
+        self.outbox.push(Entry::Failed { row: row.message.row, reason });
+    }
+
+    fn rejected(&mut self, row: Option<usize>, kind: &OpKind, prior: Option<State>, r: &HttpResponse) {
+        let reason = graph_error(r);
+        let Some(i) = row else {
+            self.stop = Some(StopReason::Forbidden(format!("{}: {reason}", kind.what())));
+            return;
+        };
+        match (kind, prior) {
+            (OpKind::CheckDraft, Some(State::Sending(_))) if r.status == 404 => self.fail(
+                i,
+                format!(
+                    "the message disappeared after a send whose outcome is unknown; it may have been delivered \
+                     (check Sent Items) ({reason})"
+                ),
+            ),
+            (OpKind::Send { .. } | OpKind::ListAttachments, _) if r.status == 404 => {
+                self.fail(i, format!("the draft was deleted in Outlook ({reason})"));
+            }
+            (OpKind::UploadChunk { .. }, _) if r.status == 404 => {
+                // The upload session expired: start the attachment again.
+                self.rows[i].upload = None;
+                self.rows[i].attachments_known = false;
+            }
+            _ => self.fail(i, format!("{}: {reason}", kind.what())),
+        }
+    }
+
+    fn succeeded(&mut self, row: Option<usize>, kind: OpKind, r: &HttpResponse, now: Millis) {
+        let Some(i) = row else {
+            match kind {
+                OpKind::FindFolder => match serde_json::from_slice::<Collection<FolderRef>>(&r.body) {
+                    Ok(c) => {
+                        self.folder = match c.value.into_iter().next() {
+                            Some(f) => {
+                                self.outbox.push(Entry::Folder { id: f.id.clone() });
+                                Folder::Known(f.id)
+                            }
+                            None => Folder::Missing,
+                        }
+                    }
+                    Err(e) => {
+                        self.stop = Some(StopReason::Unavailable(format!("unreadable folder list: {e}")))
+                    }
+                },
+                OpKind::CreateFolder => match serde_json::from_slice::<FolderRef>(&r.body) {
+                    Ok(f) => {
+                        self.outbox.push(Entry::Folder { id: f.id.clone() });
+                        self.folder = Folder::Known(f.id);
+                    }
+                    Err(_) => self.folder = Folder::Unknown,
+                },
+                _ => {}
+            }
+            return;
+        };
+        let number = self.rows[i].message.row;
+        match kind {
+            OpKind::CreateDraft { inline } => match serde_json::from_slice::<MessageRef>(&r.body) {
+                Ok(m) => {
+                    self.rows[i].state = State::Drafted(m.id.clone());
+                    self.outbox.push(Entry::Drafted { row: number, id: m.id });
+                    for a in inline {
+                        self.rows[i].attached[a] = true;
+                        self.outbox.push(Entry::Attached { row: number, index: a });
+                    }
+                }
+                // Created, but the id is unreadable: look it up by its key.
+                Err(_) => self.rows[i].state = State::Creating,
+            },
+            OpKind::FindDraft => match serde_json::from_slice::<Collection<MessageRef>>(&r.body) {
+                Ok(c) => {
+                    let found = c.value.iter().find(|m| m.is_draft != Some(false)).or(c.value.first());
+                    match found {
+                        Some(m) if m.is_draft == Some(false) => {
+                            self.rows[i].state = State::Sent;
+                            let n = self.rows[i].recipients();
+                            self.outbox.push(Entry::Drafted { row: number, id: m.id.clone() });
+                            self.outbox.push(Entry::Sending { row: number });
+                            self.outbox.push(Entry::Sent { row: number, at: now, recipients: n });
+                        }
+                        Some(m) => {
+                            self.rows[i].state = State::Drafted(m.id.clone());
+                            self.rows[i].attachments_known = self.rows[i].attached.is_empty();
+                            self.outbox.push(Entry::Drafted { row: number, id: m.id.clone() });
+                        }
+                        None => self.rows[i].state = State::Planned,
+                    }
+                }
+                Err(e) => {
+                    self.retry(Some(i), &OpKind::FindDraft, format!("unreadable answer: {e}"), None, now)
+                }
+            },
+            OpKind::ListAttachments => match serde_json::from_slice::<Collection<AttachmentRef>>(&r.body) {
+                Ok(c) => {
+                    let row = &mut self.rows[i];
+                    for (a, att) in row.message.attachments.iter().enumerate() {
+                        let present = c.value.iter().any(|x| x.name == file_name(&att.name));
+                        if present && !row.attached[a] {
+                            row.attached[a] = true;
+                            self.outbox.push(Entry::Attached { row: number, index: a });
+                        }
+                    }
+                    row.attachments_known = true;
+                }
+                Err(e) => self.retry(
+                    Some(i),
+                    &OpKind::ListAttachments,
+                    format!("unreadable answer: {e}"),
+                    None,
+                    now,
+                ),
+            },
+            OpKind::AddAttachment { index } => {
+                self.rows[i].attached[index] = true;
+                self.outbox.push(Entry::Attached { row: number, index });
+            }
+            OpKind::CreateUploadSession { index } => match serde_json::from_slice::<UploadSession>(&r.body) {
+                Ok(s) => self.rows[i].upload = Some(Upload { index, url: s.upload_url, next: 0 }),
+                Err(e) => self.fail(i, format!("unreadable upload session: {e}")),
+            },
+            OpKind::UploadChunk { end, total } => {
+                let row = &mut self.rows[i];
+                if let Some(up) = row.upload.as_mut() {
+                    if end >= total || r.status == 201 {
+                        let index = up.index;
+                        row.upload = None;
+                        row.attached[index] = true;
+                        self.outbox.push(Entry::Attached { row: number, index });
+                    } else {
+                        up.next = end;
+                    }
+                }
+            }
+            OpKind::CheckDraft => match serde_json::from_slice::<MessageRef>(&r.body) {
+                Ok(m) if m.is_draft == Some(false) => {
+                    self.rows[i].state = State::Sent;
+                    let n = self.rows[i].recipients();
+                    self.outbox.push(Entry::Sent { row: number, at: now, recipients: n });
+                }
+                Ok(m) => self.rows[i].state = State::Drafted(m.id),
+                Err(e) => {
+                    self.retry(Some(i), &OpKind::CheckDraft, format!("unreadable answer: {e}"), None, now)
+                }
+            },
+            OpKind::Send { .. } => {
+                self.rows[i].state = State::Sent;
+                let n = self.rows[i].recipients();
+                self.outbox.push(Entry::Sent { row: number, at: now, recipients: n });
+            }
+            OpKind::FindFolder | OpKind::CreateFolder => {}
+        }
+    }
+
+    /// A file an attachment needs could not be read at send time: the row fails (its draft,
+    /// if any, stays in Drafts for the user).
+    pub fn abandon(&mut self, op: OpId, reason: String) -> Vec<Entry> {
+        if let Some(Op { row: Some(i), .. }) = self.ops.remove(&op) {
+            self.rows[i].busy = false;
+            self.fail(i, reason);
+        }
+        std::mem::take(&mut self.outbox)
+    }
+}

@@ -1,0 +1,123 @@
+//! What the engine says: the next request, a wait, the end, a stop and its reason, where
+//! the campaign stands, notices.
+
+use std::fmt;
+
+use super::{Entry, Millis, RequestSpec};
+
+/// Identifies a request in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OpId(pub(super) u64);
+
+/// A request to perform: write `journal` first, then send `spec`.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The request's id, for [`Engine::complete`].
+    pub op: OpId,
+    /// Entries to make durable before the request is sent.
+    pub journal: Vec<Entry>,
+    /// The request.
+    pub spec: RequestSpec,
+}
+
+/// What the engine wants next.
+#[derive(Debug, Clone)]
+pub enum Poll {
+    /// Perform this request.
+    Request(Request),
+    /// Nothing before this time (or before a request in flight completes).
+    Wait(Millis),
+    /// Nothing until a request in flight completes.
+    Busy,
+    /// Every row is sent or failed (or drafted, in drafts-only mode).
+    Done(Summary),
+    /// The campaign stopped early; running it again with the same journal resumes it.
+    Stopped(Stop),
+}
+
+/// Why a campaign stopped before its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopReason {
+    /// The rolling recipient budget is spent; it can resume at this time.
+    BudgetSpent {
+        /// When enough budget is back for the next message.
+        resume_at: Millis,
+    },
+    /// Graph refused the token (expired or revoked): sign in again.
+    Unauthorized(String),
+    /// Graph refused the mailbox (no permission to send as it, for example).
+    Forbidden(String),
+    /// The service kept failing; it may be down.
+    Unavailable(String),
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopReason::BudgetSpent { .. } => {
+                f.write_str("the mailbox's recipient budget for 24 hours is spent")
+            }
+            StopReason::Unauthorized(m) => {
+                write!(f, "Microsoft Graph refused the token ({m}); sign in again")
+            }
+            StopReason::Forbidden(m) => write!(f, "Microsoft Graph refused access to the mailbox ({m})"),
+            StopReason::Unavailable(m) => write!(f, "Microsoft Graph kept failing ({m})"),
+        }
+    }
+}
+
+/// A stop, with where the campaign stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stop {
+    /// Why.
+    pub reason: StopReason,
+    /// Where it stands.
+    pub summary: Summary,
+}
+
+/// Where a campaign stands.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Summary {
+    /// Rows in the campaign.
+    pub total: usize,
+    /// Rows sent.
+    pub sent: usize,
+    /// Rows whose draft is ready but not sent (drafts-only mode, or not yet).
+    pub drafted: usize,
+    /// Rows that will not be sent, with the reason.
+    pub failed: Vec<(u32, String)>,
+}
+
+impl Summary {
+    /// Rows neither sent nor failed.
+    pub fn pending(&self) -> usize {
+        self.total - self.sent - self.failed.len()
+    }
+}
+
+/// Things worth telling the user that are not journal entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The service throttled the mailbox; nothing is sent until then.
+    Throttled {
+        /// The status (429, 503, 504).
+        status: u16,
+        /// Until when.
+        until: Millis,
+    },
+    /// A throttled send taught the campaign the mailbox's real rate.
+    Pace {
+        /// Messages per window from now on.
+        per_window: u32,
+    },
+    /// A request failed and will be retried (after checking what happened, when its effect
+    /// is uncertain).
+    Retrying {
+        /// The row, if the request was for one.
+        row: Option<u32>,
+        /// What failed.
+        reason: String,
+        /// Not before.
+        at: Millis,
+    },
+}
