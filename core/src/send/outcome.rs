@@ -39,6 +39,64 @@ impl OpKind {
     }
 }
 
+/// An answer to a request, as far as its meaning goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Answer {
+    /// Graph answered with this status.
+    Status(u16),
+    /// No answer: the connection failed, before the request was written
+    /// (`maybe_delivered: false`) or after (a timeout, a dropped connection).
+    Failed {
+        /// Whether the request may have reached the service.
+        maybe_delivered: bool,
+    },
+}
+
+/// What an answer means for the request that got it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outcome {
+    /// 2xx: it took effect.
+    Done,
+    /// 429: refused before taking effect; the mailbox waits as told, then tries again.
+    Throttled,
+    /// It surely took no effect and can simply be tried again: a read's 503 or 504, or a
+    /// connection that failed before the request was written.
+    Repeat,
+    /// 401: the token is refused; the campaign stops (sign in again).
+    Unauthorized,
+    /// 403: the mailbox is refused; the campaign stops.
+    Forbidden,
+    /// It may have taken effect (a 5xx after the request was written, a timeout or a
+    /// dropped connection): what happened is checked before anything is repeated.
+    Uncertain,
+    /// Another answer (400, 404, 409, 413…): refused for this row, which fails (or, for a
+    /// few known cases, is looked at again).
+    Rejected,
+}
+
+impl Outcome {
+    /// Whether the request may have had its effect (a send may have used the budget).
+    pub(super) fn may_have_taken_effect(self) -> bool {
+        matches!(self, Outcome::Done | Outcome::Uncertain)
+    }
+}
+
+/// The one classification of answers: `(operation, answer) → outcome`, a pure function
+/// tested case by case.
+pub(super) fn classify(kind: &OpKind, answer: Answer) -> Outcome {
+    match answer {
+        Answer::Status(200..=299) => Outcome::Done,
+        Answer::Status(429) => Outcome::Throttled,
+        Answer::Status(503 | 504) if !kind.has_effect() => Outcome::Repeat,
+        Answer::Status(401) => Outcome::Unauthorized,
+        Answer::Status(403) => Outcome::Forbidden,
+        Answer::Status(500..) => Outcome::Uncertain,
+        Answer::Status(_) => Outcome::Rejected,
+        Answer::Failed { maybe_delivered: true } => Outcome::Uncertain,
+        Answer::Failed { maybe_delivered: false } => Outcome::Repeat,
+    }
+}
+
 fn graph_error(r: &HttpResponse) -> String {
     match serde_json::from_slice::<ErrorBody>(&r.body) {
         Ok(e) if !e.error.code.is_empty() => {
@@ -72,88 +130,74 @@ impl Engine {
             OpKind::Send { pace } if self.campaign.schedule.is_none() => Some(pace),
             _ => None,
         };
-        match result {
-            Ok(r) if (200..300).contains(&r.status) => {
-                if let Some(p) = pace {
-                    self.pacer.finish(p, now, true);
-                }
+        let answer = match &result {
+            Ok(r) => Answer::Status(r.status),
+            Err(e) => Answer::Failed { maybe_delivered: e.maybe_delivered },
+        };
+        let (reason, retry_after) = match &result {
+            Ok(r) => (graph_error(r), r.retry_after_ms),
+            Err(e) => (e.message.clone(), None),
+        };
+        let outcome = classify(&kind, answer);
+        if let Some(p) = pace {
+            self.pacer.finish(p, now, outcome.may_have_taken_effect());
+        }
+        match outcome {
+            Outcome::Done => {
                 self.throttle_streak = 0;
                 if let Some(i) = row {
                     self.rows[i].attempts = 0;
                 }
-                self.succeeded(row, kind, &r, now);
-            }
-            Ok(r) if r.status == 429 || ((r.status == 503 || r.status == 504) && !kind.has_effect()) => {
-                // Refused before taking effect (429), or a read that can simply be repeated.
-                if let Some(p) = pace {
-                    self.pacer.finish(p, now, false);
-                }
-                if let (Some(i), Some(prior)) = (row, prior) {
-                    self.rows[i].state = prior;
-                }
-                if r.status == 429 {
-                    if matches!(kind, OpKind::Send { .. }) && self.campaign.schedule.is_none() {
-                        self.pacer.slow_down(now);
-                        self.notices.push(Notice::Pace { per_window: self.pacer.limit() });
-                    }
-                    self.throttle_streak += 1;
-                    let delay = pace::retry_delay(
-                        &self.campaign.limits,
-                        &mut self.jitter,
-                        self.throttle_streak,
-                        r.retry_after_ms,
-                    );
-                    self.throttled_until = self.throttled_until.max(now + delay);
-                    self.notices.push(Notice::Throttled { status: r.status, until: self.throttled_until });
-                    if self.throttle_streak > self.campaign.limits.max_attempts * 3 {
-                        self.stop = Some(StopReason::Unavailable(graph_error(&r)));
-                    }
-                } else {
-                    self.retry(row, &kind, graph_error(&r), r.retry_after_ms, now);
+                if let Ok(r) = &result {
+                    self.succeeded(row, kind, r, now);
                 }
             }
-            Ok(r) if r.status == 401 => {
-                self.undo(row, prior, pace, now);
-                self.stop = Some(StopReason::Unauthorized(graph_error(&r)));
-            }
-            Ok(r) if r.status == 403 => {
-                self.undo(row, prior, pace, now);
-                self.stop = Some(StopReason::Forbidden(graph_error(&r)));
-            }
-            Ok(r) if r.status >= 500 => {
-                // The request was written and the service failed: its effect is uncertain.
-                if let Some(p) = pace {
-                    self.pacer.finish(p, now, true);
+            Outcome::Throttled => {
+                self.restore(row, prior);
+                if matches!(kind, OpKind::Send { .. }) && self.campaign.schedule.is_none() {
+                    self.pacer.slow_down(now);
+                    self.notices.push(Notice::Pace { per_window: self.pacer.limit() });
                 }
+                self.throttle_streak += 1;
+                let delay = pace::retry_delay(
+                    &self.campaign.limits,
+                    &mut self.jitter,
+                    self.throttle_streak,
+                    retry_after,
+                );
+                self.throttled_until = self.throttled_until.max(now + delay);
+                self.notices.push(Notice::Throttled { status: 429, until: self.throttled_until });
+                if self.throttle_streak > self.campaign.limits.max_attempts * 3 {
+                    self.stop = Some(StopReason::Unavailable(reason));
+                }
+            }
+            Outcome::Repeat => {
+                self.restore(row, prior);
+                self.retry(row, &kind, reason, retry_after, now);
+            }
+            Outcome::Unauthorized => {
+                self.restore(row, prior);
+                self.stop = Some(StopReason::Unauthorized(reason));
+            }
+            Outcome::Forbidden => {
+                self.restore(row, prior);
+                self.stop = Some(StopReason::Forbidden(reason));
+            }
+            Outcome::Uncertain => {
                 self.uncertain(row, &kind);
-                self.retry(row, &kind, graph_error(&r), r.retry_after_ms, now);
+                self.retry(row, &kind, reason, retry_after, now);
             }
-            Ok(r) => {
-                if let Some(p) = pace {
-                    self.pacer.finish(p, now, false);
+            Outcome::Rejected => {
+                if let Ok(r) = &result {
+                    self.rejected(row, &kind, prior, r);
                 }
-                self.rejected(row, &kind, prior, &r);
-            }
-            Err(e) => {
-                if let Some(p) = pace {
-                    self.pacer.finish(p, now, e.maybe_delivered);
-                }
-                if e.maybe_delivered {
-                    self.uncertain(row, &kind);
-                } else if let (Some(i), Some(prior)) = (row, prior) {
-                    self.rows[i].state = prior;
-                }
-                self.retry(row, &kind, e.message, None, now);
             }
         }
         std::mem::take(&mut self.outbox)
     }
 
-    /// Undoes the state change of a request that was refused before taking effect.
-    fn undo(&mut self, row: Option<usize>, prior: Option<State>, pace: Option<u64>, now: Millis) {
-        if let Some(p) = pace {
-            self.pacer.finish(p, now, false);
-        }
+    /// Puts a row back where it was before a request that surely took no effect.
+    fn restore(&mut self, row: Option<usize>, prior: Option<State>) {
         if let (Some(i), Some(prior)) = (row, prior) {
             self.rows[i].state = prior;
         }
@@ -383,5 +427,85 @@ impl Engine {
             self.fail(i, reason);
         }
         std::mem::take(&mut self.outbox)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KINDS: &[(&str, bool)] = &[
+        ("find folder", false),
+        ("create folder", true),
+        ("find draft", false),
+        ("create draft", true),
+        ("list attachments", false),
+        ("add attachment", true),
+        ("create upload session", true),
+        ("upload chunk", true),
+        ("check draft", false),
+        ("send", true),
+    ];
+
+    fn kind(name: &str) -> OpKind {
+        match name {
+            "find folder" => OpKind::FindFolder,
+            "create folder" => OpKind::CreateFolder,
+            "find draft" => OpKind::FindDraft,
+            "create draft" => OpKind::CreateDraft { inline: vec![0] },
+            "list attachments" => OpKind::ListAttachments,
+            "add attachment" => OpKind::AddAttachment { index: 0 },
+            "create upload session" => OpKind::CreateUploadSession { index: 0 },
+            "upload chunk" => OpKind::UploadChunk { end: 10, total: 20 },
+            "check draft" => OpKind::CheckDraft,
+            _ => OpKind::Send { pace: 0 },
+        }
+    }
+
+    use Outcome::*;
+
+    /// One line per answer: what it means for a read (no effect) and for a request with an
+    /// effect (creating, attaching, uploading, sending).
+    const TABLE: &[(&str, Answer, Outcome, Outcome)] = &[
+        ("200", Answer::Status(200), Done, Done),
+        ("201", Answer::Status(201), Done, Done),
+        ("202", Answer::Status(202), Done, Done),
+        ("204", Answer::Status(204), Done, Done),
+        ("400", Answer::Status(400), Rejected, Rejected),
+        ("401", Answer::Status(401), Unauthorized, Unauthorized),
+        ("403", Answer::Status(403), Forbidden, Forbidden),
+        ("404", Answer::Status(404), Rejected, Rejected),
+        ("409", Answer::Status(409), Rejected, Rejected),
+        ("413", Answer::Status(413), Rejected, Rejected),
+        ("429", Answer::Status(429), Throttled, Throttled),
+        ("500", Answer::Status(500), Uncertain, Uncertain),
+        ("502", Answer::Status(502), Uncertain, Uncertain),
+        ("503", Answer::Status(503), Repeat, Uncertain),
+        ("504", Answer::Status(504), Repeat, Uncertain),
+        ("timeout", Answer::Failed { maybe_delivered: true }, Uncertain, Uncertain),
+        ("dropped connection", Answer::Failed { maybe_delivered: true }, Uncertain, Uncertain),
+        ("connection refused", Answer::Failed { maybe_delivered: false }, Repeat, Repeat),
+    ];
+
+    #[test]
+    fn every_operation_and_answer_has_one_outcome() {
+        for (name, effect) in KINDS {
+            let k = kind(name);
+            assert_eq!(k.has_effect(), *effect, "{name}");
+            for (answer_name, answer, read, effectful) in TABLE {
+                let expected = if *effect { *effectful } else { *read };
+                assert_eq!(classify(&k, *answer), expected, "{name} answered {answer_name}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_answers_that_may_have_had_their_effect_count_against_the_budget() {
+        for outcome in [Done, Uncertain] {
+            assert!(outcome.may_have_taken_effect(), "{outcome:?}");
+        }
+        for outcome in [Throttled, Repeat, Unauthorized, Forbidden, Rejected] {
+            assert!(!outcome.may_have_taken_effect(), "{outcome:?}");
+        }
     }
 }
