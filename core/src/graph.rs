@@ -42,6 +42,39 @@ pub struct GraphMessage {
     /// MAPI properties: the campaign's row key, the deferred send time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub single_value_extended_properties: Vec<ExtendedProperty>,
+    /// Files sent in the draft itself (small ones, while the request stays small).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<FileAttachment>,
+}
+
+/// A `fileAttachment` as sent. The send engine leaves `content_bytes` empty and the
+/// transport streams the file's base64 where it stands (`send::requests::streamed`), so a
+/// file is never held in memory twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileAttachment {
+    /// `#microsoft.graph.fileAttachment`.
+    #[serde(rename = "@odata.type")]
+    pub odata_type: String,
+    /// The file's name.
+    pub name: String,
+    /// Its media type.
+    #[serde(rename = "contentType")]
+    pub content_type: String,
+    /// Its bytes in base64.
+    #[serde(rename = "contentBytes")]
+    pub content_bytes: String,
+}
+
+impl FileAttachment {
+    /// An attachment named `name` whose bytes the transport supplies.
+    pub fn streamed(name: &str) -> FileAttachment {
+        FileAttachment {
+            odata_type: "#microsoft.graph.fileAttachment".to_owned(),
+            name: name.to_owned(),
+            content_type: "application/octet-stream".to_owned(),
+            content_bytes: String::new(),
+        }
+    }
 }
 
 /// An internet message header.

@@ -105,6 +105,7 @@ impl Message {
             from: None,
             internet_message_headers: Vec::new(),
             single_value_extended_properties: Vec::new(),
+            attachments: Vec::new(),
         }
     }
 

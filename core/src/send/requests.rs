@@ -1,7 +1,7 @@
 //! The requests the engine makes: Graph paths, headers and bodies for each step of a row.
 
 use super::*;
-use crate::graph::{EmailAddress, ExtendedProperty, Header, Recipient};
+use crate::graph::{EmailAddress, ExtendedProperty, FileAttachment, Header, Recipient};
 
 impl Engine {
     pub(super) fn prefix(&self) -> String {
@@ -40,11 +40,11 @@ impl Engine {
             message.from =
                 Some(Recipient { email_address: EmailAddress { address: address.clone(), name: None } });
         }
-        let mut json = serde_json::to_vec(&message).unwrap_or_default();
+        let json_len = serde_json::to_vec(&message).map_or(0, |j| j.len());
         // Small attachments ride in the draft itself while the request stays under Graph's
         // size limit (base64 adds a third).
         let mut inline = Vec::new();
-        let mut size = json.len() as u64;
+        let mut size = json_len as u64;
         for (a, att) in row.message.attachments.iter().enumerate() {
             let bytes = att.size.unwrap_or(u64::MAX);
             let encoded = bytes.saturating_add(2) / 3 * 4 + att.name.len() as u64 + 128;
@@ -56,32 +56,12 @@ impl Engine {
                 inline.push(a);
             }
         }
-        let mut body = Vec::new();
-        if inline.is_empty() {
-            body.push(BodyPart::Bytes(json));
-        } else {
-            json.pop(); // the closing brace
-            json.extend_from_slice(b",\"attachments\":[");
-            for (k, &a) in inline.iter().enumerate() {
-                let name = &row.message.attachments[a].name;
-                let head = serde_json::json!({
-                    "@odata.type": "#microsoft.graph.fileAttachment",
-                    "name": file_name(name),
-                    "contentType": "application/octet-stream",
-                })
-                .to_string();
-                if k > 0 {
-                    json.push(b',');
-                }
-                json.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
-                json.extend_from_slice(b",\"contentBytes\":\"");
-                body.push(BodyPart::Bytes(std::mem::take(&mut json)));
-                body.push(BodyPart::Base64File(name.clone()));
-                json.extend_from_slice(b"\"}");
-            }
-            json.extend_from_slice(b"]}");
-            body.push(BodyPart::Bytes(json));
-        }
+        message.attachments = inline
+            .iter()
+            .map(|&a| FileAttachment::streamed(&file_name(&row.message.attachments[a].name)))
+            .collect();
+        let files: Vec<String> = inline.iter().map(|&a| row.message.attachments[a].name.clone()).collect();
+        let body = streamed(&message, &files);
         let path = match &self.folder {
             Folder::Known(f) => format!("{}/mailFolders/{}/messages", self.prefix(), encode(f)),
             _ => format!("{}/messages", self.prefix()),
@@ -140,19 +120,10 @@ impl Engine {
         let size = att.size.unwrap_or(0);
         let base = format!("{}/messages/{}/attachments", self.prefix(), encode(id));
         if size < SMALL_ATTACHMENT_BYTES {
-            let head = serde_json::json!({
-                "@odata.type": "#microsoft.graph.fileAttachment",
-                "name": file_name(&att.name),
-                "contentType": "application/octet-stream",
-            })
-            .to_string();
             let mut spec = Self::graph(Method::Post, base, None);
             spec.headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
-            spec.body = vec![
-                BodyPart::Bytes(format!("{},\"contentBytes\":\"", &head[..head.len() - 1]).into_bytes()),
-                BodyPart::Base64File(att.name.clone()),
-                BodyPart::Bytes(b"\"}".to_vec()),
-            ];
+            spec.body =
+                streamed(&FileAttachment::streamed(&file_name(&att.name)), std::slice::from_ref(&att.name));
             self.issue(now, Some(i), OpKind::AddAttachment { index }, spec, None)
         } else {
             let body = serde_json::json!({
@@ -176,6 +147,29 @@ impl Engine {
     }
 }
 
+/// The JSON of `value` as body parts, with the base64 of each of `files`, in order, where
+/// the n-th empty `"contentBytes":""` stands. A key can only be written by serde, never by a
+/// value (quotes inside values are escaped), so no cell can move a file's bytes.
+pub(super) fn streamed(value: &impl serde::Serialize, files: &[String]) -> Vec<BodyPart> {
+    const SLOT: &[u8] = b"\"contentBytes\":\"";
+    let json = serde_json::to_vec(value).unwrap_or_default();
+    let mut parts = Vec::new();
+    let mut rest = json.as_slice();
+    for file in files {
+        let Some(at) =
+            rest.windows(SLOT.len() + 1).position(|w| w[..SLOT.len()] == *SLOT && w[SLOT.len()] == b'"')
+        else {
+            break;
+        };
+        let (head, tail) = rest.split_at(at + SLOT.len());
+        parts.push(BodyPart::Bytes(head.to_vec()));
+        parts.push(BodyPart::Base64File(file.clone()));
+        rest = tail;
+    }
+    parts.push(BodyPart::Bytes(rest.to_vec()));
+    parts
+}
+
 /// Percent-encodes a URL path segment or query value.
 pub(super) fn encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
@@ -184,4 +178,42 @@ pub(super) fn encode(s: &str) -> String {
 /// The name Graph gets for a file named in the sheet: its last path component.
 pub(super) fn file_name(name: &str) -> String {
     name.rsplit(['/', '\\']).next().unwrap_or(name).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parts as the transport joins them, with each file's base64 stood in by `<name>`.
+    fn joined(parts: &[BodyPart]) -> serde_json::Value {
+        let mut text = Vec::new();
+        for p in parts {
+            match p {
+                BodyPart::Bytes(b) => text.extend_from_slice(b),
+                BodyPart::Base64File(name) => text.extend_from_slice(format!("<{name}>").as_bytes()),
+                BodyPart::FileRange { .. } => panic!("no range here"),
+            }
+        }
+        serde_json::from_slice(&text).unwrap()
+    }
+
+    #[test]
+    fn files_stream_only_where_serde_wrote_an_attachments_content() {
+        // A cell can hold the very text the transport looks for: it stays text.
+        let trap = r#"x","contentBytes":"","y"#;
+        let value = serde_json::json!({
+            "subject": trap,
+            "body": { "contentType": "html", "content": format!("<p>{trap}</p>") },
+            "attachments": [FileAttachment::streamed("a.pdf"), FileAttachment::streamed("b.png")],
+        });
+        let files = ["dir/a.pdf".to_owned(), "b.png".to_owned()];
+        let v = joined(&streamed(&value, &files));
+        assert_eq!(v["subject"], trap);
+        assert_eq!(v["body"]["content"], format!("<p>{trap}</p>"));
+        assert_eq!(v["attachments"][0]["contentBytes"], "<dir/a.pdf>");
+        assert_eq!(v["attachments"][1]["contentBytes"], "<b.png>");
+        assert_eq!(v["attachments"][1]["@odata.type"], "#microsoft.graph.fileAttachment");
+        // Without files, the JSON is serde's, whole.
+        assert_eq!(joined(&streamed(&value, &[])), serde_json::to_value(&value).unwrap());
+    }
 }
