@@ -2,7 +2,7 @@
 //! carries requests here and answers back).
 
 use std::collections::{HashMap, VecDeque};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -20,8 +20,14 @@ const MAX_ATTACHMENT: u64 = 150 * 1024 * 1024;
 /// The largest upload chunk.
 const MAX_CHUNK: usize = 4 * 1024 * 1024;
 
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+/// The time of a request, read once by the server (the I/O edge) and handed to the world,
+/// which reads no clock: monotonic for windows, wall-clock for deferred sends.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Now {
+    /// For rate windows.
+    pub(crate) at: Instant,
+    /// Milliseconds since the Unix epoch, for deferred send times and delivery records.
+    pub(crate) unix_ms: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -207,7 +213,7 @@ impl World {
     }
 
     /// One Graph request on a mailbox.
-    pub(crate) fn process(&mut self, mailbox: &str, req: &Req<'_>) -> Reply {
+    pub(crate) fn process(&mut self, mailbox: &str, req: &Req<'_>, now: Now) -> Reply {
         let Req { method, rest, query, prefer_immutable, body, base } = *req;
         let segs: Vec<&str> = rest.iter().map(String::as_str).collect();
         match (method, segs.as_slice()) {
@@ -232,7 +238,7 @@ impl World {
             },
             ("POST", ["messages", id, "send"]) => {
                 let id = (*id).to_owned();
-                self.send(mailbox, &id)
+                self.send(mailbox, &id, now)
             }
             ("GET", ["messages", id, "attachments"]) => match self.find(mailbox, id) {
                 Some(m) => Reply::ok(
@@ -399,9 +405,9 @@ impl World {
         Reply::ok(200, json!({ "value": found }))
     }
 
-    fn send(&mut self, mailbox: &str, id: &str) -> Reply {
+    fn send(&mut self, mailbox: &str, id: &str, clock: Now) -> Reply {
         let limits = self.config.limits;
-        let now = Instant::now();
+        let now = clock.at;
         let Some(mb) = self.mailboxes.get_mut(mailbox) else { return not_found() };
         let Some(pos) = mb.messages.iter().position(|m| m.id == id) else { return not_found() };
         if !mb.messages[pos].is_draft {
@@ -416,7 +422,7 @@ impl World {
         if recipients == 0 {
             return Reply::error(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.");
         }
-        let immediate = m.deferred.is_none_or(|t| t <= now_ms());
+        let immediate = m.deferred.is_none_or(|t| t <= clock.unix_ms);
         // Exchange's limits bind when a message leaves the mailbox; deferred messages wait
         // in the Outbox (their release times are checked by the tests).
         if immediate {
@@ -457,7 +463,7 @@ impl World {
         let m = &mut mb.messages[pos];
         m.is_draft = false;
         m.folder = if immediate { "sentitems" } else { "outbox" }.to_owned();
-        let sent_at = now_ms();
+        let sent_at = clock.unix_ms;
         let j = &m.json;
         let delivery = Delivery {
             id: m.id.clone(),
@@ -675,6 +681,7 @@ mod tests {
                 body: br#"{"subject":"s","toRecipients":[{"emailAddress":{"address":"a@b.c"}}]}"#,
                 base: "http://sb",
             },
+            Now::read(),
         );
         assert_eq!(r.status, 201);
         let id = r.body["id"].as_str().unwrap().to_owned();
@@ -688,6 +695,7 @@ mod tests {
         let r = w.process(
             mb,
             &Req { method: "POST", rest: &rest, query: &q, prefer_immutable: true, body, base: "http://sb" },
+            Now::read(),
         );
         assert_eq!(r.status, 201);
         let token = r.body["uploadUrl"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();

@@ -376,7 +376,7 @@ async fn graph(
         body: &body,
         base: &base,
     };
-    let reply = lock(&world).process(&mailbox, &req);
+    let reply = lock(&world).process(&mailbox, &req, crate::graph::Now::read());
     if let Some(hold) = reply.hold {
         // A held request no longer counts against the mailbox's concurrency: its sender is
         // about to be killed, and the connection may linger.
@@ -547,4 +547,15 @@ async fn token(State(app): State<App>, body: Bytes) -> Response {
         "scope": "User.Read Mail.ReadWrite Mail.Send",
     }))
     .into_response()
+}
+
+/// The clock is read here, at the edge, once per request.
+impl crate::graph::Now {
+    /// The clock's reading.
+    pub(crate) fn read() -> crate::graph::Now {
+        let unix_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        crate::graph::Now { at: Instant::now(), unix_ms }
+    }
 }
