@@ -23,7 +23,7 @@ mod raw_zip;
 #[cfg(feature = "all-formats")]
 mod styles;
 #[cfg(feature = "all-formats")]
-mod workbook;
+mod calamine_adapter;
 #[cfg(feature = "all-formats")]
 mod xlsb_guard;
 mod xlsx;
@@ -177,7 +177,7 @@ enum Inner {
     /// Read whole when opened: XML Spreadsheet 2003, HTML tables, Excel 2–4 worksheets.
     Whole(cells::Book),
     #[cfg(feature = "all-formats")]
-    Excel(workbook::Excel),
+    Excel(calamine_adapter::Excel),
 }
 
 impl fmt::Debug for Workbook {
@@ -216,7 +216,7 @@ impl Workbook {
             }
             #[cfg(feature = "all-formats")]
             Some(format) => {
-                let excel = workbook::Excel::open(bytes, format)?;
+                let excel = calamine_adapter::Excel::open(bytes, format)?;
                 let (names, hidden) = (excel.sheet_names(), excel.hidden_sheets());
                 Ok(Workbook { format, names, hidden, inner: Inner::Excel(excel) })
             }
