@@ -5,6 +5,8 @@
 mod biff;
 #[cfg(feature = "all-formats")]
 mod biff_old;
+#[cfg(feature = "all-formats")]
+mod calamine_adapter;
 mod cells;
 #[cfg(feature = "all-formats")]
 mod cfb;
@@ -22,8 +24,6 @@ mod ods_styles;
 mod raw_zip;
 #[cfg(feature = "all-formats")]
 mod styles;
-#[cfg(feature = "all-formats")]
-mod calamine_adapter;
 #[cfg(feature = "all-formats")]
 mod xlsb_guard;
 mod xlsx;
