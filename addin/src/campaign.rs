@@ -179,7 +179,9 @@ pub fn parse_history(lines: &[String]) -> Result<Vec<Entry>, String> {
     lines
         .iter()
         .enumerate()
-        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("campaign journal entry {}: {e}", i + 1)))
+        .map(|(i, l)| {
+            Entry::from_line(l, i + 1).map_err(|e| format!("campaign journal entry {}: {}", i + 1, e.message))
+        })
         .collect()
 }
 
@@ -413,11 +415,7 @@ struct HostJournal(Rc<Host>);
 
 impl JournalStore for HostJournal {
     async fn append(&mut self, entries: &[Entry]) -> Result<(), String> {
-        let lines = entries
-            .iter()
-            .map(serde_json::to_string)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
+        let lines: Vec<String> = entries.iter().map(|e| e.to_line().trim_end().to_owned()).collect();
         self.0.append(lines).await.map(drop).map_err(describe)
     }
 }

@@ -2,7 +2,7 @@
 //! tokio's clock, the attachments folder) and its terminal and JSON output.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,7 +10,7 @@ use anyhow::{Context as _, bail};
 use localmerge_core::send::{
     Campaign, CampaignId, Clock, Engine, Entry, Event, Files, Finish, HttpRequest, HttpResponse,
     JournalStore, Limits, Millis, Mode, Notice, Observer, Sender, Target, Transport, TransportError, drive,
-    iso_utc, parse_retry_after,
+    iso_utc, parse_retry_after, read_lines,
 };
 use serde::Serialize;
 
@@ -39,41 +39,18 @@ pub fn now_ms() -> Millis {
 /// Reads a journal: JSON Lines of entries. A torn last line (the process died while
 /// writing it, before the request it announced was sent) is dropped and cut off the file.
 pub fn read_journal(path: &Path) -> anyhow::Result<Vec<Entry>> {
-    let file = match File::open(path) {
-        Ok(f) => f,
+    let text = match std::fs::read(path) {
+        Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e).with_context(|| format!("{}", path.display())),
     };
-    let mut entries = Vec::new();
-    let mut good_len = 0u64;
-    let mut reader = BufReader::new(file);
-    let mut line = String::new();
-    let mut number = 0;
-    loop {
-        line.clear();
-        let n = reader.read_line(&mut line).with_context(|| format!("{}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        number += 1;
-        let complete = line.ends_with('\n');
-        match serde_json::from_str::<Entry>(line.trim_end()) {
-            Ok(e) if complete => {
-                entries.push(e);
-                good_len += n as u64;
-            }
-            _ if !complete => break,
-            Err(e) => bail!("{}: line {number}: not a journal entry ({e})", path.display()),
-            Ok(_) => break,
-        }
-    }
-    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(good_len);
-    if len > good_len {
+    let journal = read_lines(&text).with_context(|| format!("{}", path.display()))?;
+    if text.len() > journal.complete_len {
         let f = OpenOptions::new().write(true).open(path).with_context(|| format!("{}", path.display()))?;
-        f.set_len(good_len).with_context(|| format!("{}", path.display()))?;
+        f.set_len(journal.complete_len as u64).with_context(|| format!("{}", path.display()))?;
         f.sync_all().with_context(|| format!("{}", path.display()))?;
     }
-    Ok(entries)
+    Ok(journal.entries)
 }
 
 /// The journal file, appended and synced before each request it announces.
@@ -83,12 +60,8 @@ struct FileJournal {
 
 impl JournalStore for FileJournal {
     async fn append(&mut self, entries: &[Entry]) -> Result<(), String> {
-        let mut buf = Vec::new();
-        for e in entries {
-            serde_json::to_writer(&mut buf, e).map_err(|e| e.to_string())?;
-            buf.push(b'\n');
-        }
-        self.file.write_all(&buf).map_err(|e| e.to_string())?;
+        let text: String = entries.iter().map(Entry::to_line).collect();
+        self.file.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
         self.file.sync_data().map_err(|e| e.to_string())
     }
 }

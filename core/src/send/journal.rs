@@ -145,9 +145,85 @@ impl Entry {
     }
 }
 
+/// A journal line that is not an entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: not a journal entry ({message})")]
+pub struct JournalError {
+    /// The line (1-based).
+    pub line: usize,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// A journal read back from JSON Lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Journal {
+    /// The entries, in order.
+    pub entries: Vec<Entry>,
+    /// The length of the complete lines: a longer journal ends in a torn line, which the
+    /// owner of the storage cuts off.
+    pub complete_len: usize,
+}
+
+impl Entry {
+    /// The entry as one JSON line, newline included: the journal's storage format.
+    pub fn to_line(&self) -> String {
+        let mut line = serde_json::to_string(self).unwrap_or_default();
+        line.push('\n');
+        line
+    }
+
+    /// One stored line (without its newline) as an entry; `number` names it in the error.
+    pub fn from_line(line: &str, number: usize) -> Result<Entry, JournalError> {
+        serde_json::from_str(line.trim_end())
+            .map_err(|e| JournalError { line: number, message: e.to_string() })
+    }
+}
+
+/// Reads a journal's JSON Lines. A last line without its newline was torn (the process
+/// died while writing it, before the request it announced was sent): it is no entry, and
+/// `complete_len` ends before it. A complete line that is no entry is an error naming it.
+pub fn read_lines(text: &[u8]) -> Result<Journal, JournalError> {
+    let mut entries = Vec::new();
+    let mut complete_len = 0;
+    for (i, line) in text.split_inclusive(|b| *b == b'\n').enumerate() {
+        let Some(body) = line.strip_suffix(b"\n") else { break };
+        let body = std::str::from_utf8(body)
+            .map_err(|e| JournalError { line: i + 1, message: format!("not UTF-8 text ({e})") })?;
+        entries.push(Entry::from_line(body, i + 1)?);
+        complete_len += line.len();
+    }
+    Ok(Journal { entries, complete_len })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_journal_reads_back_and_a_torn_last_line_is_left_out() {
+        let entries = [
+            Entry::Campaign { id: "c".into(), sender: None },
+            Entry::Creating { row: 2, fingerprint: "fp".into() },
+            Entry::Sent { row: 2, at: 5, recipients: 1 },
+        ];
+        let text: String = entries.iter().map(Entry::to_line).collect();
+        let whole = read_lines(text.as_bytes()).expect("whole");
+        assert_eq!((whole.entries.as_slice(), whole.complete_len), (&entries[..], text.len()));
+        // The process died while writing the next line: it is not an entry, and the
+        // complete lines end where it starts.
+        let torn = format!("{text}{{\"event\":\"sending\",\"ro");
+        let read = read_lines(torn.as_bytes()).expect("torn");
+        assert_eq!((read.entries.as_slice(), read.complete_len), (&entries[..], text.len()));
+        // Even a torn line that happens to parse is not trusted.
+        let parses = format!("{text}{}", Entry::Sending { row: 2 }.to_line().trim_end());
+        assert_eq!(read_lines(parses.as_bytes()).expect("torn").entries.len(), 3);
+        // A complete line that is no entry names its line.
+        let bad = format!("{text}{{\"event\":\"exploded\"}}\n");
+        assert_eq!(read_lines(bad.as_bytes()).expect_err("bad").line, 4);
+        assert_eq!(read_lines(b"\xff\n").expect_err("bytes").line, 1);
+        assert_eq!(read_lines(b"").expect("empty"), Journal { entries: Vec::new(), complete_len: 0 });
+    }
 
     #[test]
     fn every_entry_reads_back_as_written() {
