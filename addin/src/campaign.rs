@@ -9,10 +9,10 @@ use std::rc::Rc;
 use std::task::{Poll as TaskPoll, Waker};
 
 use localmerge_core::send::{
-    self, Campaign as Settings, CampaignId, Clock, Engine, Entry, Event, Files, Finish, HttpRequest,
-    HttpResponse, JournalStore, Limits, Millis, Mode, Notice, Observer, Sender, StopReason, Summary, Target,
-    Transport, TransportError,
+    self, Campaign as Settings, CampaignId, Clock, Engine, Entry, Event, Files, Finish, JournalStore, Limits,
+    Millis, Mode, Notice, Observer, Sender, StopReason, Summary,
 };
+use localmerge_graph_client::{Failures, GraphClient, TokenSource};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
@@ -317,7 +317,13 @@ impl Campaign {
             pause.paused.set(false);
             let host = Rc::new(host);
             let transport =
-                Fetch { client: reqwest::Client::new(), base: state.graph_url.clone(), host: host.clone() };
+                // The browser does not say whether a failed fetch reached the service.
+                GraphClient::new(
+                    reqwest::Client::new(),
+                    &state.graph_url,
+                    HostToken(host.clone()),
+                    Failures::MayHaveDelivered,
+                );
             let mut journal = HostJournal(host.clone());
             let mut observer = HostObserver { host: host.clone(), summary: summary.clone() };
             let files = HostFiles(host.clone());
@@ -368,46 +374,17 @@ impl Campaign {
     }
 }
 
-struct Fetch {
-    client: reqwest::Client,
-    base: String,
-    host: Rc<Host>,
-}
+/// The pane's Graph token, asked of the host before each request (MSAL refreshes it).
+struct HostToken(Rc<Host>);
 
-impl Transport for Fetch {
-    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let method = match request.method {
-            send::Method::Get => reqwest::Method::GET,
-            send::Method::Post => reqwest::Method::POST,
-            send::Method::Put => reqwest::Method::PUT,
-        };
-        let mut builder = match &request.target {
-            Target::Graph(path) => {
-                let token = self.host.token().await.ok().and_then(|t| t.as_string()).ok_or_else(|| {
-                    TransportError { maybe_delivered: false, message: "no Microsoft Graph token".to_owned() }
-                })?;
-                self.client.request(method, format!("{}{path}", self.base)).bearer_auth(token)
-            }
-            Target::Upload(url) => self.client.request(method, url),
-        };
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        if !request.body.is_empty() || matches!(request.method, send::Method::Post | send::Method::Put) {
-            builder = builder.body(request.body);
-        }
-        // The browser does not say whether a failed fetch reached the service: assume it
-        // may have, so the engine reconciles instead of repeating.
-        let failed = |e: reqwest::Error| TransportError { maybe_delivered: true, message: e.to_string() };
-        let response = builder.send().await.map_err(failed)?;
-        let status = response.status().as_u16();
-        let retry_after_ms = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(send::parse_retry_after);
-        let body = response.bytes().await.map_err(failed)?.to_vec();
-        Ok(HttpResponse { status, retry_after_ms, body })
+impl TokenSource for HostToken {
+    async fn token(&self) -> Result<String, String> {
+        self.0
+            .token()
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .ok_or_else(|| "no Microsoft Graph token".to_owned())
     }
 }
 

@@ -8,10 +8,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, bail};
 use localmerge_core::send::{
-    Campaign, CampaignId, Clock, Engine, Entry, Event, Files, Finish, HttpRequest, HttpResponse,
-    JournalStore, Limits, Millis, Mode, Notice, Observer, Sender, Target, Transport, TransportError, drive,
-    iso_utc, parse_retry_after, read_lines,
+    Campaign, CampaignId, Clock, Engine, Entry, Event, Files, Finish, JournalStore, Limits, Millis, Mode,
+    Notice, Observer, Sender, drive, iso_utc, read_lines,
 };
+use localmerge_graph_client::{Failures, FixedToken, GraphClient};
 use serde::Serialize;
 
 /// Exit status: the campaign stopped early (budget, token, service); running the same
@@ -64,55 +64,6 @@ impl JournalStore for FileJournal {
         self.file.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
         self.file.sync_data().map_err(|e| e.to_string())
     }
-}
-
-struct Http {
-    client: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl Transport for Http {
-    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let method = match request.method {
-            localmerge_core::send::Method::Get => reqwest::Method::GET,
-            localmerge_core::send::Method::Post => reqwest::Method::POST,
-            localmerge_core::send::Method::Put => reqwest::Method::PUT,
-        };
-        let mut builder = match &request.target {
-            Target::Graph(path) => {
-                self.client.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token)
-            }
-            Target::Upload(url) => self.client.request(method, url),
-        };
-        for (k, v) in &request.headers {
-            builder = builder.header(k, v);
-        }
-        let response = builder.body(request.body).send().await.map_err(|e| TransportError {
-            maybe_delivered: !e.is_connect() && !e.is_builder(),
-            message: error_chain(&e),
-        })?;
-        let status = response.status().as_u16();
-        let retry_after_ms =
-            response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| TransportError { maybe_delivered: true, message: error_chain(&e) })?
-            .to_vec();
-        Ok(HttpResponse { status, retry_after_ms, body })
-    }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(c) = source {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        source = c.source();
-    }
-    s
 }
 
 struct TokioClock;
@@ -343,7 +294,7 @@ pub fn run(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .context("HTTP client")?;
-    let transport = Http { client, base: opts.graph_url.trim_end_matches('/').to_owned(), token };
+    let transport = GraphClient::new(client, &opts.graph_url, FixedToken(token), Failures::Distinguished);
     let start = engine.summary();
     let mut output = if std::io::stdout().is_terminal() {
         let bar = indicatif::ProgressBar::new(start.total as u64);
