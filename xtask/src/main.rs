@@ -90,6 +90,8 @@ fn test_all() -> anyhow::Result<()> {
         .current_dir(root()))?;
     build_pane().context("building the task pane (needs Node.js and npm)")?;
     run(Command::new("npm").args(["run", "--silent", "typecheck"]).current_dir(root()))?;
+    // The pane's pure modules (the CSV guard, the license statement, the words) in Node.
+    run(Command::new("npm").args(["run", "--silent", "test:unit"]).current_dir(root()))?;
     // The runner comes with the wasm-bindgen CLI the pane's build chose (PATH or target/tools).
     let local = root().join("target/tools/bin/wasm-bindgen-test-runner");
     let runner = if local.exists() { local } else { PathBuf::from("wasm-bindgen-test-runner") };

@@ -1,0 +1,23 @@
+// The report's CSV: quoted where CSV needs it, and never a formula when a spreadsheet opens it.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { csvField, reportCsv } from "../../pane/report";
+
+test("a field a spreadsheet would run as a formula is kept as text", () => {
+  for (const danger of ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx"]) {
+    assert.ok(csvField(danger).replace(/^"/, "").startsWith("'"), danger);
+  }
+  assert.equal(csvField("=HYPERLINK(\"http://x\")"), `"'=HYPERLINK(""http://x"")"`);
+  assert.equal(csvField("plain"), "plain");
+  assert.equal(csvField("a,b"), '"a,b"');
+  assert.equal(csvField('say "hi"'), '"say ""hi"""');
+  assert.equal(csvField("two\nlines"), '"two\nlines"');
+});
+
+test("the report lists rows in sheet order, CRLF-terminated", () => {
+  const csv = reportCsv([
+    { row: 9, status: "failed", reason: "=evil()" },
+    { row: 2, status: "sent", reason: "" },
+  ]);
+  assert.equal(csv, "row,status,reason\r\n2,sent,\r\n9,failed,'=evil()\r\n");
+});
