@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use localmerge_core::format::{Display, Locale};
+use localmerge_core::format::{CellText, Locale};
 use localmerge_core::{ColumnOverrides, Merge, MergeSpec, Table, Workbook};
 use serde::Serialize;
 
@@ -352,7 +352,7 @@ fn inspect(data: &Path, sheet: Option<&str>, locale: &'static Locale) -> anyhow:
         .into_iter()
         .map(|(sheet, e)| UnreadableSheet { sheet, reason: e.to_string() })
         .collect();
-    let display = Display::of_table(&table, locale);
+    let display = CellText::of_table(&table, locale);
     let first = |i: usize| {
         table.rows.iter().find(|r| r.values.get(i).is_some_and(|v| !v.is_blank())).map(|r| {
             let mut text = String::new();

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::Table;
 use crate::address::{Mailbox, parse_cell};
-use crate::format::{Display, Locale};
+use crate::format::{CellText, Locale};
 use crate::graph::{BodyType, GraphMessage, ItemBody, Recipient, SendMailRequest};
 use crate::recipients::{ColumnError, ColumnOverrides, RecipientColumns, detect};
 use crate::template::{Escaping, RowView, Template, TemplateError, ValueIssueKind};
@@ -229,7 +229,7 @@ pub struct Merge {
     body_type: BodyType,
     columns: RecipientColumns,
     max_recipients: usize,
-    display: Display,
+    display: CellText,
 }
 
 impl Merge {
@@ -248,7 +248,7 @@ impl Merge {
             body_type: spec.body_type,
             columns,
             max_recipients: spec.max_recipients,
-            display: Display::of_table(table, spec.locale),
+            display: CellText::of_table(table, spec.locale),
         })
     }
 

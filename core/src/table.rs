@@ -228,7 +228,7 @@ impl TableBuilder {
     pub(crate) fn finish(self, sheet: String, formats: Vec<CellFormat>, date1904: bool) -> Option<Table> {
         let (header_row, mut columns) = self.header?;
         let display =
-            crate::format::Display::new(&formats, crate::format::Locale::en_us()).date_system(date1904);
+            crate::format::CellText::new(&formats, crate::format::Locale::en_us()).date_system(date1904);
         for (i, value, style) in &self.header_cells {
             let mut text = String::new();
             display.write(value, *style, &mut text);

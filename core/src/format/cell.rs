@@ -54,32 +54,32 @@ impl CellFormat {
 
 /// How cell values become text for one merge: the table's formats resolved for a locale.
 #[derive(Debug, Clone)]
-pub struct Display {
+pub struct CellText {
     formats: Vec<NumberFormat>,
     locale: &'static Locale,
     is_1904: bool,
 }
 
-impl Display {
+impl CellText {
     /// Every cell in General format, en-US.
-    pub const fn plain() -> Display {
-        Display { formats: Vec::new(), locale: &LOCALES[0], is_1904: false }
+    pub const fn plain() -> CellText {
+        CellText { formats: Vec::new(), locale: &LOCALES[0], is_1904: false }
     }
 
     /// Resolves a table's formats for `locale`. `formats[0]` is the table's General.
-    pub fn new(formats: &[CellFormat], locale: &'static Locale) -> Display {
-        Display { formats: formats.iter().map(|f| f.resolve(locale)).collect(), locale, is_1904: false }
+    pub fn new(formats: &[CellFormat], locale: &'static Locale) -> CellText {
+        CellText { formats: formats.iter().map(|f| f.resolve(locale)).collect(), locale, is_1904: false }
     }
 
     /// Resolves a table's formats for `locale`, numbers counting days in the table's date
     /// system.
-    pub fn of_table(table: &crate::Table, locale: &'static Locale) -> Display {
-        Display::new(&table.formats, locale).date_system(table.date1904)
+    pub fn of_table(table: &crate::Table, locale: &'static Locale) -> CellText {
+        CellText::new(&table.formats, locale).date_system(table.date1904)
     }
 
     /// The same display, numbers under date formats counting days from 1904 or not.
-    pub fn date_system(self, is_1904: bool) -> Display {
-        Display { is_1904, ..self }
+    pub fn date_system(self, is_1904: bool) -> CellText {
+        CellText { is_1904, ..self }
     }
 
     /// The locale in use.

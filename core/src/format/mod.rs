@@ -23,7 +23,7 @@ use std::fmt;
 
 pub use builtin::builtin;
 pub(crate) use builtin::builtin_is_regional;
-pub use cell::{CellFormat, Display};
+pub use cell::{CellFormat, CellText};
 pub use formatters::{format_currency, format_date_pattern, format_fixed, format_percent};
 pub use locale::{LOCALES, Locale};
 pub use number::{general, general_into};

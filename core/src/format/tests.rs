@@ -122,7 +122,7 @@ fn locales() {
     assert_eq!(Locale::find("FR").map(|l| l.tag), Some("fr-FR"));
     let shown = |tag, b| {
         let mut s = String::new();
-        Display::new(&[], Locale::find(tag).expect("locale")).write(&crate::Value::Bool(b), 0, &mut s);
+        CellText::new(&[], Locale::find(tag).expect("locale")).write(&crate::Value::Bool(b), 0, &mut s);
         s
     };
     assert_eq!(
@@ -303,12 +303,12 @@ fn displayed_values_of_cells() {
         CellFormat::Code("[Red][<-25]General;[Blue][>25]General;[Green]General;[Yellow]General".into()),
         CellFormat::Code("yyyy-mm-dd".into()),
     ];
-    let shown = |d: &Display, v: &Value, style| {
+    let shown = |d: &CellText, v: &Value, style| {
         let mut s = String::new();
         d.write(v, style, &mut s);
         s
     };
-    let display = Display::new(&formats, Locale::en_us());
+    let display = CellText::new(&formats, Locale::en_us());
     // A reader that took a coloured, conditional code for a date still shows a number.
     let date = Value::Date(ExcelDate { serial: 50.0, is_1904: false, kind: DateKind::DateTime });
     assert_eq!(shown(&display, &date, 1), "50");

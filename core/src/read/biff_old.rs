@@ -360,7 +360,7 @@ pub(crate) mod tests {
     }
 
     fn shown(t: &crate::table::Table, row: usize, col: usize) -> String {
-        let display = crate::format::Display::of_table(t, crate::format::Locale::en_us());
+        let display = crate::format::CellText::of_table(t, crate::format::Locale::en_us());
         let mut s = String::new();
         display.write(&t.rows[row].values[col], t.rows[row].style(col), &mut s);
         s

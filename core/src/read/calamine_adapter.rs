@@ -449,7 +449,7 @@ mod tests {
         let t = Workbook::open(fods.as_bytes().to_vec()).and_then(|mut w| w.read(None)).expect("read");
         assert_eq!(t.columns[1].name, "Weight");
         assert_eq!(t.rows[0].values[0].to_text(), "ada@example.org", "no white space around a paragraph");
-        let display = crate::format::Display::of_table(&t, crate::format::Locale::en_us());
+        let display = crate::format::CellText::of_table(&t, crate::format::Locale::en_us());
         let mut shown = String::new();
         display.write(&t.rows[0].values[1], t.rows[0].style(1), &mut shown);
         assert_eq!(shown, "12.0 kg", "the number style's own space is kept");

@@ -246,7 +246,7 @@ mod tests {
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["Email", "Joined", "", "Amount"]);
         assert_eq!(t.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [3, 4]);
-        let display = crate::format::Display::of_table(&t, crate::format::Locale::en_us());
+        let display = crate::format::CellText::of_table(&t, crate::format::Locale::en_us());
         let shown = |r: usize, c: usize| {
             let mut s = String::new();
             display.write(&t.rows[r].values[c], t.rows[r].style(c), &mut s);

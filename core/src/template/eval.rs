@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::{Expr, Helper, Node, RowView};
-use crate::format::Display;
+use crate::format::CellText;
 use crate::value::{Value, write_float};
 
 /// A problem with a value found while rendering one row.
@@ -69,7 +69,7 @@ impl Val<'_> {
     }
 
     /// The text of a value; a cell's is the text its format shows.
-    fn text(&self, display: &Display) -> Cow<'_, str> {
+    fn text(&self, display: &CellText) -> Cow<'_, str> {
         match self {
             Val::Cell(Value::Text(s), 0) => Cow::Borrowed(s),
             Val::Cell(v, style) => {
@@ -113,7 +113,7 @@ impl Val<'_> {
         }
     }
 
-    fn write(&self, out: &mut String, escape: bool, display: &Display) {
+    fn write(&self, out: &mut String, escape: bool, display: &CellText) {
         match (self, escape) {
             (Val::Cell(Value::Text(s), 0), true) => html_escape_into(s, out),
             (Val::Cell(Value::Text(s), 0), false) => out.push_str(s),
@@ -283,7 +283,7 @@ fn unformattable<'a>(args: &[Expr], why: String, issues: &mut Vec<ValueIssue>) -
 }
 
 /// Numbers compare as numbers; anything else as text, ignoring case and surrounding spaces.
-fn equal(a: &Val<'_>, b: &Val<'_>, display: &Display) -> bool {
+fn equal(a: &Val<'_>, b: &Val<'_>, display: &CellText) -> bool {
     if let (Some(x), Some(y)) = (a.num(), b.num()) {
         return x == y;
     }

@@ -14,7 +14,7 @@ use std::fmt;
 
 use parse::{Call, Element, Literal, Param, Path, Pos, Seg};
 
-use crate::format::Display;
+use crate::format::CellText;
 
 pub use eval::{ValueIssue, ValueIssueKind, html_escape};
 
@@ -26,14 +26,14 @@ pub struct RowView<'a> {
     /// Each value's format index (see [`crate::Row::styles`]); may be empty.
     pub styles: &'a [u16],
     /// The table's formats resolved for a locale.
-    pub display: &'a Display,
+    pub display: &'a CellText,
 }
 
-static PLAIN: Display = Display::plain();
+static PLAIN: CellText = CellText::plain();
 
 impl<'a> RowView<'a> {
     /// A table row with the merge's display settings.
-    pub fn new(row: &'a crate::Row, display: &'a Display) -> Self {
+    pub fn new(row: &'a crate::Row, display: &'a CellText) -> Self {
         RowView { values: &row.values, styles: &row.styles, display }
     }
 

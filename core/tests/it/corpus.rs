@@ -121,7 +121,7 @@ fn xlsb_values_render_through_their_formats() {
     let Some(dir) = localmerge_testdata::calamine_corpus("the xlsb format check") else { return };
     let bytes = std::fs::read(dir.join("date.xlsb")).expect("fixture");
     let t = Workbook::open(bytes).and_then(|mut w| w.read(None)).expect("read");
-    let display = localmerge_core::format::Display::of_table(&t, localmerge_core::format::Locale::en_us());
+    let display = localmerge_core::format::CellText::of_table(&t, localmerge_core::format::Locale::en_us());
     let shown: Vec<String> = t
         .rows
         .iter()

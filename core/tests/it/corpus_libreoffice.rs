@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use localmerge_core::format::{Display, Locale};
+use localmerge_core::format::{CellText, Locale};
 use localmerge_core::{ReadError, Workbook};
 
 /// LibreOffice's CSV of a sheet: its rows of cells, as shown. The csv crate skips empty
@@ -72,7 +72,7 @@ fn compare(wb: &mut Workbook, sheet: &str, lo: &[Vec<String>]) -> Outcome {
             return out;
         }
     };
-    let display = Display::of_table(&t, Locale::en_us());
+    let display = CellText::of_table(&t, Locale::en_us());
     for col in &t.columns {
         let theirs = localmerge_core::table::normalize_name(lo_cell(t.header_row, col.index));
         differ(&mut out, format!("{}{}", col.letters(), t.header_row), &col.name, &theirs);

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use localmerge_core::Workbook;
-use localmerge_core::format::{Display, Locale};
+use localmerge_core::format::{CellText, Locale};
 
 fn soffice() -> Option<&'static str> {
     Command::new("soffice").arg("--version").output().ok().filter(|o| o.status.success()).map(|_| "soffice")
@@ -174,7 +174,7 @@ fn hidden_sheets_stay_out_of_the_default_in_xls_and_ods() {
 /// a merge makes a problem of the row).
 fn render(file: &std::path::Path) -> Vec<String> {
     let t = Workbook::open(std::fs::read(file).expect("read")).and_then(|mut w| w.read(None)).expect("table");
-    let display = Display::of_table(&t, Locale::en_us());
+    let display = CellText::of_table(&t, Locale::en_us());
     let col = t.find_column("Value").expect("unique").expect("a Value column");
     t.rows
         .iter()
