@@ -39,7 +39,7 @@ pub use status::*;
 
 use outcome::OpKind;
 use requests::{encode, file_name};
-use row::{Row, State, Upload, fingerprint};
+use row::{RowProgress, State, Upload, fingerprint};
 
 use crate::merge::Message;
 use pace::{Gate, Jitter, Pacer};
@@ -55,7 +55,7 @@ struct Op {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Folder {
+enum DraftsFolder {
     NotNeeded,
     Unknown,
     Missing,
@@ -66,7 +66,7 @@ enum Folder {
 #[derive(Debug)]
 pub struct Engine {
     campaign: Campaign,
-    rows: Vec<Row>,
+    rows: Vec<RowProgress>,
     by_number: HashMap<u32, usize>,
     ops: HashMap<OpId, Op>,
     next_op: u64,
@@ -77,7 +77,7 @@ pub struct Engine {
     throttled_until: Millis,
     throttle_streak: u32,
     requests: std::collections::VecDeque<Millis>,
-    folder: Folder,
+    folder: DraftsFolder,
     folder_busy: bool,
     folder_attempts: u32,
     stop: Option<StopReason>,
@@ -101,7 +101,7 @@ impl Engine {
                 return Err(EngineError::UncheckedAttachment { row: message.row, name: a.name.clone() });
             }
             by_number.insert(message.row, rows.len());
-            rows.push(Row {
+            rows.push(RowProgress {
                 fingerprint: fingerprint(&message),
                 attached: vec![false; message.attachments.len()],
                 message,
@@ -117,7 +117,11 @@ impl Engine {
         let mut engine = Engine {
             pacer: Pacer::new(campaign.limits),
             jitter: Jitter::new(campaign.seed),
-            folder: if campaign.mode == Mode::DraftsOnly { Folder::Unknown } else { Folder::NotNeeded },
+            folder: if campaign.mode == Mode::DraftsOnly {
+                DraftsFolder::Unknown
+            } else {
+                DraftsFolder::NotNeeded
+            },
             campaign,
             rows,
             by_number,
@@ -210,15 +214,15 @@ impl Engine {
             return Poll::Wait(self.requests.front().map_or(now, |&t| t + window));
         }
         match self.folder.clone() {
-            Folder::NotNeeded | Folder::Known(_) => {}
+            DraftsFolder::NotNeeded | DraftsFolder::Known(_) => {}
             _ if self.folder_busy => return Poll::Busy,
-            Folder::Unknown => {
+            DraftsFolder::Unknown => {
                 let filter = format!("displayName eq '{}'", self.campaign.folder_name.replace('\'', "''"));
                 let path = format!("{}/mailFolders?$filter={}&$select=id", self.prefix(), encode(&filter));
                 self.folder_busy = true;
                 return self.issue(now, None, OpKind::FindFolder, Self::graph(Method::Get, path, None), None);
             }
-            Folder::Missing => {
+            DraftsFolder::Missing => {
                 let body =
                     serde_json::json!({ "displayName": self.campaign.folder_name }).to_string().into_bytes();
                 let path = format!("{}/mailFolders", self.prefix());

@@ -221,7 +221,7 @@ impl Engine {
                 self.rows[i].attachments_known = false;
                 self.rows[i].upload = None;
             }
-            (None, OpKind::CreateFolder) => self.folder = Folder::Unknown,
+            (None, OpKind::CreateFolder) => self.folder = DraftsFolder::Unknown,
             _ => {}
         }
     }
@@ -301,9 +301,9 @@ impl Engine {
                         self.folder = match c.value.into_iter().next() {
                             Some(f) => {
                                 self.outbox.push(Entry::Folder { id: f.id.clone() });
-                                Folder::Known(f.id)
+                                DraftsFolder::Known(f.id)
                             }
-                            None => Folder::Missing,
+                            None => DraftsFolder::Missing,
                         }
                     }
                     Err(e) => {
@@ -313,9 +313,9 @@ impl Engine {
                 OpKind::CreateFolder => match serde_json::from_slice::<FolderRef>(&r.body) {
                     Ok(f) => {
                         self.outbox.push(Entry::Folder { id: f.id.clone() });
-                        self.folder = Folder::Known(f.id);
+                        self.folder = DraftsFolder::Known(f.id);
                     }
-                    Err(_) => self.folder = Folder::Unknown,
+                    Err(_) => self.folder = DraftsFolder::Unknown,
                 },
                 _ => {}
             }

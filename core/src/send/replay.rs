@@ -24,8 +24,8 @@ impl Engine {
         for (index, entry) in journal.iter().enumerate().skip(1) {
             let bad = || EngineError::BadJournal { index, entry: format!("{entry:?}") };
             if let Entry::Folder { id } = entry {
-                if self.folder != Folder::NotNeeded {
-                    self.folder = Folder::Known(id.clone());
+                if self.folder != DraftsFolder::NotNeeded {
+                    self.folder = DraftsFolder::Known(id.clone());
                 }
                 continue;
             }

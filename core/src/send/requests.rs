@@ -8,7 +8,7 @@ impl Engine {
         self.campaign.sender.prefix()
     }
 
-    pub(super) fn row_key(&self, row: &Row) -> String {
+    pub(super) fn row_key(&self, row: &RowProgress) -> String {
         format!("{}/{}", self.campaign.id.0, row.message.row)
     }
 
@@ -63,7 +63,7 @@ impl Engine {
         let files: Vec<String> = inline.iter().map(|&a| row.message.attachments[a].name.clone()).collect();
         let body = streamed(&message, &files);
         let path = match &self.folder {
-            Folder::Known(f) => format!("{}/mailFolders/{}/messages", self.prefix(), encode(f)),
+            DraftsFolder::Known(f) => format!("{}/mailFolders/{}/messages", self.prefix(), encode(f)),
             _ => format!("{}/messages", self.prefix()),
         };
         let mut spec = Self::graph(Method::Post, path, None);

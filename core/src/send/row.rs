@@ -23,7 +23,7 @@ pub(super) struct Upload {
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct Row {
+pub(super) struct RowProgress {
     pub(super) message: Message,
     pub(super) fingerprint: String,
     pub(super) state: State,
@@ -38,7 +38,7 @@ pub(super) struct Row {
     pub(super) release_at: Option<Millis>,
 }
 
-impl Row {
+impl RowProgress {
     pub(super) fn recipients(&self) -> u32 {
         (self.message.to.len() + self.message.cc.len() + self.message.bcc.len()) as u32
     }
