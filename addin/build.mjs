@@ -3,7 +3,7 @@
 // of the .wasm the pane loads. `--skip-wasm` rebuilds only the TypeScript.
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
@@ -13,6 +13,8 @@ const addin = join(root, "addin");
 const pkg = join(addin, "pkg");
 const dist = join(addin, "dist");
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: "inherit" });
+// Cargo's build folder: CARGO_TARGET_DIR when set (relative to the repository), else target/.
+const target = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, "target");
 
 /** The version of `cmd --version` (its second word), or "" when it is not there. */
 function version(cmd) {
@@ -32,10 +34,10 @@ function wasmBindgen() {
   const want = /name = "wasm-bindgen"\nversion = "([^"]+)"/.exec(lock)?.[1];
   if (!want) throw new Error("Cargo.lock has no wasm-bindgen");
   if (version("wasm-bindgen") === want) return "wasm-bindgen";
-  const local = join(root, "target/tools/bin/wasm-bindgen");
+  const local = join(target, "tools/bin/wasm-bindgen");
   if (version(local) !== want) {
     console.log(`installing wasm-bindgen-cli ${want} into target/tools (once)`);
-    run("cargo", ["install", "--quiet", "wasm-bindgen-cli", "--version", want, "--root", join(root, "target/tools")]);
+    run("cargo", ["install", "--quiet", "wasm-bindgen-cli", "--version", want, "--root", join(target, "tools")]);
   }
   return local;
 }
@@ -50,7 +52,7 @@ if (!process.argv.includes("--skip-wasm")) {
   // second (every format) only when an xls, xlsb or ods file is picked.
   for (const [name, features] of [["localmerge_addin", []], ["localmerge_addin_full", ["--features", "all-formats"]]]) {
     run("cargo", ["build", "--locked", "-p", "localmerge-addin", "--target", "wasm32-unknown-unknown", "--profile", "wasm", ...features]);
-    run(bindgen, ["--target", "web", "--out-dir", pkg, "--out-name", name, join(root, "target/wasm32-unknown-unknown/wasm/localmerge_addin.wasm")]);
+    run(bindgen, ["--target", "web", "--out-dir", pkg, "--out-name", name, join(target, "wasm32-unknown-unknown/wasm/localmerge_addin.wasm")]);
     const wasm = join(pkg, `${name}_bg.wasm`);
     run(join(root, "node_modules/.bin/wasm-opt"), [
       "-Oz", "--strip-debug", "--strip-producers",

@@ -6,7 +6,7 @@ import { createHmac, generateKeyPairSync, sign as rsaSign } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { extname, join } from "node:path";
+import { extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -56,7 +56,8 @@ function buildBinaries() {
 }
 
 function spawnQuiet(bin, args, env) {
-  const child = spawn(join(root, "target/debug", bin), args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  const target = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, "target");
+  const child = spawn(join(target, "debug", bin), args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   child.stderr.on("data", (d) => (log = (log + d).slice(-20000)));
   child.log = () => log;

@@ -14,7 +14,7 @@ use localmerge_licensing_server::billing::paddle;
 use localmerge_licensing_server::{Config, app, build, now_ms};
 use serde_json::{Value, json};
 
-use crate::root;
+use crate::{root, target_dir};
 
 const AUDIENCE: &str = "api://localmerge-bench";
 const SECRET: &str = "bench-secret";
@@ -25,7 +25,7 @@ struct Measure {
 }
 
 fn wrk(url: &str, token: &str, seconds: u32) -> anyhow::Result<Measure> {
-    let dir = root().join("target").join("bench");
+    let dir = target_dir().join("bench");
     std::fs::create_dir_all(&dir)?;
     let script = dir.join("licensing.lua");
     std::fs::write(
@@ -143,7 +143,7 @@ pub fn run(seconds: u32) -> anyhow::Result<()> {
         let (h, t) = (format!("{hello}/"), token.clone());
         let hello = tokio::task::spawn_blocking(move || wrk(&h, &t, seconds)).await??;
         println!("axum-hello: {:.0} req/s, p99 {:.2} ms", hello.per_sec, hello.p99_ms);
-        let dir = root().join("target").join("bench").join("licensing");
+        let dir = target_dir().join("bench").join("licensing");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         let sqlite =

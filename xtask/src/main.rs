@@ -31,6 +31,15 @@ fn root() -> PathBuf {
     xtask.parent().unwrap_or(xtask).to_path_buf()
 }
 
+/// Cargo's build folder: `CARGO_TARGET_DIR` when set (relative to the repository), else
+/// `target/` in it.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str, default: u32| -> anyhow::Result<u32> {
@@ -54,7 +63,7 @@ fn main() -> anyhow::Result<()> {
         Some("bench-data") => {
             // The workbook `npm run bench` reads: written once per size, its path printed.
             let rows = flag("--rows", 50_000)?;
-            let dir = root().join("target/bench");
+            let dir = target_dir().join("bench");
             std::fs::create_dir_all(&dir)?;
             let file = dir.join(format!("contacts-{rows}.xlsx"));
             if !file.exists() {
@@ -93,7 +102,7 @@ fn test_all() -> anyhow::Result<()> {
     // The pane's pure modules (the CSV guard, the license statement, the words) in Node.
     run(Command::new("npm").args(["run", "--silent", "test:unit"]).current_dir(root()))?;
     // The runner comes with the wasm-bindgen CLI the pane's build chose (PATH or target/tools).
-    let local = root().join("target/tools/bin/wasm-bindgen-test-runner");
+    let local = target_dir().join("tools/bin/wasm-bindgen-test-runner");
     let runner = if local.exists() { local } else { PathBuf::from("wasm-bindgen-test-runner") };
     run(Command::new(env!("CARGO"))
         .args([
@@ -127,7 +136,7 @@ fn demo(keep: bool) -> anyhow::Result<()> {
         .or_else(|_| localmerge_graph_sandbox::Sandbox::start(localmerge_graph_sandbox::Config::default()))
         .context("starting the Graph sandbox")?;
     println!("Graph sandbox: {} (Exchange Online's limits: 30 messages a minute)", sandbox.url());
-    let dir = root().join("target").join("demo");
+    let dir = target_dir().join("demo");
     std::fs::create_dir_all(&dir)?;
 
     // The licensing server, on its embedded default (a SQLite file), and the task pane.
@@ -184,7 +193,7 @@ fn demo(keep: bool) -> anyhow::Result<()> {
     let journal = dir.join("welcome.jsonl");
     // Each demo is a new campaign; a real one resumes from its journal.
     let _ = std::fs::remove_file(&journal);
-    let status = Command::new(root().join("target").join("debug").join("localmerge"))
+    let status = Command::new(target_dir().join("debug").join("localmerge"))
         .current_dir(root())
         .args(["send", "examples/contacts.xlsx", "--subject", "Welcome aboard, {{First Name}}"])
         .args(["--body", "examples/welcome.html", "--journal"])
@@ -243,7 +252,7 @@ fn time<T>(runs: u32, mut f: impl FnMut() -> T) -> (f64, T) {
 }
 
 fn bench(rows: u32, runs: u32) -> anyhow::Result<()> {
-    let dir = root().join("target/bench");
+    let dir = target_dir().join("bench");
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!("contacts-{rows}.xlsx"));
     let bytes = localmerge_testdata::contacts_xlsx(rows)?;
