@@ -8,7 +8,6 @@
 
 mod eval;
 mod parse;
-mod rewrite;
 
 use std::fmt;
 
@@ -233,18 +232,14 @@ impl Template {
         escaping: Escaping,
         columns: &dyn Columns,
     ) -> Result<Template, TemplateError> {
-        let rewritten = rewrite::rewrite(source, &|n: &str| matches!(columns.resolve(n), Ok(Some(_))));
-        let parsed = parse::parse(&rewritten.source).map_err(|e| {
-            let (line, column) = rewritten.original_position(e.pos.0, e.pos.1);
-            TemplateError::Syntax { template: name.to_owned(), line, column, message: e.message }
+        let is_column = |n: &str| matches!(columns.resolve(n), Ok(Some(_)));
+        let parsed = parse::parse_with(source, Some(&is_column)).map_err(|e| TemplateError::Syntax {
+            template: name.to_owned(),
+            line: e.pos.0,
+            column: e.pos.1,
+            message: e.message,
         })?;
-        let mut lower = Lower {
-            name,
-            columns,
-            rewritten: &rewritten,
-            used: Vec::new(),
-            escape: escaping == Escaping::Html,
-        };
+        let mut lower = Lower { name, columns, used: Vec::new(), escape: escaping == Escaping::Html };
         let nodes = lower.template(&parsed)?;
         let mut columns_used = lower.used;
         columns_used.sort_unstable();
@@ -281,14 +276,13 @@ impl Template {
 struct Lower<'a> {
     name: &'a str,
     columns: &'a dyn Columns,
-    rewritten: &'a rewrite::Rewritten,
     used: Vec<usize>,
     escape: bool,
 }
 
 impl Lower<'_> {
     fn unsupported(&self, pos: Pos, message: String) -> TemplateError {
-        let (line, column) = self.rewritten.original_position(pos.0, pos.1);
+        let (line, column) = pos;
         TemplateError::Unsupported { template: self.name.to_owned(), line, column, message }
     }
 
@@ -486,7 +480,7 @@ impl Lower<'_> {
             }
             Ok(None) => Err(self.unknown_column(name, pos)),
             Err(columns) => {
-                let (line, column) = self.rewritten.original_position(pos.0, pos.1);
+                let (line, column) = pos;
                 Err(TemplateError::AmbiguousColumn {
                     template: self.name.to_owned(),
                     line,
@@ -499,7 +493,7 @@ impl Lower<'_> {
     }
 
     fn unknown_column(&self, name: &str, pos: Pos) -> TemplateError {
-        let (line, column) = self.rewritten.original_position(pos.0, pos.1);
+        let (line, column) = pos;
         TemplateError::UnknownColumn {
             template: self.name.to_owned(),
             line,

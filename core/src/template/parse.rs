@@ -87,10 +87,31 @@ pub(super) struct SyntaxError {
     pub(super) message: String,
 }
 
-/// Parses a whole template.
+/// Whether a text names a column of the sheet (case-insensitively, as headers match).
+pub(super) type IsColumn<'a> = &'a dyn Fn(&str) -> bool;
+
+/// Parses a whole template, handlebars' grammar exactly.
+#[cfg(test)]
 pub(super) fn parse(src: &str) -> Result<Vec<Element>, SyntaxError> {
-    Parser { src, at: 0, frames: vec![Frame::new(FrameKind::Root)], omit_next_ws: false, trim_line: false }
-        .run()
+    parse_with(src, None)
+}
+
+/// Parses a whole template where a column's header may be written as it is: `{{First
+/// Name}}`, `{{default Due Date "soon"}}`, `{{E-mail}}`, `{{Code (postal)}}` read as
+/// `[First Name]`, `[Due Date]`… would. In a parameter's place (or a lookup's), the longest
+/// run of bare words that spells a column (several words, or one with `.`, `/` or `-`) is
+/// that column; a whole mustache that spells one is that column. Everything else is
+/// handlebars' grammar, with positions as the user wrote them.
+pub(super) fn parse_with(src: &str, columns: Option<IsColumn<'_>>) -> Result<Vec<Element>, SyntaxError> {
+    Parser {
+        src,
+        at: 0,
+        frames: vec![Frame::new(FrameKind::Root)],
+        omit_next_ws: false,
+        trim_line: false,
+        columns,
+    }
+    .run()
 }
 
 fn is_ws(c: char) -> bool {
@@ -183,6 +204,7 @@ enum TagKind {
 
 struct Parser<'s> {
     src: &'s str,
+    columns: Option<IsColumn<'s>>,
     at: usize,
     frames: Vec<Frame>,
     /// The last tag ended with `~`: the next text loses its leading white space.
@@ -338,11 +360,11 @@ impl Parser<'_> {
 
     /// Reads the tag starting at `start` (at `{{`).
     fn tag(&self, start: usize) -> Result<Tag, SyntaxError> {
-        let mut c = Cursor { s: self.src, i: start };
+        let mut c = Cursor { s: self.src, i: start, columns: self.columns };
         if let Some(tag) = c.comment() {
             return Ok(tag);
         }
-        let mut c = Cursor { s: self.src, i: start };
+        let mut c = Cursor { s: self.src, i: start, columns: self.columns };
         match c.tag(start) {
             Ok(Some(tag)) => Ok(tag),
             Ok(None) => {
@@ -403,6 +425,24 @@ fn scan_text(src: &str, from: usize) -> (String, usize, Option<usize>) {
 struct Cursor<'s> {
     s: &'s str,
     i: usize,
+    columns: Option<IsColumn<'s>>,
+}
+
+/// A helper's name: its first word is the helper, never part of a column's name.
+fn is_helper(name: &str) -> bool {
+    matches!(name, "if" | "unless" | "else") || super::Helper::from_name(name).is_some()
+}
+
+/// A bare word that is a literal or data, never part of a column's name.
+fn is_literal_word(w: &str) -> bool {
+    w.contains('=')
+        || w.starts_with('@')
+        || w.parse::<f64>().is_ok()
+        || matches!(w, "true" | "false" | "null" | "undefined" | "this" | "~")
+}
+
+fn column_path(name: String) -> Path {
+    Path::Relative { raw: format!("[{name}]"), segs: vec![Seg::Named(name)] }
 }
 
 type Parsed<T> = Result<Option<T>, String>;
@@ -574,6 +614,82 @@ impl<'s> Cursor<'s> {
         Ok(None)
     }
 
+    /// The end of the current tag's expression: before its `}}` and any `~` and white space.
+    fn expression_end(&self) -> Option<usize> {
+        let close = self.i + self.rest().find("}}")?;
+        Some(
+            self.i
+                + self.s[self.i..close].trim_end_matches(|c: char| c == '~' || c.is_ascii_whitespace()).len(),
+        )
+    }
+
+    /// A whole expression that spells a column (`{{Mr.}}`, `{{Code (postal)}}`,
+    /// `{{O'Brien}}`): that column, when handlebars would not read it as one identifier.
+    fn whole_column(&mut self) -> Option<Call> {
+        let columns = self.columns?;
+        let end = self.expression_end()?;
+        let body = &self.s[self.i..end];
+        if body.contains(['[', ']']) {
+            return None;
+        }
+        let whole = body.split_whitespace().collect::<Vec<_>>().join(" ");
+        let plain = whole.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+        if whole.is_empty() || plain || !columns(&whole) {
+            return None;
+        }
+        self.i = end;
+        Some(Call { name: Param::Path(column_path(whole)), params: Vec::new(), hash: false })
+    }
+
+    /// The longest run of bare words from here that spells a column (several words, or one
+    /// with `.`, `/` or `-`).
+    fn column_run(&mut self) -> Option<Path> {
+        let columns = self.columns?;
+        let end = self.expression_end()?;
+        let mut j = self.i;
+        let mut words: Vec<&str> = Vec::new();
+        let mut best = None;
+        loop {
+            let rest = &self.s[j..end];
+            let n = rest.len()
+                - rest
+                    .trim_start_matches(|c: char| {
+                        !c.is_ascii_whitespace() && !matches!(c, '(' | ')' | '"' | '\'' | '[')
+                    })
+                    .len();
+            if n == 0 || is_literal_word(&rest[..n]) {
+                break;
+            }
+            words.push(&rest[..n]);
+            j += n;
+            let candidate = words.join(" ");
+            if columns(&candidate) && (words.len() > 1 || candidate.contains(['.', '/', '-'])) {
+                best = Some((j, candidate));
+            }
+            let spaces = self.s[j..end].len()
+                - self.s[j..end].trim_start_matches(|c: char| c.is_ascii_whitespace()).len();
+            if spaces == 0 {
+                break;
+            }
+            j += spaces;
+        }
+        let (at, name) = best?;
+        self.i = at;
+        Some(column_path(name))
+    }
+
+    /// A column named from here, unless the first word is a helper's name.
+    fn column_here(&mut self) -> Option<Path> {
+        self.columns?;
+        let rest = self.rest();
+        let first =
+            rest.split(|c: char| c.is_ascii_whitespace() || matches!(c, '(' | ')' | '}' | '~')).next()?;
+        if is_helper(first) {
+            return None;
+        }
+        self.column_run()
+    }
+
     /// `word` not followed by a symbol character.
     fn keyword(&mut self, word: &str) -> bool {
         let rest = self.rest();
@@ -597,6 +713,12 @@ impl<'s> Cursor<'s> {
 
     /// `identifier (hash | param)+`, else `name` (a subexpression or a path).
     fn call(&mut self) -> Parsed<Call> {
+        if let Some(whole) = self.whole_column() {
+            return Ok(Some(whole));
+        }
+        if let Some(path) = self.column_here() {
+            return Ok(Some(Call { name: Param::Path(path), params: Vec::new(), hash: false }));
+        }
         let start = self.i;
         if let Some(id) = self.identifier() {
             let (params, hash) = self.arguments()?;
@@ -609,6 +731,12 @@ impl<'s> Cursor<'s> {
     }
 
     fn name(&mut self) -> Parsed<Param> {
+        if let Some(whole) = self.whole_column() {
+            return Ok(Some(whole.name));
+        }
+        if let Some(path) = self.column_here() {
+            return Ok(Some(Param::Path(path)));
+        }
         if let Some(sub) = self.subexpression()? {
             return Ok(Some(Param::Sub(Box::new(sub))));
         }
@@ -681,6 +809,9 @@ impl<'s> Cursor<'s> {
             self.i = start;
             return Ok(None);
         }
+        if let Some(p) = self.column_run() {
+            return Ok(Some(Param::Path(p)));
+        }
         if let Some(lit) = self.literal()? {
             return Ok(Some(Param::Literal(lit)));
         }
@@ -699,7 +830,16 @@ impl<'s> Cursor<'s> {
         }
         self.ws();
         let inner = self.i;
-        let mut call = None;
+        let mut call =
+            self.column_here().map(|p| Call { name: Param::Path(p), params: Vec::new(), hash: false });
+        if call.is_some() {
+            self.ws();
+            if self.eat(")") {
+                return Ok(call);
+            }
+            self.i = inner;
+            call = None;
+        }
         if let Some(id) = self.identifier() {
             let (params, hash) = self.arguments()?;
             if !params.is_empty() || hash {

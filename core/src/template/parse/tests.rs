@@ -262,3 +262,49 @@ proptest! {
         }
     }
 }
+
+/// What `{{First Name}}` and friends read as, with the columns of a sheet: what the same
+/// template with the names bracketed reads as in handlebars' own grammar.
+#[test]
+fn column_headers_read_as_written() {
+    let cols = ["First Name", "Due Date", "Mr.", "E-mail", "Code (postal)", "Note", "O'Brien", "100%"];
+    let is_column = |n: &str| cols.iter().any(|c| c.eq_ignore_ascii_case(n));
+    for (written, bracketed) in [
+        ("Hi {{First Name}}!", "Hi {{[First Name]}}!"),
+        ("{{~ first  name ~}}", "{{~ [first name] ~}}"),
+        ("{{{First Name}}}", "{{{[First Name]}}}"),
+        ("{{& First Name}}", "{{& [First Name]}}"),
+        ("{{#if Due Date}}x{{/if}}", "{{#if [Due Date]}}x{{/if}}"),
+        ("{{default First Name \"you\"}}", "{{default [First Name] \"you\"}}"),
+        ("{{#if (eq First Name \"A B\")}}y{{/if}}", "{{#if (eq [First Name] \"A B\")}}y{{/if}}"),
+        ("{{upper (default First Name Note)}}", "{{upper (default [First Name] Note)}}"),
+        ("{{Mr.}}", "{{[Mr.]}}"),
+        ("{{E-mail}}", "{{[E-mail]}}"),
+        ("{{Code (postal)}}", "{{[Code (postal)]}}"),
+        ("{{O'Brien}}", "{{[O'Brien]}}"),
+        ("{{{100%}}}", "{{{[100%]}}}"),
+        ("{{date Due Date \"dd/MM\"}}", "{{date [Due Date] \"dd/MM\"}}"),
+    ] {
+        assert_eq!(parse_with(written, Some(&is_column)), parse(bracketed), "{written}");
+    }
+    // Everything else reads as handlebars reads it.
+    for src in [
+        "{{Note}}",
+        "\\{{First Name}}",
+        "{{! First Name }}",
+        "{{[First Name]}}",
+        "{{Frist Name}}",
+        "{{#if Note}}a{{else}}b{{/if}}",
+        "{{upper Note}}",
+        "{{default Note 3}}",
+    ] {
+        assert_eq!(parse_with(src, Some(&is_column)), parse(src), "{src}");
+    }
+}
+
+#[test]
+fn errors_point_where_the_user_wrote() {
+    let is_column = |n: &str| n.eq_ignore_ascii_case("First Name");
+    let e = parse_with("ab {{First Name}} {{x", Some(&is_column)).expect_err("unclosed");
+    assert_eq!(e.pos, (1, 19));
+}
