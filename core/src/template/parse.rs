@@ -428,11 +428,6 @@ struct Cursor<'s> {
     columns: Option<IsColumn<'s>>,
 }
 
-/// A helper's name: its first word is the helper, never part of a column's name.
-fn is_helper(name: &str) -> bool {
-    matches!(name, "if" | "unless" | "else") || super::Helper::from_name(name).is_some()
-}
-
 /// A bare word that is a literal or data, never part of a column's name.
 fn is_literal_word(w: &str) -> bool {
     w.contains('=')
@@ -678,18 +673,6 @@ impl<'s> Cursor<'s> {
         Some(column_path(name))
     }
 
-    /// A column named from here, unless the first word is a helper's name.
-    fn column_here(&mut self) -> Option<Path> {
-        self.columns?;
-        let rest = self.rest();
-        let first =
-            rest.split(|c: char| c.is_ascii_whitespace() || matches!(c, '(' | ')' | '}' | '~')).next()?;
-        if is_helper(first) {
-            return None;
-        }
-        self.column_run()
-    }
-
     /// `word` not followed by a symbol character.
     fn keyword(&mut self, word: &str) -> bool {
         let rest = self.rest();
@@ -716,7 +699,7 @@ impl<'s> Cursor<'s> {
         if let Some(whole) = self.whole_column() {
             return Ok(Some(whole));
         }
-        if let Some(path) = self.column_here() {
+        if let Some(path) = self.column_run() {
             return Ok(Some(Call { name: Param::Path(path), params: Vec::new(), hash: false }));
         }
         let start = self.i;
@@ -734,7 +717,7 @@ impl<'s> Cursor<'s> {
         if let Some(whole) = self.whole_column() {
             return Ok(Some(whole.name));
         }
-        if let Some(path) = self.column_here() {
+        if let Some(path) = self.column_run() {
             return Ok(Some(Param::Path(path)));
         }
         if let Some(sub) = self.subexpression()? {
@@ -831,7 +814,7 @@ impl<'s> Cursor<'s> {
         self.ws();
         let inner = self.i;
         let mut call =
-            self.column_here().map(|p| Call { name: Param::Path(p), params: Vec::new(), hash: false });
+            self.column_run().map(|p| Call { name: Param::Path(p), params: Vec::new(), hash: false });
         if call.is_some() {
             self.ws();
             if self.eat(")") {

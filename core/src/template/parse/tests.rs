@@ -267,7 +267,17 @@ proptest! {
 /// template with the names bracketed reads as in handlebars' own grammar.
 #[test]
 fn column_headers_read_as_written() {
-    let cols = ["First Name", "Due Date", "Mr.", "E-mail", "Code (postal)", "Note", "O'Brien", "100%"];
+    let cols = [
+        "First Name",
+        "Due Date",
+        "Mr.",
+        "E-mail",
+        "Code (postal)",
+        "Note",
+        "O'Brien",
+        "100%",
+        "date of birth",
+    ];
     let is_column = |n: &str| cols.iter().any(|c| c.eq_ignore_ascii_case(n));
     for (written, bracketed) in [
         ("Hi {{First Name}}!", "Hi {{[First Name]}}!"),
@@ -284,6 +294,9 @@ fn column_headers_read_as_written() {
         ("{{O'Brien}}", "{{[O'Brien]}}"),
         ("{{{100%}}}", "{{{[100%]}}}"),
         ("{{date Due Date \"dd/MM\"}}", "{{date [Due Date] \"dd/MM\"}}"),
+        // A header that starts with a helper's name is still the header.
+        ("{{date of birth}}", "{{[date of birth]}}"),
+        ("{{upper (date of birth)}}", "{{upper ([date of birth])}}"),
     ] {
         assert_eq!(parse_with(written, Some(&is_column)), parse(bracketed), "{written}");
     }
