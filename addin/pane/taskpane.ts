@@ -142,12 +142,11 @@ async function check(): Promise<void> {
   renderPreview();
 }
 
-/** Replaces `{{name}}` (with any inner spacing) by `{{suggestion}}` in the subject and body. */
+/** Writes the column `name` as `suggestion` wherever the subject and body read it (core's parser finds it). */
 async function replaceColumn(name: string, suggestion: string): Promise<void> {
   const source = state.template as TemplateSource;
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const pattern = new RegExp(`(\\{\\{\\{?\\s*(?:[a-zA-Z]+\\s+)?)${escaped}(\\s*[}\\s])`, "g");
-  const fixed = (s: string) => s.replace(pattern, `$1${suggestion}$2`);
+  const sheet = (state.data as Data).sheet;
+  const fixed = (s: string) => sheet.renameColumn(s, name, suggestion);
   if (!source.inOutlook) {
     const subject = $<HTMLInputElement>("subject");
     subject.value = fixed(subject.value);

@@ -330,6 +330,13 @@ impl Spreadsheet {
         self.table.columns.iter().map(|c| c.name.clone()).collect()
     }
 
+    /// `source` with the column `from` written as `to` wherever the template reads it (a
+    /// "did you mean" accepted): the template's own parser finds it, never a text search.
+    #[wasm_bindgen(js_name = renameColumn)]
+    pub fn rename_column(&self, source: &str, from: &str, to: &str) -> String {
+        localmerge_core::rename_column(source, &self.table, from, to)
+    }
+
     /// Data rows.
     #[wasm_bindgen(getter, js_name = rowCount)]
     pub fn row_count(&self) -> usize {

@@ -37,5 +37,5 @@ pub use merge::{Attachment, Issue, IssueKind, Merge, MergeError, MergeSpec, Mess
 pub use read::{Format, ReadError, Workbook};
 pub use recipients::{ColumnOverrides, RecipientColumns};
 pub use table::{Column, Row, SheetWarning, Table};
-pub use template::{Escaping, RowView, Template, TemplateError};
+pub use template::{Escaping, RowView, Template, TemplateError, rename_column};
 pub use value::Value;

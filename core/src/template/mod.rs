@@ -132,6 +132,34 @@ impl Columns for crate::Table {
     }
 }
 
+/// `source` with every lookup of the column `from` — a bare word, a run of words, `[from]`,
+/// as the template's own parser reads them — written as `to`, and nothing else changed:
+/// how a template is mended after a "did you mean", never by a text search. Other columns
+/// are read as `columns` names them.
+pub fn rename_column(source: &str, columns: &dyn Columns, from: &str, to: &str) -> String {
+    let is_column = |n: &str| n.eq_ignore_ascii_case(from) || matches!(columns.resolve(n), Ok(Some(_)));
+    let lookups = parse::Lookups::default();
+    // A template with a syntax error is mended as far as it reads.
+    let _ = parse::parse_recording(source, Some(&is_column), Some(&lookups));
+    let plain = !to.is_empty()
+        && to.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !to.starts_with(|c: char| c.is_ascii_digit());
+    let written = if plain || to.contains(']') { to.to_owned() } else { format!("[{to}]") };
+    let mut out = String::with_capacity(source.len());
+    let mut last = 0;
+    let mut found = lookups.into_inner();
+    found.sort_by_key(|(start, ..)| *start);
+    for (start, end, name) in found {
+        if start >= last && name.eq_ignore_ascii_case(from) {
+            out.push_str(&source[last..start]);
+            out.push_str(&written);
+            last = end;
+        }
+    }
+    out.push_str(&source[last..]);
+    out
+}
+
 /// A compiled template, bound to one sheet's columns.
 #[derive(Debug, Clone)]
 pub struct Template {
@@ -510,5 +538,42 @@ impl fmt::Display for Escaping {
             Escaping::Html => "html",
             Escaping::None => "none",
         })
+    }
+}
+
+#[cfg(test)]
+mod rename_tests {
+    use super::*;
+
+    struct Sheet(&'static [&'static str]);
+
+    impl Columns for Sheet {
+        fn resolve(&self, name: &str) -> Result<Option<usize>, Vec<String>> {
+            Ok(self.0.iter().position(|c| c.eq_ignore_ascii_case(name)))
+        }
+        fn closest(&self, _: &str) -> Option<String> {
+            None
+        }
+    }
+
+    #[test]
+    fn a_column_is_renamed_where_the_parser_reads_it_and_nowhere_else() {
+        let sheet = Sheet(&["First Name", "Last Name", "Email", "Note"]);
+        let source = "Hi {{Frist Name}} {{Last Name}}! {{#if Frist Name}}yes{{/if}} {{default Frist  Name \"you\"}} \
+                      {{upper (Frist Name)}} {{{frist name}}} {{! Frist Name }} \\{{Frist Name}} {{default Note \"Frist Name\"}}";
+        assert_eq!(
+            rename_column(source, &sheet, "Frist Name", "First Name"),
+            "Hi {{[First Name]}} {{Last Name}}! {{#if [First Name]}}yes{{/if}} {{default [First Name] \"you\"}} \
+             {{upper ([First Name])}} {{{[First Name]}}} {{! Frist Name }} \\{{Frist Name}} {{default Note \"Frist Name\"}}"
+        );
+        // One word: written bare when it can be.
+        assert_eq!(
+            rename_column("{{Emial}} {{Emial.x}} {{Note}}", &sheet, "Emial", "Email"),
+            "{{Email}} {{Emial.x}} {{Note}}"
+        );
+        // A name inside another column's name is not that column.
+        assert_eq!(rename_column("{{Last Name}} {{Name}}", &sheet, "Name", "Note"), "{{Last Name}} {{Note}}");
+        // A template that does not parse is mended as far as it reads.
+        assert_eq!(rename_column("{{Emial}} {{#if x}}", &sheet, "Emial", "Email"), "{{Email}} {{#if x}}");
     }
 }

@@ -90,6 +90,9 @@ pub(super) struct SyntaxError {
 /// Whether a text names a column of the sheet (case-insensitively, as headers match).
 pub(super) type IsColumn<'a> = &'a dyn Fn(&str) -> bool;
 
+/// Where each one-name lookup stands in the source: its byte range and the name read.
+pub(super) type Lookups = std::cell::RefCell<Vec<(usize, usize, String)>>;
+
 /// Parses a whole template, handlebars' grammar exactly.
 #[cfg(test)]
 pub(super) fn parse(src: &str) -> Result<Vec<Element>, SyntaxError> {
@@ -103,6 +106,15 @@ pub(super) fn parse(src: &str) -> Result<Vec<Element>, SyntaxError> {
 /// that column; a whole mustache that spells one is that column. Everything else is
 /// handlebars' grammar, with positions as the user wrote them.
 pub(super) fn parse_with(src: &str, columns: Option<IsColumn<'_>>) -> Result<Vec<Element>, SyntaxError> {
+    parse_recording(src, columns, None)
+}
+
+/// [`parse_with`], recording every one-name lookup's place in `lookups`.
+pub(super) fn parse_recording<'s>(
+    src: &'s str,
+    columns: Option<IsColumn<'s>>,
+    lookups: Option<&'s Lookups>,
+) -> Result<Vec<Element>, SyntaxError> {
     Parser {
         src,
         at: 0,
@@ -110,6 +122,7 @@ pub(super) fn parse_with(src: &str, columns: Option<IsColumn<'_>>) -> Result<Vec
         omit_next_ws: false,
         trim_line: false,
         columns,
+        lookups,
     }
     .run()
 }
@@ -205,6 +218,7 @@ enum TagKind {
 struct Parser<'s> {
     src: &'s str,
     columns: Option<IsColumn<'s>>,
+    lookups: Option<&'s Lookups>,
     at: usize,
     frames: Vec<Frame>,
     /// The last tag ended with `~`: the next text loses its leading white space.
@@ -360,11 +374,11 @@ impl Parser<'_> {
 
     /// Reads the tag starting at `start` (at `{{`).
     fn tag(&self, start: usize) -> Result<Tag, SyntaxError> {
-        let mut c = Cursor { s: self.src, i: start, columns: self.columns };
+        let mut c = Cursor { s: self.src, i: start, columns: self.columns, lookups: self.lookups };
         if let Some(tag) = c.comment() {
             return Ok(tag);
         }
-        let mut c = Cursor { s: self.src, i: start, columns: self.columns };
+        let mut c = Cursor { s: self.src, i: start, columns: self.columns, lookups: self.lookups };
         match c.tag(start) {
             Ok(Some(tag)) => Ok(tag),
             Ok(None) => {
@@ -426,6 +440,7 @@ struct Cursor<'s> {
     s: &'s str,
     i: usize,
     columns: Option<IsColumn<'s>>,
+    lookups: Option<&'s Lookups>,
 }
 
 /// A bare word that is a literal or data, never part of a column's name.
@@ -609,6 +624,12 @@ impl<'s> Cursor<'s> {
         Ok(None)
     }
 
+    fn record(&self, start: usize, end: usize, name: &str) {
+        if let Some(l) = self.lookups {
+            l.borrow_mut().push((start, end, name.to_owned()));
+        }
+    }
+
     /// The end of the current tag's expression: before its `}}` and any `~` and white space.
     fn expression_end(&self) -> Option<usize> {
         let close = self.i + self.rest().find("}}")?;
@@ -632,6 +653,7 @@ impl<'s> Cursor<'s> {
         if whole.is_empty() || plain || !columns(&whole) {
             return None;
         }
+        self.record(self.i, end, &whole);
         self.i = end;
         Some(Call { name: Param::Path(column_path(whole)), params: Vec::new(), hash: false })
     }
@@ -669,6 +691,7 @@ impl<'s> Cursor<'s> {
             j += spaces;
         }
         let (at, name) = best?;
+        self.record(self.i, at, &name);
         self.i = at;
         Some(column_path(name))
     }
@@ -887,6 +910,9 @@ impl<'s> Cursor<'s> {
             }
         }
         let raw = self.s[start..self.i].to_owned();
+        if let [Seg::Named(name)] = segs.as_slice() {
+            self.record(start, self.i, name);
+        }
         // handlebars-rust: local data is `@`, any `../`, then a name (`@root.@x` is not).
         let named = segs.iter().any(|s| matches!(s, Seg::Named(_)));
         Some(if local && !rooted && named { Path::Local { raw } } else { Path::Relative { segs, raw } })
