@@ -14,10 +14,9 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 mod campaign;
-mod repair;
 
 pub use campaign::{Campaign, EventDto, FinishDto, Host, SummaryDto};
-pub use repair::{BrokenToken, broken_tokens, repair_tokens};
+pub use localmerge_core::template::{BrokenToken, broken_tokens, repair_tokens};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"

@@ -8,6 +8,7 @@
 
 mod eval;
 mod parse;
+mod repair;
 
 use std::fmt;
 
@@ -16,6 +17,7 @@ use parse::{Call, Element, Literal, Param, Path, Pos, Seg};
 use crate::format::CellText;
 
 pub use eval::{ValueIssue, ValueIssueKind, html_escape};
+pub use repair::{BrokenToken, broken_tokens, repair_tokens};
 
 /// One row as a template sees it: its values, their formats, and how to display them.
 #[derive(Debug, Clone, Copy)]

@@ -1,4 +1,5 @@
-//! Tokens broken by formatting. Outlook's editor wraps parts of a token in tags when the
+//! Tokens broken by formatting (for the add-in, whose template is the HTML Outlook's editor
+//! writes). Outlook's editor wraps parts of a token in tags when the
 //! user formats part of it or autocorrect touches it (`{{First <b>Name</b>}}`,
 //! `{{First&nbsp;Name}}`); the template engine would then see a column that does not
 //! exist. These find such tokens and mend them (the token keeps its text; the formatting
