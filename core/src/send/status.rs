@@ -12,7 +12,7 @@ pub struct OpId(pub(super) u64);
 /// A request to perform: write `journal` first, then send `spec`.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// The request's id, for [`Engine::complete`].
+    /// The request's id, for [`Engine::complete`](super::Engine::complete).
     pub op: OpId,
     /// Entries to make durable before the request is sent.
     pub journal: Vec<Entry>,
