@@ -285,8 +285,8 @@ pub fn plan(table: &Table, template: &TemplateSpec) -> PlanDto {
 }
 
 /// Whether this module reads the file's format. The module the pane loads first reads
-/// xlsx, xlsm and CSV; the one built with every format (`all-formats`) reads xlsb, xls and
-/// ods too, and is fetched only when such a file is picked. The format comes from the
+/// xlsx, xlsm, XML Spreadsheet 2003 and CSV; the one built with every format (`all-formats`) reads xlsb, xls, ods and
+/// HTML tables too, and is fetched only when such a file is picked. The format comes from the
 /// content, as [`Spreadsheet`]'s constructor recognises it.
 #[wasm_bindgen(js_name = readsFormatOf)]
 pub fn reads_format_of(bytes: &[u8]) -> bool {

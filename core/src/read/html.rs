@@ -17,14 +17,6 @@ use super::cells::{Book, Cells};
 use super::{MAX_CELLS, ReadError};
 use crate::value::Value;
 
-/// Whether decoded text (its start, lower-cased) is an HTML document or fragment.
-pub(super) fn is(head_lower: &str) -> bool {
-    head_lower.starts_with('<')
-        && (head_lower.contains("<html")
-            || head_lower.contains("<table")
-            || head_lower.starts_with("<!doctype html"))
-}
-
 /// The most columns a span may cover (HTML's own limit for `colspan`) and rows (for
 /// `rowspan`, 65,534).
 const MAX_COLSPAN: u32 = 1000;
