@@ -53,8 +53,9 @@ impl From<StoreError> for SeatError {
     }
 }
 
-/// Whether `id` has the syntax of a directory object id (or of our subscription ids).
-fn is_id(id: &str) -> bool {
+/// Whether `id` has the syntax of a directory object id (or of our subscription ids, or
+/// of the marketplace's): the one check every path's ids go through.
+pub(crate) fn is_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 

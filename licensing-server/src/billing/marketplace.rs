@@ -169,7 +169,7 @@ pub async fn activate(state: &AppState, token: &str) -> Result<Subscription, Mar
     let plan = resolved["planId"].as_str().or(sub["planId"].as_str()).unwrap_or("standard").to_owned();
     let id = resolved["id"]
         .as_str()
-        .filter(|i| safe_id(i))
+        .filter(|i| seats::is_id(i))
         .ok_or_else(|| MarketplaceError::Refused("no subscription id".to_owned()))?
         .to_owned();
     let quantity = resolved["quantity"].as_i64().or(sub["quantity"].as_i64());
@@ -196,10 +196,6 @@ pub struct Notice {
     #[serde(rename = "subscriptionId")]
     subscription_id: String,
     action: String,
-}
-
-fn safe_id(v: &str) -> bool {
-    !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// Checks the webhook's bearer token: issued by the identity platform in the publisher's
@@ -230,7 +226,7 @@ pub enum Outcome {
 /// Applies an operation the marketplace confirms, from what it says there, never from the
 /// call's body.
 pub async fn apply(state: &AppState, notice: &Notice) -> Result<Outcome, MarketplaceError> {
-    if !safe_id(&notice.id) || !safe_id(&notice.subscription_id) {
+    if !seats::is_id(&notice.id) || !seats::is_id(&notice.subscription_id) {
         return Err(MarketplaceError::Refused("id and subscriptionId must be marketplace ids".to_owned()));
     }
     let key = format!("marketplace:{}", notice.id);

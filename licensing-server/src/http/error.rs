@@ -43,7 +43,8 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        ApiError::Internal(e.to_string())
+        // One mapping of storage outcomes, the seat rules' (a database failure is a 500).
+        SeatError::from(e).into()
     }
 }
 
