@@ -388,7 +388,7 @@ async function run(stored: StoredCampaign, onStart?: (campaign: Campaign) => voi
       showProgress(e.summary, drafts);
       if (e.kind === "throttled") note.textContent = t("throttled", new Date(e.until).toLocaleTimeString(language()));
       else if (e.kind === "retrying") note.textContent = t("retrying", e.reason);
-      else if (e.kind === "entry" && e.line.includes('"sent"')) note.textContent = "";
+      else if (e.kind === "row" && e.step === "sent") note.textContent = "";
     }),
   );
   state.running = undefined;

@@ -10,7 +10,7 @@ use std::task::{Poll as TaskPoll, Waker};
 
 use localmerge_core::send::{
     self, Campaign as Settings, CampaignId, Clock, Engine, Entry, Event, Files, Finish, JournalStore, Limits,
-    Millis, Mode, Notice, Observer, Sender, StopReason, Summary,
+    Millis, Mode, Notice, Observer, RowOutcome, RowReport, RowStep, Sender, StopReason, Summary,
 };
 use localmerge_graph_client::{Failures, GraphClient, TokenSource};
 use serde::{Deserialize, Serialize};
@@ -90,12 +90,12 @@ impl From<&Summary> for SummaryDto {
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum EventDto {
-    /// A journal entry is durable (the entry as its JSON line).
-    Entry {
-        /// The line.
-        line: String,
-        /// Its row.
-        row: Option<u32>,
+    /// A row took a step (its journal entry is durable).
+    Row {
+        /// The spreadsheet row.
+        row: u32,
+        /// `drafting`, `drafted`, `sending`, `sent` or `failed`.
+        step: &'static str,
         /// Where the campaign stands.
         summary: SummaryDto,
     },
@@ -210,11 +210,49 @@ pub fn finish_dto(finish: &Finish) -> FinishDto {
     }
 }
 
+fn step_name(step: RowStep) -> &'static str {
+    match step {
+        RowStep::Drafting => "drafting",
+        RowStep::Drafted => "drafted",
+        RowStep::Sending => "sending",
+        RowStep::Sent => "sent",
+        RowStep::Failed => "failed",
+    }
+}
+
+/// One row of the campaign's report (the `CampaignRow` TypeScript type).
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct ReportRowDto {
+    row: u32,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+/// Where each row stands, as the pane's report shows it (pure; tested natively).
+pub fn report_dto(report: Vec<RowReport>) -> Vec<ReportRowDto> {
+    report
+        .into_iter()
+        .map(|r| {
+            let (status, reason) = match r.outcome {
+                RowOutcome::Pending => ("pending", None),
+                RowOutcome::Drafted => ("drafted", None),
+                RowOutcome::Sent => ("sent", None),
+                RowOutcome::Failed(reason) => ("failed", Some(reason)),
+            };
+            ReportRowDto { row: r.row, status, reason }
+        })
+        .collect()
+}
+
 /// The event the pane sees for a driver event (pure; tested natively).
 pub fn event_dto(summary: &Summary, event: &Event<'_>) -> Option<EventDto> {
     let summary = SummaryDto::from(summary);
     Some(match event {
-        Event::Entry(e) => EventDto::Entry { line: serde_json::to_string(e).ok()?, row: e.row(), summary },
+        Event::Entry(e) => {
+            let (row, step) = e.row_step()?;
+            EventDto::Row { row, step: step_name(step), summary }
+        }
         Event::Notice(Notice::Throttled { status, until }) => {
             EventDto::Throttled { status: *status, until: *until as f64, summary }
         }
@@ -368,6 +406,14 @@ impl Campaign {
         })
     }
 
+    /// Every row of the campaign and where it stands (not while it runs).
+    #[wasm_bindgen(unchecked_return_type = "CampaignRow[]")]
+    pub fn report(&self) -> Result<JsValue, JsError> {
+        let inner = self.inner.borrow();
+        let state = inner.as_ref().ok_or_else(|| js_error("the campaign is running"))?;
+        serde_wasm_bindgen::to_value(&report_dto(state.engine.report())).map_err(js_error)
+    }
+
     /// Pauses a running campaign: `run` resolves with `paused: true`; `run` again resumes.
     pub fn pause(&self) {
         self.pause.pause();
@@ -500,13 +546,24 @@ mod tests {
         assert!(d.done && d.stopped.is_none());
         assert_eq!(d.summary.failed, [FailedDto { row: 4, reason: "bad".into() }]);
         let e = event_dto(&summary, &Event::Entry(&Entry::Sending { row: 3 })).unwrap();
+        assert_eq!(e, EventDto::Row { row: 3, step: "sending", summary: (&summary).into() });
+        let e = event_dto(&summary, &Event::Entry(&Entry::Failed { row: 4, reason: "bad".into() })).unwrap();
+        assert_eq!(e, EventDto::Row { row: 4, step: "failed", summary: (&summary).into() });
+        assert_eq!(event_dto(&summary, &Event::Entry(&Entry::Folder { id: "f".into() })), None);
+    }
+
+    #[test]
+    fn the_report_names_each_row_and_why_it_failed() {
+        let report = vec![
+            RowReport { row: 2, outcome: RowOutcome::Sent },
+            RowReport { row: 3, outcome: RowOutcome::Failed("bad".into()) },
+            RowReport { row: 4, outcome: RowOutcome::Pending },
+            RowReport { row: 5, outcome: RowOutcome::Drafted },
+        ];
+        let json = serde_json::to_string(&report_dto(report)).unwrap();
         assert_eq!(
-            e,
-            EventDto::Entry {
-                line: r#"{"event":"sending","row":3}"#.into(),
-                row: Some(3),
-                summary: (&summary).into()
-            }
+            json,
+            r#"[{"row":2,"status":"sent"},{"row":3,"status":"failed","reason":"bad"},{"row":4,"status":"pending"},{"row":5,"status":"drafted"}]"#
         );
     }
 }

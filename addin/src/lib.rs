@@ -46,11 +46,12 @@ export interface CampaignOptions {
 }
 export interface CampaignSummary { total: number; sent: number; drafted: number; failed: { row: number; reason: string }[] }
 export type CampaignEvent =
-  | { kind: "entry"; line: string; row?: number; summary: CampaignSummary }
+  | { kind: "row"; row: number; step: "drafting" | "drafted" | "sending" | "sent" | "failed"; summary: CampaignSummary }
   | { kind: "throttled"; status: number; until: number; summary: CampaignSummary }
   | { kind: "pace"; perWindow: number; summary: CampaignSummary }
   | { kind: "retrying"; row?: number; reason: string; at: number; summary: CampaignSummary }
   | { kind: "waiting"; until: number; summary: CampaignSummary };
+export interface CampaignRow { row: number; status: "pending" | "drafted" | "sent" | "failed"; reason?: string }
 export interface CampaignFinish { done: boolean; paused: boolean; stopped?: string; signIn: boolean; resumeAt?: number; summary: CampaignSummary }
 export interface CampaignHost {
   /** A Microsoft Graph access token (asked before each request: tokens expire mid-campaign). */

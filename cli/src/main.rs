@@ -10,6 +10,7 @@ use localmerge_core::format::{CellText, Locale};
 use localmerge_core::{ColumnOverrides, Merge, MergeSpec, Table, Workbook};
 use serde::Serialize;
 
+mod events;
 mod login;
 mod send;
 
@@ -147,6 +148,9 @@ const OK: u8 = 0;
 const ROW_PROBLEMS: u8 = 1;
 /// Exit status: nothing can be done.
 const FATAL: u8 = 2;
+/// Exit status: the campaign stopped early (budget, token, service); running the same
+/// command again resumes it.
+const STOPPED: u8 = 3;
 
 /// The file being read, for the last-resort message if a reader panics.
 static CURRENT_FILE: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
@@ -222,7 +226,7 @@ fn send_command(a: SendArgs) -> anyhow::Result<u8> {
         Some(dir) => dir,
         None => a.merge.data.parent().map(Path::to_path_buf).unwrap_or_default(),
     };
-    let folder = send::Folder { root };
+    let folder = send::AttachmentDir { root };
     merge.check_attachments(&table, &mut plan, |name| folder.size(name));
     let shown = a.merge.data.display();
     if !plan.problems.is_empty() {
@@ -263,7 +267,11 @@ fn send_command(a: SendArgs) -> anyhow::Result<u8> {
         timeout: std::time::Duration::from_millis(a.timeout_ms.max(1)),
         seed: a.seed,
     };
-    send::run(plan.messages, &skipped, folder, opts)
+    Ok(match send::run(plan.messages, &skipped, folder, opts)? {
+        send::Outcome::Done { failed: 0 } => OK,
+        send::Outcome::Done { .. } => ROW_PROBLEMS,
+        send::Outcome::Stopped => STOPPED,
+    })
 }
 
 /// The locale asked for, else the system's (read here, at the edge: core never reads the

@@ -6,17 +6,13 @@ use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::events::{self, SummaryLine};
 use anyhow::{Context as _, bail};
 use localmerge_core::send::{
     Campaign, CampaignId, Clock, Engine, Entry, Event, Files, Finish, JournalStore, Limits, Millis, Mode,
     Notice, Observer, Sender, drive, iso_utc, read_lines,
 };
 use localmerge_graph_client::{Failures, FixedToken, GraphClient};
-use serde::Serialize;
-
-/// Exit status: the campaign stopped early (budget, token, service); running the same
-/// command again resumes it.
-pub const STOPPED: u8 = 3;
 
 /// What `send` needs beyond the merge itself.
 #[derive(Debug)]
@@ -82,11 +78,11 @@ impl Clock for TokioClock {
 }
 
 /// Attachments, named relative to one folder.
-pub struct Folder {
+pub struct AttachmentDir {
     pub root: PathBuf,
 }
 
-impl Folder {
+impl AttachmentDir {
     fn path(&self, name: &str) -> Result<PathBuf, String> {
         let rel = Path::new(name);
         if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
@@ -109,7 +105,7 @@ impl Folder {
     }
 }
 
-impl Files for Folder {
+impl Files for AttachmentDir {
     async fn read(&self, name: &str, start: u64, end: u64) -> Result<Vec<u8>, String> {
         let path = self.path(name)?;
         let mut f = File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -156,39 +152,13 @@ enum Output {
     Json,
 }
 
-#[derive(Serialize)]
-#[serde(tag = "event", rename_all = "kebab-case")]
-enum NoticeLine<'a> {
-    Throttled { status: u16, until: String },
-    Retrying { row: Option<u32>, reason: &'a str, at: String },
-    Waiting { until: String },
-    Pace { per_window: u32 },
-}
-
 impl Observer for Output {
     fn event(&mut self, _engine: &Engine, event: Event<'_>) {
         match self {
             Output::Json => {
-                let line = match event {
-                    Event::Entry(e) => serde_json::to_string(e),
-                    Event::Notice(Notice::Throttled { status, until }) => {
-                        serde_json::to_string(&NoticeLine::Throttled {
-                            status: *status,
-                            until: iso_utc(*until),
-                        })
-                    }
-                    Event::Notice(Notice::Retrying { row, reason, at }) => {
-                        serde_json::to_string(&NoticeLine::Retrying { row: *row, reason, at: iso_utc(*at) })
-                    }
-                    Event::Notice(Notice::Pace { per_window }) => {
-                        serde_json::to_string(&NoticeLine::Pace { per_window: *per_window })
-                    }
-                    Event::Waiting(t) if t > now_ms() + 5_000 => {
-                        serde_json::to_string(&NoticeLine::Waiting { until: iso_utc(t) })
-                    }
-                    Event::Waiting(_) => return,
-                };
-                if let Ok(line) = line {
+                if let Some(line) = events::line(&event, now_ms())
+                    && let Ok(line) = serde_json::to_string(&line)
+                {
                     let mut out = std::io::stdout().lock();
                     let _ = writeln!(out, "{line}");
                     let _ = out.flush();
@@ -219,34 +189,22 @@ impl Observer for Output {
     }
 }
 
-#[derive(Serialize)]
-struct FailedRow<'a> {
-    row: u32,
-    reason: &'a str,
+/// How a run of `send` ended; `main` decides the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every row ended; this many failed.
+    Done { failed: usize },
+    /// The campaign stopped early; the same command resumes it.
+    Stopped,
 }
 
-#[derive(Serialize)]
-struct SummaryLine<'a> {
-    event: &'static str,
-    campaign: &'a str,
-    total: usize,
-    sent: usize,
-    drafted: usize,
-    failed: Vec<FailedRow<'a>>,
-    skipped: Vec<FailedRow<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    stopped: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resume_at: Option<String>,
-}
-
-/// Runs (or resumes) a campaign; returns the exit status.
+/// Runs (or resumes) a campaign.
 pub fn run(
     messages: Vec<localmerge_core::Message>,
     skipped: &[(u32, String)],
-    files: Folder,
+    files: AttachmentDir,
     opts: SendOptions,
-) -> anyhow::Result<u8> {
+) -> anyhow::Result<Outcome> {
     let token = std::env::var(&opts.token_env).ok().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
         anyhow::anyhow!(
             "no Microsoft Graph token: set {} (`localmerge login` gets one for your mailbox)",
@@ -329,29 +287,15 @@ pub fn run(
         Finish::Done(s) => (s, None),
         Finish::Stopped(s) => (&s.summary, Some(&s.reason)),
     };
-    let line = SummaryLine {
-        event: "summary",
-        campaign: &id,
-        total: summary.total,
-        sent: summary.sent,
-        drafted: summary.drafted,
-        failed: summary.failed.iter().map(|(row, reason)| FailedRow { row: *row, reason }).collect(),
-        skipped: skipped.iter().map(|(row, reason)| FailedRow { row: *row, reason }).collect(),
-        stopped: stop.map(ToString::to_string),
-        resume_at: stop.and_then(|s| match s {
-            localmerge_core::send::StopReason::BudgetSpent { resume_at } => Some(iso_utc(*resume_at)),
-            _ => None,
-        }),
-    };
+    let line = SummaryLine::new(&id, summary, skipped, stop);
     if matches!(output, Output::Json) {
-        println!("{}", serde_json::to_string(&line)?);
+        println!("{}", serde_json::to_string(&events::Line::Summary(line))?);
     } else {
         print_summary(&line, opts.drafts_only);
     }
-    Ok(match (stop, summary.failed.is_empty()) {
-        (Some(_), _) => STOPPED,
-        (None, true) => crate::OK,
-        (None, false) => crate::ROW_PROBLEMS,
+    Ok(match stop {
+        Some(_) => Outcome::Stopped,
+        None => Outcome::Done { failed: summary.failed.len() },
     })
 }
 

@@ -131,6 +131,19 @@ impl TryFrom<Flat> for Entry {
 }
 
 impl Entry {
+    /// The row the entry is about and the step it announces, if it is about a row.
+    pub fn row_step(&self) -> Option<(u32, super::RowStep)> {
+        use super::RowStep;
+        Some(match self {
+            Entry::Campaign { .. } | Entry::Folder { .. } => return None,
+            Entry::Creating { row, .. } | Entry::Attached { row, .. } => (*row, RowStep::Drafting),
+            Entry::Drafted { row, .. } => (*row, RowStep::Drafted),
+            Entry::Sending { row } => (*row, RowStep::Sending),
+            Entry::Sent { row, .. } => (*row, RowStep::Sent),
+            Entry::Failed { row, .. } => (*row, RowStep::Failed),
+        })
+    }
+
     /// The row the entry is about, if any.
     pub fn row(&self) -> Option<u32> {
         match self {

@@ -160,6 +160,22 @@ impl Engine {
         s
     }
 
+    /// Every row of the campaign and where it stands, in the sheet's order.
+    pub fn report(&self) -> Vec<RowReport> {
+        self.rows
+            .iter()
+            .map(|row| RowReport {
+                row: row.message.row,
+                outcome: match &row.state {
+                    State::Sent => RowOutcome::Sent,
+                    State::Failed(reason) => RowOutcome::Failed(reason.clone()),
+                    State::Drafted(_) if row.attachments_done() => RowOutcome::Drafted,
+                    _ => RowOutcome::Pending,
+                },
+            })
+            .collect()
+    }
+
     /// Notices since the last call (throttling, retries).
     pub fn take_notices(&mut self) -> Vec<Notice> {
         std::mem::take(&mut self.notices)

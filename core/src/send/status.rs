@@ -95,6 +95,44 @@ impl Summary {
     }
 }
 
+/// Where one row of a campaign stands, for a report (the front doors' own events and
+/// reports are built from this, never from journal records).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowOutcome {
+    /// Not sent yet (nothing done, or a draft being made or sent).
+    Pending,
+    /// Its draft is complete and not sent (drafts-only mode, or not yet).
+    Drafted,
+    /// Sent.
+    Sent,
+    /// Will not be sent, and why.
+    Failed(String),
+}
+
+/// One row of the sheet and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowReport {
+    /// The spreadsheet row.
+    pub row: u32,
+    /// Where it stands.
+    pub outcome: RowOutcome,
+}
+
+/// A step a row took, as a journal entry announces it (for progress events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowStep {
+    /// Its draft is being made (created, or an attachment uploaded).
+    Drafting,
+    /// Its draft exists.
+    Drafted,
+    /// Its draft is being sent.
+    Sending,
+    /// It was sent.
+    Sent,
+    /// It will not be sent.
+    Failed,
+}
+
 /// Things worth telling the user that are not journal entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {

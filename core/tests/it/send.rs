@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use localmerge_core::send::{
     BodyPart, Campaign, CampaignId, Engine, Entry, HttpResponse, Limits, Method, Mode, Poll,
-    ROW_KEY_PROPERTY, Request, Sender, Target, TransportError,
+    ROW_KEY_PROPERTY, Request, RowOutcome, RowStep, Sender, Target, TransportError,
 };
 use localmerge_core::{Merge, MergeSpec, Message};
 use serde_json::{Value, json};
@@ -236,6 +236,23 @@ fn simulate(seed: u64, rows: usize) {
         c.seed = rng.u64(..);
         let mut engine =
             Engine::new(c, messages(rows), &journal).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        // The report a resumed campaign gives is the journal's: a row is sent exactly when
+        // the journal says so, and the summary counts the same rows.
+        let report = engine.report();
+        assert_eq!(report.len(), rows);
+        for r in &report {
+            let journalled = journal.iter().any(|e| matches!(e, Entry::Sent { row, .. } if *row == r.row));
+            assert_eq!(
+                r.outcome == RowOutcome::Sent,
+                journalled,
+                "seed {seed}: row {}: {:?}",
+                r.row,
+                r.outcome
+            );
+            assert!(!matches!(r.outcome, RowOutcome::Failed(_)), "seed {seed}: row {} failed", r.row);
+        }
+        let sent = report.iter().filter(|r| r.outcome == RowOutcome::Sent).count();
+        assert_eq!(engine.summary().sent, sent, "seed {seed}");
         let mut in_flight: Vec<Request> = Vec::new();
         loop {
             // Fill up, then complete one request in random order, sometimes crashing.
@@ -249,6 +266,7 @@ fn simulate(seed: u64, rows: usize) {
                     Poll::Wait(_) | Poll::Busy => break,
                     Poll::Done(s) => {
                         assert_eq!(s.sent, rows, "seed {seed}: {s:?}");
+                        assert!(engine.report().iter().all(|r| r.outcome == RowOutcome::Sent), "seed {seed}");
                         break 'life;
                     }
                     Poll::Stopped(s) => panic!("seed {seed}: stopped {s:?}"),
@@ -278,6 +296,23 @@ fn simulate(seed: u64, rows: usize) {
     assert!(mailbox.messages.iter().all(|m| !m.2), "seed {seed}: no draft left behind");
     let sent = journal.iter().filter(|e| matches!(e, Entry::Sent { .. })).count();
     assert_eq!(sent, rows, "seed {seed}: the journal has one sent entry per row");
+}
+
+#[test]
+fn each_row_entry_names_its_row_and_step() {
+    let cases = [
+        (Entry::Campaign { id: "c1".into(), sender: None }, None),
+        (Entry::Folder { id: "f".into() }, None),
+        (Entry::Creating { row: 2, fingerprint: "x".into() }, Some((2, RowStep::Drafting))),
+        (Entry::Drafted { row: 3, id: "d".into() }, Some((3, RowStep::Drafted))),
+        (Entry::Attached { row: 4, index: 0 }, Some((4, RowStep::Drafting))),
+        (Entry::Sending { row: 5 }, Some((5, RowStep::Sending))),
+        (Entry::Sent { row: 6, at: 1, recipients: 1 }, Some((6, RowStep::Sent))),
+        (Entry::Failed { row: 7, reason: "no".into() }, Some((7, RowStep::Failed))),
+    ];
+    for (entry, step) in cases {
+        assert_eq!(entry.row_step(), step, "{entry:?}");
+    }
 }
 
 #[test]
