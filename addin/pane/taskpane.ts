@@ -1,20 +1,9 @@
-// The task pane: message, recipients, preview, send. Every check and every message comes
-// from the WebAssembly core; this file only shows them and wires the browser's adapters
-// (tokens, IndexedDB, files) into a campaign.
+// The task pane's controller: it starts the pane (host, core, sign-in, licence), keeps the
+// pane's one state, and turns the user's actions into core calls and state changes. Every
+// check and every message comes from the WebAssembly core; what the page shows is drawn by
+// view/*.ts from the state; a campaign's phase changes only through state.ts.
 
-import {
-  brokenTokens,
-  repairTokens,
-  type Campaign,
-  type CampaignEvent,
-  type CampaignFinish,
-  type CampaignHost,
-  type CampaignOptions,
-  type CampaignSummary,
-  type PlanResult,
-  type Spreadsheet,
-  type Template,
-} from "../pkg/localmerge_addin.js";
+import { addressProblem, brokenTokens, repairTokens, type Campaign, type CampaignOptions, type PlanResult, type Spreadsheet, type Template } from "../pkg/localmerge_addin.js";
 import {
   baseLayerLuminance,
   fluentBadge,
@@ -26,20 +15,21 @@ import {
   StandardLuminance,
 } from "@fluentui/web-components";
 import { signIn, type Config, type Tokens } from "./auth.js";
+import { storedHost, testHost, withCampaign } from "./campaign.js";
+import { reportCsv, reportRows } from "./csv.js";
 import { detectHost, type TemplateSource } from "./host.js";
 import { issueText, language, setLanguage, t, translatePage } from "./i18n.js";
 import { checkPlan, type Plan } from "./license.js";
-import { reportCsv, type ReportRow } from "./report.js";
+import { type CampaignPhase, canStart, idle, next, type PhaseEvent, storedState } from "./state.js";
 import { Store, type StoredCampaign } from "./store.js";
+import { $ } from "./view/dom.js";
+import { renderMessage } from "./view/message.js";
+import { renderPreview } from "./view/preview.js";
+import { renderFile, renderReadError, renderRecipients } from "./view/recipients.js";
+import { mode, offerDownload, renderSend } from "./view/send.js";
 import { loadCore, openSpreadsheet } from "./wasm.js";
 
 provideFluentDesignSystem().register(fluentDesignSystemProvider(), fluentButton(), fluentCheckbox(), fluentProgress(), fluentBadge());
-
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`#${id} is missing from taskpane.html`);
-  return el as T;
-};
 
 interface Data {
   fileName: string;
@@ -47,286 +37,138 @@ interface Data {
   sheet: Spreadsheet;
 }
 
-const state = {
-  config: { mode: "sandbox" } as Config,
-  tokens: undefined as Tokens | undefined,
-  template: undefined as TemplateSource | undefined,
-  store: undefined as Store | undefined,
-  plan: { licensed: false, plan: "free" } as Plan,
-  me: "",
-  data: undefined as Data | undefined,
-  result: undefined as PlanResult | undefined,
-  index: 0,
-  exclude: new Set<number>(),
-  attachments: new Map<string, File>(),
-  running: undefined as { campaign: Campaign; stored: StoredCampaign; started: number; sentAtStart: number } | undefined,
-};
-
-function graphUrl(): string {
-  return (state.config.graphUrl ?? "https://graph.microsoft.com/v1.0").replace(/\/$/, "");
+/** The pane's state, complete once the pane has started. */
+interface App {
+  config: Config;
+  tokens: Tokens;
+  template: TemplateSource;
+  store: Store;
+  plan: Plan;
+  /** The signed-in mailbox ("" when Graph did not say). */
+  me: string;
+  data?: Data;
+  result?: PlanResult;
+  /** The message previewed. */
+  index: number;
+  exclude: Set<number>;
+  attachments: Map<string, File>;
+  phase: CampaignPhase;
+  /** The running campaign (while `phase` is running), for pause. */
+  live?: Campaign;
+  /** The subject of a campaign resumed when the pane opened. */
+  resumed?: string;
 }
 
-async function template(): Promise<Template> {
-  const source = state.template as TemplateSource;
+function graphUrl(app: App): string {
+  return (app.config.graphUrl ?? "https://graph.microsoft.com/v1.0").replace(/\/$/, "");
+}
+
+async function template(app: App): Promise<Template> {
   const pick = (id: string) => $<HTMLSelectElement>(id).value || undefined;
   return {
-    subject: await source.subject(),
-    body: await source.body(),
+    subject: await app.template.subject(),
+    body: await app.template.body(),
     locale: language(),
     columns: { to: pick("to"), cc: pick("cc"), bcc: pick("bcc") },
-    exclude: [...state.exclude],
-    footer: !state.plan.licensed,
-    attachments: Object.fromEntries([...state.attachments].map(([name, f]) => [name, f.size])),
+    exclude: [...app.exclude],
+    footer: !app.plan.licensed,
+    attachments: Object.fromEntries([...app.attachments].map(([name, f]) => [name, f.size])),
   };
 }
 
-function options(select: HTMLSelectElement, values: string[], empty: string, keep = true): void {
-  const before = select.value;
-  select.replaceChildren(
-    ...[empty ? new Option(empty, "") : null, ...values.map((v) => new Option(v, v))].filter((o): o is HTMLOptionElement => o !== null),
-  );
-  if (keep && values.includes(before)) select.value = before;
+function messages(app: App): number {
+  return app.result?.messages.length ?? 0;
 }
 
-// ---- step 1 and 2: the template and the data, checked together -------------------------
+function render(app: App): void {
+  renderRecipients(Boolean(app.data), app.result);
+  const list = app.result?.messages ?? [];
+  app.index = Math.min(app.index, Math.max(0, list.length - 1));
+  renderPreview(list, app.index);
+  renderSend(app.phase, messages(app), Date.now());
+}
+
+/** Moves the campaign to its next phase, shows it, and keeps IndexedDB's record in step. */
+async function dispatch(app: App, event: PhaseEvent): Promise<void> {
+  const before = storedState(app.phase);
+  app.phase = next(app.phase, event);
+  renderSend(app.phase, messages(app), Date.now());
+  const after = storedState(app.phase);
+  if (after && after !== before && "id" in app.phase) await app.store.setState(app.phase.id, after);
+}
+
+// ---- the template and the data, checked together ------------------------------------------
 
 let refreshing = Promise.resolve();
-function refresh(): Promise<void> {
-  refreshing = refreshing.then(check, check);
+function refresh(app: App): Promise<void> {
+  refreshing = refreshing.then(() => check(app), () => check(app));
   return refreshing;
 }
 
-async function check(): Promise<void> {
-  const tpl = await template();
-  const problems = $("template-problems");
-  problems.replaceChildren();
-  const broken = brokenTokens(tpl.body);
-  if (broken.length > 0) {
-    const p = document.createElement("p");
-    p.className = "problem";
-    p.textContent = t("brokenTokens", broken.length, broken[0].text);
-    const fix = document.createElement("fluent-button");
-    fix.id = "fix-tokens";
-    fix.textContent = t("fixTokens");
-    fix.addEventListener("click", async () => {
-      await state.template?.setBody(repairTokens(await state.template.body()));
-      await refresh();
-    });
-    problems.append(p, fix);
-  }
-  const data = state.data;
-  if (!data) {
-    state.result = undefined;
-    renderData();
-    renderPreview();
-    return;
-  }
-  options($("column-pick"), data.sheet.columns, "");
-  state.result = data.sheet.plan(tpl);
-  const error = state.result.error;
-  if (error) {
-    const p = document.createElement("p");
-    p.className = "problem";
-    p.textContent = t("templateError", error.message);
-    problems.append(p);
-    if (error.name && error.suggestion) {
-      const fix = document.createElement("fluent-button");
-      fix.id = "fix-column";
-      fix.textContent = t("useSuggestion", error.suggestion);
-      const { name, suggestion } = error;
-      fix.addEventListener("click", () => replaceColumn(name, suggestion));
-      problems.append(fix);
-    }
-  }
-  renderData();
-  renderPreview();
+async function check(app: App): Promise<void> {
+  const tpl = await template(app);
+  app.result = app.data?.sheet.plan(tpl);
+  renderMessage(brokenTokens(tpl.body), app.result?.error, {
+    fixTokens: async () => {
+      await app.template.setBody(repairTokens(await app.template.body()));
+      await refresh(app);
+    },
+    useSuggestion: (name, suggestion) => void replaceColumn(app, name, suggestion),
+  });
+  render(app);
 }
 
 /** Writes the column `name` as `suggestion` wherever the subject and body read it (core's parser finds it). */
-async function replaceColumn(name: string, suggestion: string): Promise<void> {
-  const source = state.template as TemplateSource;
-  const sheet = (state.data as Data).sheet;
+async function replaceColumn(app: App, name: string, suggestion: string): Promise<void> {
+  const sheet = app.data?.sheet;
+  if (!sheet) return;
   const fixed = (s: string) => sheet.renameColumn(s, name, suggestion);
-  if (!source.inOutlook) {
+  if (!app.template.inOutlook) {
     const subject = $<HTMLInputElement>("subject");
     subject.value = fixed(subject.value);
   }
-  await source.setBody(fixed(await source.body()));
-  await refresh();
+  await app.template.setBody(fixed(await app.template.body()));
+  await refresh(app);
 }
 
-function renderData(): void {
-  const r = state.result;
-  // Each step appears once the one before it has something to show.
-  $("data-details").hidden = !state.data;
-  $("column-row").hidden = !state.data;
-  $("step-preview").hidden = !r?.messages.length;
-  const campaignShown = Boolean(state.running) || !$("progress-box").hidden || !$("report").hidden;
-  $("step-send").hidden = !r?.messages.length && !campaignShown;
-  $("send-controls").hidden = !r?.messages.length;
-  const summary = $("data-summary");
-  const table = $<HTMLTableElement>("problems");
-  const tbody = table.tBodies[0];
-  tbody.replaceChildren();
-  summary.replaceChildren();
-  const skip = $("skip-problems");
-  if (!r || r.error) {
-    table.hidden = true;
-    skip.hidden = true;
-    updateSendButton();
-    return;
-  }
-  const line = (text: string, cls = "") => {
-    const p = document.createElement("p");
-    p.textContent = text;
-    p.className = cls;
-    summary.append(p);
-  };
-  line(t("ready", r.messages.length));
-  if (r.excluded.length > 0) line(t("excludedCount", r.excluded.length));
-  if (r.problems.length > 0) line(t("problemsCount", r.problems.length), "problem");
-  for (const p of r.problems) {
-    for (const issue of p.issues) {
-      const tr = tbody.insertRow();
-      tr.insertCell().textContent = String(p.row);
-      tr.insertCell().textContent = `${issue.column} (${issue.letters})`;
-      tr.insertCell().textContent = issueText(issue);
-    }
-  }
-  table.hidden = r.problems.length === 0;
-  skip.hidden = r.problems.length === 0;
-  updateSendButton();
-}
-
-async function openFile(file: File): Promise<void> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  await loadData(file.name, bytes, undefined);
-}
-
-async function loadData(fileName: string, bytes: Uint8Array, sheetName: string | undefined): Promise<void> {
-  const status = $("file-name");
+async function loadData(app: App, fileName: string, bytes: Uint8Array, sheetName: string | undefined): Promise<void> {
   try {
     const sheet = await openSpreadsheet(bytes, sheetName);
-    state.data?.sheet.free();
-    state.data = { fileName, bytes, sheet };
-    state.exclude.clear();
-    state.index = 0;
-    status.textContent = `${fileName} · ${sheet.sheet} · ${sheet.rowCount}`;
-    status.className = "muted";
-    options($("sheet"), sheet.sheets, "", false);
-    $<HTMLSelectElement>("sheet").value = sheet.sheet;
-    for (const id of ["to", "cc", "bcc"]) options($(id), sheet.columns, t(id === "to" ? "detect" : "none"));
+    app.data?.sheet.free();
+    app.data = { fileName, bytes, sheet };
+    app.exclude.clear();
+    app.index = 0;
+    renderFile(fileName, sheet);
   } catch (e) {
-    status.textContent = t("readError", fileName, (e as Error).message);
-    status.className = "problem";
+    renderReadError(fileName, (e as Error).message);
   }
-  await refresh();
+  await refresh(app);
 }
 
-// ---- step 3: preview ----------------------------------------------------------------------
+// ---- the send ------------------------------------------------------------------------------
 
-function renderPreview(): void {
-  const messages = state.result?.messages ?? [];
-  state.index = Math.min(state.index, Math.max(0, messages.length - 1));
-  const m = messages[state.index];
-  $("position").textContent = m ? t("position", state.index + 1, messages.length) : "";
-  const dl = $("envelope");
-  dl.replaceChildren();
-  const frame = $<HTMLIFrameElement>("preview");
-  if (!m) {
-    frame.srcdoc = "";
-    return;
-  }
-  const field = (label: string, value: string) => {
-    if (!value) return;
-    const dt = document.createElement("dt");
-    dt.textContent = label;
-    const dd = document.createElement("dd");
-    dd.textContent = value;
-    dl.append(dt, dd);
-  };
-  field(t("to"), m.to.join(", "));
-  field(t("cc"), m.cc.join(", "));
-  field(t("bcc"), m.bcc.join(", "));
-  field(t("subject"), m.subject);
-  // The message exactly as it will be sent, in a frame that runs no script.
-  const doc = `<!doctype html><meta charset="utf-8"><body style="font-family:Segoe UI,sans-serif;font-size:14px">${m.html}`;
-  // The pane re-checks whenever it regains focus: an unchanged message is not reloaded (no flicker).
-  if (frame.srcdoc !== doc) frame.srcdoc = doc;
-}
-
-// ---- step 4: send -------------------------------------------------------------------------
-
-function mode(): "now" | "schedule" | "drafts" {
-  return (document.querySelector<HTMLInputElement>('input[name="mode"]:checked')?.value ?? "now") as "now" | "schedule" | "drafts";
-}
-
-function updateSendButton(): void {
-  const n = state.result?.messages.length ?? 0;
-  $("send").textContent = mode() === "drafts" ? t("createDrafts", n) : t("send", n);
-  $("when-row").hidden = mode() !== "schedule";
-}
-
-function campaignHost(stored: StoredCampaign, onEvent: (e: CampaignEvent) => void): CampaignHost {
-  const store = state.store as Store;
-  return {
-    token: () => (state.tokens as Tokens).graph(Boolean(stored.options.from)),
-    append: (lines) => store.append(stored.id, lines),
-    readFile: async (name, start, end) => {
-      const file = stored.files?.[name];
-      if (!file) throw new Error(`${name}: pick the attachment files again`);
-      return new Uint8Array(await file.slice(start, Number.isFinite(end) ? end : undefined).arrayBuffer());
-    },
-    event: onEvent,
-  };
-}
-
-function duration(ms: number): string {
-  const min = Math.max(1, Math.round(ms / 60_000));
-  return min < 60 ? t("minutes", min) : t("hours", Math.floor(min / 60), min % 60);
-}
-
-function showProgress(summary: CampaignFinish["summary"], drafts: boolean): void {
-  const ended = summary.sent + summary.failed.length + (drafts ? summary.drafted : 0);
-  const progress = $("progress");
-  progress.setAttribute("max", String(Math.max(1, summary.total)));
-  progress.setAttribute("value", String(ended));
-  const parts = [drafts ? t("progressDrafts", summary.drafted, summary.total) : t("progress", summary.sent, summary.total)];
-  const run = state.running;
-  if (run && !drafts) {
-    const minutes = (Date.now() - run.started) / 60_000;
-    const done = summary.sent - run.sentAtStart;
-    if (done > 0 && minutes > 0) {
-      const rate = done / minutes;
-      parts.push(t("rate", Math.round(rate)));
-      const left = summary.total - summary.sent - summary.failed.length;
-      if (left > 0) parts.push(t("eta", duration((left / rate) * 60_000)));
-    }
-  }
-  $("progress-text").textContent = parts.join(" · ");
-}
-
-async function startCampaign(): Promise<void> {
+async function startCampaign(app: App): Promise<void> {
   const error = $("send-error");
   error.textContent = "";
-  const data = state.data;
-  const r = state.result;
-  const tpl = await template();
+  const data = app.data;
+  const r = app.result;
+  const tpl = await template(app);
   if (!tpl.subject.trim() || !tpl.body.trim()) return void (error.textContent = t("needTemplate"));
   if (!data || !r || r.error || r.messages.length === 0) return void (error.textContent = t("needData"));
   if (r.problems.length > 0 && !$<HTMLInputElement>("skip-problems").checked) return void (error.textContent = t("needAck"));
   const from = $<HTMLInputElement>("from").value.trim();
-  if (from && !/^[^\s@]+@[^\s@]+$/.test(from)) return void (error.textContent = t("badFrom", from));
+  if (from && addressProblem(from) !== undefined) return void (error.textContent = t("badFrom", from));
+  if (!canStart(app.phase)) return;
   const m = mode();
   const schedule = m === "schedule" ? new Date($<HTMLInputElement>("when").value).getTime() : undefined;
   const id = crypto.randomUUID();
-  const opts: CampaignOptions = {
+  const options: CampaignOptions = {
     id,
-    graphUrl: graphUrl(),
+    graphUrl: graphUrl(app),
     seed: crypto.getRandomValues(new Uint32Array(1))[0],
     draftsOnly: m === "drafts",
     schedule: schedule !== undefined && Number.isFinite(schedule) ? schedule : undefined,
-    perMinute: state.config.perMinute,
+    perMinute: app.config.perMinute,
     from: from || undefined,
   };
   const stored: StoredCampaign = {
@@ -336,251 +178,141 @@ async function startCampaign(): Promise<void> {
     bytes: data.bytes.slice().buffer,
     sheet: data.sheet.sheet,
     template: tpl,
-    options: opts,
+    options,
     state: "running",
     skipped: r.problems.map((p) => ({ row: p.row, reason: p.issues.map((i) => `${i.column}: ${issueText(i)}`).join("; ") })),
     excluded: r.excluded,
-    files: Object.fromEntries(state.attachments),
+    files: Object.fromEntries(app.attachments),
   };
-  await (state.store as Store).save(stored);
-  await run(stored);
+  await app.store.save(stored);
+  await run(app, stored);
 }
 
-/** Set while a campaign is being made from its journal: one runs at a time, ever. */
-let starting = false;
+function leftOut(stored: StoredCampaign): number {
+  return stored.skipped.length + (stored.excluded?.length ?? 0);
+}
 
-/** Runs a stored campaign; `onStart` sees it once it is rebuilt from its journal. */
-async function run(stored: StoredCampaign, onStart?: (campaign: Campaign) => void): Promise<void> {
-  // Two campaigns over one journal would both send the rows it leaves pending.
-  if (state.running || starting) return;
-  starting = true;
-  const store = state.store as Store;
-  let campaign: Campaign;
+/** Runs (or resumes) a stored campaign until it ends, stops or is paused. */
+async function run(app: App, stored: StoredCampaign): Promise<void> {
+  if (!canStart(app.phase)) return;
+  await dispatch(app, { type: "start", id: stored.id });
+  $("send-error").textContent = "";
   try {
-    const sheet = await openSpreadsheet(new Uint8Array(stored.bytes), stored.sheet);
-    try {
-      campaign = sheet.campaign(stored.template, stored.options, await store.journal(stored.id));
-    } finally {
-      sheet.free();
-    }
+    await withCampaign(stored, await app.store.journal(stored.id), async (campaign) => {
+      await dispatch(app, { type: "running", drafts: Boolean(stored.options.draftsOnly), leftOut: leftOut(stored), summary: campaign.summary, now: Date.now() });
+      if (app.resumed !== undefined) showBanner(t("resumeBanner", app.resumed, campaign.summary.sent, campaign.summary.total));
+      app.live = campaign;
+      try {
+        const token = () => app.tokens.graph(Boolean(stored.options.from));
+        const finish = await campaign.run(storedHost(app.store, stored, token, (event) => void dispatch(app, { type: "progress", event })));
+        await dispatch(app, { type: "finished", finish, rows: campaign.report() });
+      } finally {
+        app.live = undefined;
+      }
+    });
   } catch (e) {
-    starting = false;
-    $("send-error").textContent = (e as Error).message;
-    await store.setState(stored.id, "stopped");
-    return;
+    await dispatch(app, { type: "failed", reason: (e as Error).message });
+    await app.store.setState(stored.id, "stopped");
   }
-  const drafts = Boolean(stored.options.draftsOnly);
-  state.running = { campaign, stored, started: Date.now(), sentAtStart: campaign.summary.sent };
-  starting = false;
-  onStart?.(campaign);
-  await store.setState(stored.id, "running");
-  $("step-send").hidden = false;
-  $("progress-box").hidden = false;
-  $("report").hidden = true;
-  $("pause").hidden = false;
-  $("resume").hidden = true;
-  $("send").setAttribute("disabled", "");
-  showProgress(campaign.summary, drafts);
-  const note = $("progress-note");
-  note.textContent = "";
-  const finish = await campaign.run(
-    campaignHost(stored, (e) => {
-      showProgress(e.summary, drafts);
-      if (e.kind === "throttled") note.textContent = t("throttled", new Date(e.until).toLocaleTimeString(language()));
-      else if (e.kind === "retrying") note.textContent = t("retrying", e.reason);
-      else if (e.kind === "row" && e.step === "sent") note.textContent = "";
-    }),
-  );
-  state.running = undefined;
-  campaign.free();
-  await finished(stored, finish);
+  await ended(app, stored);
 }
 
-async function finished(stored: StoredCampaign, finish: CampaignFinish): Promise<void> {
-  const store = state.store as Store;
-  const drafts = Boolean(stored.options.draftsOnly);
-  showProgress(finish.summary, drafts);
-  $("send").removeAttribute("disabled");
-  const current = (await store.campaigns()).find((c) => c.id === stored.id);
-  if (current?.state === "canceled") {
-    $("progress-note").textContent = t("canceled");
-    await showReport(stored, finish);
-    return;
-  }
-  if (finish.paused) {
-    await store.setState(stored.id, "paused");
-    $("progress-note").textContent = t("paused");
-    $("pause").hidden = true;
-    $("resume").hidden = false;
-    return;
-  }
-  if (!finish.done) {
-    await store.setState(stored.id, "stopped");
-    $("progress-note").textContent = t("stopped", finish.stopped ?? "");
-    $("pause").hidden = true;
-    $("resume").hidden = false;
-    return;
-  }
-  await store.setState(stored.id, "done");
-  await showReport(stored, finish);
+/** Once a campaign ended (done or canceled): its report, and the banner of a resumed one. */
+async function ended(app: App, stored: StoredCampaign): Promise<void> {
+  const phase = app.phase;
+  if (phase.kind !== "done" && phase.kind !== "canceled") return;
+  if (app.resumed !== undefined) showBanner(t("resumedDone", app.resumed));
+  app.resumed = undefined;
+  const rows = phase.rows ?? (await withCampaign(stored, await app.store.journal(stored.id), (c) => c.report()));
+  offerDownload(reportCsv(reportRows(rows, stored.skipped, stored.excluded ?? [])), stored.created);
 }
 
-async function reportRows(stored: StoredCampaign): Promise<ReportRow[]> {
-  const rows = new Map<number, ReportRow>();
-  for (const line of await (state.store as Store).journal(stored.id)) {
-    const e = JSON.parse(line) as { event: string; row?: number; reason?: string };
-    if (e.row === undefined) continue;
-    if (e.event === "sent") rows.set(e.row, { row: e.row, status: "sent", reason: "" });
-    else if (e.event === "failed") rows.set(e.row, { row: e.row, status: "failed", reason: e.reason ?? "" });
-    else if (e.event === "drafted" && !rows.has(e.row)) rows.set(e.row, { row: e.row, status: "drafted", reason: "" });
+async function cancel(app: App): Promise<void> {
+  const phase = app.phase;
+  if (phase.kind === "running") {
+    await dispatch(app, { type: "cancel" });
+    app.live?.pause();
+    return;
   }
-  for (const s of stored.skipped) rows.set(s.row, { row: s.row, status: "skipped", reason: s.reason });
-  for (const row of stored.excluded ?? []) rows.set(row, { row, status: "excluded", reason: "" });
-  return [...rows.values()];
+  const stored = await app.store.unfinished();
+  if (!stored) return;
+  await dispatch(app, { type: "cancel" });
+  // A stopped campaign the pane did not see (closed since) is canceled in the store alone.
+  if (storedState(app.phase) !== "canceled") await app.store.setState(stored.id, "canceled");
+  await ended(app, stored);
 }
 
-async function showReport(stored: StoredCampaign, finish: CampaignFinish): Promise<void> {
-  const banner = $("banner");
-  if (!banner.hidden) banner.textContent = t("resumedDone", stored.template.subject);
-  $("progress-box").hidden = true;
-  $("report").hidden = false;
-  const s = finish.summary;
-  const skipped = stored.skipped.length + (stored.excluded?.length ?? 0);
-  $("report-text").textContent = stored.options.draftsOnly
-    ? t("finishedDrafts", s.drafted, s.failed.length, skipped)
-    : t("finished", s.sent, s.failed.length, skipped);
-  const ul = $("report-failed");
-  ul.replaceChildren(
-    ...s.failed.map((f) => {
-      const li = document.createElement("li");
-      li.textContent = t("failedRow", f.row, f.reason);
-      return li;
-    }),
-  );
-  const csv = reportCsv(await reportRows(stored));
-  $("download").onclick = () => {
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
-    a.download = `localmerge-report-${new Date(stored.created).toISOString().slice(0, 10)}.csv`;
-    a.click();
-    URL.revokeObjectURL(a.href);
-  };
-}
-
-async function sendTest(): Promise<void> {
+async function sendTest(app: App): Promise<void> {
   const status = $("test-status");
-  const position = state.index + 1;
-  const m = state.result?.messages[state.index];
-  if (!state.data || !m || !state.me) return;
+  const position = app.index + 1;
+  const m = app.result?.messages[app.index];
+  if (!app.data || !m || !app.me) return;
   status.textContent = "";
-  const journal: string[] = [];
   try {
-    const campaign = state.data.sheet.testCampaign(await template(), m.row, state.me, {
+    const campaign = app.data.sheet.testCampaign(await template(app), m.row, app.me, {
       id: `test-${crypto.randomUUID()}`,
-      graphUrl: graphUrl(),
+      graphUrl: graphUrl(app),
       seed: 1,
-      perMinute: state.config.perMinute,
+      perMinute: app.config.perMinute,
     });
-    const finish = await campaign.run({
-      token: () => (state.tokens as Tokens).graph(false),
-      append: async (lines) => void journal.push(...lines),
-      readFile: async (name, start, end) => {
-        const f = state.attachments.get(name);
-        if (!f) throw new Error(name);
-        return new Uint8Array(await f.slice(start, Number.isFinite(end) ? end : undefined).arrayBuffer());
-      },
-      event: () => {},
-    });
-    campaign.free();
-    status.textContent = finish.done && finish.summary.sent === 1 ? t("testSent", position, m.row, state.me) : t("stopped", finish.stopped ?? finish.summary.failed[0]?.reason ?? "");
+    try {
+      const finish = await campaign.run(testHost(app.attachments, () => app.tokens.graph(false)));
+      status.textContent = finish.done && finish.summary.sent === 1 ? t("testSent", position, m.row, app.me) : t("stopped", finish.stopped ?? finish.summary.failed[0]?.reason ?? "");
+    } finally {
+      campaign.free();
+    }
   } catch (e) {
     status.textContent = (e as Error).message;
   }
 }
 
-// ---- start --------------------------------------------------------------------------------
-
-async function resumeOnOpen(): Promise<void> {
-  const store = state.store as Store;
-  const unfinished = await store.unfinished();
-  if (!unfinished) return;
+function showBanner(text: string): void {
   const banner = $("banner");
-  const subject = unfinished.template.subject;
-  $("step-send").hidden = false;
-  if (unfinished.state === "paused") {
+  banner.hidden = false;
+  banner.textContent = text;
+}
+
+// ---- start ---------------------------------------------------------------------------------
+
+/** An unfinished campaign found when the pane opens: a paused one waits; any other resumes. */
+async function resumeOnOpen(app: App): Promise<void> {
+  const stored = await app.store.unfinished();
+  if (!stored) return;
+  const subject = stored.template.subject;
+  if (stored.state === "paused") {
     // The counts come from the campaign as its journal rebuilds it (excluded rows left out).
-    const lines = await store.journal(unfinished.id);
-    let summary: CampaignSummary;
     try {
-      const sheet = await openSpreadsheet(new Uint8Array(unfinished.bytes), unfinished.sheet);
-      try {
-        const campaign = sheet.campaign(unfinished.template, unfinished.options, lines);
-        summary = campaign.summary;
-        campaign.free();
-      } finally {
-        sheet.free();
-      }
+      const summary = await withCampaign(stored, await app.store.journal(stored.id), (c) => c.summary);
+      await dispatch(app, { type: "restored", id: stored.id, drafts: Boolean(stored.options.draftsOnly), leftOut: leftOut(stored), summary });
+      showBanner(t("resumeBannerPaused", subject, summary.sent, summary.total));
     } catch (e) {
       $("send-error").textContent = (e as Error).message;
-      return;
     }
-    banner.hidden = false;
-    banner.textContent = t("resumeBannerPaused", subject, summary.sent, summary.total);
-    $("progress-box").hidden = false;
-    $("pause").hidden = true;
-    $("resume").hidden = false;
     return;
   }
   // The workbook is read once, by the campaign that resumes.
-  await run(unfinished, (campaign) => {
-    banner.hidden = false;
-    banner.textContent = t("resumeBanner", subject, campaign.summary.sent, campaign.summary.total);
-  });
+  app.resumed = subject;
+  await run(app, stored);
 }
 
-async function main(): Promise<void> {
-  state.config = (await (await fetch("config.json")).json()) as Config;
-  const host = await detectHost($<HTMLInputElement>("subject"), $("editor"));
-  state.template = host.template;
-  setLanguage(host.language);
-  baseLayerLuminance.setValueFor($("provider"), host.dark ? StandardLuminance.DarkMode : StandardLuminance.LightMode);
-  document.documentElement.style.colorScheme = host.dark ? "dark" : "light";
-  document.body.classList.toggle("dark", host.dark);
-  translatePage();
-  $("editor-fields").hidden = host.template.inOutlook;
-  $("from-item").hidden = !host.template.inOutlook;
-  await loadCore();
-  state.store = await Store.open();
-
-  state.tokens = await signIn(state.config, host.nestedAuth);
-  try {
-    const r = await fetch(`${graphUrl()}/me`, { headers: { Authorization: `Bearer ${await state.tokens.graph(false)}` } });
-    const me = (await r.json()) as { mail?: string; userPrincipalName?: string };
-    state.me = me.mail ?? me.userPrincipalName ?? "";
-  } catch {
-    state.me = "";
-  }
-  // Which mailbox will send: the user's, or the shared one they name.
+function bind(app: App): void {
+  app.template.onChange(() => void refresh(app));
   const showAccount = () => {
     const from = $<HTMLInputElement>("from").value.trim();
-    $("account").textContent = !state.me ? t("notSignedIn") : from ? t("sendingAs", from, state.me) : t("signedInAs", state.me);
+    $("account").textContent = !app.me ? t("notSignedIn") : from ? t("sendingAs", from, app.me) : t("signedInAs", app.me);
   };
   showAccount();
   $("from").addEventListener("input", showAccount);
-  state.plan = await checkPlan(state.config.licensingUrl?.replace(/\/$/, ""), () => (state.tokens as Tokens).licensing());
-  $("plan").textContent = state.plan.licensed ? t("planLicensed") : t("planFree");
-  $("plan-footer").textContent = state.plan.licensed ? t("licensedFooter") : t("freeFooter");
-
-  host.template.onChange(() => void refresh());
   $("insert").addEventListener("click", async () => {
     const column = $<HTMLSelectElement>("column-pick").value;
-    if (column) await state.template?.insert(`{{${column}}}`);
-    await refresh();
+    if (column) await app.template.insert(`{{${column}}}`);
+    await refresh(app);
   });
+  const open = async (f: File) => loadData(app, f.name, new Uint8Array(await f.arrayBuffer()), undefined);
   const file = $<HTMLInputElement>("file");
   file.addEventListener("change", () => {
     const f = file.files?.[0];
-    if (f) void openFile(f);
+    if (f) void open(f);
   });
   const drop = $("drop");
   drop.addEventListener("dragover", (e) => {
@@ -592,54 +324,70 @@ async function main(): Promise<void> {
     e.preventDefault();
     drop.classList.remove("over");
     const f = e.dataTransfer?.files[0];
-    if (f) void openFile(f);
+    if (f) void open(f);
   });
   const attachments = $<HTMLInputElement>("attachments");
   attachments.addEventListener("change", () => {
-    state.attachments = new Map([...(attachments.files ?? [])].map((f) => [f.name, f]));
-    void refresh();
+    app.attachments = new Map([...(attachments.files ?? [])].map((f) => [f.name, f]));
+    void refresh(app);
   });
   $("sheet").addEventListener("change", () => {
-    const d = state.data;
-    if (d) void loadData(d.fileName, d.bytes, $<HTMLSelectElement>("sheet").value);
+    const d = app.data;
+    if (d) void loadData(app, d.fileName, d.bytes, $<HTMLSelectElement>("sheet").value);
   });
-  for (const id of ["to", "cc", "bcc"]) $(id).addEventListener("change", () => void refresh());
-  $("prev").addEventListener("click", () => {
-    state.index = Math.max(0, state.index - 1);
-    renderPreview();
-  });
-  $("next").addEventListener("click", () => {
-    state.index = Math.min((state.result?.messages.length ?? 1) - 1, state.index + 1);
-    renderPreview();
-  });
+  for (const id of ["to", "cc", "bcc"]) $(id).addEventListener("change", () => void refresh(app));
+  const move = (by: number) => {
+    app.index = Math.max(0, Math.min(messages(app) - 1, app.index + by));
+    renderPreview(app.result?.messages ?? [], app.index);
+  };
+  $("prev").addEventListener("click", () => move(-1));
+  $("next").addEventListener("click", () => move(1));
   $("exclude-row").addEventListener("click", () => {
-    const m = state.result?.messages[state.index];
-    if (m) state.exclude.add(m.row);
-    void refresh();
+    const m = app.result?.messages[app.index];
+    if (m) app.exclude.add(m.row);
+    void refresh(app);
   });
   $("skip-problems").addEventListener("change", () => ($("send-error").textContent = ""));
-  $("test").addEventListener("click", () => void sendTest());
-  for (const radio of document.querySelectorAll('input[name="mode"]')) radio.addEventListener("change", updateSendButton);
-  $("send").addEventListener("click", () => void startCampaign());
-  $("pause").addEventListener("click", () => state.running?.campaign.pause());
+  $("test").addEventListener("click", () => void sendTest(app));
+  for (const radio of document.querySelectorAll('input[name="mode"]')) radio.addEventListener("change", () => renderSend(app.phase, messages(app), Date.now()));
+  $("send").addEventListener("click", () => void startCampaign(app));
+  $("pause").addEventListener("click", () => app.live?.pause());
   $("resume").addEventListener("click", async () => {
-    const c = await (state.store as Store).unfinished();
-    if (c) await run(c);
+    const stored = await app.store.unfinished();
+    if (stored) await run(app, stored);
   });
-  $("cancel").addEventListener("click", async () => {
-    const run = state.running;
-    const c = run?.stored ?? (await (state.store as Store).unfinished());
-    if (!c) return;
-    await (state.store as Store).setState(c.id, "canceled");
-    if (run) run.campaign.pause();
-    else {
-      $("progress-note").textContent = t("canceled");
-      $("resume").hidden = true;
-    }
-  });
-  await refresh();
+  $("cancel").addEventListener("click", () => void cancel(app));
+}
+
+async function main(): Promise<void> {
+  const config = (await (await fetch("config.json")).json()) as Config;
+  const host = await detectHost($<HTMLInputElement>("subject"), $("editor"));
+  setLanguage(host.language);
+  baseLayerLuminance.setValueFor($("provider"), host.dark ? StandardLuminance.DarkMode : StandardLuminance.LightMode);
+  document.documentElement.style.colorScheme = host.dark ? "dark" : "light";
+  document.body.classList.toggle("dark", host.dark);
+  translatePage();
+  $("editor-fields").hidden = host.template.inOutlook;
+  $("from-item").hidden = !host.template.inOutlook;
+  await loadCore();
+  const store = await Store.open();
+  const tokens = await signIn(config, host.nestedAuth);
+  let me = "";
+  try {
+    const r = await fetch(`${(config.graphUrl ?? "https://graph.microsoft.com/v1.0").replace(/\/$/, "")}/me`, { headers: { Authorization: `Bearer ${await tokens.graph(false)}` } });
+    const who = (await r.json()) as { mail?: string; userPrincipalName?: string };
+    me = who.mail ?? who.userPrincipalName ?? "";
+  } catch {
+    me = "";
+  }
+  const plan = await checkPlan(config.licensingUrl?.replace(/\/$/, ""), () => tokens.licensing());
+  $("plan").textContent = plan.licensed ? t("planLicensed") : t("planFree");
+  $("plan-footer").textContent = plan.licensed ? t("licensedFooter") : t("freeFooter");
+  const app: App = { config, tokens, template: host.template, store, plan, me, index: 0, exclude: new Set(), attachments: new Map(), phase: idle };
+  bind(app);
+  await refresh(app);
   document.body.dataset.ready = "true";
-  await resumeOnOpen();
+  await resumeOnOpen(app);
 }
 
 main().catch((e: unknown) => {

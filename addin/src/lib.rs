@@ -416,6 +416,12 @@ pub fn test_message(messages: &[Message], row: u32, to: &str) -> Result<Message,
     Ok(message)
 }
 
+/// Why `text` is not one bare address (a mailbox to send from), or nothing when it is.
+#[wasm_bindgen(js_name = addressProblem)]
+pub fn address_problem(text: &str) -> Option<String> {
+    localmerge_core::address::parse_address(text).err().map(|e| e.reason)
+}
+
 /// Tokens split by formatting (`{{First <b>Name</b>}}`) in an HTML template.
 #[wasm_bindgen(js_name = brokenTokens, unchecked_return_type = "BrokenToken[]")]
 pub fn broken_tokens_js(html: &str) -> Result<JsValue, JsError> {

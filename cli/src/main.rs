@@ -105,7 +105,7 @@ struct SendArgs {
     #[arg(long, default_value = "LOCALMERGE_GRAPH_TOKEN")]
     token_env: String,
     /// Send from this shared mailbox (you need Send As on it; Mail.Send.Shared).
-    #[arg(long, value_name = "ADDRESS")]
+    #[arg(long, value_name = "ADDRESS", value_parser = bare_address)]
     from: Option<String>,
     /// Messages per minute (Exchange Online allows 30).
     #[arg(long, value_name = "PER_MINUTE", default_value_t = 30)]
@@ -202,6 +202,11 @@ fn init_tracing(verbose: u8) {
         .with_ansi(std::io::stderr().is_terminal())
         .without_time()
         .init();
+}
+
+/// `--from`: one bare address, checked by core's rule (the pane uses the same).
+fn bare_address(text: &str) -> Result<String, String> {
+    localmerge_core::address::parse_address(text).map_err(|e| format!("\"{}\" {}", e.text, e.reason))
 }
 
 fn run(command: Command) -> anyhow::Result<u8> {

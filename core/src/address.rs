@@ -37,6 +37,19 @@ pub fn parse_cell(cell: &str) -> Vec<Result<Mailbox, BadAddress>> {
     split(cell).into_iter().map(parse_one).collect()
 }
 
+/// One bare address (a mailbox to send from, for example): no list, no display name.
+pub fn parse_address(text: &str) -> Result<String, BadAddress> {
+    let text = text.trim();
+    let bad = |reason: &str| BadAddress { text: text.to_owned(), reason: reason.to_owned() };
+    match parse_cell(text).as_slice() {
+        [Ok(Mailbox { address, name: None })] if address == text => Ok(address.clone()),
+        [Err(e)] => Err(e.clone()),
+        [] => Err(bad("is empty")),
+        [_] => Err(bad("is not a bare address (no display name or brackets)")),
+        _ => Err(bad("is more than one address")),
+    }
+}
+
 fn split(cell: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let (mut in_quotes, mut in_angle, mut start) = (false, false, 0);
@@ -111,6 +124,14 @@ mod tests {
         );
         assert_eq!(ok(" a@x.org ; "), ["a@x.org"]);
         assert!(ok("").is_empty());
+    }
+
+    #[test]
+    fn a_bare_address_is_one_address_without_a_name() {
+        assert_eq!(parse_address(" team@contoso.com ").unwrap(), "team@contoso.com");
+        for bad in ["", "team", "team@contoso", "a@x.org; b@y.org", "Team <team@contoso.com>", "a b@x.org"] {
+            assert!(parse_address(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -45,13 +45,16 @@ async function shot(page, name) {
 }
 
 async function send(page, expectTotal, { reloadAfter } = {}) {
+  const before = await page.evaluate(() => document.body.dataset.campaign);
   await page.click("#send");
-  await page.waitForSelector("#progress-box:not([hidden])");
+  // The pane shows its state as attributes: wait on them, not on words.
+  await page.waitForFunction((id) => document.body.dataset.campaign !== id && ["running", "done"].includes(document.body.dataset.phase), before);
   if (reloadAfter !== undefined) {
-    await page.waitForFunction((n) => /(\d+)/.test(document.querySelector("#progress-text")?.textContent ?? "") && Number(/(\d+)/.exec(document.querySelector("#progress-text").textContent)[1]) >= n, reloadAfter);
+    await page.waitForFunction((n) => Number(document.body.dataset.sent) >= n, reloadAfter);
     return;
   }
-  await page.waitForSelector("#report:not([hidden])", { timeout: 120_000 });
+  await page.waitForSelector("body[data-phase=done]", { timeout: 120_000 });
+  assert.ok(await page.isVisible("#report"));
   assert.match(await page.textContent("#report-text"), new RegExp(`${expectTotal} `));
 }
 
@@ -140,8 +143,9 @@ describe("the Outlook add-in", { skip }, () => {
     await page.waitForSelector("body[data-ready=true]");
     // The pane is ready before it has looked for an unfinished campaign.
     // It names the campaign's own counts (rows left out are not counted).
-    await page.waitForFunction(() => /was interrupted: \d+ of 100 sent/.test(document.querySelector("#banner")?.textContent ?? ""));
-    await page.waitForSelector("#report:not([hidden])", { timeout: 120_000 });
+    await page.waitForSelector("body[data-phase=running]");
+    assert.match(await page.textContent("#banner"), /was interrupted: \d+ of 100 sent/);
+    await page.waitForSelector("body[data-phase=done]", { timeout: 120_000 });
     assert.match(await page.textContent("#report-text"), /Done: 100 sent, 0 failed, 2 skipped/);
     assert.match(await page.textContent("#banner"), /was interrupted, then resumed where it stopped/);
     violations.push(...(await axe(page)));
@@ -183,7 +187,8 @@ describe("the Outlook add-in", { skip }, () => {
     assert.match(await page.textContent("#plan"), /Licence active/);
     assert.match(await page.textContent("#h-data"), /Destinataires/);
     await page.setInputFiles("#file", file);
-    await page.waitForFunction(() => /3 messages prêts/.test(document.querySelector("#data-summary")?.textContent ?? ""));
+    await page.waitForFunction(() => document.body.dataset.messages === "3");
+    assert.match(await page.textContent("#data-summary"), /3 messages prêts/);
     // The column picker inserts a field at Outlook's cursor.
     await page.selectOption("#column-pick", "City");
     await page.click("#insert");
@@ -264,11 +269,13 @@ describe("the Outlook add-in", { skip }, () => {
     const { page, requests, errors, context } = await openPane(b, site.url, { office });
     const mine = async () => (await graph.deliveries()).filter((d) => d.subject.startsWith("Pause test"));
     await page.setInputFiles("#file", file);
-    await page.waitForFunction(() => /6 messages ready/.test(document.querySelector("#data-summary")?.textContent ?? ""));
+    await page.waitForFunction(() => document.body.dataset.messages === "6");
+    assert.match(await page.textContent("#data-summary"), /6 messages ready/);
     await page.click("#skip-problems");
     await send(page, 6, { reloadAfter: 1 });
     await page.click("#pause");
-    await page.waitForFunction(() => /Paused/.test(document.querySelector("#progress-note")?.textContent ?? ""));
+    await page.waitForSelector("body[data-phase=paused]");
+    assert.match(await page.textContent("#progress-note"), /Paused/);
     assert.ok(await page.isVisible("#resume"));
     const atPause = (await mine()).length;
     assert.ok(atPause < 6, `paused after ${atPause} of 6`);
@@ -281,28 +288,30 @@ describe("the Outlook add-in", { skip }, () => {
     // Closed while paused: reopened, the pane shows the campaign's own counts and waits.
     await page.reload();
     await page.waitForSelector("body[data-ready=true]");
-    await page.waitForFunction(() => /is paused: \d+ of 6 sent/.test(document.querySelector("#banner")?.textContent ?? ""));
+    await page.waitForSelector("body[data-phase=paused]");
     assert.match(await page.textContent("#banner"), new RegExp(`is paused: ${held} of 6 sent`));
     assert.ok(await page.isVisible("#resume"));
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal((await mine()).length, held, "a paused campaign stays paused when reopened");
     await page.click("#resume");
-    await page.waitForSelector("#report:not([hidden])", { timeout: 60_000 });
+    await page.waitForSelector("body[data-phase=done]", { timeout: 60_000 });
     assert.match(await page.textContent("#report-text"), /Done: 6 sent, 0 failed, 2 skipped/);
     const to = (await mine()).map((d) => d.to[0]);
     assert.equal(to.length, 6);
     assert.equal(new Set(to).size, 6, "no row delivered twice");
     // The reopened pane has no file yet: pick it again for the next campaign.
     await page.setInputFiles("#file", file);
-    await page.waitForFunction(() => /6 messages ready/.test(document.querySelector("#data-summary")?.textContent ?? ""));
+    await page.waitForFunction(() => document.body.dataset.messages === "6");
+    assert.match(await page.textContent("#data-summary"), /6 messages ready/);
     await page.click("#skip-problems");
 
     // Drafts for review: every message becomes a draft in the mailbox; none is sent.
     const before = { delivered: (await graph.deliveries()).length, drafts: (await graph.stats()).drafts_created };
     await page.check('input[name="mode"][value="drafts"]');
+    const first = await page.evaluate(() => document.body.dataset.campaign);
     await page.click("#send");
     // The first campaign's report stays until the new one starts: wait for the drafts' own.
-    await page.waitForFunction(() => /drafts created/.test(document.querySelector("#report-text")?.textContent ?? ""), null, { timeout: 60_000 });
+    await page.waitForFunction((id) => document.body.dataset.phase === "done" && document.body.dataset.campaign !== id, first, { timeout: 60_000 });
     assert.match(await page.textContent("#report-text"), /Done: 6 drafts created, 0 failed, 2 skipped/);
     assert.equal((await graph.deliveries()).length, before.delivered, "drafts are not sent");
     assert.equal((await graph.stats()).drafts_created - before.drafts, 6);

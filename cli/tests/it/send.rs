@@ -376,8 +376,14 @@ fn sending_as_a_shared_mailbox_and_refusals() {
     assert_eq!(o.status.code(), Some(2), "{o:?}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("journal is for campaign"), "{o:?}");
 
-    // No Send As right: the campaign stops cleanly, nothing sent.
+    // Not an address: refused before the journal or Graph is touched.
     let other = campaign(2, None);
+    let o = run(&other, &sb, &[FAST, &["--from", "Team <team@sandbox.localmerge.test>"]].concat());
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--from"), "{o:?}");
+    assert!(!other.journal.exists(), "no journal written");
+
+    // No Send As right: the campaign stops cleanly, nothing sent.
     let o = run(&other, &sb, &[FAST, &["--from", "boss@sandbox.localmerge.test"]].concat());
     assert_eq!(o.status.code(), Some(3), "{o:?}");
     assert!(summary(&o)["stopped"].as_str().unwrap_or_default().contains("ErrorSendAsDenied"), "{o:?}");

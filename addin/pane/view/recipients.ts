@@ -1,0 +1,48 @@
+// Step 2, the recipients: the file read, how many messages are ready, and each problem by
+// row and column.
+
+import type { PlanResult } from "../../pkg/localmerge_addin.js";
+import { issueText, t } from "../i18n.js";
+import { $, options, paragraph } from "./dom.js";
+
+/** The file as read: its name, sheet and rows, and the sheet and column choices. */
+export function renderFile(fileName: string, sheet: { sheet: string; sheets: string[]; columns: string[]; rowCount: number }): void {
+  const status = $("file-name");
+  status.textContent = `${fileName} · ${sheet.sheet} · ${sheet.rowCount}`;
+  status.className = "muted";
+  options($("sheet"), sheet.sheets, "", false);
+  $<HTMLSelectElement>("sheet").value = sheet.sheet;
+  for (const id of ["to", "cc", "bcc"]) options($(id), sheet.columns, t(id === "to" ? "detect" : "none"));
+  options($("column-pick"), sheet.columns, "");
+}
+
+export function renderReadError(fileName: string, message: string): void {
+  const status = $("file-name");
+  status.textContent = t("readError", fileName, message);
+  status.className = "problem";
+}
+
+export function renderRecipients(hasData: boolean, r: PlanResult | undefined): void {
+  $("data-details").hidden = !hasData;
+  $("column-row").hidden = !hasData;
+  const summary = $("data-summary");
+  const table = $<HTMLTableElement>("problems");
+  const tbody = table.tBodies[0];
+  tbody.replaceChildren();
+  summary.replaceChildren();
+  const ok = r && !r.error ? r : undefined;
+  table.hidden = !ok?.problems.length;
+  $("skip-problems").hidden = !ok?.problems.length;
+  if (!ok) return;
+  summary.append(paragraph(t("ready", ok.messages.length)));
+  if (ok.excluded.length > 0) summary.append(paragraph(t("excludedCount", ok.excluded.length)));
+  if (ok.problems.length > 0) summary.append(paragraph(t("problemsCount", ok.problems.length), "problem"));
+  for (const p of ok.problems) {
+    for (const issue of p.issues) {
+      const tr = tbody.insertRow();
+      tr.insertCell().textContent = String(p.row);
+      tr.insertCell().textContent = `${issue.column} (${issue.letters})`;
+      tr.insertCell().textContent = issueText(issue);
+    }
+  }
+}
