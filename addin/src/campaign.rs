@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::task::{Poll as TaskPoll, Waker};
 
 use localmerge_core::send::{
-    self, Campaign as Settings, CampaignId, Clock, Engine, Entry, Event, Files, Finish, JournalStore, Limits,
+    self, CampaignId, CampaignSettings, Clock, Engine, Entry, Event, Files, Finish, JournalStore, Limits,
     Millis, Mode, Notice, Observer, RowOutcome, RowReport, RowStep, Sender, StopReason, Summary,
 };
 use localmerge_graph_client::{Failures, GraphClient, TokenSource};
@@ -155,7 +155,7 @@ pub struct FinishDto {
 }
 
 /// The engine's settings from the pane's options (pure; tested natively).
-pub fn settings(options: &Options, folder: &str) -> Result<Settings, send::EngineError> {
+pub fn settings(options: &Options, folder: &str) -> Result<CampaignSettings, send::EngineError> {
     let mut limits = Limits::default();
     if let Some(n) = options.per_minute.filter(|n| *n > 0) {
         limits.messages_per_window = n;
@@ -163,7 +163,7 @@ pub fn settings(options: &Options, folder: &str) -> Result<Settings, send::Engin
     if let Some(n) = options.daily_recipients.filter(|n| *n > 0) {
         limits.recipients_per_window = n;
     }
-    Ok(Settings {
+    Ok(CampaignSettings {
         id: CampaignId::parse(&options.id)?,
         sender: options.from.clone().filter(|a| !a.trim().is_empty()).map_or(Sender::Me, Sender::Shared),
         mode: if options.drafts_only { Mode::DraftsOnly } else { Mode::Send },

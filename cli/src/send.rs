@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::events::{self, SummaryLine};
 use anyhow::{Context as _, bail};
 use localmerge_core::send::{
-    Campaign, CampaignId, Clock, Engine, Entry, Event, Files, Finish, JournalStore, Limits, Millis, Mode,
-    Notice, Observer, Sender, drive, iso_utc, read_lines,
+    CampaignId, CampaignSettings, Clock, Engine, Entry, Event, Files, Finish, JournalStore, Limits, Millis,
+    Mode, Notice, Observer, Sender, drive, iso_utc, read_lines,
 };
 use localmerge_graph_client::{Failures, FixedToken, GraphClient};
 
@@ -229,7 +229,7 @@ pub fn run(
         }
     };
     let stem = journal_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let campaign = Campaign {
+    let campaign = CampaignSettings {
         id: CampaignId::parse(&id).map_err(|e| anyhow::anyhow!("{}: {e}", journal_path.display()))?,
         sender: opts.from.clone().map_or(Sender::Me, Sender::Shared),
         mode: if opts.drafts_only { Mode::DraftsOnly } else { Mode::Send },

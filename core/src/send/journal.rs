@@ -79,7 +79,7 @@ pub enum Entry {
 /// needs.
 #[derive(Deserialize)]
 struct Flat {
-    event: Event,
+    event: Tag,
     id: Option<String>,
     sender: Option<String>,
     row: Option<u32>,
@@ -92,7 +92,7 @@ struct Flat {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
-enum Event {
+enum Tag {
     Campaign,
     Folder,
     Creating,
@@ -112,20 +112,20 @@ impl TryFrom<Flat> for Entry {
         }
         let row = || need(f.row, "row");
         Ok(match f.event {
-            Event::Campaign => Entry::Campaign { id: need(f.id, "id")?, sender: f.sender },
-            Event::Folder => Entry::Folder { id: need(f.id, "id")? },
-            Event::Creating => {
+            Tag::Campaign => Entry::Campaign { id: need(f.id, "id")?, sender: f.sender },
+            Tag::Folder => Entry::Folder { id: need(f.id, "id")? },
+            Tag::Creating => {
                 Entry::Creating { row: row()?, fingerprint: need(f.fingerprint, "fingerprint")? }
             }
-            Event::Drafted => Entry::Drafted { row: row()?, id: need(f.id, "id")? },
-            Event::Attached => Entry::Attached { row: row()?, index: need(f.index, "index")? },
-            Event::Sending => Entry::Sending { row: row()? },
-            Event::Sent => Entry::Sent {
+            Tag::Drafted => Entry::Drafted { row: row()?, id: need(f.id, "id")? },
+            Tag::Attached => Entry::Attached { row: row()?, index: need(f.index, "index")? },
+            Tag::Sending => Entry::Sending { row: row()? },
+            Tag::Sent => Entry::Sent {
                 row: row()?,
                 at: need(f.at, "at")?,
                 recipients: need(f.recipients, "recipients")?,
             },
-            Event::Failed => Entry::Failed { row: row()?, reason: need(f.reason, "reason")? },
+            Tag::Failed => Entry::Failed { row: row()?, reason: need(f.reason, "reason")? },
         })
     }
 }

@@ -65,7 +65,7 @@ enum DraftsFolder {
 /// The campaign's state machine.
 #[derive(Debug)]
 pub struct Engine {
-    campaign: Campaign,
+    campaign: CampaignSettings,
     rows: Vec<RowProgress>,
     by_number: HashMap<u32, usize>,
     ops: HashMap<OpId, Op>,
@@ -88,7 +88,11 @@ impl Engine {
     /// Makes the engine for `messages` (a checked plan's messages, in sheet order),
     /// resuming from `journal` (the entries of earlier runs, in order; empty for a new
     /// campaign).
-    pub fn new(campaign: Campaign, messages: Vec<Message>, journal: &[Entry]) -> Result<Engine, EngineError> {
+    pub fn new(
+        campaign: CampaignSettings,
+        messages: Vec<Message>,
+        journal: &[Entry],
+    ) -> Result<Engine, EngineError> {
         let mut rows = Vec::with_capacity(messages.len());
         let mut by_number = HashMap::with_capacity(messages.len());
         let schedule = campaign.schedule.map(|start| {
@@ -142,7 +146,7 @@ impl Engine {
     }
 
     /// The campaign's settings.
-    pub fn campaign(&self) -> &Campaign {
+    pub fn campaign(&self) -> &CampaignSettings {
         &self.campaign
     }
 
@@ -186,7 +190,7 @@ impl Engine {
         self.ops.len()
     }
 
-    fn issue(
+    fn start_op(
         &mut self,
         now: Millis,
         row: Option<usize>,
@@ -236,14 +240,20 @@ impl Engine {
                 let filter = format!("displayName eq '{}'", self.campaign.folder_name.replace('\'', "''"));
                 let path = format!("{}/mailFolders?$filter={}&$select=id", self.prefix(), encode(&filter));
                 self.folder_busy = true;
-                return self.issue(now, None, OpKind::FindFolder, Self::graph(Method::Get, path, None), None);
+                return self.start_op(
+                    now,
+                    None,
+                    OpKind::FindFolder,
+                    Self::graph(Method::Get, path, None),
+                    None,
+                );
             }
             DraftsFolder::Missing => {
                 let body =
                     serde_json::json!({ "displayName": self.campaign.folder_name }).to_string().into_bytes();
                 let path = format!("{}/mailFolders", self.prefix());
                 self.folder_busy = true;
-                return self.issue(
+                return self.start_op(
                     now,
                     None,
                     OpKind::CreateFolder,

@@ -71,7 +71,7 @@ impl Engine {
         spec.body = body;
         let intent = Entry::Creating { row: row.message.row, fingerprint: row.fingerprint.clone() };
         // The op remembers the state before (planned): a refused create leaves no draft.
-        let poll = self.issue(now, Some(i), OpKind::CreateDraft { inline }, spec, Some(intent));
+        let poll = self.start_op(now, Some(i), OpKind::CreateDraft { inline }, spec, Some(intent));
         self.rows[i].state = State::Creating;
         poll
     }
@@ -82,17 +82,17 @@ impl Engine {
             "singleValueExtendedProperties/Any(ep: ep/id eq '{ROW_KEY_PROPERTY}' and ep/value eq '{key}')"
         );
         let path = format!("{}/messages?$filter={}&$select=id,isDraft", self.prefix(), encode(&filter));
-        self.issue(now, Some(i), OpKind::FindDraft, Self::graph(Method::Get, path, None), None)
+        self.start_op(now, Some(i), OpKind::FindDraft, Self::graph(Method::Get, path, None), None)
     }
 
     pub(super) fn check_draft(&mut self, now: Millis, i: usize, id: &str) -> Poll {
         let path = format!("{}/messages/{}?$select=id,isDraft", self.prefix(), encode(id));
-        self.issue(now, Some(i), OpKind::CheckDraft, Self::graph(Method::Get, path, None), None)
+        self.start_op(now, Some(i), OpKind::CheckDraft, Self::graph(Method::Get, path, None), None)
     }
 
     pub(super) fn list_attachments(&mut self, now: Millis, i: usize, id: &str) -> Poll {
         let path = format!("{}/messages/{}/attachments?$select=name,size", self.prefix(), encode(id));
-        self.issue(now, Some(i), OpKind::ListAttachments, Self::graph(Method::Get, path, None), None)
+        self.start_op(now, Some(i), OpKind::ListAttachments, Self::graph(Method::Get, path, None), None)
     }
 
     pub(super) fn next_attachment(&mut self, now: Millis, i: usize, id: &str) -> Poll {
@@ -113,7 +113,7 @@ impl Engine {
                 ],
                 body: vec![BodyPart::FileRange { name: att.name.clone(), start: up.next, end }],
             };
-            return self.issue(now, Some(i), OpKind::UploadChunk { end, total }, spec, None);
+            return self.start_op(now, Some(i), OpKind::UploadChunk { end, total }, spec, None);
         }
         let Some(index) = row.attached.iter().position(|a| !a) else { return Poll::Busy };
         let att = &row.message.attachments[index];
@@ -124,7 +124,7 @@ impl Engine {
             spec.headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
             spec.body =
                 streamed(&FileAttachment::streamed(&file_name(&att.name)), std::slice::from_ref(&att.name));
-            self.issue(now, Some(i), OpKind::AddAttachment { index }, spec, None)
+            self.start_op(now, Some(i), OpKind::AddAttachment { index }, spec, None)
         } else {
             let body = serde_json::json!({
                 "AttachmentItem": { "attachmentType": "file", "name": file_name(&att.name), "size": size }
@@ -132,7 +132,7 @@ impl Engine {
             .to_string()
             .into_bytes();
             let spec = Self::graph(Method::Post, format!("{base}/createUploadSession"), Some(body));
-            self.issue(now, Some(i), OpKind::CreateUploadSession { index }, spec, None)
+            self.start_op(now, Some(i), OpKind::CreateUploadSession { index }, spec, None)
         }
     }
 
@@ -141,7 +141,7 @@ impl Engine {
         let spec = Self::graph(Method::Post, path, None);
         let intent = Entry::Sending { row: self.rows[i].message.row };
         // The op remembers the state before (drafted): a refused send sent nothing.
-        let poll = self.issue(now, Some(i), OpKind::Send { pace: pace.unwrap_or(0) }, spec, Some(intent));
+        let poll = self.start_op(now, Some(i), OpKind::Send { pace: pace.unwrap_or(0) }, spec, Some(intent));
         self.rows[i].state = State::Sending(id.to_owned());
         poll
     }

@@ -85,7 +85,7 @@ pub enum Mode {
 
 /// A campaign's settings.
 #[derive(Debug, Clone)]
-pub struct Campaign {
+pub struct CampaignSettings {
     /// The id (the journal keeps it; the drafts carry it).
     pub id: CampaignId,
     /// The sending mailbox.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use localmerge_core::send::{
-    BodyPart, Campaign, CampaignId, Engine, Entry, HttpResponse, Limits, Method, Mode, Poll,
+    BodyPart, CampaignId, CampaignSettings, Engine, Entry, HttpResponse, Limits, Method, Mode, Poll,
     ROW_KEY_PROPERTY, Request, RowOutcome, RowStep, Sender, Target, TransportError,
 };
 use localmerge_core::{Merge, MergeSpec, Message};
@@ -21,8 +21,8 @@ fn messages(n: usize) -> Vec<Message> {
     merge.plan(&table).messages
 }
 
-fn campaign(sender: Sender) -> Campaign {
-    Campaign {
+fn campaign(sender: Sender) -> CampaignSettings {
+    CampaignSettings {
         id: CampaignId::parse("c1").unwrap(),
         sender,
         mode: Mode::Send,
