@@ -1,3 +1,4 @@
+use super::sheet::cell_ref;
 use super::*;
 
 #[test]
