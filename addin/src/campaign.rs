@@ -1,5 +1,5 @@
 //! A campaign in the browser: core's send engine and driver over the page's adapters —
-//! Graph over reqwest's wasm build (the browser's `fetch`), the journal in the host's
+//! Graph over the browser's `fetch`, the journal in the host's
 //! IndexedDB store, timers from `setTimeout`, attachments from files the user picked.
 
 use std::cell::{Cell, RefCell};
@@ -12,7 +12,7 @@ use localmerge_core::send::{
     self, CampaignId, CampaignSettings, Clock, Engine, Entry, Event, Files, Finish, JournalStore, Limits,
     Millis, Mode, Notice, Observer, RowOutcome, RowReport, RowStep, Sender, StopReason, Summary,
 };
-use localmerge_graph_client::{Failures, GraphClient, TokenSource};
+use localmerge_graph_client::{Failures, GraphClient, HttpClient, TokenSource};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
@@ -357,7 +357,7 @@ impl Campaign {
             let transport =
                 // The browser does not say whether a failed fetch reached the service.
                 GraphClient::new(
-                    reqwest::Client::new(),
+                    HttpClient::new(),
                     &state.graph_url,
                     HostToken(host.clone()),
                     Failures::MayHaveDelivered,

@@ -149,3 +149,24 @@ async fn a_campaign_resumes_from_its_journal_without_sending_again() {
     let e = s.campaign(template, options, vec!["{\"event\":\"nope\"}".into()]).unwrap_err();
     assert!(message(JsValue::from(e)).contains("entry 1"));
 }
+
+#[wasm_bindgen_test]
+async fn fetch_never_says_a_failed_request_stayed_home() {
+    use localmerge_core::send::{HttpRequest, Method, Target, Transport};
+    use localmerge_graph_client::{Failures, FixedToken, GraphClient, HttpClient};
+    // Nothing listens on port 9: natively that is a refused connection, surely not sent; a
+    // browser's fetch reports every failure alike, so the engine must check before repeating.
+    for failures in [Failures::Distinguished, Failures::MayHaveDelivered] {
+        let graph =
+            GraphClient::new(HttpClient::new(), "http://127.0.0.1:9/v1.0", FixedToken("t".into()), failures);
+        let request = HttpRequest {
+            method: Method::Post,
+            target: Target::Graph("/me/sendMail".into()),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: b"{}".to_vec(),
+        };
+        let e = graph.execute(request).await.unwrap_err();
+        assert!(e.maybe_delivered, "{failures:?}: {e:?}");
+        assert!(!e.message.is_empty());
+    }
+}

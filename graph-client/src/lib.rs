@@ -1,12 +1,25 @@
-//! The one Microsoft Graph transport of both front doors: core's [`Transport`] over reqwest,
-//! natively (the command line) and in the browser (the add-in, where reqwest is `fetch`).
+//! The one Microsoft Graph transport of both front doors: core's [`Transport`] over HTTP,
+//! natively (the command line, reqwest) and in the browser (the add-in, the page's `fetch`).
 //! What differs between them is a parameter, not a copy: where the token comes from
 //! ([`TokenSource`]), and whether a failed request can be known not to have reached the
-//! service ([`Failures`]).
+//! service ([`Failures`]). Only the last step — bytes out, status, `Retry-After` and bytes
+//! back — is the platform's (`native.rs`, `web.rs`).
 
 use std::future::Future;
 
 use localmerge_core::send::{self, HttpRequest, HttpResponse, Target, Transport, TransportError};
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native;
+#[cfg(target_arch = "wasm32")]
+mod web;
+
+#[cfg(not(target_arch = "wasm32"))]
+use native::Deliver as _;
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::HttpClient;
+#[cfg(target_arch = "wasm32")]
+pub use web::HttpClient;
 
 /// Where the bearer token for Graph comes from.
 pub trait TokenSource {
@@ -35,77 +48,82 @@ pub enum Failures {
     MayHaveDelivered,
 }
 
+/// A request as the platform sends it.
+struct Outgoing<'a> {
+    method: &'static str,
+    url: &'a str,
+    /// `Authorization: Bearer …`, for Graph itself (an upload URL carries its own).
+    bearer: Option<String>,
+    headers: &'a [(String, String)],
+    body: Option<Vec<u8>>,
+}
+
+/// An answer as the platform received it.
+struct Answer {
+    status: u16,
+    retry_after: Option<String>,
+    body: Vec<u8>,
+}
+
+/// A platform failure: whether the request surely never left, and why.
+struct Failed {
+    not_sent: bool,
+    message: String,
+}
+
 /// Graph at `base` (`https://graph.microsoft.com/v1.0`, or the sandbox).
 #[derive(Debug, Clone)]
 pub struct GraphClient<T> {
-    client: reqwest::Client,
+    http: HttpClient,
     base: String,
     token: T,
     failures: Failures,
 }
 
 impl<T: TokenSource> GraphClient<T> {
-    /// A transport over `client`.
-    pub fn new(client: reqwest::Client, base: &str, token: T, failures: Failures) -> Self {
-        GraphClient { client, base: base.trim_end_matches('/').to_owned(), token, failures }
-    }
-
-    fn failed(&self, e: &reqwest::Error, before_sending: bool) -> TransportError {
-        let maybe_delivered = match self.failures {
-            Failures::MayHaveDelivered => true,
-            Failures::Distinguished => !(before_sending && not_sent(e)),
-        };
-        TransportError { maybe_delivered, message: error_chain(e) }
+    /// A transport over `http`.
+    pub fn new(http: HttpClient, base: &str, token: T, failures: Failures) -> Self {
+        GraphClient { http, base: base.trim_end_matches('/').to_owned(), token, failures }
     }
 }
 
 impl<T: TokenSource> Transport for GraphClient<T> {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let method = match request.method {
-            send::Method::Get => reqwest::Method::GET,
-            send::Method::Post => reqwest::Method::POST,
-            send::Method::Put => reqwest::Method::PUT,
-        };
-        let mut builder = match &request.target {
+        let method = request.method.as_str();
+        let (url, bearer) = match &request.target {
             Target::Graph(path) => {
                 let token = self
                     .token
                     .token()
                     .await
                     .map_err(|message| TransportError { maybe_delivered: false, message })?;
-                self.client.request(method, format!("{}{path}", self.base)).bearer_auth(token)
+                (format!("{}{path}", self.base), Some(token))
             }
             // An upload URL carries its own authorization: no token goes there.
-            Target::Upload(url) => self.client.request(method, url),
+            Target::Upload(url) => (url.clone(), None),
         };
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        if !request.body.is_empty() || matches!(request.method, send::Method::Post | send::Method::Put) {
-            builder = builder.body(request.body);
-        }
-        let response = builder.send().await.map_err(|e| self.failed(&e, true))?;
-        let status = response.status().as_u16();
-        let retry_after_ms = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(send::parse_retry_after);
-        let body = response.bytes().await.map_err(|e| self.failed(&e, false))?.to_vec();
-        Ok(HttpResponse { status, retry_after_ms, body })
+        let has_body =
+            !request.body.is_empty() || matches!(request.method, send::Method::Post | send::Method::Put);
+        let outgoing = Outgoing {
+            method,
+            url: &url,
+            bearer,
+            headers: &request.headers,
+            body: has_body.then_some(request.body),
+        };
+        let answer = self.http.send(outgoing).await.map_err(|f| TransportError {
+            maybe_delivered: match self.failures {
+                Failures::MayHaveDelivered => true,
+                Failures::Distinguished => !f.not_sent,
+            },
+            message: f.message,
+        })?;
+        Ok(HttpResponse {
+            status: answer.status,
+            retry_after_ms: answer.retry_after.as_deref().and_then(send::parse_retry_after),
+            body: answer.body,
+        })
     }
-}
-
-/// Whether the request surely never left: a connection that could not be opened, or a
-/// request that could not be built. (`fetch` in a browser tells neither.)
-#[cfg(not(target_arch = "wasm32"))]
-fn not_sent(e: &reqwest::Error) -> bool {
-    e.is_connect() || e.is_builder()
-}
-
-#[cfg(target_arch = "wasm32")]
-fn not_sent(e: &reqwest::Error) -> bool {
-    e.is_builder()
 }
 
 /// An error with its causes, one line.
