@@ -156,15 +156,26 @@ pub fn hidden_first_xlsx() -> Result<Vec<u8>, XlsxError> {
     wb.save_to_buffer()
 }
 
-/// calamine's regression corpus, `shared/corpus/calamine` beside the repository. A clone
-/// without it gets `None` and a line on standard error saying that `what` did not run;
+/// calamine's regression corpus: `LOCALMERGE_CORPUS` when set, else
+/// `shared/corpus/calamine` beside the repository. A clone without it gets `None` and a
+/// line on standard error saying that `what` did not run and how to provide the corpus;
 /// under CI (`CI` set), where `shared` is always there, its absence fails the test.
 pub fn calamine_corpus(what: &str) -> Option<std::path::PathBuf> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/calamine");
+    let dir = match std::env::var_os("LOCALMERGE_CORPUS") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/calamine"),
+    };
     if dir.is_dir() {
         return Some(dir);
     }
-    assert!(std::env::var_os("CI").is_none(), "CI must have shared/corpus/calamine beside the repository");
-    eprintln!("{} is missing: {what} did not run", dir.display());
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must have calamine's corpus at {} (shared/corpus/calamine beside the repository)",
+        dir.display()
+    );
+    eprintln!(
+        "{} is missing: {what} did not run (set LOCALMERGE_CORPUS=<a copy of calamine's tests/ folder> to run it)",
+        dir.display()
+    );
     None
 }

@@ -36,7 +36,9 @@ pub fn backends() -> Vec<Db> {
             );
         if !up {
             assert!(std::env::var_os("CI").is_none(), "CI must run PostgreSQL at {url}");
-            eprintln!("no PostgreSQL at {url}: the licensing tests ran on SQLite only");
+            eprintln!(
+                "no PostgreSQL at {url}: the licensing tests ran on SQLite only (set LICENSING_TEST_POSTGRES=postgres://user@host:port/db to run them on PostgreSQL too)"
+            );
         }
         up
     });
