@@ -89,9 +89,62 @@ fn build_pane() -> anyhow::Result<()> {
     run(Command::new("npm").args(["run", "--silent", "build"]).current_dir(root()))
 }
 
+/// Says, before the tests, what this machine lacks and which tests will skip for it (each
+/// test also says so where it skips, but cargo shows a passing test's output only on
+/// request); under CI, where everything is installed, a missing piece fails at once.
+fn preflight() -> anyhow::Result<()> {
+    let corpus = std::env::var_os("LOCALMERGE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/corpus/calamine"));
+    let postgres = std::env::var("LICENSING_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let pg_addr =
+        postgres.rsplit('@').next().and_then(|r| r.split('/').next()).unwrap_or("127.0.0.1:5432").to_owned();
+    let answers = |addr: &str| {
+        std::net::ToSocketAddrs::to_socket_addrs(addr).ok().and_then(|mut a| a.next()).is_some_and(|a| {
+            std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(2)).is_ok()
+        })
+    };
+    let on_path =
+        |tool: &str, arg: &str| Command::new(tool).arg(arg).output().is_ok_and(|o| o.status.success());
+    let chromium =
+        std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    let missing: Vec<String> = [
+        (!corpus.is_dir()).then(|| format!(
+            "calamine's corpus ({}): the corpus tests skip — set LOCALMERGE_CORPUS=<a copy of calamine's tests/ folder>",
+            corpus.display()
+        )),
+        (!answers(&pg_addr)).then(|| format!(
+            "PostgreSQL ({pg_addr}): the licensing tests run on SQLite only — set LICENSING_TEST_POSTGRES=postgres://user@host:port/db"
+        )),
+        (!on_path("soffice", "--version")).then(|| "LibreOffice (soffice): the displayed-value cross-check skips — apt-get install libreoffice-calc-nogui".to_owned()),
+        (!on_path("caddy", "version")).then(|| "Caddy: the replicas test skips — apt-get install caddy".to_owned()),
+        (!on_path("st", "--version")).then(|| "schemathesis (st): the OpenAPI check skips — pip install \"schemathesis>=4,<5\"".to_owned()),
+        (!chromium.exists()).then(|| format!(
+            "Chromium ({}): the add-in's end-to-end tests skip — apt-get install chromium, or set CHROMIUM",
+            chromium.display()
+        )),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if std::env::var_os("CI").is_some() {
+        bail!("CI must have everything the tests use; missing:\n  {}", missing.join("\n  "));
+    }
+    eprintln!("Not on this machine (the tests that need them say so and skip):");
+    for m in &missing {
+        eprintln!("  - {m}");
+    }
+    Ok(())
+}
+
 /// The README's "all tests": the workspace's tests, then the add-in's (its WebAssembly API
 /// in Node.js, the pane's TypeScript, and the whole add-in in Chromium).
 fn test_all() -> anyhow::Result<()> {
+    preflight()?;
     run(Command::new(env!("CARGO")).args(["test", "--workspace", "--locked"]).current_dir(root()))?;
     // core as the add-in's first module builds it: xls, xlsb and ods refused by name.
     run(Command::new(env!("CARGO"))
