@@ -14,6 +14,22 @@ use oauth2::{
 const SCOPES: &[&str] = &["offline_access", "User.Read", "Mail.ReadWrite", "Mail.Send"];
 const SHARED_SCOPES: &[&str] = &["Mail.ReadWrite.Shared", "Mail.Send.Shared"];
 
+/// The permissions to ask for: a campaign's, plus the shared mailboxes' and the contacts'
+/// only when asked for.
+fn scopes(shared: bool, contacts: bool) -> Vec<&'static str> {
+    let mut all = SCOPES.to_vec();
+    if shared {
+        all.extend_from_slice(SHARED_SCOPES);
+    }
+    if contacts {
+        all.push("Contacts.Read");
+        if shared {
+            all.push("Contacts.Read.Shared");
+        }
+    }
+    all
+}
+
 #[derive(Debug)]
 pub struct LoginOptions {
     /// The application (client) id registered in Entra ID.
@@ -22,6 +38,8 @@ pub struct LoginOptions {
     pub authority: String,
     /// Also ask for the shared-mailbox permissions.
     pub shared: bool,
+    /// Also ask to read contacts (with `shared`, shared mailboxes' too).
+    pub contacts: bool,
 }
 
 /// A failed exchange with the identity platform.
@@ -67,10 +85,7 @@ pub fn run(opts: &LoginOptions) -> anyhow::Result<u8> {
             out.body(body.to_vec()).map_err(|e| HttpError(e.to_string()))
         }
     };
-    let scopes = SCOPES
-        .iter()
-        .chain(if opts.shared { SHARED_SCOPES } else { &[] })
-        .map(|s| Scope::new((*s).to_owned()));
+    let scopes = scopes(opts.shared, opts.contacts).into_iter().map(|s| Scope::new(s.to_owned()));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let token = runtime.block_on(async {
         let details: StandardDeviceAuthorizationResponse = client
@@ -95,4 +110,22 @@ pub fn run(opts: &LoginOptions) -> anyhow::Result<u8> {
     })?;
     println!("{}", token.access_token().secret());
     Ok(crate::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contacts_and_shared_mailboxes_are_asked_for_only_when_used() {
+        assert_eq!(scopes(false, false), SCOPES);
+        assert!(!scopes(true, false).iter().any(|s| s.starts_with("Contacts.")));
+        assert_eq!(scopes(false, true).last(), Some(&"Contacts.Read"));
+        let both = scopes(true, true);
+        assert!(
+            both.contains(&"Contacts.Read")
+                && both.contains(&"Contacts.Read.Shared")
+                && both.contains(&"Mail.Send.Shared")
+        );
+    }
 }

@@ -7,12 +7,13 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use localmerge_core::format::{CellText, Locale};
-use localmerge_core::{ColumnOverrides, Merge, MergeSpec, Table, Workbook};
+use localmerge_core::{ColumnOverrides, Merge, MergeSpec, Table};
 use serde::Serialize;
 
 mod events;
 mod login;
 mod send;
+mod source;
 
 /// Mail merge that never lets your spreadsheet leave your computer.
 #[derive(Debug, Parser)]
@@ -29,8 +30,13 @@ struct Cli {
 enum Command {
     /// Print what localmerge sees in a spreadsheet, as JSON.
     Inspect {
-        /// The spreadsheet: xlsx, xlsm, xlsb, xls, ods, csv, tsv or txt.
+        /// The spreadsheet (xlsx, xlsm, xlsb, xls, ods, csv, tsv or txt), or Outlook
+        /// contacts: `contacts:` (yours) or `contacts:ADDRESS` (a shared mailbox's).
         data: PathBuf,
+        #[command(flatten)]
+        contacts: source::ContactArgs,
+        #[command(flatten)]
+        graph: source::GraphArgs,
         /// The sheet to read (default: the first sheet with a header and data).
         #[arg(long)]
         sheet: Option<String>,
@@ -59,14 +65,23 @@ enum Command {
         /// Also ask for the permissions to send from shared mailboxes.
         #[arg(long)]
         shared: bool,
+        /// Also ask to read Outlook contacts (DATA `contacts:`; with --shared, shared
+        /// mailboxes' contacts too).
+        #[arg(long)]
+        contacts: bool,
     },
 }
 
 /// What to merge: the data, the templates, the columns and the locale.
 #[derive(Debug, clap::Args)]
 struct MergeArgs {
-    /// The spreadsheet.
+    /// The spreadsheet, or Outlook contacts: `contacts:` (yours) or `contacts:ADDRESS` (a
+    /// shared mailbox's).
     data: PathBuf,
+    #[command(flatten)]
+    contacts: source::ContactArgs,
+    #[command(flatten)]
+    graph: source::GraphArgs,
     /// The subject template, e.g. "Hello {{First Name}}".
     #[arg(long)]
     subject: String,
@@ -98,12 +113,6 @@ struct SendArgs {
     /// The campaign journal: created on the first run; the same file resumes the campaign.
     #[arg(long)]
     journal: PathBuf,
-    /// Microsoft Graph's base URL (or the Graph sandbox's).
-    #[arg(long, default_value = "https://graph.microsoft.com/v1.0")]
-    graph_url: String,
-    /// The environment variable holding the Graph access token.
-    #[arg(long, default_value = "LOCALMERGE_GRAPH_TOKEN")]
-    token_env: String,
     /// Send from this shared mailbox (you need Send As on it; Mail.Send.Shared).
     #[arg(long, value_name = "ADDRESS", value_parser = bare_address)]
     from: Option<String>,
@@ -211,17 +220,20 @@ fn bare_address(text: &str) -> Result<String, String> {
 
 fn run(command: Command) -> anyhow::Result<u8> {
     match command {
-        Command::Inspect { data, sheet, locale } => {
-            inspect(&data, sheet.as_deref(), pick_locale(locale.as_deref())?)
+        Command::Inspect { data, contacts, graph, sheet, locale } => {
+            inspect(&data, sheet.as_deref(), pick_locale(locale.as_deref())?, &graph, &contacts)
         }
         Command::Preview(args) => preview(args),
         Command::Send(args) => send_command(args),
-        Command::Login { client_id, tenant, authority, shared } => login::run(&login::LoginOptions {
-            client_id,
-            authority: authority
-                .unwrap_or_else(|| format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0")),
-            shared,
-        }),
+        Command::Login { client_id, tenant, authority, shared, contacts } => {
+            login::run(&login::LoginOptions {
+                client_id,
+                authority: authority
+                    .unwrap_or_else(|| format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0")),
+                shared,
+                contacts,
+            })
+        }
     }
 }
 
@@ -229,7 +241,7 @@ fn send_command(a: SendArgs) -> anyhow::Result<u8> {
     let (table, merge, mut plan) = plan(&a.merge)?;
     let root = match a.attachments {
         Some(dir) => dir,
-        None => a.merge.data.parent().map(Path::to_path_buf).unwrap_or_default(),
+        None => source::default_attachments_dir(&a.merge.data),
     };
     let folder = send::AttachmentDir { root };
     merge.check_attachments(&table, &mut plan, |name| folder.size(name));
@@ -263,8 +275,8 @@ fn send_command(a: SendArgs) -> anyhow::Result<u8> {
     };
     let opts = send::SendOptions {
         journal: a.journal,
-        graph_url: a.graph_url,
-        token_env: a.token_env,
+        graph_url: a.merge.graph.graph_url.clone(),
+        token_env: a.merge.graph.token_env.clone(),
         from: a.from,
         limits,
         drafts_only: a.drafts_only,
@@ -291,30 +303,6 @@ fn pick_locale(asked: Option<&str>) -> anyhow::Result<&'static Locale> {
         ["LC_ALL", "LC_NUMERIC", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
     let tag = system.as_deref().and_then(|v| v.split(['.', '@']).next()).unwrap_or("");
     Ok(Locale::find(tag).unwrap_or_else(Locale::en_us))
-}
-
-fn open(data: &Path, sheet: Option<&str>, lenient: bool) -> anyhow::Result<(Workbook, Table)> {
-    let shown = data.display();
-    if let Ok(mut current) = CURRENT_FILE.lock() {
-        *current = shown.to_string();
-    }
-    let bytes = std::fs::read(data).with_context(|| format!("{shown}"))?;
-    let started = std::time::Instant::now();
-    let mut workbook = Workbook::open(bytes).with_context(|| format!("{shown}"))?;
-    let table = match workbook.read(sheet) {
-        // Inspecting a workbook whose sheets have a header but no data still shows it.
-        Err(localmerge_core::ReadError::NoData(_)) if lenient => workbook.read_first_with_header(),
-        other => other,
-    }
-    .with_context(|| format!("{shown}"))?;
-    tracing::info!(
-        format = %workbook.format(),
-        sheet = %table.sheet,
-        rows = table.rows.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "read spreadsheet"
-    );
-    Ok((workbook, table))
 }
 
 #[derive(Serialize)]
@@ -358,13 +346,29 @@ struct ColumnInfo<'a> {
     first_value: Option<String>,
 }
 
-fn inspect(data: &Path, sheet: Option<&str>, locale: &'static Locale) -> anyhow::Result<u8> {
-    let (mut workbook, table) = open(data, sheet, true)?;
-    let unreadable_sheets = workbook
-        .unreadable_sheets(&table.sheet)
-        .into_iter()
-        .map(|(sheet, e)| UnreadableSheet { sheet, reason: e.to_string() })
-        .collect();
+fn inspect(
+    data: &Path,
+    sheet: Option<&str>,
+    locale: &'static Locale,
+    graph: &source::GraphArgs,
+    contacts: &source::ContactArgs,
+) -> anyhow::Result<u8> {
+    let (mut source, table) = source::open(data, sheet, true, graph, contacts, &CURRENT_FILE)?;
+    let unreadable_sheets = match &mut source {
+        source::Data::File(workbook) => workbook
+            .unreadable_sheets(&table.sheet)
+            .into_iter()
+            .map(|(sheet, e)| UnreadableSheet { sheet, reason: e.to_string() })
+            .collect(),
+        source::Data::Contacts => Vec::new(),
+    };
+    let contact_sheets = [table.sheet.clone()];
+    let (format, sheets, text_details) = match &source {
+        source::Data::File(workbook) => {
+            (workbook.format().name(), workbook.sheet_names(), workbook.text_details())
+        }
+        source::Data::Contacts => ("contacts", &contact_sheets[..], None),
+    };
     let display = CellText::of_table(&table, locale);
     let first = |i: usize| {
         table.rows.iter().find(|r| r.values.get(i).is_some_and(|v| !v.is_blank())).map(|r| {
@@ -380,16 +384,16 @@ fn inspect(data: &Path, sheet: Option<&str>, locale: &'static Locale) -> anyhow:
     }
     let name = |i: Option<usize>| i.map(|i| table.columns[i].name.as_str());
     let cols = detected.ok();
-    let (encoding, delimiter) = match workbook.text_details() {
+    let (encoding, delimiter) = match text_details {
         Some((e, d)) => (Some(e.to_string()), Some(d.to_string())),
         None => (None, None),
     };
     let report = Inspection {
         file: data.display().to_string(),
-        format: workbook.format().name(),
+        format,
         encoding,
         delimiter,
-        sheets: workbook.sheet_names(),
+        sheets,
         sheet: &table.sheet,
         header_row: table.header_row,
         columns: table
@@ -436,7 +440,7 @@ fn plan(a: &MergeArgs) -> anyhow::Result<(Table, Merge, localmerge_core::Plan)> 
     let body = std::fs::read(body_path).with_context(|| format!("{}", body_path.display()))?;
     let body = String::from_utf8(body)
         .map_err(|_| anyhow::anyhow!("{}: the template is not UTF-8 text", body_path.display()))?;
-    let (_, table) = open(&a.data, a.sheet.as_deref(), false)?;
+    let (_, table) = source::open(&a.data, a.sheet.as_deref(), false, &a.graph, &a.contacts, &CURRENT_FILE)?;
     let body_name = body_path.display().to_string();
     let mut spec = MergeSpec::html(&a.subject, &body, &body_name);
     spec.columns = ColumnOverrides { to: a.to.clone(), cc: a.cc.clone(), bcc: a.bcc.clone() };

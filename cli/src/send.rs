@@ -205,12 +205,7 @@ pub fn run(
     files: AttachmentDir,
     opts: SendOptions,
 ) -> anyhow::Result<Outcome> {
-    let token = std::env::var(&opts.token_env).ok().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
-        anyhow::anyhow!(
-            "no Microsoft Graph token: set {} (`localmerge login` gets one for your mailbox)",
-            opts.token_env
-        )
-    })?;
+    let token = crate::source::graph_token(&opts.token_env)?;
     let journal_path = &opts.journal;
     let history = read_journal(journal_path)?;
     let id = match history.first() {

@@ -23,6 +23,7 @@
 
 pub mod address;
 pub mod calendar;
+pub mod contacts;
 pub mod format;
 pub mod graph;
 pub mod merge;

@@ -9,11 +9,13 @@ use std::future::Future;
 
 use localmerge_core::send::{self, HttpRequest, HttpResponse, Target, Transport, TransportError};
 
+mod contacts;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
 #[cfg(target_arch = "wasm32")]
 mod web;
 
+pub use contacts::{ContactQuery, ContactsError, contacts_table};
 #[cfg(not(target_arch = "wasm32"))]
 use native::Deliver as _;
 #[cfg(not(target_arch = "wasm32"))]

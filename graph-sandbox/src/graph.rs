@@ -90,6 +90,8 @@ pub(crate) struct Req<'a> {
     pub(crate) prefer_immutable: bool,
     pub(crate) body: &'a [u8],
     pub(crate) base: &'a str,
+    /// The request's absolute URL without its query (for next-page links).
+    pub(crate) url: &'a str,
 }
 
 /// An answer, and what the server may do around it.
@@ -214,8 +216,20 @@ impl World {
 
     /// One Graph request on a mailbox.
     pub(crate) fn process(&mut self, mailbox: &str, req: &Req<'_>, now: Now) -> Reply {
-        let Req { method, rest, query, prefer_immutable, body, base } = *req;
+        let Req { method, rest, query, prefer_immutable, body, base, url } = *req;
         let segs: Vec<&str> = rest.iter().map(String::as_str).collect();
+        if method == "GET"
+            && let Some(reply) = crate::contacts::answer(
+                &self.config.contacts,
+                self.config.max_page,
+                mailbox,
+                &segs,
+                query,
+                url,
+            )
+        {
+            return reply;
+        }
         match (method, segs.as_slice()) {
             ("GET", []) => Reply::ok(
                 200,
@@ -680,6 +694,7 @@ mod tests {
                 prefer_immutable: true,
                 body: br#"{"subject":"s","toRecipients":[{"emailAddress":{"address":"a@b.c"}}]}"#,
                 base: "http://sb",
+                url: "http://sb/v1.0/me/messages",
             },
             Now::read(),
         );
@@ -694,7 +709,15 @@ mod tests {
         let body = br#"{"AttachmentItem":{"attachmentType":"file","name":"x.bin","size":10}}"#;
         let r = w.process(
             mb,
-            &Req { method: "POST", rest: &rest, query: &q, prefer_immutable: true, body, base: "http://sb" },
+            &Req {
+                method: "POST",
+                rest: &rest,
+                query: &q,
+                prefer_immutable: true,
+                body,
+                base: "http://sb",
+                url: "http://sb/v1.0/me/messages",
+            },
             Now::read(),
         );
         assert_eq!(r.status, 201);

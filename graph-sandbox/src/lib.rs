@@ -10,6 +10,7 @@
 //! connection after processing). It records every delivered message, so tests and people
 //! (`/_sandbox`, `/_sandbox/deliveries`) see what was delivered, how often and when.
 
+mod contacts;
 mod graph;
 mod server;
 
@@ -97,6 +98,21 @@ pub struct Config {
     pub limits: Limits,
     /// Faults.
     pub faults: Faults,
+    /// Outlook contacts, in the order Graph lists them.
+    pub contacts: Vec<Contact>,
+    /// The largest page of a list (`$top` is capped at it), to exercise paging.
+    pub max_page: usize,
+}
+
+/// An Outlook contact a mailbox holds.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    /// The mailbox whose contact it is.
+    pub mailbox: String,
+    /// The contact folder it is in (`None`: the default Contacts folder).
+    pub folder: Option<String>,
+    /// Graph's `contact` resource, as `GET /me/contacts` returns it.
+    pub resource: serde_json::Value,
 }
 
 /// The token a default sandbox accepts.
@@ -111,6 +127,8 @@ impl Default for Config {
             shared: vec![("team@sandbox.localmerge.test".to_owned(), vec![DEFAULT_USER.to_owned()])],
             limits: Limits::default(),
             faults: Faults::default(),
+            contacts: Vec::new(),
+            max_page: 1000,
         }
     }
 }

@@ -368,6 +368,7 @@ async fn graph(
         return respond(Reply::error(413, "RequestEntityTooLarge", "Maximum request length exceeded."));
     }
     let base = format!("http://{host}");
+    let url = format!("{base}{}", uri.path());
     let req = Req {
         method: method.as_str(),
         rest: &rest,
@@ -375,6 +376,7 @@ async fn graph(
         prefer_immutable,
         body: &body,
         base: &base,
+        url: &url,
     };
     let reply = lock(&world).process(&mailbox, &req, crate::graph::Now::read());
     if let Some(hold) = reply.hold {

@@ -2,5 +2,6 @@
 // Test helpers fail loudly; the production lints against panicking do not apply here.
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
+mod contacts;
 mod preview;
 mod send;

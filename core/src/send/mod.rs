@@ -38,7 +38,8 @@ pub use settings::*;
 pub use status::*;
 
 use outcome::OpKind;
-use requests::{encode, file_name};
+pub(crate) use requests::encode;
+use requests::file_name;
 use row::{RowProgress, State, Upload, fingerprint};
 
 use crate::merge::Message;

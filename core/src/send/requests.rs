@@ -171,7 +171,7 @@ pub(super) fn streamed(value: &impl serde::Serialize, files: &[String]) -> Vec<B
 }
 
 /// Percent-encodes a URL path segment or query value.
-pub(super) fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 

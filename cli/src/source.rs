@@ -1,0 +1,141 @@
+//! Where the rows come from: a spreadsheet file, or Outlook contacts read from Microsoft
+//! Graph (`contacts:` for the signed-in user's, `contacts:ADDRESS` for a shared mailbox's).
+//! Either way the result is a table with the usual checks; contact data goes only between
+//! Graph and this process.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use localmerge_core::{Table, Workbook};
+use localmerge_graph_client::{ContactQuery, Failures, FixedToken, GraphClient, contacts_table};
+
+/// How to reach Microsoft Graph.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GraphArgs {
+    /// Microsoft Graph's base URL (or the Graph sandbox's).
+    #[arg(long, default_value = "https://graph.microsoft.com/v1.0")]
+    pub graph_url: String,
+    /// The environment variable holding the Graph access token.
+    #[arg(long, default_value = "LOCALMERGE_GRAPH_TOKEN")]
+    pub token_env: String,
+}
+
+/// Which contacts, when DATA is `contacts:`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ContactArgs {
+    /// Only contacts in this Outlook category (repeat for several: a contact in any of them).
+    #[arg(long = "category", value_name = "NAME")]
+    pub categories: Vec<String>,
+    /// Only the contacts of this contact folder.
+    #[arg(long, value_name = "NAME")]
+    pub contact_folder: Option<String>,
+}
+
+/// The data as read.
+#[derive(Debug)]
+pub enum Data {
+    /// A spreadsheet file.
+    File(Box<Workbook>),
+    /// Outlook contacts.
+    Contacts,
+}
+
+/// The Graph token from `token_env` (`localmerge login` prints one).
+pub fn graph_token(token_env: &str) -> anyhow::Result<String> {
+    std::env::var(token_env).ok().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no Microsoft Graph token: set {token_env} (`localmerge login` gets one for your mailbox)"
+        )
+    })
+}
+
+/// The contacts DATA names, if it names contacts: `contacts:` or `contacts:ADDRESS`.
+fn contact_query(data: &Path, args: &ContactArgs) -> anyhow::Result<Option<ContactQuery>> {
+    let Some(rest) = data.to_str().and_then(|d| d.strip_prefix("contacts:")) else {
+        if !args.categories.is_empty() || args.contact_folder.is_some() {
+            anyhow::bail!("--category and --contact-folder are for DATA contacts: or contacts:ADDRESS");
+        }
+        return Ok(None);
+    };
+    let mailbox = match rest.trim() {
+        "" => None,
+        address => Some(
+            localmerge_core::address::parse_address(address)
+                .map_err(|e| anyhow::anyhow!("{}: \"{}\" {}", data.display(), e.text, e.reason))?,
+        ),
+    };
+    Ok(Some(ContactQuery {
+        mailbox,
+        folder: args.contact_folder.clone(),
+        categories: args.categories.clone(),
+    }))
+}
+
+/// Reads the contacts `query` names from Graph, every page.
+fn read_contacts(query: &ContactQuery, graph: &GraphArgs) -> anyhow::Result<Table> {
+    let token = graph_token(&graph.token_env)?;
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(100))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .context("HTTP client")?;
+    let client = GraphClient::new(http, &graph.graph_url, FixedToken(token), Failures::Distinguished);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let list = runtime.block_on(client.contacts(query))?;
+    tracing::info!(contacts = list.len(), "read contacts from Microsoft Graph");
+    Ok(contacts_table(query, &list))
+}
+
+/// Reads DATA: the file (the named sheet, or the first with a header and data rows; with
+/// `lenient`, the first with a header), or the contacts it names.
+pub fn open(
+    data: &Path,
+    sheet: Option<&str>,
+    lenient: bool,
+    graph: &GraphArgs,
+    contacts: &ContactArgs,
+    current_file: &std::sync::Mutex<String>,
+) -> anyhow::Result<(Data, Table)> {
+    let shown = data.display();
+    if let Some(query) = contact_query(data, contacts)? {
+        if sheet.is_some() {
+            anyhow::bail!("{shown}: contacts have no sheets (--sheet is for workbooks)");
+        }
+        let table = read_contacts(&query, graph).with_context(|| format!("{shown}"))?;
+        if table.rows.is_empty() && !lenient {
+            anyhow::bail!("{shown}: no contact matches");
+        }
+        return Ok((Data::Contacts, table));
+    }
+    if let Ok(mut current) = current_file.lock() {
+        *current = shown.to_string();
+    }
+    let bytes = std::fs::read(data).with_context(|| format!("{shown}"))?;
+    let started = std::time::Instant::now();
+    let mut workbook = Workbook::open(bytes).with_context(|| format!("{shown}"))?;
+    let table = match workbook.read(sheet) {
+        // Inspecting a workbook whose sheets have a header but no data still shows it.
+        Err(localmerge_core::ReadError::NoData(_)) if lenient => workbook.read_first_with_header(),
+        other => other,
+    }
+    .with_context(|| format!("{shown}"))?;
+    tracing::info!(
+        format = %workbook.format(),
+        sheet = %table.sheet,
+        rows = table.rows.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "read spreadsheet"
+    );
+    Ok((Data::File(Box::new(workbook)), table))
+}
+
+/// The folder attachments are relative to by default: the spreadsheet's (the current
+/// folder for contacts).
+pub fn default_attachments_dir(data: &Path) -> PathBuf {
+    if data.to_str().is_some_and(|d| d.starts_with("contacts:")) {
+        return PathBuf::new();
+    }
+    data.parent().map(Path::to_path_buf).unwrap_or_default()
+}
