@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use localmerge_core::format::Locale;
 use localmerge_core::{
-    ColumnOverrides, Format, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, Table, TemplateError,
-    Workbook,
+    ColumnOverrides, Format, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, ReadOptions, Table,
+    TemplateError, Workbook,
 };
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -304,11 +304,12 @@ pub struct Spreadsheet {
 
 #[wasm_bindgen]
 impl Spreadsheet {
-    /// Reads xlsx, xlsm, xlsb, xls, ods or CSV bytes; `sheet` picks a sheet by name.
+    /// Reads xlsx, xlsm, xlsb, xls, ods or CSV bytes; `sheet` picks a sheet by name. A
+    /// sheet holding exactly one Excel table is read as that table, as the CLI does.
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: Vec<u8>, sheet: Option<String>) -> Result<Spreadsheet, JsError> {
         let mut workbook = Workbook::open(bytes).map_err(js_error)?;
-        let table = workbook.read(sheet.as_deref()).map_err(js_error)?;
+        let table = workbook.read_with(sheet.as_deref(), &ReadOptions::default()).map_err(js_error)?;
         Ok(Spreadsheet { sheets: workbook.sheet_names().to_vec(), table })
     }
 

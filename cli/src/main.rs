@@ -40,6 +40,8 @@ enum Command {
         /// The sheet to read (default: the first sheet with a header and data).
         #[arg(long)]
         sheet: Option<String>,
+        #[command(flatten)]
+        region: source::RegionArgs,
         /// The locale values are shown in: en-US, en-GB, fr-FR, de-DE, es-ES, it-IT, nl-NL,
         /// pt-BR (default: the system's, from LC_ALL or LANG; else en-US).
         #[arg(long)]
@@ -91,6 +93,8 @@ struct MergeArgs {
     /// The sheet to read.
     #[arg(long)]
     sheet: Option<String>,
+    #[command(flatten)]
+    region: source::RegionArgs,
     /// The column of To addresses (default: detected).
     #[arg(long)]
     to: Option<String>,
@@ -220,8 +224,8 @@ fn bare_address(text: &str) -> Result<String, String> {
 
 fn run(command: Command) -> anyhow::Result<u8> {
     match command {
-        Command::Inspect { data, contacts, graph, sheet, locale } => {
-            inspect(&data, sheet.as_deref(), pick_locale(locale.as_deref())?, &graph, &contacts)
+        Command::Inspect { data, contacts, graph, sheet, region, locale } => {
+            inspect(&data, sheet.as_deref(), &region, pick_locale(locale.as_deref())?, &graph, &contacts)
         }
         Command::Preview(args) => preview(args),
         Command::Send(args) => send_command(args),
@@ -305,6 +309,14 @@ fn pick_locale(asked: Option<&str>) -> anyhow::Result<&'static Locale> {
     Ok(Locale::find(tag).unwrap_or_else(Locale::en_us))
 }
 
+/// An Excel table of the workbook.
+#[derive(Serialize)]
+struct TableInfo {
+    name: String,
+    sheet: String,
+    range: String,
+}
+
 #[derive(Serialize)]
 struct Inspection<'a> {
     file: String,
@@ -323,6 +335,9 @@ struct Inspection<'a> {
     cc: Option<&'a str>,
     bcc: Option<&'a str>,
     warnings: Vec<String>,
+    /// The workbook's Excel tables (`--table NAME` reads one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tables: Vec<TableInfo>,
     /// The workbook's other sheets that cannot be read, with the reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     unreadable_sheets: Vec<UnreadableSheet>,
@@ -349,11 +364,21 @@ struct ColumnInfo<'a> {
 fn inspect(
     data: &Path,
     sheet: Option<&str>,
+    region: &source::RegionArgs,
     locale: &'static Locale,
     graph: &source::GraphArgs,
     contacts: &source::ContactArgs,
 ) -> anyhow::Result<u8> {
-    let (mut source, table) = source::open(data, sheet, true, graph, contacts, &CURRENT_FILE)?;
+    let (mut source, table) = source::open(data, sheet, region, true, graph, contacts, &CURRENT_FILE)?;
+    let tables = match &mut source {
+        source::Data::File(workbook) => workbook
+            .tables()
+            .with_context(|| format!("{}", data.display()))?
+            .into_iter()
+            .map(|t| TableInfo { name: t.name, sheet: t.sheet, range: t.range })
+            .collect(),
+        source::Data::Contacts => Vec::new(),
+    };
     let unreadable_sheets = match &mut source {
         source::Data::File(workbook) => workbook
             .unreadable_sheets(&table.sheet)
@@ -411,6 +436,7 @@ fn inspect(
         cc: name(cols.and_then(|c| c.cc)),
         bcc: name(cols.and_then(|c| c.bcc)),
         warnings,
+        tables,
         unreadable_sheets,
     };
     let mut out = std::io::stdout().lock();
@@ -440,7 +466,8 @@ fn plan(a: &MergeArgs) -> anyhow::Result<(Table, Merge, localmerge_core::Plan)> 
     let body = std::fs::read(body_path).with_context(|| format!("{}", body_path.display()))?;
     let body = String::from_utf8(body)
         .map_err(|_| anyhow::anyhow!("{}: the template is not UTF-8 text", body_path.display()))?;
-    let (_, table) = source::open(&a.data, a.sheet.as_deref(), false, &a.graph, &a.contacts, &CURRENT_FILE)?;
+    let (_, table) =
+        source::open(&a.data, a.sheet.as_deref(), &a.region, false, &a.graph, &a.contacts, &CURRENT_FILE)?;
     let body_name = body_path.display().to_string();
     let mut spec = MergeSpec::html(&a.subject, &body, &body_name);
     spec.columns = ColumnOverrides { to: a.to.clone(), cc: a.cc.clone(), bcc: a.bcc.clone() };

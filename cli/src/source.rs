@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use localmerge_core::{Table, Workbook};
+use localmerge_core::{ReadOptions, Table, TableChoice, Workbook};
 use localmerge_graph_client::{ContactQuery, Failures, FixedToken, GraphClient, contacts_table};
 
 /// How to reach Microsoft Graph.
@@ -30,6 +30,27 @@ pub struct ContactArgs {
     /// Only the contacts of this contact folder.
     #[arg(long, value_name = "NAME")]
     pub contact_folder: Option<String>,
+}
+
+/// Where the list is in a workbook.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RegionArgs {
+    /// The header's row, when title rows stand above it (default: the first non-empty row).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "table")]
+    pub header_row: Option<u32>,
+    /// An Excel table (Insert → Table) by name (default: a sheet's only table, when it has
+    /// exactly one).
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+}
+
+impl RegionArgs {
+    fn options(&self) -> ReadOptions {
+        ReadOptions {
+            header_row: self.header_row,
+            table: self.table.clone().map_or(TableChoice::OnlyTable, TableChoice::Named),
+        }
+    }
 }
 
 /// The data as read.
@@ -93,6 +114,7 @@ fn read_contacts(query: &ContactQuery, graph: &GraphArgs) -> anyhow::Result<Tabl
 pub fn open(
     data: &Path,
     sheet: Option<&str>,
+    region: &RegionArgs,
     lenient: bool,
     graph: &GraphArgs,
     contacts: &ContactArgs,
@@ -100,8 +122,10 @@ pub fn open(
 ) -> anyhow::Result<(Data, Table)> {
     let shown = data.display();
     if let Some(query) = contact_query(data, contacts)? {
-        if sheet.is_some() {
-            anyhow::bail!("{shown}: contacts have no sheets (--sheet is for workbooks)");
+        if sheet.is_some() || region.header_row.is_some() || region.table.is_some() {
+            anyhow::bail!(
+                "{shown}: contacts have no sheets (--sheet, --header-row and --table are for workbooks)"
+            );
         }
         let table = read_contacts(&query, graph).with_context(|| format!("{shown}"))?;
         if table.rows.is_empty() && !lenient {
@@ -115,7 +139,7 @@ pub fn open(
     let bytes = std::fs::read(data).with_context(|| format!("{shown}"))?;
     let started = std::time::Instant::now();
     let mut workbook = Workbook::open(bytes).with_context(|| format!("{shown}"))?;
-    let table = match workbook.read(sheet) {
+    let table = match workbook.read_with(sheet, &region.options()) {
         // Inspecting a workbook whose sheets have a header but no data still shows it.
         Err(localmerge_core::ReadError::NoData(_)) if lenient => workbook.read_first_with_header(),
         other => other,

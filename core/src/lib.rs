@@ -35,8 +35,8 @@ pub mod template;
 pub mod value;
 
 pub use merge::{Attachment, Issue, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, RowProblem};
-pub use read::{Format, ReadError, Workbook};
+pub use read::{ExcelTable, Format, ReadError, ReadOptions, TableChoice, Workbook};
 pub use recipients::{ColumnOverrides, RecipientColumns};
-pub use table::{Column, Row, SheetWarning, Table};
+pub use table::{Column, Region, Row, SheetWarning, Table};
 pub use template::{Escaping, RowView, Template, TemplateError, rename_column};
 pub use value::Value;

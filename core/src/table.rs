@@ -156,9 +156,23 @@ impl Table {
 /// The most columns a table has: a sheet's width in Excel.
 const MAX_WIDTH: u32 = 16_384;
 
+/// Where in a sheet the table lies. By default it starts at the sheet's first non-empty
+/// row; a header row below title rows, or an Excel table's range, narrows it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Region {
+    /// The header's row (1-based): rows above it are not read. (The first non-empty row
+    /// from there on is the header.)
+    pub header_row: Option<u32>,
+    /// The last row read (1-based; an Excel table's last data row).
+    pub last_row: Option<u32>,
+    /// The first and last column read (0-based, inclusive; an Excel table's).
+    pub columns: Option<(u32, u32)>,
+}
+
 /// Builds a [`Table`] from non-empty cells given in sheet order, row by row.
 #[derive(Debug, Default)]
 pub(crate) struct TableBuilder {
+    region: Region,
     header: Option<(u32, Vec<Column>)>,
     /// The header row's cells (column position, value, format), named when the formats are known.
     header_cells: Vec<(usize, Value, u16)>,
@@ -169,21 +183,40 @@ pub(crate) struct TableBuilder {
 }
 
 impl TableBuilder {
+    /// A builder that keeps only the cells of `region`.
+    pub(crate) fn new(region: Region) -> Self {
+        TableBuilder { region, ..TableBuilder::default() }
+    }
+
     /// Adds one sheet row (1-based number); `cells` are (zero-based column, value, format
-    /// index) in any order. Blank cells are ignored; a row of blanks is skipped.
+    /// index) in any order. Blank cells are ignored; a row of blanks is skipped, as are
+    /// rows and columns outside the region.
     pub(crate) fn push_row(&mut self, number: u32, cells: Vec<(u32, Value, u16)>) {
-        let mut cells: Vec<(u32, Value, u16)> = cells.into_iter().filter(|(_, v, _)| !v.is_blank()).collect();
+        let r = self.region;
+        if r.header_row.is_some_and(|h| number < h) || r.last_row.is_some_and(|l| number > l) {
+            return;
+        }
+        let mut cells: Vec<(u32, Value, u16)> = cells
+            .into_iter()
+            .filter(|(c, v, _)| !v.is_blank() && r.columns.is_none_or(|(a, b)| (a..=b).contains(c)))
+            .collect();
         if cells.is_empty() {
             return;
         }
         let Some((_, columns)) = &self.header else {
             cells.sort_by_key(|(c, _, _)| *c);
-            let first = cells.first().map_or(0, |(c, _, _)| *c);
+            let first = match self.region.columns {
+                Some((a, _)) => a,
+                None => cells.first().map_or(0, |(c, _, _)| *c),
+            };
             // A header no wider than a sheet can be (Excel's 16,384 columns): what lies
             // further is outside the table, and memory never follows a claimed position.
             let limit = first.saturating_add(MAX_WIDTH - 1);
             let (inside, outside): (Vec<_>, Vec<_>) = cells.into_iter().partition(|(c, _, _)| *c <= limit);
-            let last = inside.last().map_or(first, |(c, _, _)| *c);
+            let last = match self.region.columns {
+                Some((_, b)) => b.min(limit),
+                None => inside.last().map_or(first, |(c, _, _)| *c),
+            };
             let columns: Vec<Column> =
                 (first..=last).map(|index| Column { name: String::new(), index }).collect();
             if let Some((c, _, _)) = outside.first() {

@@ -251,3 +251,68 @@ fn stderr_holds_only_localmerges_own_lines() {
     }
     assert!(ran > 50, "only {ran} corpus files");
 }
+
+/// A report with title rows above its list, and a sheet with one Excel table.
+fn report_workbook(dir: &tempfile::TempDir) -> String {
+    use rust_xlsxwriter::{Table, TableColumn, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Report").expect("sheet");
+    ws.write_string(0, 0, "Guests — December").expect("cell");
+    ws.write_string(2, 0, "Email").expect("cell");
+    ws.write_string(2, 1, "First Name").expect("cell");
+    for i in 0..2u32 {
+        ws.write_string(3 + i, 0, format!("g{i}@example.org")).expect("cell");
+        ws.write_string(3 + i, 1, format!("G{i}")).expect("cell");
+    }
+    let ws = wb.add_worksheet().set_name("Lists").expect("sheet");
+    ws.write_string(0, 0, "Subscribers, as a table").expect("cell");
+    for i in 0..3u32 {
+        ws.write_string(2 + i, 1, format!("s{i}@example.net")).expect("cell");
+        ws.write_string(2 + i, 2, format!("S{i}")).expect("cell");
+    }
+    let columns: Vec<TableColumn> =
+        ["Email", "First Name"].iter().map(|h| TableColumn::new().set_header(*h)).collect();
+    ws.add_table(1, 1, 4, 2, &Table::new().set_name("Subscribers").set_columns(&columns)).expect("table");
+    let path = dir.path().join("report.xlsx");
+    wb.save(&path).expect("save");
+    path.display().to_string()
+}
+
+#[test]
+fn a_header_below_title_rows_and_excel_tables_are_chosen_by_flag() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = report_workbook(&dir);
+    let body = write(&dir, "body.html", "<p>Hi {{First Name}}</p>");
+    let preview = |extra: &[&str]| {
+        run(&[&["preview", data.as_str(), "--subject", "Hello", "--body", body.as_str()], extra].concat())
+    };
+    // The title is no header: without --header-row the template's column is unknown.
+    let o = preview(&["--sheet", "Report"]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let o = preview(&["--sheet", "Report", "--header-row", "3"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().count(), 2);
+    assert!(out.lines().next().unwrap_or_default().contains("\"row\":4"), "{out}");
+
+    // The Lists sheet's only table is its list by default; --table names it anywhere.
+    for args in [&["--sheet", "Lists"][..], &["--table", "subscribers"][..]] {
+        let o = preview(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {o:?}");
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(out.lines().count(), 3, "{args:?}: {out}");
+        assert!(out.contains("<p>Hi S2</p>"), "{out}");
+    }
+    let inspected: Value = serde_json::from_slice(&run(&["inspect", data.as_str()]).stdout).expect("JSON");
+    assert_eq!(
+        inspected["tables"],
+        serde_json::json!([{ "name": "Subscribers", "sheet": "Lists", "range": "B2:C5" }])
+    );
+
+    assert_fatal(
+        &preview(&["--table", "Nope"]),
+        "there is no table named \"Nope\" (tables: \"Subscribers\")",
+    );
+    assert_eq!(preview(&["--header-row", "0"]).status.code(), Some(2));
+    assert_eq!(preview(&["--header-row", "3", "--table", "Subscribers"]).status.code(), Some(2));
+}

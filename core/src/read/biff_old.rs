@@ -166,7 +166,7 @@ fn finish(book: &mut Book, sheet: Option<Sheet>, g: &Globals) {
         let mut cells = s.cells;
         cells.date1904 = g.date1904;
         if let Some(last) = book.sheets.last_mut() {
-            last.1 = cells.finish();
+            last.1 = Some(cells);
         }
     }
 }

@@ -16,7 +16,7 @@ use super::cells::Cells;
 use super::cells::intern;
 use super::{Format, ReadError};
 use crate::format::CellFormat;
-use crate::table::Table;
+use crate::table::{Region, Table};
 use crate::value::{DateKind, ExcelDate, Value};
 
 type Bytes = Cursor<Vec<u8>>;
@@ -188,7 +188,7 @@ impl Excel {
             .collect()
     }
 
-    pub(super) fn table(&mut self, name: &str) -> Result<Option<Table>, ReadError> {
+    pub(super) fn table(&mut self, name: &str, region: &Region) -> Result<Option<Table>, ReadError> {
         let mut cells = Cells::new(name);
         match self {
             #[cfg(test)]
@@ -223,7 +223,7 @@ impl Excel {
                 cells.push_range(&range, styles, styles.sheet(name))?;
             }
         }
-        Ok(cells.finish())
+        Ok(cells.finish(region))
     }
 }
 
@@ -460,7 +460,11 @@ mod tests {
     /// calamine's reading of an xlsx file: its sheet names, and each sheet's table or error.
     fn calamine(bytes: &[u8], format: Format) -> Result<Sheets, ReadError> {
         let mut excel = Excel::open(bytes.to_vec(), format)?;
-        Ok(excel.sheet_names().into_iter().map(|name| (name.clone(), excel.table(&name))).collect())
+        Ok(excel
+            .sheet_names()
+            .into_iter()
+            .map(|name| (name.clone(), excel.table(&name, &Region::default())))
+            .collect())
     }
 
     /// Our xlsx reader against calamine's over calamine's corpus and the repository's

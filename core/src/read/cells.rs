@@ -3,7 +3,7 @@
 
 use super::{MAX_CELLS, ReadError};
 use crate::format::CellFormat;
-use crate::table::{Table, TableBuilder};
+use crate::table::{Region, Table, TableBuilder};
 use crate::value::Value;
 
 /// The index of `format` in `formats`, added if new (0, General, once the table is full).
@@ -19,6 +19,7 @@ pub(super) fn intern(formats: &mut Vec<CellFormat>, format: CellFormat) -> u16 {
 }
 
 /// Collects non-empty cells (bounded by [`MAX_CELLS`]) and builds the table row by row.
+#[derive(Debug, Clone)]
 pub(super) struct Cells {
     pub(super) sheet: String,
     cells: Vec<(u32, u32, Value, u16)>,
@@ -72,11 +73,12 @@ impl Cells {
         Ok(())
     }
 
-    pub(super) fn finish(mut self) -> Option<Table> {
+    /// The table of `region`'s cells; `None` when it has none.
+    pub(super) fn finish(mut self, region: &Region) -> Option<Table> {
         if !self.sorted {
             self.cells.sort_by_key(|&(r, c, _, _)| (r, c));
         }
-        let mut builder = TableBuilder::default();
+        let mut builder = TableBuilder::new(*region);
         let mut current: Option<u32> = None;
         let mut row_cells = Vec::new();
         for (r, c, v, style) in self.cells {
@@ -96,11 +98,11 @@ impl Cells {
 }
 
 /// A workbook read whole when opened (XML Spreadsheet 2003, HTML tables, Excel 2–4
-/// worksheets): each sheet's table, ready to hand out.
+/// worksheets): each sheet's cells, ready to make into a table.
 #[derive(Debug, Default)]
 pub(super) struct Book {
-    /// (name, table or `None` for an empty sheet, hidden) in workbook order.
-    pub(super) sheets: Vec<(String, Option<Table>, bool)>,
+    /// (name, cells or `None` while a sheet is being read, hidden) in workbook order.
+    pub(super) sheets: Vec<(String, Option<Cells>, bool)>,
 }
 
 impl Book {
@@ -112,7 +114,7 @@ impl Book {
         self.sheets.iter().filter(|(_, _, hidden)| *hidden).map(|(n, _, _)| n.clone()).collect()
     }
 
-    pub(super) fn table(&self, name: &str) -> Option<Table> {
-        self.sheets.iter().find(|(n, _, _)| n == name).and_then(|(_, t, _)| t.clone())
+    pub(super) fn table(&self, name: &str, region: &Region) -> Option<Table> {
+        self.sheets.iter().find(|(n, _, _)| n == name).and_then(|(_, c, _)| c.clone()?.finish(region))
     }
 }

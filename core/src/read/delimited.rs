@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::table::{Table, TableBuilder};
+use crate::table::{Region, Table, TableBuilder};
 use crate::value::Value;
 
 /// The text encoding a delimited file was read with.
@@ -76,8 +76,8 @@ impl Text {
         Text { encoding, delimiter, body, skipped_rows }
     }
 
-    pub(super) fn table(&self, sheet: &str) -> Option<Table> {
-        parse_table(&self.body, self.delimiter, self.skipped_rows, sheet)
+    pub(super) fn table(&self, sheet: &str, region: &Region) -> Option<Table> {
+        parse_table(&self.body, self.delimiter, self.skipped_rows, sheet, region)
     }
 }
 
@@ -236,13 +236,19 @@ pub(crate) fn sniff_delimiter(text: &str) -> Delimiter {
     Delimiter(best.map_or(b',', |(_, d)| d))
 }
 
-fn parse_table(body: &str, delimiter: Delimiter, skipped_rows: u32, sheet: &str) -> Option<Table> {
+fn parse_table(
+    body: &str,
+    delimiter: Delimiter,
+    skipped_rows: u32,
+    sheet: &str,
+    region: &Region,
+) -> Option<Table> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter.0)
         .from_reader(body.as_bytes());
-    let mut builder = TableBuilder::default();
+    let mut builder = TableBuilder::new(*region);
     // Excel shows one row per line, blank lines included, but a record whose quoted
     // fields hold line breaks is still one row. csv's own line counter skips blank lines,
     // so the row is derived from the record's byte offset instead.
@@ -314,7 +320,7 @@ mod tests {
 
     fn table(bytes: &[u8]) -> (Table, Encoding, Delimiter) {
         let t = Text::decode(bytes);
-        (t.table("csv").expect("table"), t.encoding, t.delimiter)
+        (t.table("csv", &Region::default()).expect("table"), t.encoding, t.delimiter)
     }
 
     #[test]

@@ -230,9 +230,8 @@ pub(super) fn open(text: &str) -> Result<Book, ReadError> {
 fn close(book: &mut Book, mut s: Sheet) -> Result<(), ReadError> {
     s.end_cell()?;
     let slot = s.slot;
-    let table = s.cells.finish();
     if let Some(sheet) = book.sheets.get_mut(slot) {
-        sheet.1 = table;
+        sheet.1 = Some(s.cells);
     }
     Ok(())
 }
@@ -243,7 +242,11 @@ mod tests {
 
     fn rows(html: &str) -> Vec<Vec<String>> {
         let book = open(html).expect("reads");
-        let t = book.sheets[0].1.clone().expect("a table");
+        let t = book.sheets[0]
+            .1
+            .clone()
+            .and_then(|c| c.finish(&crate::table::Region::default()))
+            .expect("a table");
         let mut out = vec![t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>()];
         out.extend(t.rows.iter().map(|r| r.values.iter().map(|v| v.to_text()).collect()));
         out

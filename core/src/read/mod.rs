@@ -32,7 +32,7 @@ mod xml2003;
 
 use std::fmt;
 
-use crate::table::Table;
+use crate::table::{Region, Table};
 
 pub use delimited::{Delimiter, Encoding};
 
@@ -155,6 +155,14 @@ pub enum ReadError {
     /// The file is another kind of document, named (`an XML Spreadsheet 2003 file`).
     #[error("this is {0}, not a spreadsheet localmerge reads; open it in Excel and save it as .xlsx")]
     NotASpreadsheet(&'static str),
+    /// No Excel table has that name.
+    #[error("there is no table named \"{name}\" (tables: {})", quote_list(available))]
+    UnknownTable {
+        /// The requested name.
+        name: String,
+        /// The workbook's tables.
+        available: Vec<String>,
+    },
     /// The sheet holds more cells than localmerge accepts.
     #[error("sheet \"{sheet}\" has more than {limit} non-empty cells, more than a mailing list needs")]
     TooLarge {
@@ -170,6 +178,40 @@ fn quote_list(names: &[String]) -> String {
         return "none".to_owned();
     }
     names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+}
+
+/// An Excel table (a ListObject: Insert → Table) of a workbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExcelTable {
+    /// The table's name (its `displayName`, as Excel's Name Box shows it).
+    pub name: String,
+    /// The sheet it is on.
+    pub sheet: String,
+    /// Its range as Excel writes it (`B3:F20`), header and totals rows included.
+    pub range: String,
+    /// The rows and columns a merge reads: the header and the data rows.
+    pub region: Region,
+}
+
+/// Which part of a sheet becomes the table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum TableChoice {
+    /// The sheet's only Excel table when it has exactly one, else the whole sheet.
+    #[default]
+    OnlyTable,
+    /// The whole sheet.
+    Sheet,
+    /// The Excel table of this name (case-insensitive, as Excel compares them).
+    Named(String),
+}
+
+/// How to read a sheet: which part, and where its header is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The header's row (1-based) when title rows stand above it; not with a table.
+    pub header_row: Option<u32>,
+    /// An Excel table, or the whole sheet.
+    pub table: TableChoice,
 }
 
 /// An opened spreadsheet: one sheet for delimited text, one or more for workbooks.
@@ -304,23 +346,23 @@ impl Workbook {
     pub fn read(&mut self, sheet: Option<&str>) -> Result<Table, ReadError> {
         match sheet {
             Some(name) => self.read_sheet(name),
-            None => self.first_sheet(|t| !t.rows.is_empty()),
+            None => self.first_sheet(|t| !t.rows.is_empty(), &Region::default()),
         }
     }
 
     /// The first sheet with a header row, even one without data rows: for showing the
     /// user what a workbook holds.
     pub fn read_first_with_header(&mut self) -> Result<Table, ReadError> {
-        self.first_sheet(|_| true)
+        self.first_sheet(|_| true, &Region::default())
     }
 
-    fn first_sheet(&mut self, accept: impl Fn(&Table) -> bool) -> Result<Table, ReadError> {
+    fn first_sheet(&mut self, accept: impl Fn(&Table) -> bool, region: &Region) -> Result<Table, ReadError> {
         let visible: Vec<String> = self.names.iter().filter(|n| !self.hidden.contains(n)).cloned().collect();
         // A sheet that cannot be read does not stop the search: a later one may hold the
         // list. Its error is the answer only when no sheet does.
         let mut unreadable = None;
         for name in &visible {
-            match self.read_sheet(name) {
+            match self.read_region(name, region) {
                 Ok(t) if accept(&t) => return Ok(t),
                 Ok(_) | Err(ReadError::EmptySheet(_)) => {}
                 Err(e) => {
@@ -347,17 +389,63 @@ impl Workbook {
 
     /// Reads one sheet by name.
     pub fn read_sheet(&mut self, name: &str) -> Result<Table, ReadError> {
+        self.read_region(name, &Region::default())
+    }
+
+    /// Reads `region` of the named sheet.
+    fn read_region(&mut self, name: &str, region: &Region) -> Result<Table, ReadError> {
         if !self.names.iter().any(|n| n == name) {
             return Err(ReadError::UnknownSheet { name: name.to_owned(), available: self.names.clone() });
         }
         let table = match &mut self.inner {
-            Inner::Delimited(text) => text.table(name),
-            Inner::Xlsx(xlsx) => xlsx.table(name)?,
-            Inner::Whole(book) => book.table(name),
+            Inner::Delimited(text) => text.table(name, region),
+            Inner::Xlsx(xlsx) => xlsx.table(name, region)?,
+            Inner::Whole(book) => book.table(name, region),
             #[cfg(feature = "all-formats")]
-            Inner::Excel(excel) => excel.table(name)?,
+            Inner::Excel(excel) => excel.table(name, region)?,
         };
         table.ok_or_else(|| ReadError::EmptySheet(name.to_owned()))
+    }
+
+    /// The workbook's Excel tables (xlsx and xlsm; none for other formats), in sheet order.
+    pub fn tables(&mut self) -> Result<Vec<ExcelTable>, ReadError> {
+        match &self.inner {
+            Inner::Xlsx(xlsx) => xlsx.tables(),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Reads as `options` say: a named Excel table; else the named sheet (or the first
+    /// visible one with a header and data rows) from its header row, or, when it holds
+    /// exactly one Excel table and no header row is given, that table.
+    pub fn read_with(&mut self, sheet: Option<&str>, options: &ReadOptions) -> Result<Table, ReadError> {
+        if let TableChoice::Named(name) = &options.table {
+            let tables = self.tables()?;
+            let Some(t) = tables.iter().find(|t| t.name.eq_ignore_ascii_case(name.trim())) else {
+                return Err(ReadError::UnknownTable {
+                    name: name.clone(),
+                    available: tables.iter().map(|t| t.name.clone()).collect(),
+                });
+            };
+            let (sheet, region) = (t.sheet.clone(), t.region);
+            return self.read_region(&sheet, &region);
+        }
+        if options.header_row.is_some() {
+            let region = Region { header_row: options.header_row, ..Region::default() };
+            return match sheet {
+                Some(name) => self.read_region(name, &region),
+                None => self.first_sheet(|t| !t.rows.is_empty(), &region),
+            };
+        }
+        let table = self.read(sheet)?;
+        if options.table == TableChoice::OnlyTable {
+            let tables = self.tables()?;
+            if let [only] = tables.iter().filter(|t| t.sheet == table.sheet).collect::<Vec<_>>()[..] {
+                let (sheet, region) = (only.sheet.clone(), only.region);
+                return self.read_region(&sheet, &region);
+            }
+        }
+        Ok(table)
     }
 }
 

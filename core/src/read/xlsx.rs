@@ -15,9 +15,9 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::cells::{Cells, intern};
-use super::{Format, MAX_CELLS, ReadError};
+use super::{ExcelTable, Format, MAX_CELLS, ReadError};
 use crate::format::CellFormat;
-use crate::table::Table;
+use crate::table::{Region, Table};
 use crate::value::{DateKind, ExcelDate, Value};
 
 mod sheet;
@@ -101,7 +101,43 @@ impl Xlsx {
         self.sheets.iter().map(|(name, _)| name.clone()).collect()
     }
 
-    pub(super) fn table(&self, name: &str) -> std::result::Result<Option<Table>, ReadError> {
+    /// The Excel tables (ListObjects) of every worksheet, in sheet order: each sheet's
+    /// relationships name its table parts. A table without a header row is not offered
+    /// (its columns have no names).
+    pub(super) fn tables(&self) -> std::result::Result<Vec<ExcelTable>, ReadError> {
+        let corrupt = |detail: String| ReadError::Corrupt { format: self.format, detail };
+        let mut zip =
+            zip::ZipArchive::new(Cursor::new(self.bytes.as_slice())).map_err(|e| corrupt(e.to_string()))?;
+        let mut parts = Parts { zip: &mut zip, paths: &self.paths };
+        let mut tables = Vec::new();
+        for (sheet, path) in &self.sheets {
+            let (dir, file) = path.rsplit_once('/').map_or(("", path.as_str()), |(d, f)| (d, f));
+            let rels_path = if dir.is_empty() {
+                format!("_rels/{file}.rels")
+            } else {
+                format!("{dir}/_rels/{file}.rels")
+            };
+            if parts.entry(&rels_path).map_err(corrupt)?.is_none() {
+                continue;
+            }
+            let rels = parts.relationships(&rels_path).map_err(corrupt)?;
+            let mut targets: Vec<&String> = rels
+                .iter()
+                .filter(|(_, (_, kind))| kind.rsplit('/').next() == Some("table"))
+                .map(|(_, (target, _))| target)
+                .collect();
+            targets.sort();
+            for target in targets {
+                let part = resolve(dir, target);
+                if let Some(t) = parts.table_part(&part, sheet).map_err(corrupt)? {
+                    tables.push(t);
+                }
+            }
+        }
+        Ok(tables)
+    }
+
+    pub(super) fn table(&self, name: &str, region: &Region) -> std::result::Result<Option<Table>, ReadError> {
         let corrupt = |detail: String| ReadError::Corrupt { format: self.format, detail };
         let Some((_, path)) = self.sheets.iter().find(|(n, _)| n == name) else {
             return Err(corrupt(format!("there is no worksheet \"{name}\"")));
@@ -122,11 +158,30 @@ impl Xlsx {
         };
         let mut sheet = SheetReader::new(xml(entry), &self.strings, &styles, self.is_1904);
         match sheet.read(&mut cells) {
-            Ok(()) => Ok(cells.finish()),
+            Ok(()) => Ok(cells.finish(region)),
             Err(Stop::Read(e)) => Err(e),
             Err(Stop::Xml(detail)) => Err(corrupt(format!("{path}: {detail}"))),
         }
     }
+}
+
+/// A relationship's target as a package path: absolute (`/xl/tables/table1.xml`), or
+/// relative to the part's folder (`../tables/table1.xml` from `xl/worksheets`).
+fn resolve(dir: &str, target: &str) -> String {
+    if let Some(absolute) = target.strip_prefix('/') {
+        return absolute.to_owned();
+    }
+    let mut segs: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in target.split('/') {
+        match seg {
+            ".." => {
+                segs.pop();
+            }
+            "." | "" => {}
+            s => segs.push(s),
+        }
+    }
+    segs.join("/")
 }
 
 /// An XML reader over a part as Excel's parts need it: empty elements as start and end,
@@ -293,6 +348,43 @@ impl<'b> Parts<'_, 'b> {
             Ok(())
         })?;
         Ok(rels)
+    }
+
+    /// A table part (`xl/tables/tableN.xml`): its name and range; `None` for a table without
+    /// a header row.
+    fn table_part(&mut self, path: &str, sheet: &str) -> Result<Option<ExcelTable>> {
+        let Some(entry) = self.entry(path)? else { return Ok(None) };
+        let mut found = None;
+        each_start(&mut xml(entry), path, |e| {
+            if found.is_some() || local(e.name().as_ref()) != "table" {
+                return Ok(());
+            }
+            let name =
+                attr(e, "displayName")?.or(attr(e, "name")?).map(unescape).transpose()?.unwrap_or_default();
+            let range = attr(e, "ref")?.unwrap_or_default().to_owned();
+            let count = |key: &str, default: u32| -> Result<u32> {
+                Ok(attr(e, key)?.and_then(|v| v.parse().ok()).unwrap_or(default))
+            };
+            let (header_rows, totals_rows) = (count("headerRowCount", 1)?, count("totalsRowCount", 0)?);
+            let (first, last) = range.split_once(':').unwrap_or((&range, &range));
+            let ((r0, c0), (r1, c1)) =
+                (sheet::cell_ref(first.as_bytes())?, sheet::cell_ref(last.as_bytes())?);
+            let (Some(c0), Some(c1)) = (c0, c1) else {
+                return Err(format!("{path}: \"{range}\" is not a table's range"));
+            };
+            if header_rows == 0 {
+                return Ok(());
+            }
+            // 1-based rows: the header is the range's first; totals rows end it.
+            let region = Region {
+                header_row: Some(r0 + 1),
+                last_row: Some((r1 + 1).saturating_sub(totals_rows).max(r0 + 1)),
+                columns: Some((c0.min(c1), c0.max(c1))),
+            };
+            found = Some(ExcelTable { name, sheet: sheet.to_owned(), range, region });
+            Ok(())
+        })?;
+        Ok(found)
     }
 
     /// The workbook part: its sheets and date system.

@@ -13,7 +13,6 @@ use quick_xml::events::{BytesStart, Event};
 use super::cells::{Book, Cells, intern};
 use super::{Format, ReadError};
 use crate::format::CellFormat;
-use crate::table::Table;
 use crate::value::{DateKind, ExcelDate, Value};
 
 /// Whether decoded text is an XML Spreadsheet 2003 document.
@@ -85,7 +84,7 @@ fn read(text: &str) -> Result<Result<Book, ReadError>, String> {
     xml.config_mut().check_end_names = false;
     let mut styles: HashMap<String, Option<CellFormat>> = HashMap::new();
     let mut style_id: Option<String> = None;
-    let mut sheets: Vec<(String, Option<Table>, bool)> = Vec::new();
+    let mut sheets: Vec<(String, Option<Cells>, bool)> = Vec::new();
     let mut sheet: Option<(Cells, Vec<(String, u16)>)> = None;
     let mut hidden = false;
     let mut in_visible = false;
@@ -181,7 +180,7 @@ fn read(text: &str) -> Result<Result<Book, ReadError>, String> {
                 "Worksheet" => {
                     if let Some((cells, _)) = sheet.take() {
                         let name = cells.sheet.clone();
-                        sheets.push((name, cells.finish(), hidden));
+                        sheets.push((name, Some(cells), hidden));
                     }
                 }
                 _ => {}
@@ -242,7 +241,7 @@ mod tests {
         let book = open(BOOK).expect("book");
         assert_eq!(book.sheet_names(), ["Old", "Contacts"]);
         assert_eq!(book.hidden_sheets(), ["Old"]);
-        let t = book.table("Contacts").expect("table");
+        let t = book.table("Contacts", &crate::table::Region::default()).expect("table");
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["Email", "Joined", "", "Amount"]);
         assert_eq!(t.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [3, 4]);

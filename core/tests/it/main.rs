@@ -11,6 +11,7 @@ mod graph;
 mod libreoffice;
 mod oracle;
 mod properties;
+mod regions;
 mod send;
 mod templates;
 
