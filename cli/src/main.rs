@@ -104,6 +104,10 @@ struct MergeArgs {
     /// The column of BCC addresses (default: a column named BCC, if any).
     #[arg(long)]
     bcc: Option<String>,
+    /// One message per distinct value of this column, listing its rows with
+    /// {{#each rows}}…{{/each}} (invoices, statements).
+    #[arg(long, value_name = "COLUMN")]
+    group_by: Option<String>,
     /// The locale values are shown in: en-US, en-GB, fr-FR, de-DE, es-ES, it-IT, nl-NL,
     /// pt-BR (default: the system's, from LC_ALL or LANG; else en-US).
     #[arg(long)]
@@ -452,6 +456,9 @@ fn addrs(list: &[localmerge_core::address::Mailbox]) -> Vec<&str> {
 #[derive(Serialize)]
 struct PreviewLine<'a> {
     row: u32,
+    /// A grouped message's rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rows: Option<&'a [u32]>,
     to: Vec<&'a str>,
     cc: Vec<&'a str>,
     bcc: Vec<&'a str>,
@@ -472,6 +479,7 @@ fn plan(a: &MergeArgs) -> anyhow::Result<(Table, Merge, localmerge_core::Plan)> 
     let mut spec = MergeSpec::html(&a.subject, &body, &body_name);
     spec.columns = ColumnOverrides { to: a.to.clone(), cc: a.cc.clone(), bcc: a.bcc.clone() };
     spec.locale = locale;
+    spec.group_by = a.group_by.clone();
     let merge = Merge::new(&table, &spec).map_err(|e| match e {
         localmerge_core::MergeError::Template(t) => anyhow::anyhow!("{t}"),
         other => anyhow::anyhow!("{}: {other}", a.data.display()),
@@ -489,6 +497,7 @@ fn preview(a: MergeArgs) -> anyhow::Result<u8> {
     for m in &plan.messages {
         let line = PreviewLine {
             row: m.row,
+            rows: a.group_by.is_some().then_some(m.rows.as_slice()),
             to: addrs(&m.to),
             cc: addrs(&m.cc),
             bcc: addrs(&m.bcc),

@@ -30,6 +30,9 @@ pub struct MergeSpec<'a> {
     pub max_recipients: usize,
     /// The locale values are displayed in (separators, month names, regional date formats).
     pub locale: &'static Locale,
+    /// One message per distinct value of this column (a many-to-one merge), instead of one
+    /// per row.
+    pub group_by: Option<String>,
 }
 
 impl<'a> MergeSpec<'a> {
@@ -43,6 +46,7 @@ impl<'a> MergeSpec<'a> {
             columns: ColumnOverrides::default(),
             max_recipients: DEFAULT_MAX_RECIPIENTS,
             locale: Locale::en_us(),
+            group_by: None,
         }
     }
 }
@@ -57,13 +61,23 @@ pub enum MergeError {
     /// The recipient columns cannot be determined.
     #[error(transparent)]
     Columns(#[from] ColumnError),
+    /// The column to group by is not in the sheet.
+    #[error("no column is named \"{name}\" to group by{}", suggestion.as_ref().map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default())]
+    GroupColumn {
+        /// The name given.
+        name: String,
+        /// The closest column's name.
+        suggestion: Option<String>,
+    },
 }
 
 /// One personalised message, ready to send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
-    /// The spreadsheet row it came from.
+    /// The spreadsheet row it came from (a group's first row).
     pub row: u32,
+    /// Every row it came from, in sheet order: the row alone, or a group's rows.
+    pub rows: Vec<u32>,
     /// To recipients.
     pub to: Vec<Mailbox>,
     /// CC recipients.
@@ -168,6 +182,12 @@ pub enum IssueKind {
         /// The limit.
         max: usize,
     },
+    /// A value the template uses outside `{{#each rows}}` (or a recipient) differs between
+    /// the rows of one group, so the message could not say which.
+    Conflict {
+        /// The group's rows that differ from its first.
+        rows: Vec<u32>,
+    },
     /// An attachment cannot be sent.
     Attachment {
         /// The file name as written in the cell.
@@ -195,6 +215,11 @@ impl fmt::Display for Issue {
                 write!(f, "{count} recipients in one message; the limit is {max}")
             }
             IssueKind::Attachment { name, problem } => write!(f, "attachment \"{name}\": {problem}"),
+            IssueKind::Conflict { rows } => write!(
+                f,
+                "differs in row(s) {} of the same group; use it inside {{{{#each rows}}}}, or make the group's rows agree",
+                rows.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            ),
         }
     }
 }
@@ -230,18 +255,33 @@ pub struct Merge {
     columns: RecipientColumns,
     max_recipients: usize,
     display: CellText,
+    /// The column a grouped merge groups by.
+    group: Option<usize>,
 }
 
 impl Merge {
     /// Compiles the templates and finds the recipient columns; nothing is rendered yet.
     pub fn new(table: &Table, spec: &MergeSpec<'_>) -> Result<Merge, MergeError> {
         let columns = detect(table, &spec.columns)?;
-        let subject = Template::compile(spec.subject, "subject", Escaping::None, table)?;
+        let group = match &spec.group_by {
+            None => None,
+            Some(name) => match table.find_column(name) {
+                Ok(Some(i)) => Some(i),
+                _ => {
+                    return Err(MergeError::GroupColumn {
+                        name: name.clone(),
+                        suggestion: table.closest_column(name).map(str::to_owned),
+                    });
+                }
+            },
+        };
+        let grouped = group.is_some();
+        let subject = Template::compile_for(spec.subject, "subject", Escaping::None, table, grouped)?;
         let escaping = match spec.body_type {
             BodyType::Html => Escaping::Html,
             BodyType::Text => Escaping::None,
         };
-        let body = Template::compile(spec.body, spec.body_name, escaping, table)?;
+        let body = Template::compile_for(spec.body, spec.body_name, escaping, table, grouped)?;
         Ok(Merge {
             subject,
             body,
@@ -249,6 +289,7 @@ impl Merge {
             columns,
             max_recipients: spec.max_recipients,
             display: CellText::of_table(table, spec.locale),
+            group,
         })
     }
 
@@ -257,17 +298,98 @@ impl Merge {
         self.columns
     }
 
-    /// Checks and renders every row of `table` (the table the merge was compiled for).
+    /// A grouped merge's messages' rows, by index in the table: its groups (a distinct value of the group column, trimmed, and ignoring case when it is a
+    /// recipient column, in the order of first appearance). Rows whose group value is empty
+    /// are returned apart.
+    fn groups(&self, table: &Table, col: usize) -> (Vec<Vec<usize>>, Vec<usize>) {
+        let fold = [Some(self.columns.to), self.columns.cc, self.columns.bcc].contains(&Some(col));
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let (mut units, mut blank): (Vec<Vec<usize>>, Vec<usize>) = (Vec::new(), Vec::new());
+        for (i, row) in table.rows.iter().enumerate() {
+            let mut key = String::new();
+            if let Some(v) = row.values.get(col) {
+                self.display.write(v, row.style(col), &mut key);
+            }
+            let key = if fold { key.trim().to_lowercase() } else { key.trim().to_owned() };
+            if key.is_empty() {
+                blank.push(i);
+                continue;
+            }
+            let n = units.len();
+            let at = *index.entry(key).or_insert(n);
+            if at == n {
+                units.push(Vec::new());
+            }
+            units[at].push(i);
+        }
+        (units, blank)
+    }
+
+    /// Checks and renders every row of `table` (the table the merge was compiled for): one
+    /// message per row, or per group in a grouped merge.
     pub fn plan(&self, table: &Table) -> Plan {
         let mut plan = Plan { messages: Vec::with_capacity(table.rows.len()), problems: Vec::new() };
         let mut seen: HashMap<String, u32> = HashMap::with_capacity(table.rows.len());
         let mut value_issues = Vec::new();
-        for row in &table.rows {
+        let issue = |col: usize, kind: IssueKind| {
+            let c = &table.columns[col];
+            Issue { column: c.name.clone(), letters: c.letters(), kind }
+        };
+        // One row per message, or a group's rows (rows without a group value are problems).
+        let (all, groups): (Vec<usize>, Vec<Vec<usize>>);
+        let units: Vec<&[usize]> = match self.group {
+            None => {
+                all = (0..table.rows.len()).collect();
+                all.chunks(1).collect()
+            }
+            Some(col) => {
+                let blank;
+                (groups, blank) = self.groups(table, col);
+                for i in blank {
+                    plan.problems.push(RowProblem {
+                        row: table.rows[i].number,
+                        issues: vec![issue(col, IssueKind::EmptyValue)],
+                    });
+                }
+                groups.iter().map(Vec::as_slice).collect()
+            }
+        };
+        // Values a grouped message shows once: the recipients and what the templates read
+        // outside `#each`.
+        let mut once: Vec<usize> = [Some(self.columns.to), self.columns.cc, self.columns.bcc]
+            .into_iter()
+            .flatten()
+            .chain(self.subject.columns_outside_each().iter().copied())
+            .chain(self.body.columns_outside_each().iter().copied())
+            .filter(|c| Some(*c) != self.group)
+            .collect();
+        once.sort_unstable();
+        once.dedup();
+        for unit in units {
+            let Some(&first_index) = unit.first() else { continue };
+            let row = &table.rows[first_index];
             let mut issues = Vec::new();
-            let issue = |col: usize, kind: IssueKind| {
-                let c = &table.columns[col];
-                Issue { column: c.name.clone(), letters: c.letters(), kind }
-            };
+            if unit.len() > 1 {
+                let text = |r: &crate::Row, col: usize| {
+                    let mut t = String::new();
+                    if let Some(v) = r.values.get(col) {
+                        self.display.write(v, r.style(col), &mut t);
+                    }
+                    t
+                };
+                for &col in &once {
+                    let first = text(row, col);
+                    let differ: Vec<u32> = unit[1..]
+                        .iter()
+                        .map(|&i| &table.rows[i])
+                        .filter(|r| text(r, col) != first)
+                        .map(|r| r.number)
+                        .collect();
+                    if !differ.is_empty() {
+                        issues.push(issue(col, IssueKind::Conflict { rows: differ }));
+                    }
+                }
+            }
             let addresses = |col: Option<usize>, required: bool, issues: &mut Vec<Issue>| {
                 let Some(col) = col else { return Vec::new() };
                 let parsed = match row.values.get(col) {
@@ -318,9 +440,20 @@ impl Merge {
                 ));
             }
             value_issues.clear();
-            let view = RowView::new(row, &self.display);
-            let subject = one_line(&self.subject.render(view, &mut value_issues));
-            let body = self.body.render(view, &mut value_issues);
+            let (subject, body) = if self.group.is_some() {
+                let views: Vec<RowView<'_>> =
+                    unit.iter().map(|&i| RowView::new(&table.rows[i], &self.display)).collect();
+                (
+                    one_line(&self.subject.render_group(&views, &mut value_issues)),
+                    self.body.render_group(&views, &mut value_issues),
+                )
+            } else {
+                let view = RowView::new(row, &self.display);
+                (
+                    one_line(&self.subject.render(view, &mut value_issues)),
+                    self.body.render(view, &mut value_issues),
+                )
+            };
             value_issues.sort_by_key(|v| v.column);
             value_issues.dedup();
             for v in value_issues.drain(..) {
@@ -331,22 +464,26 @@ impl Merge {
                 };
                 issues.push(issue(v.column, kind));
             }
-            let attachments = self.columns.attachments.map_or_else(Vec::new, |col| {
-                let mut text = String::new();
-                if let Some(v) = row.values.get(col) {
-                    self.display.write(v, row.style(col), &mut text);
-                }
-                let mut names: Vec<Attachment> = Vec::new();
-                for name in text.split([';', '\n', '\r']).map(str::trim).filter(|n| !n.is_empty()) {
-                    if !names.iter().any(|a| a.name == name) {
-                        names.push(Attachment { name: name.to_owned(), size: None });
+            // Every row's attachments go on its message (a group's, each file once).
+            let mut attachments: Vec<Attachment> = Vec::new();
+            if let Some(col) = self.columns.attachments {
+                for &i in unit {
+                    let r = &table.rows[i];
+                    let mut text = String::new();
+                    if let Some(v) = r.values.get(col) {
+                        self.display.write(v, r.style(col), &mut text);
+                    }
+                    for name in text.split([';', '\n', '\r']).map(str::trim).filter(|n| !n.is_empty()) {
+                        if !attachments.iter().any(|a| a.name == name) {
+                            attachments.push(Attachment { name: name.to_owned(), size: None });
+                        }
                     }
                 }
-                names
-            });
+            }
             if issues.is_empty() {
                 plan.messages.push(Message {
                     row: row.number,
+                    rows: unit.iter().map(|&i| table.rows[i].number).collect(),
                     to,
                     cc,
                     bcc,
@@ -358,6 +495,9 @@ impl Merge {
             } else {
                 plan.problems.push(RowProblem { row: row.number, issues });
             }
+        }
+        if self.group.is_some() {
+            plan.problems.sort_by_key(|p| p.row);
         }
         plan
     }

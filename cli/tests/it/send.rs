@@ -156,7 +156,7 @@ enum Kill {
 }
 
 /// Runs the sender, killing it (SIGKILL) as told; returns its exit code if it ended alone.
-fn run_and_kill(s: &Setup, sb: &Sandbox, kill: Kill, log: &Path) -> Option<i32> {
+fn run_and_kill(s: &Setup, sb: &Sandbox, kill: Kill, log: &Path, extra: &[&str]) -> Option<i32> {
     let (created, sent) = sb.counts();
     match kill {
         Kill::AfterCreate(k) => sb.hold(Hold::Create(created + k)),
@@ -165,8 +165,11 @@ fn run_and_kill(s: &Setup, sb: &Sandbox, kill: Kill, log: &Path) -> Option<i32> 
     }
     let out = OpenOptions::new().create(true).append(true).open(log).expect("log");
     let err = out.try_clone().expect("log");
-    let mut child: Child =
-        command(s, sb, FAST).stdout(Stdio::from(out)).stderr(Stdio::from(err)).spawn().expect("spawn");
+    let mut child: Child = command(s, sb, &[FAST, extra].concat())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .spawn()
+        .expect("spawn");
     let started = Instant::now();
     let code = loop {
         if let Some(status) = child.try_wait().expect("wait") {
@@ -194,11 +197,12 @@ fn run_and_kill(s: &Setup, sb: &Sandbox, kill: Kill, log: &Path) -> Option<i32> 
     code
 }
 
-#[test]
-fn fifty_runs_with_kills_and_faults_deliver_every_row_exactly_once() {
-    const ROWS: usize = 10;
+/// `runs` campaigns of `messages` messages (made by `setup`, sent with `extra`), each under
+/// one kind of fault and killed at random points until it ends; every message is delivered
+/// exactly once. Returns the kills after a create, after a send, and at other times.
+fn kill_and_fault_runs(runs: u64, setup: impl Fn() -> Setup, extra: &[&str], messages: usize) -> [usize; 3] {
     let mut kills = [0usize; 3];
-    for run in 0..50u64 {
+    for run in 0..runs {
         let mut rng = fastrand::Rng::with_seed(run);
         let base = Faults { seed: run, retry_after: 0.02, latency_ms: 3, ..Faults::default() };
         let faults = match run % 5 {
@@ -209,7 +213,7 @@ fn fifty_runs_with_kills_and_faults_deliver_every_row_exactly_once() {
             _ => Faults { unavailable: 0.05, error_after: 0.05, drop_after: 0.05, throttle: 0.05, ..base },
         };
         let sb = sandbox(fast_limits(), faults);
-        let s = campaign(ROWS, None);
+        let s = setup();
         let log = s.dir.path().join("sender.log");
         let mut attempt = 0;
         loop {
@@ -230,7 +234,7 @@ fn fifty_runs_with_kills_and_faults_deliver_every_row_exactly_once() {
                 Kill::AfterSend(_) => 1,
                 _ => 2,
             };
-            match run_and_kill(&s, &sb, kill, &log) {
+            match run_and_kill(&s, &sb, kill, &log, extra) {
                 Some(0) => break,
                 // Stopped (the service kept failing): run again, as a user would.
                 Some(3) => {}
@@ -241,10 +245,58 @@ fn fifty_runs_with_kills_and_faults_deliver_every_row_exactly_once() {
                 ),
             }
         }
-        assert_exactly_once(&sb, &s, ROWS);
+        assert_exactly_once(&sb, &s, messages);
     }
+    kills
+}
+
+#[test]
+fn fifty_runs_with_kills_and_faults_deliver_every_row_exactly_once() {
+    let kills = kill_and_fault_runs(50, || campaign(10, None), &[], 10);
     // The kills hit both dangerous points many times.
     assert!(kills[0] >= 10 && kills[1] >= 10, "kills between create/journal and send/journal: {kills:?}");
+}
+
+/// Six people with two rows each (their lines, listed in one message).
+fn grouped_campaign() -> Setup {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut csv = String::from("Email,First Name,Item\n");
+    for round in 0..2 {
+        for i in 0..6 {
+            csv.push_str(&format!("person{i}@example.org,Name{i},item{round}-{i}\n"));
+        }
+    }
+    let data = dir.path().join("lines.csv");
+    std::fs::write(&data, csv).expect("write");
+    let body = dir.path().join("body.html");
+    std::fs::write(&body, "<p>Dear {{First Name}}:</p>{{#each rows}}<p>{{Item}}</p>{{/each}}")
+        .expect("write");
+    let journal = dir.path().join("campaign.jsonl");
+    Setup { dir, data, body, journal }
+}
+
+#[test]
+fn grouped_messages_are_delivered_exactly_once_under_kills_and_faults() {
+    kill_and_fault_runs(10, grouped_campaign, &["--group-by", "Email"], 6);
+}
+
+#[test]
+fn a_grouped_preview_names_every_row_of_each_message() {
+    let s = grouped_campaign();
+    let o = Command::new(env!("CARGO_BIN_EXE_localmerge"))
+        .arg("preview")
+        .arg(&s.data)
+        .args(["--subject", "Your lines, {{First Name}}", "--body"])
+        .arg(&s.body)
+        .args(["--group-by", "email"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    assert_eq!(lines.len(), 6);
+    assert_eq!((lines[0]["row"].as_u64(), &lines[0]["rows"]), (Some(2), &serde_json::json!([2, 8])));
+    assert_eq!(lines[0]["html"], "<p>Dear Name0:</p><p>item0-0</p><p>item1-0</p>");
 }
 
 #[test]

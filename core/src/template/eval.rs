@@ -1,4 +1,4 @@
-//! Rendering a lowered template against one row's values.
+//! Rendering a lowered template against one row's values, or a group's rows.
 
 use std::borrow::Cow;
 
@@ -36,6 +36,8 @@ enum Val<'a> {
     Null,
     /// A computed date: serial and date system (from `addDays`).
     Date(f64, bool),
+    /// A computed number shown in a column's format (a group's `sum`).
+    Styled(f64, u16),
 }
 
 impl Val<'_> {
@@ -47,6 +49,7 @@ impl Val<'_> {
             Val::Bool(b) => *b,
             Val::Null => false,
             Val::Date(..) => true,
+            Val::Styled(n, _) => *n != 0.0 && !n.is_nan(),
         }
     }
 
@@ -55,7 +58,7 @@ impl Val<'_> {
             Val::Cell(v, _) => v.is_blank() || matches!(v, Value::Error(_)),
             Val::Str(s) => s.trim().is_empty(),
             Val::Null => true,
-            Val::Num(_) | Val::Bool(_) | Val::Date(..) => false,
+            Val::Num(_) | Val::Bool(_) | Val::Date(..) | Val::Styled(..) => false,
         }
     }
 
@@ -63,7 +66,7 @@ impl Val<'_> {
         match self {
             Val::Cell(v, _) => v.as_f64(),
             Val::Str(s) => s.trim().parse().ok(),
-            Val::Num(n) | Val::Date(n, _) => Some(*n),
+            Val::Num(n) | Val::Date(n, _) | Val::Styled(n, _) => Some(*n),
             Val::Bool(_) | Val::Null => None,
         }
     }
@@ -85,6 +88,11 @@ impl Val<'_> {
             }
             Val::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
             Val::Null => Cow::Borrowed(""),
+            Val::Styled(n, style) => {
+                let mut s = String::new();
+                display.write(&Value::Float(*n), *style, &mut s);
+                Cow::Owned(s)
+            }
             Val::Date(serial, is_1904) => {
                 let mut s = String::new();
                 crate::value::ExcelDate {
@@ -126,7 +134,17 @@ impl Val<'_> {
     }
 }
 
-pub(super) fn render(nodes: &[Node], row: &RowView<'_>, out: &mut String, issues: &mut Vec<ValueIssue>) {
+/// What a template renders against: a group's rows (one, without grouping) and the row
+/// `#each` is at (the first, outside it).
+pub(super) struct Ctx<'r, 'a> {
+    pub(super) rows: &'r [RowView<'a>],
+    pub(super) at: usize,
+}
+
+static NO_ROW: RowView<'static> = RowView { values: &[], styles: &[], display: &super::PLAIN };
+
+pub(super) fn render(nodes: &[Node], ctx: &Ctx<'_, '_>, out: &mut String, issues: &mut Vec<ValueIssue>) {
+    let row = ctx.rows.get(ctx.at).unwrap_or(&NO_ROW);
     for node in nodes {
         match node {
             Node::Text(s) => out.push_str(s),
@@ -137,7 +155,7 @@ pub(super) fn render(nodes: &[Node], row: &RowView<'_>, out: &mut String, issues
                     issues.push(ValueIssue { column: *c, kind: ValueIssueKind::Empty });
                     continue;
                 }
-                let val = eval(expr, row, issues);
+                let val = eval(expr, ctx, issues);
                 // A value Excel would not show, or that localmerge cannot show as Excel does.
                 if let (Expr::Column(c), Val::Cell(v, style @ 1..)) = (expr, &val)
                     && let Err(why) = row.display.check(v, *style)
@@ -151,8 +169,13 @@ pub(super) fn render(nodes: &[Node], row: &RowView<'_>, out: &mut String, issues
                 val.write(out, *escape, row.display);
             }
             Node::If { cond, then, otherwise } => {
-                let branch = if eval(cond, row, issues).truthy() { then } else { otherwise };
-                render(branch, row, out, issues);
+                let branch = if eval(cond, ctx, issues).truthy() { then } else { otherwise };
+                render(branch, ctx, out, issues);
+            }
+            Node::Each(body) => {
+                for at in 0..ctx.rows.len() {
+                    render(body, &Ctx { rows: ctx.rows, at }, out, issues);
+                }
             }
         }
     }
@@ -160,7 +183,8 @@ pub(super) fn render(nodes: &[Node], row: &RowView<'_>, out: &mut String, issues
 
 static EMPTY: Value = Value::Empty;
 
-fn eval<'a>(expr: &'a Expr, row: &RowView<'a>, issues: &mut Vec<ValueIssue>) -> Val<'a> {
+fn eval<'a>(expr: &'a Expr, ctx: &Ctx<'_, 'a>, issues: &mut Vec<ValueIssue>) -> Val<'a> {
+    let row = ctx.rows.get(ctx.at).unwrap_or(&NO_ROW);
     match expr {
         Expr::Column(c) => {
             let v = row.values.get(*c).unwrap_or(&EMPTY);
@@ -176,13 +200,29 @@ fn eval<'a>(expr: &'a Expr, row: &RowView<'a>, issues: &mut Vec<ValueIssue>) -> 
         Expr::Num(n) => Val::Num(*n),
         Expr::Bool(b) => Val::Bool(*b),
         Expr::Null => Val::Null,
-        Expr::Call(helper, args) => call(*helper, args, row, issues),
+        Expr::Call(helper, args) => call(*helper, args, ctx, issues),
+        Expr::Index => Val::Num(ctx.at as f64),
+        Expr::First => Val::Bool(ctx.at == 0),
+        Expr::Last => Val::Bool(ctx.at + 1 == ctx.rows.len()),
+        Expr::Count => Val::Num(ctx.rows.len() as f64),
+        Expr::Sum(c) => {
+            // The total in the format of the column's first number.
+            let mut style = None;
+            let mut total = 0.0;
+            for r in ctx.rows {
+                if let Some(n) = r.values.get(*c).and_then(Value::as_f64) {
+                    total += n;
+                    style.get_or_insert(r.styles.get(*c).copied().unwrap_or(0));
+                }
+            }
+            Val::Styled(total, style.unwrap_or(0))
+        }
     }
 }
 
-fn call<'a>(helper: Helper, args: &'a [Expr], row: &RowView<'a>, issues: &mut Vec<ValueIssue>) -> Val<'a> {
-    let display = row.display;
-    let mut arg = |i: usize| args.get(i).map_or(Val::Null, |e| eval(e, row, issues));
+fn call<'a>(helper: Helper, args: &'a [Expr], ctx: &Ctx<'_, 'a>, issues: &mut Vec<ValueIssue>) -> Val<'a> {
+    let display = ctx.rows.get(ctx.at).unwrap_or(&NO_ROW).display;
+    let mut arg = |i: usize| args.get(i).map_or(Val::Null, |e| eval(e, ctx, issues));
     match helper {
         Helper::Default => {
             let v = arg(0);

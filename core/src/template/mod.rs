@@ -168,6 +168,8 @@ pub struct Template {
     nodes: Vec<Node>,
     escaping: Escaping,
     columns_used: Vec<usize>,
+    /// The columns read outside `{{#each rows}}` (a grouped merge's group-wide values).
+    columns_outside_each: Vec<usize>,
     /// The template's own text, a lower bound of every output's size.
     static_len: usize,
 }
@@ -179,6 +181,7 @@ fn static_text_len(nodes: &[Node]) -> usize {
             Node::Text(s) => s.len(),
             Node::Out { .. } => 16,
             Node::If { then, otherwise, .. } => static_text_len(then).min(static_text_len(otherwise)),
+            Node::Each(body) => static_text_len(body),
         })
         .sum()
 }
@@ -186,8 +189,17 @@ fn static_text_len(nodes: &[Node]) -> usize {
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
     Text(String),
-    Out { expr: Expr, escape: bool },
-    If { cond: Expr, then: Vec<Node>, otherwise: Vec<Node> },
+    Out {
+        expr: Expr,
+        escape: bool,
+    },
+    If {
+        cond: Expr,
+        then: Vec<Node>,
+        otherwise: Vec<Node>,
+    },
+    /// `{{#each rows}}…{{/each}}`: the body once per row of the group.
+    Each(Vec<Node>),
 }
 
 #[derive(Debug, Clone)]
@@ -198,6 +210,14 @@ pub(crate) enum Expr {
     Bool(bool),
     Null,
     Call(Helper, Vec<Expr>),
+    /// `@index`, `@first`, `@last` inside `#each`.
+    Index,
+    First,
+    Last,
+    /// `{{count rows}}`: the group's rows.
+    Count,
+    /// `{{sum rows "Amount"}}`: a column's total over the group, in the column's format.
+    Sum(usize),
 }
 
 /// The helpers templates may call.
@@ -262,6 +282,19 @@ impl Template {
         escaping: Escaping,
         columns: &dyn Columns,
     ) -> Result<Template, TemplateError> {
+        Template::compile_for(source, name, escaping, columns, false)
+    }
+
+    /// Compiles `source` for one message per group of rows (`grouped`): `{{#each rows}}`
+    /// with `@index`, `@first`, `@last`, `{{count rows}}` and `{{sum rows "Column"}}`
+    /// become available; a column outside `#each` is the group's first row's.
+    pub fn compile_for(
+        source: &str,
+        name: &str,
+        escaping: Escaping,
+        columns: &dyn Columns,
+        grouped: bool,
+    ) -> Result<Template, TemplateError> {
         let is_column = |n: &str| matches!(columns.resolve(n), Ok(Some(_)));
         let parsed = parse::parse_with(source, Some(&is_column)).map_err(|e| TemplateError::Syntax {
             template: name.to_owned(),
@@ -269,13 +302,29 @@ impl Template {
             column: e.pos.1,
             message: e.message,
         })?;
-        let mut lower = Lower { name, columns, used: Vec::new(), escape: escaping == Escaping::Html };
+        let mut lower = Lower {
+            name,
+            columns,
+            used: Vec::new(),
+            outside_each: Vec::new(),
+            escape: escaping == Escaping::Html,
+            grouped,
+            each_depth: 0,
+        };
         let nodes = lower.template(&parsed)?;
         let mut columns_used = lower.used;
         columns_used.sort_unstable();
         columns_used.dedup();
+        let mut columns_outside_each = lower.outside_each;
+        columns_outside_each.sort_unstable();
+        columns_outside_each.dedup();
         let static_len = static_text_len(&nodes);
-        Ok(Template { nodes, escaping, columns_used, static_len })
+        Ok(Template { nodes, escaping, columns_used, columns_outside_each, static_len })
+    }
+
+    /// The columns the template reads outside `{{#each rows}}`, by table index, sorted.
+    pub fn columns_outside_each(&self) -> &[usize] {
+        &self.columns_outside_each
     }
 
     /// The columns the template reads, by table index, sorted.
@@ -292,7 +341,15 @@ impl Template {
     /// are blank, or reads while they are error cells, are reported in `issues`.
     pub fn render_into(&self, row: RowView<'_>, out: &mut String, issues: &mut Vec<ValueIssue>) {
         out.clear();
-        eval::render(&self.nodes, &row, out, issues);
+        eval::render(&self.nodes, &eval::Ctx { rows: std::slice::from_ref(&row), at: 0 }, out, issues);
+    }
+
+    /// Renders one message for a group of rows (the first is the group's values outside
+    /// `#each`).
+    pub fn render_group(&self, rows: &[RowView<'_>], issues: &mut Vec<ValueIssue>) -> String {
+        let mut out = String::with_capacity(self.static_len * rows.len().max(1));
+        eval::render(&self.nodes, &eval::Ctx { rows, at: 0 }, &mut out, issues);
+        out
     }
 
     /// Renders one row to a new string (see [`Template::render_into`]).
@@ -307,7 +364,11 @@ struct Lower<'a> {
     name: &'a str,
     columns: &'a dyn Columns,
     used: Vec<usize>,
+    outside_each: Vec<usize>,
     escape: bool,
+    /// One message per group of rows: `#each rows`, `count` and `sum` are available.
+    grouped: bool,
+    each_depth: usize,
 }
 
 impl Lower<'_> {
@@ -357,6 +418,13 @@ impl Lower<'_> {
         let negate = match name {
             "if" => false,
             "unless" => true,
+            "each" if self.grouped => return self.each(call, then, pos),
+            "each" if call.params.len() == 1 && call.params[0].as_name() == Some("rows") => {
+                return Err(self.unsupported(
+                    pos,
+                    "`{{#each rows}}` repeats the rows of a group: group the rows by a column first (--group-by)".into(),
+                ));
+            }
             "each" | "with" => {
                 return Err(self.unsupported(
                     pos,
@@ -387,6 +455,45 @@ impl Lower<'_> {
         Ok(Node::If { cond, then, otherwise })
     }
 
+    /// `{{#each rows}}…{{/each}}` in a grouped merge.
+    fn each(&mut self, call: &Call, then: &[Element], pos: Pos) -> Result<Node, TemplateError> {
+        if call.hash || call.params.len() != 1 || call.params[0].as_name() != Some("rows") {
+            return Err(self
+                .unsupported(pos, "`#each` repeats `rows`, the group's rows: write {{#each rows}}".into()));
+        }
+        if self.each_depth > 0 {
+            return Err(self.unsupported(pos, "`{{#each rows}}` cannot be nested".into()));
+        }
+        self.each_depth += 1;
+        let body = self.template(then);
+        self.each_depth -= 1;
+        Ok(Node::Each(body?))
+    }
+
+    /// `{{count rows}}` and `{{sum rows "Column"}}`.
+    fn aggregate(&mut self, call: &Call, name: &str, pos: Pos) -> Result<Expr, TemplateError> {
+        if !self.grouped {
+            return Err(self.unsupported(
+                pos,
+                format!("`{name} rows` counts a group's rows: group the rows by a column first (--group-by)"),
+            ));
+        }
+        match (name, call.params.as_slice()) {
+            ("count", [rows]) if rows.as_name() == Some("rows") => Ok(Expr::Count),
+            ("sum", [rows, Param::Literal(Literal::Str(column))]) if rows.as_name() == Some("rows") => {
+                match self.columns.resolve(column) {
+                    Ok(Some(i)) => {
+                        self.used.push(i);
+                        Ok(Expr::Sum(i))
+                    }
+                    Ok(None) => Err(self.unknown_column(column, pos)),
+                    Err(_) => Err(self.unsupported(pos, format!("\"{column}\" names several columns"))),
+                }
+            }
+            _ => Err(self.unsupported(pos, format!("write {{{{count rows}}}} or {{{{sum rows \"Column\"}}}}, not `{name}` with these arguments"))),
+        }
+    }
+
     /// `{{x}}` (a lookup) or `{{helper a b}}`.
     fn expression(&mut self, call: &Call, pos: Pos) -> Result<Expr, TemplateError> {
         if call.params.is_empty() && !call.hash {
@@ -396,6 +503,11 @@ impl Lower<'_> {
             return Err(self.unsupported(pos, "hash arguments (`key=value`) are not supported".into()));
         }
         let helper_name = call.name.as_name().unwrap_or_default();
+        if matches!(helper_name, "count" | "sum")
+            && call.params.first().and_then(Param::as_name) == Some("rows")
+        {
+            return self.aggregate(call, helper_name, pos);
+        }
         let Some((helper, min, max)) = Helper::from_name(helper_name) else {
             // `{{Frist Name}}` parses as helper "Frist" with a parameter: report it as the
             // unknown column the user meant.
@@ -496,6 +608,15 @@ impl Lower<'_> {
                     )),
                 }
             }
+            Path::Local { raw } if self.each_depth > 0 => {
+                match raw.as_str() {
+                    "@index" => Ok(Expr::Index),
+                    "@first" => Ok(Expr::First),
+                    "@last" => Ok(Expr::Last),
+                    _ => Err(self
+                        .unsupported(pos, format!("\"{raw}\": inside #each, use @index, @first or @last"))),
+                }
+            }
             Path::Local { raw } => {
                 Err(self.unsupported(pos, format!("\"{raw}\" is only meaningful inside #each")))
             }
@@ -506,6 +627,9 @@ impl Lower<'_> {
         match self.columns.resolve(name) {
             Ok(Some(i)) => {
                 self.used.push(i);
+                if self.each_depth == 0 {
+                    self.outside_each.push(i);
+                }
                 Ok(Expr::Column(i))
             }
             Ok(None) => Err(self.unknown_column(name, pos)),

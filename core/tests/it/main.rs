@@ -8,6 +8,7 @@ mod corpus_libreoffice;
 mod differential;
 mod formats;
 mod graph;
+mod groups;
 mod libreoffice;
 mod oracle;
 mod properties;
