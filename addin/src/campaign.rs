@@ -201,10 +201,7 @@ pub fn finish_dto(finish: &Finish) -> FinishDto {
             paused: false,
             stopped: Some(stop.reason.to_string()),
             sign_in: matches!(stop.reason, StopReason::Unauthorized(_)),
-            resume_at: match stop.reason {
-                StopReason::BudgetSpent { resume_at } => Some(resume_at as f64),
-                _ => None,
-            },
+            resume_at: stop.reason.resume_at().map(|t| t as f64),
             summary: (&stop.summary).into(),
         },
     }

@@ -77,10 +77,7 @@ impl<'a> SummaryLine<'a> {
             failed: reasons(&summary.failed),
             skipped: reasons(skipped),
             stopped: stop.map(ToString::to_string),
-            resume_at: match stop {
-                Some(StopReason::BudgetSpent { resume_at }) => Some(iso_utc(*resume_at)),
-                _ => None,
-            },
+            resume_at: stop.and_then(StopReason::resume_at).map(iso_utc),
         }
     }
 }

@@ -468,7 +468,11 @@ impl World {
                 .sum();
             if day + recipients > limits.recipients_per_window {
                 self.stats.throttled_sends += 1;
-                let mut r = Reply::error(429, "ErrorExceededMessageLimit", "Recipient rate limit exceeded.");
+                let mut r = Reply::error(
+                    429,
+                    "ErrorSubmissionQuotaExceeded",
+                    "Cannot submit message: the mailbox's submission quota is exceeded.",
+                );
                 r.retry_after = Some(limits.recipient_window.as_secs_f64());
                 return r;
             }

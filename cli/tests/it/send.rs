@@ -460,6 +460,36 @@ fn the_daily_recipient_budget_stops_cleanly_and_says_when_to_resume() {
 }
 
 #[test]
+fn a_quota_lower_than_configured_stops_at_the_first_refusal_and_says_when_to_resume() {
+    // The tenant's admin allows 3 recipients a day; the campaign was told 10,000.
+    let limits = Limits { recipients_per_window: 3, ..fast_limits() };
+    let sb = sandbox(limits, Faults::default());
+    let s = campaign(6, None);
+    let o = run(&s, &sb, FAST);
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    let v = summary(&o);
+    assert_eq!(v["sent"], 3, "{v}");
+    assert!(v["stopped"].as_str().unwrap_or_default().contains("sending quota is spent"), "{v}");
+    assert!(v["resume_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{v}");
+    // Only the sends already in flight (at most Graph's 4) meet the refusal: no retry storm.
+    let refused = sb.stats().throttled_sends;
+    assert!((1..=4).contains(&refused), "{refused} refusals");
+    // Run again: refused again at once, nothing sent, nothing repeated.
+    let o = run(&s, &sb, FAST);
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    let again = sb.stats().throttled_sends - refused;
+    assert!((1..=4).contains(&again), "{again} refusals");
+    assert_exactly_once_so_far(&sb, 3);
+}
+
+/// Every delivery is of a different row, `n` of them.
+fn assert_exactly_once_so_far(sb: &Sandbox, n: usize) {
+    let counts = per_row(&sb.deliveries());
+    assert_eq!(counts.len(), n, "{counts:?}");
+    assert!(counts.values().all(|&c| c == 1), "{counts:?}");
+}
+
+#[test]
 fn tokens_and_problem_rows_are_checked_before_sending() {
     let sb = sandbox(fast_limits(), Faults::default());
     let s = campaign(2, None);

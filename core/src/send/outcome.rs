@@ -44,6 +44,9 @@ impl OpKind {
 pub(super) enum Answer {
     /// Graph answered with this status.
     Status(u16),
+    /// Exchange's refusal of a send for a spent quota (`ErrorSubmissionQuotaExceeded`),
+    /// whatever the status: nothing was sent, and nothing will be until the window drains.
+    QuotaExceeded,
     /// No answer: the connection failed, before the request was written
     /// (`maybe_delivered: false`) or after (a timeout, a dropped connection).
     Failed {
@@ -69,6 +72,9 @@ pub(super) enum Outcome {
     /// It may have taken effect (a 5xx after the request was written, a timeout or a
     /// dropped connection): what happened is checked before anything is repeated.
     Uncertain,
+    /// The mailbox's sending quota is spent: the campaign stops until it drains, and says
+    /// when (never a retry storm).
+    QuotaSpent,
     /// Another answer (400, 404, 409, 413…): refused for this row, which fails (or, for a
     /// few known cases, is looked at again).
     Rejected,
@@ -86,6 +92,7 @@ impl Outcome {
 pub(super) fn classify(kind: &OpKind, answer: Answer) -> Outcome {
     match answer {
         Answer::Status(200..=299) => Outcome::Done,
+        Answer::QuotaExceeded => Outcome::QuotaSpent,
         Answer::Status(429) => Outcome::Throttled,
         Answer::Status(503 | 504) if !kind.has_effect() => Outcome::Repeat,
         Answer::Status(401) => Outcome::Unauthorized,
@@ -95,6 +102,21 @@ pub(super) fn classify(kind: &OpKind, answer: Answer) -> Outcome {
         Answer::Failed { maybe_delivered: true } => Outcome::Uncertain,
         Answer::Failed { maybe_delivered: false } => Outcome::Repeat,
     }
+}
+
+/// Graph's error codes for a spent sending quota.
+const QUOTA_CODES: &[&str] = &["ErrorSubmissionQuotaExceeded", "ErrorExceededMessageLimit"];
+
+/// The answer as the classification sees it: its status, unless its error code says the
+/// sending quota is spent.
+fn answer_of(r: &HttpResponse) -> Answer {
+    if !(200..300).contains(&r.status)
+        && let Ok(e) = serde_json::from_slice::<ErrorBody>(&r.body)
+        && QUOTA_CODES.contains(&e.error.code.as_str())
+    {
+        return Answer::QuotaExceeded;
+    }
+    Answer::Status(r.status)
 }
 
 fn graph_error(r: &HttpResponse) -> String {
@@ -131,7 +153,7 @@ impl Engine {
             _ => None,
         };
         let answer = match &result {
-            Ok(r) => Answer::Status(r.status),
+            Ok(r) => answer_of(r),
             Err(e) => Answer::Failed { maybe_delivered: e.maybe_delivered },
         };
         let (reason, retry_after) = match &result {
@@ -186,6 +208,11 @@ impl Engine {
             Outcome::Uncertain => {
                 self.uncertain(row, &kind);
                 self.retry(row, &kind, reason, retry_after, now);
+            }
+            Outcome::QuotaSpent => {
+                self.restore(row, prior);
+                let wait = retry_after.unwrap_or(self.campaign.limits.recipient_window_ms);
+                self.stop = Some(StopReason::QuotaExceeded { message: reason, resume_at: now + wait });
             }
             Outcome::Rejected => {
                 if let Ok(r) = &result {
@@ -485,6 +512,7 @@ mod tests {
         ("timeout", Answer::Failed { maybe_delivered: true }, Uncertain, Uncertain),
         ("dropped connection", Answer::Failed { maybe_delivered: true }, Uncertain, Uncertain),
         ("connection refused", Answer::Failed { maybe_delivered: false }, Repeat, Repeat),
+        ("quota spent", Answer::QuotaExceeded, QuotaSpent, QuotaSpent),
     ];
 
     #[test]
@@ -500,11 +528,25 @@ mod tests {
     }
 
     #[test]
+    fn a_quota_refusal_is_known_by_its_code_whatever_the_status() {
+        let refusal = |status: u16, code: &str| HttpResponse {
+            status,
+            retry_after_ms: None,
+            body: format!(r#"{{"error":{{"code":"{code}","message":"no"}}}}"#).into_bytes(),
+        };
+        for status in [429, 403, 400, 503] {
+            assert_eq!(answer_of(&refusal(status, "ErrorSubmissionQuotaExceeded")), Answer::QuotaExceeded);
+        }
+        assert_eq!(answer_of(&refusal(429, "ApplicationThrottled")), Answer::Status(429));
+        assert_eq!(answer_of(&refusal(202, "ErrorSubmissionQuotaExceeded")), Answer::Status(202));
+    }
+
+    #[test]
     fn only_answers_that_may_have_had_their_effect_count_against_the_budget() {
         for outcome in [Done, Uncertain] {
             assert!(outcome.may_have_taken_effect(), "{outcome:?}");
         }
-        for outcome in [Throttled, Repeat, Unauthorized, Forbidden, Rejected] {
+        for outcome in [Throttled, Repeat, Unauthorized, Forbidden, Rejected, QuotaSpent] {
             assert!(!outcome.may_have_taken_effect(), "{outcome:?}");
         }
     }

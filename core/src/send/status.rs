@@ -49,6 +49,26 @@ pub enum StopReason {
     Forbidden(String),
     /// The service kept failing; it may be down.
     Unavailable(String),
+    /// Exchange refused the send: the mailbox's sending quota is spent (a limit lower than
+    /// the campaign's, set by the tenant's admin, or mail sent outside the campaign).
+    QuotaExceeded {
+        /// What Graph said.
+        message: String,
+        /// When the quota's window lets the next message through.
+        resume_at: Millis,
+    },
+}
+
+impl StopReason {
+    /// When the campaign can resume, if the stop says (a spent budget or quota).
+    pub fn resume_at(&self) -> Option<Millis> {
+        match self {
+            StopReason::BudgetSpent { resume_at } | StopReason::QuotaExceeded { resume_at, .. } => {
+                Some(*resume_at)
+            }
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for StopReason {
@@ -62,6 +82,9 @@ impl fmt::Display for StopReason {
             }
             StopReason::Forbidden(m) => write!(f, "Microsoft Graph refused access to the mailbox ({m})"),
             StopReason::Unavailable(m) => write!(f, "Microsoft Graph kept failing ({m})"),
+            StopReason::QuotaExceeded { message, .. } => {
+                write!(f, "Exchange refused more messages: the mailbox's sending quota is spent ({message})")
+            }
         }
     }
 }
