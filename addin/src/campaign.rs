@@ -169,6 +169,9 @@ pub fn settings(options: &Options, folder: &str) -> Result<CampaignSettings, sen
         mode: if options.drafts_only { Mode::DraftsOnly } else { Mode::Send },
         schedule: options.schedule.map(|t| t as Millis),
         limits,
+        // The pane does not read the tenant's domains yet: every recipient counts against
+        // the tenant's external budget, which is the mailbox's by default (10,000).
+        internal_domains: Vec::new(),
         folder_name: format!("localmerge {folder}"),
         seed: options.seed as u64,
     })

@@ -11,8 +11,12 @@ use serde::Serialize;
 #[derive(Debug, Serialize, PartialEq, Eq)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Line<'a> {
-    /// The campaign started (or resumed): its id.
-    Campaign { id: &'a str },
+    /// The campaign started (or resumed): its id, and its plan against the budgets.
+    Campaign {
+        id: &'a str,
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
+        plan: Option<PlanFields>,
+    },
     /// A draft is about to be created for the row.
     Creating { row: u32 },
     /// The row's draft exists.
@@ -35,6 +39,32 @@ pub enum Line<'a> {
     Pace { per_window: u32 },
     /// The last line.
     Summary(SummaryLine<'a>),
+}
+
+/// What the campaign takes against Microsoft 365's daily budgets (`budget::Forecast`).
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct PlanFields {
+    pub messages: usize,
+    pub recipients: u64,
+    pub external: u64,
+    pub mailbox_budget: u32,
+    pub tenant_external_budget: u32,
+    pub days: u64,
+    pub finish_at: String,
+}
+
+impl PlanFields {
+    pub fn new(f: &localmerge_core::budget::Forecast) -> Self {
+        PlanFields {
+            messages: f.messages,
+            recipients: f.recipients,
+            external: f.external,
+            mailbox_budget: f.mailbox_budget,
+            tenant_external_budget: f.tenant_external_budget,
+            days: f.days,
+            finish_at: iso_utc(f.finish_at),
+        }
+    }
 }
 
 /// A row and why it was not sent.
@@ -87,7 +117,8 @@ impl<'a> SummaryLine<'a> {
 pub fn line<'a>(event: &Event<'a>, now: Millis) -> Option<Line<'a>> {
     Some(match *event {
         Event::Entry(e) => match e {
-            Entry::Campaign { id, .. } => Line::Campaign { id },
+            // The front door prints the campaign's line itself, with its plan, once a run.
+            Entry::Campaign { .. } => return None,
             Entry::Folder { .. } => return None,
             Entry::Creating { row, .. } => Line::Creating { row: *row },
             Entry::Drafted { row, id } => Line::Drafted { row: *row, id },
@@ -119,7 +150,7 @@ mod tests {
     #[test]
     fn each_event_has_its_documented_line_and_no_address_or_content() {
         let shared = Entry::Campaign { id: "c1".into(), sender: Some("team@contoso.com".into()) };
-        assert_eq!(json(Event::Entry(&shared)).unwrap(), r#"{"event":"campaign","id":"c1"}"#);
+        assert_eq!(json(Event::Entry(&shared)), None, "the run prints its own campaign line");
         let creating = Entry::Creating { row: 2, fingerprint: "f00d".into() };
         assert_eq!(json(Event::Entry(&creating)).unwrap(), r#"{"event":"creating","row":2}"#);
         let sent = Entry::Sent { row: 2, at: 1_700_000_000_000, recipients: 3 };
@@ -141,6 +172,24 @@ mod tests {
         );
         assert_eq!(json(Event::Waiting(2_000)), None, "a short wait is not worth a line");
         assert!(json(Event::Waiting(60_000)).unwrap().starts_with(r#"{"event":"waiting","until":"#));
+    }
+
+    #[test]
+    fn the_campaign_line_carries_the_plan() {
+        let plan = PlanFields {
+            messages: 3,
+            recipients: 4,
+            external: 1,
+            mailbox_budget: 10_000,
+            tenant_external_budget: 10_000,
+            days: 1,
+            finish_at: "1970-01-01T00:00:00Z".into(),
+        };
+        let line = serde_json::to_string(&Line::Campaign { id: "c1", plan: Some(plan) }).unwrap();
+        assert_eq!(
+            line,
+            r#"{"event":"campaign","id":"c1","messages":3,"recipients":4,"external":1,"mailbox_budget":10000,"tenant_external_budget":10000,"days":1,"finish_at":"1970-01-01T00:00:00Z"}"#
+        );
     }
 
     #[test]

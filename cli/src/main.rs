@@ -130,6 +130,13 @@ struct SendArgs {
     /// Recipients per rolling 24 hours (Exchange Online allows 10,000).
     #[arg(long, default_value_t = 10_000)]
     daily_recipients: u32,
+    /// The tenant's licences, for its external recipient limit per 24 hours (Microsoft's
+    /// formula 500 × licences^0.7 + 9,500: 10,000 for one).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    tenant_licences: u32,
+    /// The tenant's external recipients per 24 hours, when known (overrides the estimate).
+    #[arg(long, value_name = "N")]
+    tenant_external_limit: Option<u32>,
     /// The folder that files named in the Attachments column are relative to (default: the
     /// spreadsheet's folder).
     #[arg(long, value_name = "DIR")]
@@ -278,6 +285,10 @@ fn send_command(a: SendArgs) -> anyhow::Result<u8> {
         messages_per_window: a.rate.max(1),
         message_window_ms: a.rate_window_ms.max(1),
         recipients_per_window: a.daily_recipients.max(1),
+        external_per_window: a
+            .tenant_external_limit
+            .unwrap_or_else(|| localmerge_core::budget::tenant_external_limit(a.tenant_licences))
+            .max(1),
         backoff_base_ms: a.retry_base_ms,
         ..localmerge_core::send::Limits::default()
     };

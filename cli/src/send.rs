@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::events::{self, SummaryLine};
 use anyhow::{Context as _, bail};
+use localmerge_core::budget;
 use localmerge_core::send::{
     CampaignId, CampaignSettings, Clock, Engine, Entry, Event, Files, Finish, JournalStore, Limits, Millis,
     Mode, Notice, Observer, Sender, drive, iso_utc, read_lines,
@@ -224,12 +225,28 @@ pub fn run(
         }
     };
     let stem = journal_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(opts.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .context("HTTP client")?;
+    let transport = GraphClient::new(client, &opts.graph_url, FixedToken(token), Failures::Distinguished);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // The tenant's domains tell colleagues from external recipients; without them every
+    // recipient counts against the tenant's external budget.
+    let domains = runtime.block_on(transport.tenant_domains()).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the tenant's domains are unknown: every recipient counts as external");
+        Vec::new()
+    });
+    let forecast = budget::forecast(&messages, &opts.limits, &domains, schedule.unwrap_or_else(now_ms));
     let campaign = CampaignSettings {
         id: CampaignId::parse(&id).map_err(|e| anyhow::anyhow!("{}: {e}", journal_path.display()))?,
         sender: opts.from.clone().map_or(Sender::Me, Sender::Shared),
         mode: if opts.drafts_only { Mode::DraftsOnly } else { Mode::Send },
         schedule,
         limits: opts.limits,
+        internal_domains: domains,
         folder_name: format!("localmerge {stem}"),
         seed: opts.seed.unwrap_or_else(|| now_ms() ^ u64::from(std::process::id()).rotate_left(32)),
     };
@@ -241,15 +258,19 @@ pub fn run(
         .open(journal_path)
         .with_context(|| format!("{}", journal_path.display()))?;
     let mut journal = FileJournal { file };
-    let client = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(opts.timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .context("HTTP client")?;
-    let transport = GraphClient::new(client, &opts.graph_url, FixedToken(token), Failures::Distinguished);
     let start = engine.summary();
+    let plan = events::PlanFields::new(&forecast);
     let mut output = if std::io::stdout().is_terminal() {
+        println!(
+            "{} messages to {} recipients ({} outside the organization); budgets per 24 hours: {} for the mailbox, {} outside the tenant; {}, the last message about {}",
+            plan.messages,
+            plan.recipients,
+            plan.external,
+            plan.mailbox_budget,
+            plan.tenant_external_budget,
+            if plan.days == 1 { "one day".to_owned() } else { format!("spread over {} days", plan.days) },
+            plan.finish_at
+        );
         let bar = indicatif::ProgressBar::new(start.total as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
@@ -270,9 +291,9 @@ pub fn run(
         b.refresh();
         Output::Bar(b)
     } else {
+        println!("{}", serde_json::to_string(&events::Line::Campaign { id: &id, plan: Some(plan) })?);
         Output::Json
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let finish =
         runtime.block_on(drive(&mut engine, &transport, &mut journal, &TokioClock, &files, &mut output))?;
     if let Output::Bar(b) = &output {

@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod address;
+pub mod budget;
 pub mod calendar;
 pub mod contacts;
 pub mod format;

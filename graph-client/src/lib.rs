@@ -12,6 +12,7 @@ use localmerge_core::send::{self, HttpRequest, HttpResponse, Target, Transport, 
 mod contacts;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
+mod organization;
 #[cfg(target_arch = "wasm32")]
 mod web;
 

@@ -135,6 +135,8 @@ pub(crate) struct World {
     pub(crate) sends: usize,
     /// Device codes of `localmerge login` and how often each was polled.
     pub(crate) device_codes: HashMap<String, u32>,
+    /// External recipients of the tenant's sends, for its external recipient limit.
+    pub(crate) external: VecDeque<(Instant, u32)>,
     next_id: u64,
 }
 
@@ -183,6 +185,7 @@ impl World {
             creates: 0,
             sends: 0,
             device_codes: HashMap::new(),
+            external: VecDeque::new(),
             next_id: 0,
         }
     }
@@ -477,6 +480,34 @@ impl World {
                 return r;
             }
             mb.sends.push_back((now, recipients));
+            // The tenant's external budget, counted over every mailbox: over it, Exchange
+            // accepts the message and then bounces it (550 5.7.233), which a campaign must
+            // never cause.
+            let domains = self.config.domains.clone().unwrap_or_default();
+            let all = ["toRecipients", "ccRecipients", "bccRecipients"];
+            let external = all
+                .iter()
+                .flat_map(|k| addresses(&mb.messages[pos].json[*k]))
+                .filter(|a| {
+                    let domain = a.rsplit_once('@').map_or("", |(_, d)| d).to_lowercase();
+                    !domains.contains(&domain)
+                })
+                .count() as u32;
+            while self
+                .external
+                .front()
+                .is_some_and(|(t, _)| now.duration_since(*t) >= limits.recipient_window)
+            {
+                self.external.pop_front();
+            }
+            let used: u32 = self.external.iter().map(|(_, n)| n).sum();
+            if used + external > limits.external_per_window {
+                self.stats.violations.push(format!(
+                    "the tenant's external recipient limit ({}) was exceeded: 550 5.7.233",
+                    limits.external_per_window
+                ));
+            }
+            self.external.push_back((now, external));
         }
         let m = &mut mb.messages[pos];
         m.is_draft = false;

@@ -31,6 +31,9 @@ pub struct Limits {
     pub message_window: Duration,
     /// Recipients per `recipient_window`.
     pub recipients_per_window: u32,
+    /// Recipients outside the tenant's domains per `recipient_window`, for the whole tenant
+    /// (the tenant external recipient limit; over it, Exchange bounces with 550 5.7.233).
+    pub external_per_window: u32,
     /// The recipient window.
     pub recipient_window: Duration,
     /// Requests processed at once.
@@ -47,6 +50,7 @@ impl Default for Limits {
             messages_per_window: 30,
             message_window: Duration::from_secs(60),
             recipients_per_window: 10_000,
+            external_per_window: 10_000,
             recipient_window: Duration::from_secs(24 * 3600),
             concurrency: 4,
             requests_per_window: 10_000,
@@ -102,6 +106,8 @@ pub struct Config {
     pub contacts: Vec<Contact>,
     /// The largest page of a list (`$top` is capped at it), to exercise paging.
     pub max_page: usize,
+    /// The tenant's verified domains (`GET /organization`); `None`: the request is refused.
+    pub domains: Option<Vec<String>>,
 }
 
 /// An Outlook contact a mailbox holds.
@@ -129,6 +135,7 @@ impl Default for Config {
             faults: Faults::default(),
             contacts: Vec::new(),
             max_page: 1000,
+            domains: Some(vec!["sandbox.localmerge.test".to_owned()]),
         }
     }
 }

@@ -282,6 +282,33 @@ async fn graph(
         .unwrap_or_default()
         .to_owned();
     let world = app.world.clone();
+    if segs == ["organization"] && method == Method::GET {
+        let w = lock(&world);
+        if w.user(&token).is_none() {
+            return respond(Reply::error(
+                401,
+                "InvalidAuthenticationToken",
+                "Access token is empty or invalid.",
+            ));
+        }
+        return respond(match &w.config.domains {
+            Some(domains) => Reply::ok(
+                200,
+                serde_json::json!({ "value": [{
+                    "id": "00000000-0000-0000-0000-00000000000a",
+                    "displayName": "Sandbox",
+                    "verifiedDomains": domains.iter().enumerate().map(|(i, d)| serde_json::json!({
+                        "name": d, "isDefault": i == 0, "isInitial": i == 0, "type": "Managed"
+                    })).collect::<Vec<_>>(),
+                }]}),
+            ),
+            None => Reply::error(
+                403,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            ),
+        });
+    }
     let (named, rest) = match segs.first().map(String::as_str) {
         Some("me") => (None, segs[1..].to_vec()),
         Some("users") if segs.len() >= 2 => (Some(segs[1].clone()), segs[2..].to_vec()),

@@ -482,6 +482,45 @@ fn a_quota_lower_than_configured_stops_at_the_first_refusal_and_says_when_to_res
     assert_exactly_once_so_far(&sb, 3);
 }
 
+#[test]
+fn colleagues_and_external_recipients_are_planned_and_kept_within_the_tenants_budget() {
+    // The tenant (sandbox.localmerge.test) allows 4 external recipients a day.
+    let limits = Limits { external_per_window: 4, ..fast_limits() };
+    let sb = sandbox(limits, Faults::default());
+    let s = campaign(0, None);
+    let mut csv = String::from("Email,First Name\n");
+    for i in 0..10 {
+        let domain = if i % 2 == 0 { "example.org" } else { "sandbox.localmerge.test" };
+        csv.push_str(&format!("p{i}@{domain},N{i}\n"));
+    }
+    csv.push_str("p10@example.org,N10\n");
+    std::fs::write(&s.data, csv).expect("write");
+    let o = run(&s, &sb, &[FAST, &["--tenant-external-limit", "4"]].concat());
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    let first: Value = serde_json::from_str(out.lines().next().expect("a line")).expect("JSON");
+    assert_eq!(first["event"], "campaign");
+    assert_eq!(
+        (
+            &first["messages"],
+            &first["recipients"],
+            &first["external"],
+            &first["tenant_external_budget"],
+            &first["days"]
+        ),
+        (&Value::from(11), &Value::from(11), &Value::from(6), &Value::from(4), &Value::from(2)),
+        "{first}"
+    );
+    // In sheet order until the fifth external recipient: 4 external and the 4 colleagues
+    // between them; the rest waits for the window to drain, and the stop says when.
+    let v = summary(&o);
+    assert_eq!(v["sent"], 8, "{v}");
+    assert!(v["resume_at"].as_str().is_some(), "{v}");
+    let external = sb.deliveries().iter().filter(|d| d.to[0].ends_with("@example.org")).count();
+    assert_eq!(external, 4);
+    assert!(sb.stats().violations.is_empty(), "{:?}", sb.stats().violations);
+}
+
 /// Every delivery is of a different row, `n` of them.
 fn assert_exactly_once_so_far(sb: &Sandbox, n: usize) {
     let counts = per_row(&sb.deliveries());

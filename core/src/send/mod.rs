@@ -43,7 +43,7 @@ use requests::file_name;
 use row::{RowProgress, State, Upload, fingerprint};
 
 use crate::merge::Message;
-use pace::{Gate, Jitter, Pacer};
+use pace::{Cost, Gate, Jitter, Pacer};
 
 /// Milliseconds since the Unix epoch (UTC): the only form in which time enters the engine.
 pub type Millis = u64;
@@ -61,6 +61,23 @@ enum DraftsFolder {
     Unknown,
     Missing,
     Known(String),
+}
+
+/// What each message spends of the rolling budgets.
+fn costs(messages: &[Message], domains: &[String]) -> Vec<Cost> {
+    messages
+        .iter()
+        .map(|m| Cost {
+            recipients: (m.to.len() + m.cc.len() + m.bcc.len()) as u32,
+            external: crate::budget::external_recipients(m, domains),
+        })
+        .collect()
+}
+
+/// When a campaign scheduled from `start` releases each message: at the pace, and within
+/// the mailbox's and the tenant's rolling budgets (over several days if needed).
+pub fn release_plan(limits: &Limits, start: Millis, messages: &[Message], domains: &[String]) -> Vec<Millis> {
+    pace::release_times(limits, start, &costs(messages, domains))
 }
 
 /// The campaign's state machine.
@@ -96,11 +113,8 @@ impl Engine {
     ) -> Result<Engine, EngineError> {
         let mut rows = Vec::with_capacity(messages.len());
         let mut by_number = HashMap::with_capacity(messages.len());
-        let schedule = campaign.schedule.map(|start| {
-            let counts: Vec<u32> =
-                messages.iter().map(|m| (m.to.len() + m.cc.len() + m.bcc.len()) as u32).collect();
-            pace::release_times(&campaign.limits, start, &counts)
-        });
+        let costs = costs(&messages, &campaign.internal_domains);
+        let schedule = campaign.schedule.map(|start| pace::release_times(&campaign.limits, start, &costs));
         for (i, message) in messages.into_iter().enumerate() {
             if let Some(a) = message.attachments.iter().find(|a| a.size.is_none()) {
                 return Err(EngineError::UncheckedAttachment { row: message.row, name: a.name.clone() });
@@ -113,6 +127,7 @@ impl Engine {
                 state: State::Planned,
                 attachments_known: true,
                 upload: None,
+                cost: costs[i],
                 not_before: 0,
                 attempts: 0,
                 busy: false,
@@ -299,9 +314,9 @@ impl Engine {
                         if self.campaign.schedule.is_some() {
                             return self.send(now, i, &id, None);
                         }
-                        match self.pacer.check(now, row.recipients()) {
+                        match self.pacer.check(now, row.cost) {
                             Gate::Go => {
-                                let pace = self.pacer.dispatch(now, row.recipients());
+                                let pace = self.pacer.dispatch(now, row.cost);
                                 return self.send(now, i, &id, Some(pace));
                             }
                             Gate::Wait(t) => earliest(t, &mut wait),

@@ -368,7 +368,7 @@ impl Engine {
                     match found {
                         Some(m) if m.is_draft == Some(false) => {
                             self.rows[i].state = State::Sent;
-                            let n = self.rows[i].recipients();
+                            let n = self.rows[i].cost.recipients;
                             self.outbox.push(Entry::Drafted { row: number, id: m.id.clone() });
                             self.outbox.push(Entry::Sending { row: number });
                             self.outbox.push(Entry::Sent { row: number, at: now, recipients: n });
@@ -429,7 +429,7 @@ impl Engine {
             OpKind::CheckDraft => match serde_json::from_slice::<MessageRef>(&r.body) {
                 Ok(m) if m.is_draft == Some(false) => {
                     self.rows[i].state = State::Sent;
-                    let n = self.rows[i].recipients();
+                    let n = self.rows[i].cost.recipients;
                     self.outbox.push(Entry::Sent { row: number, at: now, recipients: n });
                 }
                 Ok(m) => self.rows[i].state = State::Drafted(m.id),
@@ -439,7 +439,7 @@ impl Engine {
             },
             OpKind::Send { .. } => {
                 self.rows[i].state = State::Sent;
-                let n = self.rows[i].recipients();
+                let n = self.rows[i].cost.recipients;
                 self.outbox.push(Entry::Sent { row: number, at: now, recipients: n });
             }
             OpKind::FindFolder | OpKind::CreateFolder => {}

@@ -14,6 +14,9 @@ pub struct Limits {
     pub message_window_ms: u64,
     /// Recipients (To + CC + BCC) per rolling `recipient_window_ms` (10,000 per 24 hours).
     pub recipients_per_window: u32,
+    /// Recipients outside the tenant per rolling `recipient_window_ms`: the tenant's
+    /// external recipient limit (TERRL, `500 × licences^0.7 + 9,500`; 10,000 for one).
+    pub external_per_window: u32,
     /// The recipient-budget window.
     pub recipient_window_ms: u64,
     /// Requests in flight at once (Graph: 4 per mailbox).
@@ -37,6 +40,7 @@ impl Default for Limits {
             messages_per_window: 30,
             message_window_ms: 60_000,
             recipients_per_window: 10_000,
+            external_per_window: 10_000,
             recipient_window_ms: 24 * 60 * 60 * 1000,
             max_concurrency: 4,
             requests_per_window: 10_000,
@@ -68,11 +72,41 @@ pub(crate) enum Gate {
     Budget { resume_at: Millis },
 }
 
+/// What one message spends of the rolling budgets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Cost {
+    /// Every recipient (To + CC + BCC).
+    pub(crate) recipients: u32,
+    /// Those outside the tenant.
+    pub(crate) external: u32,
+}
+
+impl Cost {
+    fn fits(self, used: Cost, limits: &Limits) -> bool {
+        u64::from(used.recipients) + u64::from(self.recipients) <= u64::from(limits.recipients_per_window)
+            && u64::from(used.external) + u64::from(self.external) <= u64::from(limits.external_per_window)
+    }
+
+    fn add(self, other: Cost) -> Cost {
+        Cost {
+            recipients: self.recipients.saturating_add(other.recipients),
+            external: self.external.saturating_add(other.external),
+        }
+    }
+
+    fn sub(self, other: Cost) -> Cost {
+        Cost {
+            recipients: self.recipients.saturating_sub(other.recipients),
+            external: self.external.saturating_sub(other.external),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Record {
     id: u64,
     completed: Option<Millis>,
-    recipients: u32,
+    cost: Cost,
 }
 
 /// The send pacer. Sends are spaced evenly at the configured rate and, in addition, a send
@@ -105,14 +139,14 @@ impl Pacer {
     }
 
     /// A send confirmed before this run (from the journal).
-    pub(crate) fn remember(&mut self, at: Millis, recipients: u32) {
+    pub(crate) fn remember(&mut self, at: Millis, cost: Cost) {
         let id = self.bump();
         let pos = self
             .records
             .iter()
             .position(|r| r.completed.is_some_and(|c| c > at))
             .unwrap_or(self.records.len());
-        self.records.insert(pos, Record { id, completed: Some(at), recipients });
+        self.records.insert(pos, Record { id, completed: Some(at), cost });
         self.last_dispatch = Some(self.last_dispatch.map_or(at, |l| l.max(at)));
     }
 
@@ -142,34 +176,32 @@ impl Pacer {
         }
     }
 
-    pub(crate) fn check(&mut self, now: Millis, recipients: u32) -> Gate {
+    pub(crate) fn check(&mut self, now: Millis, cost: Cost) -> Gate {
         self.prune(now);
         let in_window = |r: &Record, w: u64| r.completed.is_none_or(|c| c.saturating_add(w) > now);
-        // The rolling recipient budget.
-        let budget = u64::from(self.limits.recipients_per_window);
-        let used: u64 = self
+        // The rolling budgets: every recipient, and those outside the tenant.
+        let used = self
             .records
             .iter()
             .filter(|r| in_window(r, self.limits.recipient_window_ms))
-            .map(|r| u64::from(r.recipients))
-            .sum();
-        if used + u64::from(recipients) > budget {
+            .fold(Cost::default(), |sum, r| sum.add(r.cost));
+        if !cost.fits(used, &self.limits) {
             if self.records.iter().any(|r| r.completed.is_none()) {
                 return Gate::Busy;
             }
-            let mut completed: Vec<(Millis, u32)> = self
+            let mut completed: Vec<(Millis, Cost)> = self
                 .records
                 .iter()
                 .filter(|r| in_window(r, self.limits.recipient_window_ms))
-                .filter_map(|r| r.completed.map(|c| (c, r.recipients)))
+                .filter_map(|r| r.completed.map(|c| (c, r.cost)))
                 .collect();
-            completed.sort_unstable();
-            let mut freed = used;
+            completed.sort_unstable_by_key(|(c, _)| *c);
+            let mut left = used;
             let mut resume_at = now;
-            for (c, n) in completed {
-                freed -= u64::from(n);
+            for (c, spent) in completed {
+                left = left.sub(spent);
                 resume_at = c + self.limits.recipient_window_ms;
-                if freed + u64::from(recipients) <= budget {
+                if cost.fits(left, &self.limits) {
                     break;
                 }
             }
@@ -203,9 +235,9 @@ impl Pacer {
     }
 
     /// A send is dispatched; the id is given back to [`Pacer::finish`].
-    pub(crate) fn dispatch(&mut self, now: Millis, recipients: u32) -> u64 {
+    pub(crate) fn dispatch(&mut self, now: Millis, cost: Cost) -> u64 {
         let id = self.bump();
-        self.records.push_back(Record { id, completed: None, recipients });
+        self.records.push_back(Record { id, completed: None, cost });
         // The slot this send was due in: a send dispatched a little late (a timer's
         // granularity, a journal write) does not push every later send back with it.
         let interval = self.interval();
@@ -241,37 +273,35 @@ impl Pacer {
 }
 
 /// Release times for a scheduled campaign: from `start`, evenly spaced at the limits'
-/// rate, and never more than the recipient budget within any window (later messages move
+/// rate, and never more than the recipient budgets within any window (later messages move
 /// to the next window, over several days if needed).
-pub(crate) fn release_times(limits: &Limits, start: Millis, recipients: &[u32]) -> Vec<Millis> {
+pub(crate) fn release_times(limits: &Limits, start: Millis, costs: &[Cost]) -> Vec<Millis> {
     let interval = limits.send_interval_ms();
-    let budget = u64::from(limits.recipients_per_window);
     let window = limits.recipient_window_ms;
-    let mut out = Vec::with_capacity(recipients.len());
-    let mut recent: VecDeque<(Millis, u64)> = VecDeque::new();
-    let mut used = 0u64;
+    let mut out = Vec::with_capacity(costs.len());
+    let mut recent: VecDeque<(Millis, Cost)> = VecDeque::new();
+    let mut used = Cost::default();
     let mut t = start;
-    for (i, &n) in recipients.iter().enumerate() {
+    for (i, &n) in costs.iter().enumerate() {
         if i > 0 {
             t = t.saturating_add(interval);
         }
-        let n = u64::from(n);
         loop {
             while let Some(&(at, k)) = recent.front() {
                 if at + window <= t {
-                    used -= k;
+                    used = used.sub(k);
                     recent.pop_front();
                 } else {
                     break;
                 }
             }
-            if used + n <= budget || recent.is_empty() {
+            if n.fits(used, limits) || recent.is_empty() {
                 break;
             }
             t = recent.front().map_or(t, |&(at, _)| at + window);
         }
         recent.push_back((t, n));
-        used += n;
+        used = used.add(n);
         out.push(t);
     }
     out
@@ -325,6 +355,11 @@ pub(crate) fn retry_delay(
 mod tests {
     use super::*;
 
+    /// A message of `n` recipients, all external.
+    fn c(n: u32) -> Cost {
+        Cost { recipients: n, external: n }
+    }
+
     fn limits(per: u32, window: u64) -> Limits {
         Limits { messages_per_window: per, message_window_ms: window, ..Limits::default() }
     }
@@ -335,9 +370,9 @@ mod tests {
         let mut now = 0;
         let mut out = Vec::new();
         while out.len() < n {
-            match p.check(now, 1) {
+            match p.check(now, c(1)) {
                 Gate::Go => {
-                    let id = p.dispatch(now, 1);
+                    let id = p.dispatch(now, c(1));
                     out.push(now);
                     now += latency;
                     p.finish(id, now, true);
@@ -373,14 +408,14 @@ mod tests {
     fn a_throttled_send_teaches_the_real_limit_without_collapsing() {
         let mut p = Pacer::new(limits(40, 1000));
         for t in 0..20 {
-            p.remember(t * 25, 1);
+            p.remember(t * 25, c(1));
         }
         p.slow_down(500);
         assert_eq!(p.limit(), 20, "the service took 20 in its window");
         assert_eq!(p.interval(), 50);
         // A storm while far below the limit halves it at most.
         let mut q = Pacer::new(limits(40, 1000));
-        q.remember(0, 1);
+        q.remember(0, c(1));
         q.slow_down(10);
         assert_eq!(q.limit(), 20);
     }
@@ -389,11 +424,29 @@ mod tests {
     fn the_rolling_budget_stops_and_says_when_to_resume() {
         let l = Limits { recipients_per_window: 10, recipient_window_ms: 1000, ..limits(1000, 1000) };
         let mut p = Pacer::new(l);
-        p.remember(100, 4);
-        p.remember(200, 4);
-        assert_eq!(p.check(300, 2), Gate::Go);
-        assert_eq!(p.check(300, 3), Gate::Budget { resume_at: 1100 });
-        assert_eq!(p.check(1100, 3), Gate::Go);
+        p.remember(100, c(4));
+        p.remember(200, c(4));
+        assert_eq!(p.check(300, c(2)), Gate::Go);
+        assert_eq!(p.check(300, c(3)), Gate::Budget { resume_at: 1100 });
+        assert_eq!(p.check(1100, c(3)), Gate::Go);
+    }
+
+    #[test]
+    fn the_tenants_external_budget_binds_external_recipients_only() {
+        let l = Limits {
+            recipients_per_window: 100,
+            external_per_window: 5,
+            recipient_window_ms: 1000,
+            ..limits(1000, 1000)
+        };
+        let mut p = Pacer::new(l);
+        p.remember(100, Cost { recipients: 10, external: 4 });
+        let internal = Cost { recipients: 20, external: 0 };
+        assert_eq!(p.check(200, internal), Gate::Go, "colleagues are not external");
+        assert_eq!(p.check(200, Cost { recipients: 2, external: 2 }), Gate::Budget { resume_at: 1100 });
+        assert_eq!(p.check(200, Cost { recipients: 1, external: 1 }), Gate::Go);
+        let times = release_times(&l, 0, &[c(3), internal, c(3), c(1)]);
+        assert_eq!(times, vec![0, 1, 1000, 1001], "the second external batch waits a window");
     }
 
     #[test]
@@ -405,7 +458,7 @@ mod tests {
             recipient_window_ms: 100,
             ..Limits::default()
         };
-        let times = release_times(&l, 1000, &[2, 2, 2, 1, 1]);
+        let times = release_times(&l, 1000, &[c(2), c(2), c(2), c(1), c(1)]);
         assert_eq!(times, vec![1000, 1005, 1100, 1105, 1110]);
     }
 

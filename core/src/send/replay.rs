@@ -33,7 +33,10 @@ impl Engine {
             let Some(&i) = self.by_number.get(&number) else {
                 match entry {
                     // Rows that ended are history; rows in progress need their message.
-                    Entry::Sent { at, recipients, .. } => self.pacer.remember(*at, *recipients),
+                    // Its recipients' domains are not known any more: count them all as external.
+                    Entry::Sent { at, recipients, .. } => {
+                        self.pacer.remember(*at, Cost { recipients: *recipients, external: *recipients })
+                    }
                     Entry::Failed { .. } => {}
                     _ => return Err(EngineError::RowMissing { row: number }),
                 }
@@ -65,7 +68,7 @@ impl Engine {
                 },
                 Entry::Sent { at, recipients, .. } => {
                     row.state = State::Sent;
-                    self.pacer.remember(*at, *recipients);
+                    self.pacer.remember(*at, Cost { recipients: *recipients, external: row.cost.external });
                 }
                 Entry::Failed { reason, .. } => row.state = State::Failed(reason.clone()),
                 Entry::Campaign { .. } | Entry::Folder { .. } => return Err(bad()),

@@ -1,5 +1,6 @@
 //! A row of the campaign: its message, where it stands, its attachments, its retries.
 
+use super::pace::Cost;
 use super::{Millis, Mode};
 use crate::merge::Message;
 
@@ -32,6 +33,8 @@ pub(super) struct RowProgress {
     /// Whether `attached` is certain (false after a resume or an uncertain upload).
     pub(super) attachments_known: bool,
     pub(super) upload: Option<Upload>,
+    /// What sending it spends of the rolling budgets.
+    pub(super) cost: Cost,
     pub(super) not_before: Millis,
     pub(super) attempts: u32,
     pub(super) busy: bool,
@@ -39,10 +42,6 @@ pub(super) struct RowProgress {
 }
 
 impl RowProgress {
-    pub(super) fn recipients(&self) -> u32 {
-        (self.message.to.len() + self.message.cc.len() + self.message.bcc.len()) as u32
-    }
-
     pub(super) fn attachments_done(&self) -> bool {
         self.attached.iter().all(|a| *a)
     }

@@ -97,6 +97,9 @@ pub struct CampaignSettings {
     pub schedule: Option<Millis>,
     /// The limits kept.
     pub limits: Limits,
+    /// The tenant's domains, lower case: recipients elsewhere count against the tenant's
+    /// external budget (`Limits::external_per_window`); with none known, every one does.
+    pub internal_domains: Vec<String>,
     /// The folder name for drafts-only campaigns.
     pub folder_name: String,
     /// The seed of retry jitter (the caller's randomness).

@@ -28,6 +28,7 @@ fn campaign(sender: Sender) -> CampaignSettings {
         mode: Mode::Send,
         schedule: None,
         limits: Limits { messages_per_window: 1000, message_window_ms: 1000, ..Limits::default() },
+        internal_domains: Vec::new(),
         folder_name: "localmerge test".to_owned(),
         seed: 1,
     }
@@ -320,4 +321,45 @@ fn thousands_of_crashes_and_faults_in_virtual_time_deliver_each_row_exactly_once
     for seed in 0..400 {
         simulate(seed, 12);
     }
+}
+
+#[test]
+fn thirty_thousand_recipients_two_fifths_external_are_planned_and_released_over_three_days() {
+    use localmerge_core::budget::forecast;
+    let mut text = String::from("Email\n");
+    for i in 0..30_000 {
+        let domain = if i % 5 < 2 { "example.org" } else { "contoso.com" };
+        text.push_str(&format!("p{i}@{domain}\n"));
+    }
+    let table = crate::csv(&text);
+    let merge = Merge::new(&table, &MergeSpec::html("Hi", "<p>Hello</p>", "b.html")).unwrap();
+    let messages = merge.plan(&table).messages;
+    let domains = vec!["contoso.com".to_owned()];
+    let limits = Limits::default();
+    let f = forecast(&messages, &limits, &domains, 0);
+    assert_eq!((f.recipients, f.external, f.days), (30_000, 12_000, 3), "{f:?}");
+    // Scheduled, the campaign's messages are released at the pace and within both budgets
+    // of every rolling day: no refusal from Exchange, no bounce from the tenant's limit.
+    let releases = localmerge_core::send::release_plan(&limits, 0, &messages, &domains);
+    let day = limits.recipient_window_ms;
+    let external: Vec<u64> =
+        messages.iter().map(|m| u64::from(m.to[0].address.ends_with("@example.org"))).collect();
+    let (mut start, mut all, mut ext) = (0usize, 0u64, 0u64);
+    for (i, at) in releases.iter().enumerate() {
+        assert!(i == 0 || releases[i - 1] <= *at, "in order");
+        all += 1;
+        ext += external[i];
+        while releases[start] + day <= *at {
+            all -= 1;
+            ext -= external[start];
+            start += 1;
+        }
+        assert!(
+            all <= 10_000 && ext <= 10_000,
+            "message {i} at {at}: {all} recipients, {ext} external in a day"
+        );
+    }
+    let last = *releases.last().unwrap();
+    assert!(last >= 2 * day && last < 3 * day, "the last release on the third day: {last}");
+    assert!(f.finish_at >= 2 * day && f.finish_at < 3 * day, "the forecast says so too: {}", f.finish_at);
 }
