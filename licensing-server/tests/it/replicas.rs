@@ -90,9 +90,11 @@ async fn replicas_stopped_or_killed_mid_load_fail_only_the_killed_ones_requests_
         );
         load.push(tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
-                match http.post(&url).bearer_auth(&user).send().await {
-                    Ok(r) if r.status().as_u16() == 200 => ok.fetch_add(1, Ordering::Relaxed),
-                    _ => failed.fetch_add(1, Ordering::Relaxed),
+                match http.post(&url).bearer_auth(&user).send().await.map(|r| r.status().as_u16()) {
+                    Ok(200) => ok.fetch_add(1, Ordering::Relaxed),
+                    // The proxy's answer for a replica that failed, or no answer at all.
+                    Ok(502..=504) | Err(_) => failed.fetch_add(1, Ordering::Relaxed),
+                    Ok(status) => panic!("a license check answered {status}"),
                 };
             }
         }));
@@ -169,9 +171,13 @@ async fn replicas_stopped_or_killed_mid_load_fail_only_the_killed_ones_requests_
         before_kill > 50 && ok > before_kill + 50,
         "the load did not run: {ok} ({before_kill} before the kill)"
     );
+    // A killed replica fails the requests it had in flight (one per client at most) and,
+    // for the moment before the proxy marks it down, requests the proxy had already handed
+    // a kept-alive connection to it (Caddy retries only requests whose connection could
+    // not be made): at most one more per client. Seen on this machine: 4–10 of ~6,500.
     assert!(
-        failed <= WORKERS,
-        "{failed} checks failed: more than the {WORKERS} a killed replica can have in flight"
+        failed <= 2 * WORKERS,
+        "{failed} checks failed: more than a killed replica can fail for {WORKERS} clients"
     );
     // After: every check answers, every purchase licenses its buyer, once.
     for _ in 0..20 {
