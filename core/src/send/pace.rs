@@ -214,9 +214,11 @@ impl Pacer {
                 return Gate::Wait(next);
             }
         }
-        // The window, counted on completions.
+        // The window, counted on completions. The caller's clock reads whole milliseconds
+        // (a completion at 1000.7 ms reads 1000), the service's is finer: a completion
+        // leaves the window one millisecond later than it reads here.
         let limit = self.limit as usize;
-        let w = self.limits.message_window_ms;
+        let w = self.limits.message_window_ms + 1;
         let mut recent: Vec<Option<Millis>> =
             self.records.iter().filter(|r| in_window(r, w)).map(|r| r.completed).collect();
         if recent.len() >= limit {
