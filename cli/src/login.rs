@@ -14,9 +14,9 @@ use oauth2::{
 const SCOPES: &[&str] = &["offline_access", "User.Read", "Mail.ReadWrite", "Mail.Send"];
 const SHARED_SCOPES: &[&str] = &["Mail.ReadWrite.Shared", "Mail.Send.Shared"];
 
-/// The permissions to ask for: a campaign's, plus the shared mailboxes' and the contacts'
-/// only when asked for.
-fn scopes(shared: bool, contacts: bool) -> Vec<&'static str> {
+/// The permissions to ask for: a campaign's, plus the shared mailboxes', the contacts' and
+/// the files' only when asked for.
+fn scopes(shared: bool, contacts: bool, files: bool) -> Vec<&'static str> {
     let mut all = SCOPES.to_vec();
     if shared {
         all.extend_from_slice(SHARED_SCOPES);
@@ -26,6 +26,11 @@ fn scopes(shared: bool, contacts: bool) -> Vec<&'static str> {
         if shared {
             all.push("Contacts.Read.Shared");
         }
+    }
+    if files {
+        // Read-only, and every drive the user can open: a sharing link or a search result is
+        // often another user's file.
+        all.push("Files.Read.All");
     }
     all
 }
@@ -40,6 +45,8 @@ pub struct LoginOptions {
     pub shared: bool,
     /// Also ask to read contacts (with `shared`, shared mailboxes' too).
     pub contacts: bool,
+    /// Also ask to read OneDrive and SharePoint files.
+    pub files: bool,
 }
 
 /// A failed exchange with the identity platform.
@@ -85,7 +92,7 @@ pub fn run(opts: &LoginOptions) -> anyhow::Result<u8> {
             out.body(body.to_vec()).map_err(|e| HttpError(e.to_string()))
         }
     };
-    let scopes = scopes(opts.shared, opts.contacts).into_iter().map(|s| Scope::new(s.to_owned()));
+    let scopes = scopes(opts.shared, opts.contacts, opts.files).into_iter().map(|s| Scope::new(s.to_owned()));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let token = runtime.block_on(async {
         let details: StandardDeviceAuthorizationResponse = client
@@ -117,11 +124,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn contacts_and_shared_mailboxes_are_asked_for_only_when_used() {
-        assert_eq!(scopes(false, false), SCOPES);
-        assert!(!scopes(true, false).iter().any(|s| s.starts_with("Contacts.")));
-        assert_eq!(scopes(false, true).last(), Some(&"Contacts.Read"));
-        let both = scopes(true, true);
+    fn contacts_files_and_shared_mailboxes_are_asked_for_only_when_used() {
+        assert_eq!(scopes(false, false, false), SCOPES);
+        assert!(!scopes(true, false, false).iter().any(|s| s.starts_with("Contacts.")));
+        assert_eq!(scopes(false, true, false).last(), Some(&"Contacts.Read"));
+        assert_eq!(scopes(false, false, true).last(), Some(&"Files.Read.All"));
+        assert!(!scopes(true, true, false).iter().any(|s| s.starts_with("Files.")));
+        let both = scopes(true, true, false);
         assert!(
             both.contains(&"Contacts.Read")
                 && both.contains(&"Contacts.Read.Shared")

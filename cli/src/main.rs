@@ -30,8 +30,9 @@ struct Cli {
 enum Command {
     /// Print what localmerge sees in a spreadsheet, as JSON.
     Inspect {
-        /// The spreadsheet (xlsx, xlsm, xlsb, xls, ods, csv, tsv or txt), or Outlook
-        /// contacts: `contacts:` (yours) or `contacts:ADDRESS` (a shared mailbox's).
+        /// The spreadsheet (xlsx, xlsm, xlsb, xls, ods, csv, tsv or txt), a OneDrive or
+        /// SharePoint sharing URL (`https://…`), or Outlook contacts: `contacts:` (yours) or
+        /// `contacts:ADDRESS` (a shared mailbox's).
         data: PathBuf,
         #[command(flatten)]
         contacts: source::ContactArgs,
@@ -71,14 +72,17 @@ enum Command {
         /// mailboxes' contacts too).
         #[arg(long)]
         contacts: bool,
+        /// Also ask to read OneDrive and SharePoint files (DATA as a sharing URL).
+        #[arg(long)]
+        files: bool,
     },
 }
 
 /// What to merge: the data, the templates, the columns and the locale.
 #[derive(Debug, clap::Args)]
 struct MergeArgs {
-    /// The spreadsheet, or Outlook contacts: `contacts:` (yours) or `contacts:ADDRESS` (a
-    /// shared mailbox's).
+    /// The spreadsheet, a OneDrive or SharePoint sharing URL (`https://…`), or Outlook
+    /// contacts: `contacts:` (yours) or `contacts:ADDRESS` (a shared mailbox's).
     data: PathBuf,
     #[command(flatten)]
     contacts: source::ContactArgs,
@@ -240,13 +244,14 @@ fn run(command: Command) -> anyhow::Result<u8> {
         }
         Command::Preview(args) => preview(args),
         Command::Send(args) => send_command(args),
-        Command::Login { client_id, tenant, authority, shared, contacts } => {
+        Command::Login { client_id, tenant, authority, shared, contacts, files } => {
             login::run(&login::LoginOptions {
                 client_id,
                 authority: authority
                     .unwrap_or_else(|| format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0")),
                 shared,
                 contacts,
+                files,
             })
         }
     }

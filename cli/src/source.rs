@@ -1,7 +1,8 @@
-//! Where the rows come from: a spreadsheet file, or Outlook contacts read from Microsoft
-//! Graph (`contacts:` for the signed-in user's, `contacts:ADDRESS` for a shared mailbox's).
-//! Either way the result is a table with the usual checks; contact data goes only between
-//! Graph and this process.
+//! Where the rows come from: a spreadsheet file, a workbook in OneDrive or SharePoint named
+//! by its sharing URL (`https://…`), or Outlook contacts read from Microsoft Graph
+//! (`contacts:` for the signed-in user's, `contacts:ADDRESS` for a shared mailbox's). Either
+//! way the result is a table with the usual checks; contact data and workbook bytes go only
+//! between Microsoft and this process.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -93,8 +94,11 @@ fn contact_query(data: &Path, args: &ContactArgs) -> anyhow::Result<Option<Conta
     }))
 }
 
-/// Reads the contacts `query` names from Graph, every page.
-fn read_contacts(query: &ContactQuery, graph: &GraphArgs) -> anyhow::Result<Table> {
+/// Runs `read` with a Graph client for `graph` (the token of `--token-env`), to the end.
+fn with_graph<R>(
+    graph: &GraphArgs,
+    read: impl AsyncFnOnce(&GraphClient<FixedToken>) -> anyhow::Result<R>,
+) -> anyhow::Result<R> {
     let token = graph_token(&graph.token_env)?;
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
@@ -104,9 +108,25 @@ fn read_contacts(query: &ContactQuery, graph: &GraphArgs) -> anyhow::Result<Tabl
         .context("HTTP client")?;
     let client = GraphClient::new(http, &graph.graph_url, FixedToken(token), Failures::Distinguished);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let list = runtime.block_on(client.contacts(query))?;
+    runtime.block_on(read(&client))
+}
+
+/// Reads the contacts `query` names from Graph, every page.
+fn read_contacts(query: &ContactQuery, graph: &GraphArgs) -> anyhow::Result<Table> {
+    let list = with_graph(graph, async |client| Ok(client.contacts(query).await?))?;
     tracing::info!(contacts = list.len(), "read contacts from Microsoft Graph");
     Ok(contacts_table(query, &list))
+}
+
+/// The workbook a OneDrive or SharePoint sharing URL names: its name and bytes, read
+/// from Graph and Microsoft's file storage only.
+fn read_shared(url: &str, graph: &GraphArgs) -> anyhow::Result<(String, Vec<u8>)> {
+    with_graph(graph, async |client| {
+        let item = client.shared_item(url).await?;
+        let bytes = client.download(&item).await?;
+        tracing::info!(name = %item.name, bytes = bytes.len(), "read a shared workbook from Microsoft Graph");
+        Ok((item.name, bytes))
+    })
 }
 
 /// Reads DATA: the file (the named sheet, or the first with a header and data rows; with
@@ -136,15 +156,21 @@ pub fn open(
     if let Ok(mut current) = current_file.lock() {
         *current = shown.to_string();
     }
-    let bytes = std::fs::read(data).with_context(|| format!("{shown}"))?;
+    let (shown, bytes) = match data.to_str().filter(|d| localmerge_core::drive::is_sharing_url(d)) {
+        Some(url) => {
+            let (name, bytes) = read_shared(url, graph).with_context(|| url.to_owned())?;
+            (format!("{url} ({name})"), bytes)
+        }
+        None => (shown.to_string(), std::fs::read(data).with_context(|| format!("{shown}"))?),
+    };
     let started = std::time::Instant::now();
-    let mut workbook = Workbook::open(bytes).with_context(|| format!("{shown}"))?;
+    let mut workbook = Workbook::open(bytes).with_context(|| shown.clone())?;
     let table = match workbook.read_with(sheet, &region.options()) {
         // Inspecting a workbook whose sheets have a header but no data still shows it.
         Err(localmerge_core::ReadError::NoData(_)) if lenient => workbook.read_first_with_header(),
         other => other,
     }
-    .with_context(|| format!("{shown}"))?;
+    .with_context(|| shown.clone())?;
     tracing::info!(
         format = %workbook.format(),
         sheet = %table.sheet,
@@ -156,9 +182,10 @@ pub fn open(
 }
 
 /// The folder attachments are relative to by default: the spreadsheet's (the current
-/// folder for contacts).
+/// folder for contacts and shared links).
 pub fn default_attachments_dir(data: &Path) -> PathBuf {
-    if data.to_str().is_some_and(|d| d.starts_with("contacts:")) {
+    if data.to_str().is_some_and(|d| d.starts_with("contacts:") || localmerge_core::drive::is_sharing_url(d))
+    {
         return PathBuf::new();
     }
     data.parent().map(Path::to_path_buf).unwrap_or_default()

@@ -25,6 +25,7 @@ pub mod address;
 pub mod budget;
 pub mod calendar;
 pub mod contacts;
+pub mod drive;
 pub mod format;
 pub mod graph;
 pub mod merge;

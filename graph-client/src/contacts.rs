@@ -73,10 +73,7 @@ impl<T: TokenSource> GraphClient<T> {
             };
             let answer = self.execute(request).await.map_err(|e| ContactsError::Unreachable(e.message))?;
             if answer.status != 200 {
-                let message = serde_json::from_slice::<serde_json::Value>(&answer.body)
-                    .ok()
-                    .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
-                    .unwrap_or_default();
+                let message = crate::graph_message(&answer.body);
                 let hint = match answer.status {
                     401 => " — sign in again",
                     403 => {

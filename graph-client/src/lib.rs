@@ -10,6 +10,7 @@ use std::future::Future;
 use localmerge_core::send::{self, HttpRequest, HttpResponse, Target, Transport, TransportError};
 
 mod contacts;
+mod drive;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
 mod organization;
@@ -17,6 +18,7 @@ mod organization;
 mod web;
 
 pub use contacts::{ContactQuery, ContactsError, contacts_table};
+pub use drive::DriveError;
 #[cfg(not(target_arch = "wasm32"))]
 use native::Deliver as _;
 #[cfg(not(target_arch = "wasm32"))]
@@ -139,4 +141,12 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         source = c.source();
     }
     s
+}
+
+/// Graph's `error.message` in an error answer's body (empty when there is none).
+pub(crate) fn graph_message(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+        .unwrap_or_default()
 }

@@ -137,6 +137,7 @@ pub(crate) struct World {
     pub(crate) device_codes: HashMap<String, u32>,
     /// External recipients of the tenant's sends, for its external recipient limit.
     pub(crate) external: VecDeque<(Instant, u32)>,
+    pub(crate) downloads: HashMap<String, usize>,
     next_id: u64,
 }
 
@@ -186,6 +187,7 @@ impl World {
             sends: 0,
             device_codes: HashMap::new(),
             external: VecDeque::new(),
+            downloads: HashMap::new(),
             next_id: 0,
         }
     }

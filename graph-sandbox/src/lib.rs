@@ -11,6 +11,7 @@
 //! (`/_sandbox`, `/_sandbox/deliveries`) see what was delivered, how often and when.
 
 mod contacts;
+mod drive;
 mod graph;
 mod server;
 
@@ -108,6 +109,70 @@ pub struct Config {
     pub max_page: usize,
     /// The tenant's verified domains (`GET /organization`); `None`: the request is refused.
     pub domains: Option<Vec<String>>,
+    /// Files in users' OneDrives.
+    pub files: Vec<StoredFile>,
+}
+
+/// A file in a user's OneDrive (its sharing URL is the `webUrl` the sandbox gives it).
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    /// The OneDrive's owner.
+    pub owner: String,
+    /// The file's name.
+    pub name: String,
+    /// Its bytes.
+    pub bytes: Arc<[u8]>,
+    /// When it last changed (ISO 8601).
+    pub modified: String,
+}
+
+impl StoredFile {
+    /// The URL that opens the file, which is also a sharing URL for it.
+    pub fn web_url(&self) -> String {
+        drive::web_url(self)
+    }
+
+    /// The files of `dir` (not its subfolders nor hidden files) as `owner`'s OneDrive files,
+    /// by name.
+    pub fn from_dir(dir: &std::path::Path, owner: &str) -> std::io::Result<Vec<StoredFile>> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            if !path.is_file() || name.starts_with('.') {
+                continue;
+            }
+            files.push(StoredFile {
+                owner: owner.to_owned(),
+                name: name.to_owned(),
+                bytes: std::fs::read(&path)?.into(),
+                modified: "2026-11-30T09:00:00Z".to_owned(),
+            });
+        }
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(files)
+    }
+}
+
+impl Contact {
+    /// Contacts from a JSON array of Graph `contact` resources, each optionally with
+    /// `"mailbox"` (default `mailbox`) and `"folder"` (default: the Contacts folder).
+    pub fn from_json(json: &[u8], mailbox: &str) -> Result<Vec<Contact>, serde_json::Error> {
+        let list: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_slice(json)?;
+        Ok(list
+            .into_iter()
+            .map(|mut resource| {
+                let take = |r: &mut serde_json::Map<String, serde_json::Value>, key: &str| {
+                    r.remove(key).and_then(|v| v.as_str().map(str::to_owned))
+                };
+                Contact {
+                    mailbox: take(&mut resource, "mailbox").unwrap_or_else(|| mailbox.to_owned()),
+                    folder: take(&mut resource, "folder"),
+                    resource: serde_json::Value::Object(resource),
+                }
+            })
+            .collect())
+    }
 }
 
 /// An Outlook contact a mailbox holds.
@@ -136,6 +201,7 @@ impl Default for Config {
             contacts: Vec::new(),
             max_page: 1000,
             domains: Some(vec!["sandbox.localmerge.test".to_owned()]),
+            files: Vec::new(),
         }
     }
 }
@@ -188,6 +254,8 @@ pub struct Stats {
     pub max_concurrency: u32,
     /// Drafts created.
     pub drafts_created: u64,
+    /// Files downloaded from a drive.
+    pub downloads: u64,
     /// Protocol mistakes a real mailbox would punish: sending a message that is not a
     /// draft, an `Authorization` header on an upload URL, a missing immutable-id header…
     pub violations: Vec<String>,

@@ -2,8 +2,11 @@
 
 use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::Parser;
-use localmerge_graph_sandbox::{Config, DEFAULT_TOKEN, DEFAULT_USER, Faults, Limits, serve};
+use localmerge_graph_sandbox::{
+    Config, Contact, DEFAULT_TOKEN, DEFAULT_USER, Faults, Limits, StoredFile, serve,
+};
 
 /// A local stand-in for Microsoft Graph's mail endpoints (drafts, send, attachments, upload
 /// sessions, folders), with Exchange Online's limits and injectable faults. Open
@@ -51,12 +54,31 @@ struct Args {
     /// Seed of the fault injection.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// A folder whose spreadsheets are the signed-in user's OneDrive files (searchable, and
+    /// each opened by its webUrl as a sharing URL).
+    #[arg(long, value_name = "DIR")]
+    files: Option<std::path::PathBuf>,
+    /// A JSON array of Graph contact resources (each may name its "mailbox" and "folder"):
+    /// the mailboxes' Outlook contacts.
+    #[arg(long, value_name = "FILE")]
+    contacts: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_writer(std::io::stderr).init();
     let a = Args::parse();
+    let files = match &a.files {
+        Some(dir) => StoredFile::from_dir(dir, DEFAULT_USER).with_context(|| format!("{}", dir.display()))?,
+        None => Vec::new(),
+    };
+    let contacts = match &a.contacts {
+        Some(path) => {
+            let json = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+            Contact::from_json(&json, DEFAULT_USER).with_context(|| format!("{}", path.display()))?
+        }
+        None => Vec::new(),
+    };
     let config = Config {
         users: vec![(a.token.clone(), DEFAULT_USER.to_owned())],
         limits: Limits {
@@ -75,6 +97,8 @@ async fn main() -> anyhow::Result<()> {
             retry_after: a.retry_after,
             latency_ms: a.latency_ms,
         },
+        files,
+        contacts,
         ..Config::default()
     };
     let listener = tokio::net::TcpListener::bind(&a.listen).await?;

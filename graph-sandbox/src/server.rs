@@ -39,6 +39,7 @@ pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> std::io
 async fn run(listener: tokio::net::TcpListener, app: App) -> std::io::Result<()> {
     let router = Router::new()
         .route("/upload/{token}", put(upload))
+        .route("/download/{token}", get(download))
         .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode))
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/_sandbox", get(page))
@@ -225,6 +226,11 @@ fn respond(reply: Reply) -> Response {
     response
 }
 
+/// Graph's answer to a request without a valid bearer token.
+fn invalid_token() -> Reply {
+    Reply::error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
+}
+
 /// Never answers (the connection is dropped, or the sender killed, meanwhile).
 async fn never() -> ! {
     loop {
@@ -285,11 +291,7 @@ async fn graph(
     if segs == ["organization"] && method == Method::GET {
         let w = lock(&world);
         if w.user(&token).is_none() {
-            return respond(Reply::error(
-                401,
-                "InvalidAuthenticationToken",
-                "Access token is empty or invalid.",
-            ));
+            return respond(invalid_token());
         }
         return respond(match &w.config.domains {
             Some(domains) => Reply::ok(
@@ -309,6 +311,19 @@ async fn graph(
             ),
         });
     }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1").to_owned();
+    if matches!(segs.first().map(String::as_str), Some("drives" | "shares"))
+        || segs.get(..2).is_some_and(|s| s == ["me", "drive"])
+    {
+        let mut w = lock(&world);
+        w.stats.requests += 1;
+        let Some(user) = w.user(&token) else {
+            return respond(invalid_token());
+        };
+        if let Some(reply) = w.drive(&user, &segs, &query, &format!("http://{host}")) {
+            return respond(reply);
+        }
+    }
     let (named, rest) = match segs.first().map(String::as_str) {
         Some("me") => (None, segs[1..].to_vec()),
         Some("users") if segs.len() >= 2 => (Some(segs[1].clone()), segs[2..].to_vec()),
@@ -318,11 +333,7 @@ async fn graph(
         let mut w = lock(&world);
         w.stats.requests += 1;
         let Some(user) = w.user(&token) else {
-            return respond(Reply::error(
-                401,
-                "InvalidAuthenticationToken",
-                "Access token is empty or invalid.",
-            ));
+            return respond(invalid_token());
         };
         let mailbox = match w.mailbox(&user, named.as_deref()) {
             Ok(m) => m,
@@ -386,7 +397,6 @@ async fn graph(
             return respond(r);
         }
     }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1").to_owned();
     let prefer_immutable = headers
         .get_all("prefer")
         .iter()
@@ -460,6 +470,20 @@ async fn upload(
     let range = headers.get(header::CONTENT_RANGE).and_then(|v| v.to_str().ok());
     let auth = headers.contains_key(header::AUTHORIZATION);
     respond(lock(&app.world).upload(&token, auth, range, &body))
+}
+
+/// A pre-authenticated download URL: no token, as a file service's.
+async fn download(State(app): State<App>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+    let mut w = lock(&app.world);
+    if headers.contains_key(header::AUTHORIZATION) {
+        w.stats
+            .violations
+            .push("an Authorization header sent to a pre-authenticated download URL".to_owned());
+    }
+    match w.download(&token) {
+        Some(bytes) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
+        None => respond(Reply::error(404, "itemNotFound", "The download link has expired.")),
+    }
 }
 
 async fn deliveries(State(app): State<App>) -> Response {

@@ -3,5 +3,6 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
 mod contacts;
+mod drive;
 mod preview;
 mod send;
