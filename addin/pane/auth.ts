@@ -17,10 +17,19 @@ export interface Config {
   licensingToken?: string;
   /** Messages per minute (Exchange Online: 30); the sandbox may allow more. */
   perMinute?: number;
+  /** The tenant's external recipients a day, when its admin knows it (default: 10,000). */
+  tenantExternal?: number;
 }
+
+/** What the user is about to read, each asked for only when used. */
+export type Reading = "files" | "contacts";
+
+const READ_SCOPES: Record<Reading, string> = { files: "Files.Read.All", contacts: "Contacts.Read" };
 
 export interface Tokens {
   graph(shared: boolean): Promise<string>;
+  /** A Graph token that may also read the user's files or contacts. */
+  reading(what: Reading): Promise<string>;
   /** A token for the licensing API, or undefined when there is none (free plan). */
   licensing(): Promise<string | undefined>;
 }
@@ -48,6 +57,10 @@ class Msal implements Tokens {
     return this.token(shared ? [...GRAPH_SCOPES, "Mail.Send.Shared"] : GRAPH_SCOPES);
   }
 
+  reading(what: Reading): Promise<string> {
+    return this.token([...GRAPH_SCOPES, READ_SCOPES[what]]);
+  }
+
   async licensing(): Promise<string | undefined> {
     return this.licensingScope ? this.token([this.licensingScope]) : undefined;
   }
@@ -57,6 +70,9 @@ class SandboxTokens implements Tokens {
   constructor(private readonly config: Config) {}
   async graph(): Promise<string> {
     return this.config.graphToken ?? "sandbox-token";
+  }
+  reading(): Promise<string> {
+    return this.graph();
   }
   async licensing(): Promise<string | undefined> {
     return this.config.licensingToken;

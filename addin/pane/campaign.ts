@@ -4,12 +4,19 @@
 
 import type { Campaign, CampaignEvent, CampaignHost } from "../pkg/localmerge_addin.js";
 import type { Store, StoredCampaign } from "./store.js";
-import { openSpreadsheet } from "./wasm.js";
+import { openContacts, openSpreadsheet } from "./wasm.js";
+
+/** The rows of a stored campaign, read again as they were when it started. */
+export function openStored(stored: StoredCampaign) {
+  const bytes = new Uint8Array(stored.bytes);
+  if (stored.source === "contacts") return openContacts(new TextDecoder().decode(bytes));
+  return openSpreadsheet(bytes, { sheet: stored.sheet, headerRow: stored.headerRow, table: stored.table });
+}
 
 /** Makes the stored campaign from its workbook and journal, runs `use`, and frees both the
  *  workbook and the campaign whatever happens. */
 export async function withCampaign<T>(stored: StoredCampaign, journal: string[], use: (campaign: Campaign) => Promise<T> | T): Promise<T> {
-  const sheet = await openSpreadsheet(new Uint8Array(stored.bytes), stored.sheet);
+  const sheet = await openStored(stored);
   let campaign: Campaign;
   try {
     campaign = sheet.campaign(stored.template, stored.options, journal);

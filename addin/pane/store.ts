@@ -11,8 +11,14 @@ export interface StoredCampaign {
   id: string;
   created: number;
   fileName: string;
+  /** The workbook's bytes, or the contacts' JSON (UTF-8) when `source` is "contacts". */
   bytes: ArrayBuffer;
   sheet: string;
+  /** Where the rows came from: a workbook (absent, older records too) or Outlook contacts. */
+  source?: "contacts";
+  /** A header row below title rows, or an Excel table, as the user chose. */
+  headerRow?: number;
+  table?: string;
   template: Template;
   options: CampaignOptions;
   state: CampaignState;

@@ -3,7 +3,7 @@
 // check and every message comes from the WebAssembly core; what the page shows is drawn by
 // view/*.ts from the state; a campaign's phase changes only through state.ts.
 
-import { addressProblem, brokenTokens, repairTokens, type Campaign, type CampaignOptions, type PlanResult, type Spreadsheet, type Template } from "../pkg/localmerge_addin.js";
+import { addressProblem, brokenTokens, repairTokens, tenantDomains, type Campaign, type CampaignOptions, type PlanResult, type Spreadsheet, type Template } from "../pkg/localmerge_addin.js";
 import {
   baseLayerLuminance,
   fluentBadge,
@@ -25,15 +25,21 @@ import { Store, type StoredCampaign } from "./store.js";
 import { $ } from "./view/dom.js";
 import { renderMessage } from "./view/message.js";
 import { renderPreview } from "./view/preview.js";
+import { bindSources } from "./sources.js";
 import { renderFile, renderReadError, renderRecipients } from "./view/recipients.js";
-import { mode, offerDownload, renderSend } from "./view/send.js";
-import { loadCore, openSpreadsheet } from "./wasm.js";
+import { mode, offerDownload, renderForecast, renderSend } from "./view/send.js";
+import { loadCore, openContacts, openSpreadsheet, type Region } from "./wasm.js";
 
 provideFluentDesignSystem().register(fluentDesignSystemProvider(), fluentButton(), fluentCheckbox(), fluentProgress(), fluentBadge());
 
 interface Data {
   fileName: string;
+  /** A workbook's bytes, or the contacts' JSON (UTF-8). */
   bytes: Uint8Array;
+  /** Where the rows came from: a workbook (absent) or Outlook contacts. */
+  source?: "contacts";
+  /** Where the list is in the workbook, as the user chose. */
+  region: Region;
   sheet: Spreadsheet;
 }
 
@@ -57,10 +63,12 @@ interface App {
   live?: Campaign;
   /** The subject of a campaign resumed when the pane opened. */
   resumed?: string;
+  /** The tenant's verified domains (empty when Graph did not say: every recipient counts as external). */
+  domains: string[];
 }
 
-function graphUrl(app: App): string {
-  return (app.config.graphUrl ?? "https://graph.microsoft.com/v1.0").replace(/\/$/, "");
+function graphUrl(config: Config): string {
+  return (config.graphUrl ?? "https://graph.microsoft.com/v1.0").replace(/\/$/, "");
 }
 
 async function template(app: App): Promise<Template> {
@@ -73,7 +81,46 @@ async function template(app: App): Promise<Template> {
     exclude: [...app.exclude],
     footer: !app.plan.licensed,
     attachments: Object.fromEntries([...app.attachments].map(([name, f]) => [name, f.size])),
+    groupBy: pick("group-by"),
   };
+}
+
+const LIMIT = "localmerge.dailyRecipients:";
+
+/** The lower daily recipient limit the user entered for this mailbox (remembered in this browser). */
+function dailyLimit(): number | undefined {
+  const n = Number($<HTMLInputElement>("daily-limit").value);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** How a campaign started now would send: the pace, the budgets and the tenant's domains. */
+function sendOptions(app: App, id: string, from: string): CampaignOptions {
+  const m = mode();
+  const schedule = m === "schedule" ? new Date($<HTMLInputElement>("when").value).getTime() : undefined;
+  return {
+    id,
+    graphUrl: graphUrl(app.config),
+    seed: crypto.getRandomValues(new Uint32Array(1))[0],
+    draftsOnly: m === "drafts",
+    schedule: schedule !== undefined && Number.isFinite(schedule) ? schedule : undefined,
+    perMinute: app.config.perMinute,
+    dailyRecipients: dailyLimit(),
+    domains: app.domains,
+    tenantExternal: app.config.tenantExternal,
+    from: from || undefined,
+  };
+}
+
+/** The plan against every daily budget, for the campaign the send button would start. */
+async function forecast(app: App): Promise<void> {
+  const sheet = app.data?.sheet;
+  if (!sheet || !app.result || app.result.error || app.result.messages.length === 0) return renderForecast(undefined);
+  try {
+    const options = sendOptions(app, "00000000-0000-4000-8000-000000000000", "");
+    renderForecast(sheet.forecast(await template(app), options, options.schedule ?? Date.now()));
+  } catch {
+    renderForecast(undefined);
+  }
 }
 
 function messages(app: App): number {
@@ -86,6 +133,7 @@ function render(app: App): void {
   app.index = Math.min(app.index, Math.max(0, list.length - 1));
   renderPreview(list, app.index);
   renderSend(app.phase, messages(app), Date.now());
+  void forecast(app);
 }
 
 /** Moves the campaign to its next phase, shows it, and keeps IndexedDB's record in step. */
@@ -131,14 +179,14 @@ async function replaceColumn(app: App, name: string, suggestion: string): Promis
   await refresh(app);
 }
 
-async function loadData(app: App, fileName: string, bytes: Uint8Array, sheetName: string | undefined): Promise<void> {
+async function loadData(app: App, fileName: string, bytes: Uint8Array, region: Region, source?: "contacts"): Promise<void> {
   try {
-    const sheet = await openSpreadsheet(bytes, sheetName);
+    const sheet = source === "contacts" ? await openContacts(new TextDecoder().decode(bytes)) : await openSpreadsheet(bytes, region);
     app.data?.sheet.free();
-    app.data = { fileName, bytes, sheet };
+    app.data = { fileName, bytes, source, region, sheet };
     app.exclude.clear();
     app.index = 0;
-    renderFile(fileName, sheet);
+    renderFile(fileName, sheet, region, source === "contacts");
   } catch (e) {
     renderReadError(fileName, (e as Error).message);
   }
@@ -159,24 +207,17 @@ async function startCampaign(app: App): Promise<void> {
   const from = $<HTMLInputElement>("from").value.trim();
   if (from && addressProblem(from) !== undefined) return void (error.textContent = t("badFrom", from));
   if (!canStart(app.phase)) return;
-  const m = mode();
-  const schedule = m === "schedule" ? new Date($<HTMLInputElement>("when").value).getTime() : undefined;
   const id = crypto.randomUUID();
-  const options: CampaignOptions = {
-    id,
-    graphUrl: graphUrl(app),
-    seed: crypto.getRandomValues(new Uint32Array(1))[0],
-    draftsOnly: m === "drafts",
-    schedule: schedule !== undefined && Number.isFinite(schedule) ? schedule : undefined,
-    perMinute: app.config.perMinute,
-    from: from || undefined,
-  };
+  const options = sendOptions(app, id, from);
   const stored: StoredCampaign = {
     id,
     created: Date.now(),
     fileName: data.fileName,
     bytes: data.bytes.slice().buffer,
     sheet: data.sheet.sheet,
+    source: data.source,
+    headerRow: data.region.headerRow,
+    table: data.region.table,
     template: tpl,
     options,
     state: "running",
@@ -251,7 +292,7 @@ async function sendTest(app: App): Promise<void> {
   try {
     const campaign = app.data.sheet.testCampaign(await template(app), m.row, app.me, {
       id: `test-${crypto.randomUUID()}`,
-      graphUrl: graphUrl(app),
+      graphUrl: graphUrl(app.config),
       seed: 1,
       perMinute: app.config.perMinute,
     });
@@ -308,7 +349,13 @@ function bind(app: App): void {
     if (column) await app.template.insert(`{{${column}}}`);
     await refresh(app);
   });
-  const open = async (f: File) => loadData(app, f.name, new Uint8Array(await f.arrayBuffer()), undefined);
+  const open = async (f: File) => loadData(app, f.name, new Uint8Array(await f.arrayBuffer()), {});
+  bindSources({
+    graphUrl: graphUrl(app.config),
+    tokens: app.tokens,
+    openBytes: (name, bytes) => loadData(app, name, bytes, {}),
+    openContacts: (json, name) => loadData(app, name, new TextEncoder().encode(json), {}, "contacts"),
+  });
   const file = $<HTMLInputElement>("file");
   file.addEventListener("change", () => {
     const f = file.files?.[0];
@@ -331,10 +378,27 @@ function bind(app: App): void {
     app.attachments = new Map([...(attachments.files ?? [])].map((f) => [f.name, f]));
     void refresh(app);
   });
-  $("sheet").addEventListener("change", () => {
+  // Where the list is: another sheet, an Excel table, or a header below title rows.
+  const reread = (region: Region) => {
     const d = app.data;
-    if (d) void loadData(app, d.fileName, d.bytes, $<HTMLSelectElement>("sheet").value);
+    if (d && !d.source) void loadData(app, d.fileName, d.bytes, region);
+  };
+  $("sheet").addEventListener("change", () => reread({ sheet: $<HTMLSelectElement>("sheet").value }));
+  $("table").addEventListener("change", () => reread({ table: $<HTMLSelectElement>("table").value || undefined }));
+  $("header-row").addEventListener("change", () => {
+    const row = Number($<HTMLInputElement>("header-row").value);
+    reread({ sheet: app.data?.sheet.sheet, headerRow: Number.isInteger(row) && row > 0 ? row : undefined });
   });
+  $("group-by").addEventListener("change", () => void refresh(app));
+  const limit = $<HTMLInputElement>("daily-limit");
+  limit.value = localStorage.getItem(LIMIT + app.me) ?? "";
+  limit.addEventListener("change", () => {
+    const n = dailyLimit();
+    if (n === undefined) localStorage.removeItem(LIMIT + app.me);
+    else localStorage.setItem(LIMIT + app.me, String(n));
+    void forecast(app);
+  });
+  $("when").addEventListener("change", () => void forecast(app));
   for (const id of ["to", "cc", "bcc"]) $(id).addEventListener("change", () => void refresh(app));
   const move = (by: number) => {
     app.index = Math.max(0, Math.min(messages(app) - 1, app.index + by));
@@ -349,7 +413,11 @@ function bind(app: App): void {
   });
   $("skip-problems").addEventListener("change", () => ($("send-error").textContent = ""));
   $("test").addEventListener("click", () => void sendTest(app));
-  for (const radio of document.querySelectorAll('input[name="mode"]')) radio.addEventListener("change", () => renderSend(app.phase, messages(app), Date.now()));
+  for (const radio of document.querySelectorAll('input[name="mode"]'))
+    radio.addEventListener("change", () => {
+      renderSend(app.phase, messages(app), Date.now());
+      void forecast(app);
+    });
   $("send").addEventListener("click", () => void startCampaign(app));
   $("pause").addEventListener("click", () => app.live?.pause());
   $("resume").addEventListener("click", async () => {
@@ -374,16 +442,18 @@ async function main(): Promise<void> {
   const tokens = await signIn(config, host.nestedAuth);
   let me = "";
   try {
-    const r = await fetch(`${(config.graphUrl ?? "https://graph.microsoft.com/v1.0").replace(/\/$/, "")}/me`, { headers: { Authorization: `Bearer ${await tokens.graph(false)}` } });
+    const r = await fetch(`${graphUrl(config)}/me`, { headers: { Authorization: `Bearer ${await tokens.graph(false)}` } });
     const who = (await r.json()) as { mail?: string; userPrincipalName?: string };
     me = who.mail ?? who.userPrincipalName ?? "";
   } catch {
     me = "";
   }
+  // The tenant's domains tell colleagues from external recipients (User.Read allows it).
+  const domains = await tenantDomains(graphUrl(config), await tokens.graph(false)).catch(() => [] as string[]);
   const plan = await checkPlan(config.licensingUrl?.replace(/\/$/, ""), () => tokens.licensing());
   $("plan").textContent = plan.licensed ? t("planLicensed") : t("planFree");
   $("plan-footer").textContent = plan.licensed ? t("licensedFooter") : t("freeFooter");
-  const app: App = { config, tokens, template: host.template, store, plan, me, index: 0, exclude: new Set(), attachments: new Map(), phase: idle };
+  const app: App = { config, tokens, template: host.template, store, plan, me, domains, index: 0, exclude: new Set(), attachments: new Map(), phase: idle };
   bind(app);
   await refresh(app);
   document.body.dataset.ready = "true";

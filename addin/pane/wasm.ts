@@ -4,25 +4,25 @@
 // it. Which formats a module reads is the core's to say (`readsFormatOf`), not this file's.
 
 import init, * as first from "../pkg/localmerge_addin.js";
-import type { Spreadsheet } from "../pkg/localmerge_addin.js";
+import type { ContactQuery, Spreadsheet } from "../pkg/localmerge_addin.js";
+import type * as second from "../pkg/localmerge_addin_full.js";
 
 type Core = typeof first;
+type Full = typeof second;
 
-let full: Promise<Core> | undefined;
+let full: Promise<Full> | undefined;
 
 /** Loads the first module; its free functions (brokenTokens, repairTokens) work from then on. */
 export async function loadCore(): Promise<void> {
   await init({ module_or_path: new URL("localmerge_addin_bg.wasm", import.meta.url) });
 }
 
-/** The module that reads these bytes: the first one, or the full one (fetched once). */
-function coreFor(bytes: Uint8Array): Promise<Core> {
-  if (first.readsFormatOf(bytes)) return Promise.resolve(first);
+/** The second module (every format, Outlook contacts), fetched once. */
+function loadFull(): Promise<Full> {
   full ??= import("../pkg/localmerge_addin_full.js").then(
     async (m) => {
       await m.default({ module_or_path: new URL("localmerge_addin_full_bg.wasm", import.meta.url) });
-      // The same API; TypeScript sees the classes of two declaration files as distinct.
-      return m as unknown as Core;
+      return m;
     },
     (e: unknown) => {
       full = undefined; // a failed download is tried again on the next file
@@ -32,8 +32,32 @@ function coreFor(bytes: Uint8Array): Promise<Core> {
   return full;
 }
 
-/** Reads a spreadsheet with the module that reads its format; `sheet` picks a sheet by name. */
-export async function openSpreadsheet(bytes: Uint8Array, sheet?: string): Promise<Spreadsheet> {
+/** The module that reads these bytes: the first one, or the full one. */
+async function coreFor(bytes: Uint8Array): Promise<Core> {
+  if (first.readsFormatOf(bytes)) return first;
+  // The same API; TypeScript sees the classes of two declaration files as distinct.
+  return (await loadFull()) as unknown as Core;
+}
+
+/** Where the list is in a workbook: a sheet by name, a header row below title rows, an Excel table by name. */
+export interface Region {
+  sheet?: string;
+  headerRow?: number;
+  table?: string;
+}
+
+/** Reads a spreadsheet with the module that reads its format. */
+export async function openSpreadsheet(bytes: Uint8Array, region: Region = {}): Promise<Spreadsheet> {
   const core = await coreFor(bytes);
-  return new core.Spreadsheet(bytes, sheet);
+  return new core.Spreadsheet(bytes, region.sheet, region.headerRow, region.table);
+}
+
+/** The contacts `query` names, read from Graph by the second module (JSON to keep). */
+export async function readContacts(graphUrl: string, token: string, query: ContactQuery): Promise<string> {
+  return (await loadFull()).readContacts(graphUrl, token, query);
+}
+
+/** Outlook contacts as `readContacts` gave them (JSON), as a table (in the second module). */
+export async function openContacts(json: string): Promise<Spreadsheet> {
+  return (await loadFull()).Spreadsheet.fromContacts(json) as unknown as Spreadsheet;
 }

@@ -44,7 +44,7 @@ extern "C" {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Options {
-    id: String,
+    pub(crate) id: String,
     graph_url: String,
     #[serde(default)]
     drafts_only: bool,
@@ -52,6 +52,9 @@ pub struct Options {
     from: Option<String>,
     per_minute: Option<u32>,
     daily_recipients: Option<u32>,
+    #[serde(default)]
+    domains: Vec<String>,
+    tenant_external: Option<u32>,
     seed: f64,
 }
 
@@ -163,15 +166,18 @@ pub fn settings(options: &Options, folder: &str) -> Result<CampaignSettings, sen
     if let Some(n) = options.daily_recipients.filter(|n| *n > 0) {
         limits.recipients_per_window = n;
     }
+    if let Some(n) = options.tenant_external.filter(|n| *n > 0) {
+        limits.external_per_window = n;
+    }
     Ok(CampaignSettings {
         id: CampaignId::parse(&options.id)?,
         sender: options.from.clone().filter(|a| !a.trim().is_empty()).map_or(Sender::Me, Sender::Shared),
         mode: if options.drafts_only { Mode::DraftsOnly } else { Mode::Send },
         schedule: options.schedule.map(|t| t as Millis),
         limits,
-        // The pane does not read the tenant's domains yet: every recipient counts against
-        // the tenant's external budget, which is the mailbox's by default (10,000).
-        internal_domains: Vec::new(),
+        // Without the tenant's domains every recipient counts as external (the budget is
+        // then at most the mailbox's own, 10,000, by default).
+        internal_domains: options.domains.iter().map(|d| d.trim().to_lowercase()).collect(),
         folder_name: format!("localmerge {folder}"),
         seed: options.seed as u64,
     })

@@ -8,12 +8,13 @@ use std::collections::HashMap;
 use localmerge_core::format::Locale;
 use localmerge_core::{
     ColumnOverrides, Format, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, ReadOptions, Table,
-    TemplateError, Workbook,
+    TableChoice, TemplateError, Workbook,
 };
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 mod campaign;
+mod sources;
 
 pub use campaign::{Campaign, EventDto, FinishDto, Host, SummaryDto};
 pub use localmerge_core::template::{BrokenToken, broken_tokens, repair_tokens};
@@ -39,11 +40,22 @@ export interface Template {
   footer?: boolean;
   /** Sizes of the attachment files the user picked, by the name the sheet uses. */
   attachments?: Record<string, number>;
+  /** One message per distinct value of this column, its rows in `{{#each rows}}`. */
+  groupBy?: string;
 }
 export interface CampaignOptions {
   id: string; graphUrl: string; seed: number;
   draftsOnly?: boolean; schedule?: number; from?: string; perMinute?: number; dailyRecipients?: number;
+  /** The tenant's verified domains: recipients elsewhere count against the tenant's external budget. */
+  domains?: string[];
+  /** The tenant's external recipients a day (default 10,000, the mailbox's). */
+  tenantExternal?: number;
 }
+/** What a campaign needs of every Microsoft 365 limit, before it starts. */
+export interface Forecast { messages: number; recipients: number; external: number; mailboxBudget: number; tenantExternalBudget: number; days: number; finishAt: number }
+export interface DriveFile { driveId: string; itemId: string; name: string; size?: number; modified?: string }
+export interface DriveDownload { name: string; bytes: Uint8Array }
+export interface ContactQuery { mailbox?: string; folder?: string; categories?: string[] }
 export interface CampaignSummary { total: number; sent: number; drafted: number; failed: { row: number; reason: string }[] }
 export type CampaignEvent =
   | { kind: "row"; row: number; step: "drafting" | "drafted" | "sending" | "sent" | "failed"; summary: CampaignSummary }
@@ -219,6 +231,9 @@ pub struct TemplateSpec {
     /// Sizes of the picked attachment files, by name.
     #[serde(default)]
     pub attachments: HashMap<String, f64>,
+    /// One message per distinct value of this column.
+    #[serde(default, rename = "groupBy")]
+    pub group_by: Option<String>,
 }
 
 /// Recipient columns named by the user.
@@ -254,6 +269,7 @@ pub fn plan_messages(table: &Table, template: &TemplateSpec) -> Result<(Plan, Ve
         spec.columns = ColumnOverrides { to: c.to.clone(), cc: c.cc.clone(), bcc: c.bcc.clone() };
     }
     spec.locale = locale;
+    spec.group_by = template.group_by.clone().filter(|c| !c.is_empty());
     let merge = Merge::new(table, &spec)?;
     let mut plan = merge.plan(table);
     merge.check_attachments(table, &mut plan, |name| match template.attachments.get(name) {
@@ -294,23 +310,94 @@ pub fn reads_format_of(bytes: &[u8]) -> bool {
     Format::of(bytes).is_included()
 }
 
+/// The `Forecast` TypeScript type.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ForecastDto {
+    messages: usize,
+    recipients: u64,
+    external: u64,
+    mailbox_budget: u32,
+    tenant_external_budget: u32,
+    days: u64,
+    finish_at: f64,
+}
+
 /// A spreadsheet the user picked, read in WebAssembly: its bytes never leave the page.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct Spreadsheet {
     sheets: Vec<String>,
+    tables: Vec<String>,
     table: Table,
 }
 
 #[wasm_bindgen]
 impl Spreadsheet {
-    /// Reads xlsx, xlsm, xlsb, xls, ods or CSV bytes; `sheet` picks a sheet by name. A
-    /// sheet holding exactly one Excel table is read as that table, as the CLI does.
+    /// Reads xlsx, xlsm, xlsb, xls, ods or CSV bytes; `sheet` picks a sheet by name,
+    /// `header_row` the header's row below title rows, `table` an Excel table by name. By
+    /// default a sheet holding exactly one Excel table is read as that table, as the CLI does.
     #[wasm_bindgen(constructor)]
-    pub fn new(bytes: Vec<u8>, sheet: Option<String>) -> Result<Spreadsheet, JsError> {
+    pub fn new(
+        bytes: Vec<u8>,
+        sheet: Option<String>,
+        header_row: Option<u32>,
+        table: Option<String>,
+    ) -> Result<Spreadsheet, JsError> {
         let mut workbook = Workbook::open(bytes).map_err(js_error)?;
-        let table = workbook.read_with(sheet.as_deref(), &ReadOptions::default()).map_err(js_error)?;
-        Ok(Spreadsheet { sheets: workbook.sheet_names().to_vec(), table })
+        let options = ReadOptions {
+            header_row: header_row.filter(|r| *r > 0),
+            table: table.filter(|t| !t.is_empty()).map_or(TableChoice::OnlyTable, TableChoice::Named),
+        };
+        let tables = workbook.tables().map_err(js_error)?.into_iter().map(|t| t.name).collect();
+        let table = workbook.read_with(sheet.as_deref(), &options).map_err(js_error)?;
+        Ok(Spreadsheet { sheets: workbook.sheet_names().to_vec(), tables, table })
+    }
+
+    /// Outlook contacts as `readContacts` gave them: a table of the contacts' columns.
+    #[cfg(feature = "contacts")]
+    #[wasm_bindgen(js_name = fromContacts)]
+    pub fn from_contacts(json: &str) -> Result<Spreadsheet, JsError> {
+        let contacts: sources::Contacts = serde_json::from_str(json).map_err(js_error)?;
+        let table = localmerge_core::contacts::table(&contacts.name, &contacts.list);
+        Ok(Spreadsheet { sheets: vec![contacts.name], tables: Vec::new(), table })
+    }
+
+    /// The workbook's Excel tables, by name.
+    #[wasm_bindgen(getter)]
+    pub fn tables(&self) -> Vec<String> {
+        self.tables.clone()
+    }
+
+    /// What this campaign needs of the mailbox's and the tenant's daily budgets, and when
+    /// it would finish if started at `start` (ms since the epoch).
+    #[wasm_bindgen(unchecked_return_type = "Forecast")]
+    pub fn forecast(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Template")] template: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CampaignOptions")] options: JsValue,
+        start: f64,
+    ) -> Result<JsValue, JsError> {
+        let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
+        let options: campaign::Options = serde_wasm_bindgen::from_value(options).map_err(js_error)?;
+        let (plan, _) = plan_messages(&self.table, &template).map_err(js_error)?;
+        let settings = campaign::settings(&options, &options.id).map_err(js_error)?;
+        let f = localmerge_core::budget::forecast(
+            &plan.messages,
+            &settings.limits,
+            &settings.internal_domains,
+            start.max(0.0) as u64,
+        );
+        let dto = ForecastDto {
+            messages: f.messages,
+            recipients: f.recipients,
+            external: f.external,
+            mailbox_budget: f.mailbox_budget,
+            tenant_external_budget: f.tenant_external_budget,
+            days: f.days,
+            finish_at: f.finish_at as f64,
+        };
+        dto.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
     }
 
     /// The workbook's sheets.

@@ -31,7 +31,7 @@ fn message(e: JsValue) -> String {
 
 #[wasm_bindgen_test]
 fn a_spreadsheet_is_read_in_the_page() {
-    let s = Spreadsheet::new(CSV.to_vec(), None).unwrap();
+    let s = Spreadsheet::new(CSV.to_vec(), None, None, None).unwrap();
     assert_eq!(s.columns(), ["Email", "First Name", "Amount"]);
     assert_eq!(s.row_count(), 3);
     assert_eq!(s.sheets().len(), 1);
@@ -39,10 +39,10 @@ fn a_spreadsheet_is_read_in_the_page() {
 
 #[wasm_bindgen_test]
 fn a_bad_file_is_a_js_error_naming_the_cause() {
-    let e = Spreadsheet::new(b"PK\x03\x04not really a zip".to_vec(), None).unwrap_err();
+    let e = Spreadsheet::new(b"PK\x03\x04not really a zip".to_vec(), None, None, None).unwrap_err();
     let text = message(JsValue::from(e));
     assert!(!text.is_empty(), "an empty message");
-    let e = Spreadsheet::new(CSV.to_vec(), Some("Nope".into())).unwrap_err();
+    let e = Spreadsheet::new(CSV.to_vec(), Some("Nope".into()), None, None).unwrap_err();
     assert!(message(JsValue::from(e)).contains("Nope"));
 }
 
@@ -55,14 +55,14 @@ fn the_first_module_leaves_xls_xlsb_and_ods_to_the_full_one() {
     assert_eq!(reads_format_of(XLS), full);
     assert_eq!(reads_format_of(b"PK\x03\x04mimetypeapplication/vnd.oasis.opendocument.spreadsheet"), full);
     if !full {
-        let e = Spreadsheet::new(XLS.to_vec(), None).unwrap_err();
+        let e = Spreadsheet::new(XLS.to_vec(), None, None, None).unwrap_err();
         assert_eq!(message(JsValue::from(e)), "this build of localmerge does not read xls files");
     }
 }
 
 #[wasm_bindgen_test]
 fn a_plan_has_the_typescript_shape() {
-    let s = Spreadsheet::new(CSV.to_vec(), None).unwrap();
+    let s = Spreadsheet::new(CSV.to_vec(), None, None, None).unwrap();
     let plan = rust(
         s.plan(js(&json!({"subject": "Hi {{First Name}}", "body": "<p>{{Amount}}</p>", "locale": "fr-FR", "footer": true})))
             .unwrap(),
@@ -84,7 +84,7 @@ fn a_plan_has_the_typescript_shape() {
 
 #[wasm_bindgen_test]
 fn a_template_error_is_data_with_its_fix() {
-    let s = Spreadsheet::new(CSV.to_vec(), None).unwrap();
+    let s = Spreadsheet::new(CSV.to_vec(), None, None, None).unwrap();
     let plan = rust(s.plan(js(&json!({"subject": "Hi {{Frist Name}}", "body": "x"}))).unwrap());
     assert_eq!(plan["error"]["name"], "Frist Name");
     assert_eq!(plan["error"]["suggestion"], "First Name");
@@ -121,7 +121,7 @@ fn host(journal: &Array) -> Host {
 
 #[wasm_bindgen_test]
 async fn a_campaign_resumes_from_its_journal_without_sending_again() {
-    let s = Spreadsheet::new(CSV.to_vec(), None).unwrap();
+    let s = Spreadsheet::new(CSV.to_vec(), None, None, None).unwrap();
     let template = js(&json!({"subject": "Hi {{First Name}}", "body": "x"}));
     // Graph is unreachable: a campaign that needs it would fail, one that is done does not.
     let options = js(&json!({"id": "c1", "graphUrl": "http://127.0.0.1:9/v1.0", "seed": 1}));
@@ -169,4 +169,64 @@ async fn fetch_never_says_a_failed_request_stayed_home() {
         assert!(e.maybe_delivered, "{failures:?}: {e:?}");
         assert!(!e.message.is_empty());
     }
+}
+
+/// Contacts as readContacts keeps them (the second module reads them).
+#[cfg(feature = "contacts")]
+#[wasm_bindgen_test]
+fn contacts_become_rows_with_the_contacts_columns() {
+    let json = r#"{"name":"contacts","list":[
+        {"givenName":"Ada","emailAddresses":[{"address":"ada@contoso.com"}]},
+        {"givenName":"Bo","emailAddresses":[{"address":"bo@example.org"}]}]}"#;
+    let s = Spreadsheet::from_contacts(json).unwrap();
+    assert_eq!((s.sheet(), s.row_count(), s.columns()[0].as_str()), ("contacts".into(), 2, "First Name"));
+    assert!(Spreadsheet::from_contacts("{").is_err(), "bad JSON is an error, not a panic");
+}
+
+#[wasm_bindgen_test]
+fn groups_and_the_forecast_have_their_typescript_shapes() {
+    let csv = b"Email,First Name\nada@contoso.com,Ada\nbo@example.org,Bo\n";
+    let s = Spreadsheet::new(csv.to_vec(), None, None, None).unwrap();
+    let template = js(&json!({"subject": "Hi {{First Name}}", "body": "x"}));
+    let options = |extra: Value| {
+        let mut o = json!({"id": "c1", "graphUrl": "http://127.0.0.1:9/v1.0", "seed": 1});
+        o.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        js(&o)
+    };
+    // The tenant's domains make Ada a colleague: one external recipient, within a budget of 1.
+    let f = rust(
+        s.forecast(template.clone(), options(json!({"domains": ["Contoso.COM"], "tenantExternal": 1})), 0.0)
+            .unwrap(),
+    );
+    assert_eq!(
+        f,
+        json!({"messages": 2, "recipients": 2, "external": 1, "mailboxBudget": 10000, "tenantExternalBudget": 1, "days": 1, "finishAt": 2000})
+    );
+    // Without them both are external: two days.
+    let f = rust(s.forecast(template, options(json!({"tenantExternal": 1})), 0.0).unwrap());
+    assert_eq!((f["external"].as_u64(), f["days"].as_u64()), (Some(2), Some(2)));
+
+    // One message per customer, listing the customer's rows.
+    let csv = b"Email,Item\na@x.org,Pen\nb@x.org,Pad\nA@x.org,Ink\n";
+    let s = Spreadsheet::new(csv.to_vec(), None, None, None).unwrap();
+    let plan = rust(
+        s.plan(js(&json!({"subject": "{{count rows}} items", "body": "{{#each rows}}{{Item}};{{/each}}", "groupBy": "Email"})))
+            .unwrap(),
+    );
+    let messages = plan["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2, "{plan}");
+    assert_eq!(
+        (messages[0]["subject"].as_str(), messages[0]["html"].as_str()),
+        (Some("2 items"), Some("Pen;Ink;"))
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_header_below_title_rows_and_a_table_by_name() {
+    let csv = b"Quarterly list\n\nEmail,Name\na@x.org,Ann\n";
+    let s = Spreadsheet::new(csv.to_vec(), None, Some(3), None).unwrap();
+    assert_eq!((s.columns(), s.row_count()), (vec!["Email".to_owned(), "Name".to_owned()], 1));
+    assert!(s.tables().is_empty(), "CSV has no Excel tables");
+    let e = Spreadsheet::new(csv.to_vec(), None, None, Some("Orders".into())).unwrap_err();
+    assert!(message(JsValue::from(e)).contains("Orders"));
 }

@@ -2,7 +2,7 @@
 //! `GET /me/contacts` documents it) turned into the columns a merge uses, so contacts get the
 //! same checks, preview and send as a sheet. Pure: the front doors fetch the pages.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::days_from_civil;
 use crate::format::CellFormat;
@@ -44,7 +44,7 @@ pub struct Page<T> {
 }
 
 /// An email address of a contact.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ContactAddress {
     /// The name shown with it.
@@ -54,7 +54,7 @@ pub struct ContactAddress {
 }
 
 /// A postal address of a contact (the parts a merge uses).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PhysicalAddress {
     /// The city.
@@ -64,7 +64,7 @@ pub struct PhysicalAddress {
 }
 
 /// Graph's `contact` resource, the fields a merge uses.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Contact {
     /// First name.
@@ -96,7 +96,7 @@ pub struct Contact {
 }
 
 /// A contact folder (`GET /me/contactFolders`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ContactFolder {
     /// Its id.

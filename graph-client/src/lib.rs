@@ -145,8 +145,7 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// Graph's `error.message` in an error answer's body (empty when there is none).
 pub(crate) fn graph_message(body: &[u8]) -> String {
-    serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+    serde_json::from_slice::<localmerge_core::graph::ErrorBody>(body)
+        .map(|b| b.error.message)
         .unwrap_or_default()
 }

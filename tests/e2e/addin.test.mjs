@@ -30,6 +30,32 @@ function workbook(n, file) {
   return { file, secrets };
 }
 
+/**
+ * A workbook of orders below a title row (the header on row 3), several per customer; one
+ * customer is a colleague (the sandbox tenant's domain), the others external.
+ */
+function ordersWorkbook() {
+  const rows = [["Orders of the quarter"], [], ["Email", "Customer", "Item", "Amount"]];
+  const customers = [["olwen.qx@example.org", "Olwenqa"], ["pim.qx@example.net", "Pimqb"], ["colleague.qx@sandbox.localmerge.test", "Colleaguez"]];
+  const items = ["Lanternqz", "Compassqz", "Ropeqz", "Kettleqz", "Tarpqz"];
+  for (let i = 0; i < items.length; i++) {
+    const [email, name] = customers[i % customers.length];
+    rows.push([email, name, items[i], 10 * (i + 1)]);
+  }
+  const ws = XLSX.utils.aoa_to_sheet(rows);
+  const wb = XLSX.utils.book_new();
+  XLSX.utils.book_append_sheet(wb, ws, "Orders");
+  const bytes = XLSX.write(wb, { type: "buffer", bookType: "xlsx" });
+  return { bytes, secrets: [...customers.flat(), ...items] };
+}
+
+/** The user's Outlook contacts: two in the category "Customers". */
+const CONTACTS = [
+  { givenName: "Quintessa", surname: "Qxcontact", emailAddresses: [{ address: "quintessa.qx@example.com" }], categories: ["Customers"] },
+  { givenName: "Rutherford", surname: "Qxcontact", emailAddresses: [{ address: "rutherford.qx@example.com" }], categories: ["customers", "VIP"] },
+  { givenName: "Sabinella", surname: "Qxcontact", emailAddresses: [{ address: "sabinella.qx@example.com" }], categories: ["Partners"] },
+];
+
 /** The requests to `base`, each asserted to carry no body (only its bearer token). */
 function bodilessTo(requests, base) {
   const to = requests.filter((r) => r.url.startsWith(base));
@@ -63,8 +89,10 @@ describe("the Outlook add-in", { skip }, () => {
   const dir = join(tmpdir(), `localmerge-e2e-${process.pid}`);
   mkdirSync(dir, { recursive: true });
 
+  const orders = ordersWorkbook();
+
   before(async () => {
-    [graph, idp] = await Promise.all([sandbox({ perMinute: 600 }), identityProvider()]);
+    [graph, idp] = await Promise.all([sandbox({ perMinute: 600, files: { "Orders Q4.xlsx": orders.bytes }, contacts: CONTACTS }), identityProvider()]);
     lic = await licensing(idp);
     b = await browser();
   });
@@ -319,6 +347,98 @@ describe("the Outlook add-in", { skip }, () => {
     assert.deepEqual(leaks(requests, graph.host, secrets), []);
     assert.deepEqual(errors, []);
     await context.close();
+    site.stop();
+  });
+  test("a OneDrive workbook below a title row, one message per customer, planned against the daily budgets; then Outlook contacts", async () => {
+    const site = await pane({ mode: "sandbox", graphUrl: graph.url, perMinute: 600 });
+    const office = {
+      language: "en-US",
+      subject: "Your {{count rows}} orders, {{Customer}}",
+      body: '<p>Dear {{Customer}},</p>{{#each rows}}<p>{{Item}}: {{Amount}}</p>{{/each}}<p>Total: {{sum rows "Amount"}}</p>',
+    };
+    const { page, requests, errors, context } = await openPane(b, site.url, { office });
+    const violations = [];
+
+    // Search the user's OneDrive, open the workbook: its bytes come from Graph's download link.
+    await page.click("#sources summary");
+    await page.fill("#drive-query", "orders");
+    await page.click("#drive-find");
+    await page.waitForSelector("#drive-results button.file");
+    assert.match(await page.textContent("#drive-heading"), /1 spreadsheets found/);
+    await page.click("#drive-results button.file");
+    await page.waitForFunction(() => /Orders Q4\.xlsx/.test(document.querySelector("#file-name")?.textContent ?? ""));
+    // The title row is not a header: the list starts on row 3.
+    await page.fill("#header-row", "3");
+    await page.locator("#header-row").blur();
+    await page.waitForFunction(() => [...document.querySelectorAll("#group-by option")].some((o) => o.value === "Customer"));
+    // Without grouping, {{#each rows}} is refused with its fix; one message per customer renders it.
+    await page.selectOption("#group-by", "Email");
+    await page.waitForFunction(() => document.body.dataset.messages === "3");
+    const frame = page.frameLocator("#preview");
+    assert.match(await frame.locator("body").textContent(), /Dear Olwenqa,\s*Lanternqz: 10\s*Kettleqz: 40\s*Total: 50/);
+    assert.match(await page.textContent("#envelope"), /Your 2 orders, Olwenqa/);
+
+    // The plan: 3 recipients, 2 outside the tenant; a lower limit the admin set is remembered.
+    await page.waitForFunction(() => document.body.dataset.external === "2");
+    assert.match(await page.textContent("#plan-figures"), /3 messages to 3 recipients, 2 outside your organisation.*It fits in one day/);
+    await page.fill("#daily-limit", "2");
+    await page.locator("#daily-limit").blur();
+    await page.waitForFunction(() => document.body.dataset.days === "2");
+    assert.match(await page.textContent("#plan-figures"), /2 recipients for your mailbox.*It needs 2 days/);
+    violations.push(...(await axe(page)));
+    await shot(page, "5-onedrive-grouped");
+    await page.fill("#daily-limit", "");
+    await page.locator("#daily-limit").blur();
+    await page.waitForFunction(() => document.body.dataset.days === "1");
+    await page.fill("#daily-limit", "9000");
+    await page.locator("#daily-limit").blur();
+
+    const before = (await graph.deliveries()).length;
+    await send(page, 3);
+    const mine = (await graph.deliveries()).slice(before);
+    assert.equal(mine.length, 3);
+    const olwen = mine.find((d) => d.to[0] === "olwen.qx@example.org");
+    assert.match(olwen.body, /Lanternqz: 10.*Kettleqz: 40.*Total: 50/s);
+    assert.equal(new Set(mine.map((d) => d.to[0])).size, 3, "one message per customer");
+
+    // Reopened: the file is among the recent ones, and the limit is remembered for this mailbox.
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    assert.equal(await page.inputValue("#daily-limit"), "9000");
+    await page.click("#sources summary");
+    assert.match(await page.textContent("#drive-heading"), /Opened recently/);
+    assert.match(await page.textContent("#drive-results"), /Orders Q4\.xlsx/);
+
+    // Outlook contacts in a category, read by the module that reads every source.
+    await page.fill("#contacts-category", "Customers");
+    await page.click("#contacts-open");
+    await page.waitForFunction(() => /Outlook contacts · Customers · 2/.test(document.querySelector("#file-name")?.textContent ?? ""));
+    // A new source starts ungrouped: this template's {{#each rows}} is refused until a grouping is chosen.
+    assert.equal(await page.inputValue("#group-by"), "");
+    await page.waitForFunction(() => document.body.dataset.messages === "0" && document.querySelector("#template-problems")?.textContent !== "");
+    assert.match(await page.textContent("#template-problems"), /group the rows by a column first .*One message per/);
+    await context.close();
+
+    // A plain template for the contacts.
+    const second = await openPane(b, site.url, { office: { language: "en-US", subject: "Hello {{First Name}}", body: "<p>Dear {{First Name}} {{Last Name}}</p>" } });
+    await second.page.click("#sources summary");
+    await second.page.fill("#contacts-category", "customers");
+    await second.page.click("#contacts-open");
+    await second.page.waitForFunction(() => document.body.dataset.messages === "2");
+    violations.push(...(await axe(second.page)));
+    const start = (await graph.deliveries()).length;
+    await send(second.page, 2);
+    const sent = (await graph.deliveries()).slice(start);
+    assert.deepEqual(sent.map((d) => d.to[0]).sort(), ["quintessa.qx@example.com", "rutherford.qx@example.com"]);
+    assert.match(sent[0].body, /Dear (Quintessa|Rutherford) Qxcontact/);
+
+    // Workbook values and contacts went only to Graph (the sandbox, which also serves the download link).
+    const secrets = [...orders.secrets, "Quintessa", "Rutherford", "Sabinella", "Qxcontact", "quintessa.qx@example.com"];
+    assert.deepEqual(leaks([...requests, ...second.requests], graph.host, secrets), []);
+    assert.deepEqual([...errors, ...second.errors], []);
+    assert.deepEqual(violations, []);
+    assert.deepEqual((await graph.stats()).violations, []);
+    await second.context.close();
     site.stop();
   });
 });

@@ -3,7 +3,7 @@
 // pane's static files, and Debian's Chromium driven by playwright-core.
 import { execFileSync, spawn } from "node:child_process";
 import { createHmac, generateKeyPairSync, sign as rsaSign } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join, resolve } from "node:path";
@@ -64,11 +64,18 @@ function spawnQuiet(bin, args, env) {
   return child;
 }
 
-/** The Graph sandbox, `perMinute` messages a minute. */
-export async function sandbox({ perMinute = 600 } = {}) {
+/**
+ * The Graph sandbox, `perMinute` messages a minute; `files` (name → bytes) are the user's
+ * OneDrive files, `contacts` (Graph contact resources) the user's Outlook contacts.
+ */
+export async function sandbox({ perMinute = 600, files = {}, contacts = [] } = {}) {
   buildBinaries();
   const port = await freePort();
-  const child = spawnQuiet("localmerge-graph-sandbox", ["--listen", `127.0.0.1:${port}`, "--messages-per-window", String(perMinute)], {});
+  const dir = mkdtempSync(join(tmpdir(), "localmerge-e2e-drive-"));
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+  writeFileSync(join(dir, ".contacts.json"), JSON.stringify(contacts));
+  const args = ["--listen", `127.0.0.1:${port}`, "--messages-per-window", String(perMinute), "--files", dir, "--contacts", join(dir, ".contacts.json")];
+  const child = spawnQuiet("localmerge-graph-sandbox", args, {});
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/_sandbox/stats`, "the Graph sandbox");
   return {

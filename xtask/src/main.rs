@@ -157,19 +157,23 @@ fn test_all() -> anyhow::Result<()> {
     // The runner comes with the wasm-bindgen CLI the pane's build chose (PATH or target/tools).
     let local = target_dir().join("tools/bin/wasm-bindgen-test-runner");
     let runner = if local.exists() { local } else { PathBuf::from("wasm-bindgen-test-runner") };
-    run(Command::new(env!("CARGO"))
-        .args([
-            "test",
-            "--locked",
-            "-p",
-            "localmerge-addin",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--test",
-            "api",
-        ])
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
-        .current_dir(root()))?;
+    // Both modules' API: the first, and the second (every format, Outlook contacts).
+    for features in [&[][..], &["--features", "all-formats"]] {
+        run(Command::new(env!("CARGO"))
+            .args([
+                "test",
+                "--locked",
+                "-p",
+                "localmerge-addin",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--test",
+                "api",
+            ])
+            .args(features)
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
+            .current_dir(root()))?;
+    }
     run(Command::new("npm").args(["run", "--silent", "test:e2e"]).current_dir(root()))
 }
 

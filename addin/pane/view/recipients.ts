@@ -3,15 +3,34 @@
 
 import type { PlanResult } from "../../pkg/localmerge_addin.js";
 import { issueText, t } from "../i18n.js";
+import type { Region } from "../wasm.js";
 import { $, options, paragraph } from "./dom.js";
 
-/** The file as read: its name, sheet and rows, and the sheet and column choices. */
-export function renderFile(fileName: string, sheet: { sheet: string; sheets: string[]; columns: string[]; rowCount: number }): void {
+/** The file as read: its name, sheet and rows, and the choices of sheet, table, header row,
+ *  grouping and columns (contacts have no sheets, tables nor title rows). */
+export function renderFile(
+  fileName: string,
+  sheet: { sheet: string; sheets: string[]; tables: string[]; columns: string[]; rowCount: number },
+  region: Region,
+  contacts: boolean,
+): void {
   const status = $("file-name");
-  status.textContent = `${fileName} · ${sheet.sheet} · ${sheet.rowCount}`;
+  status.textContent = contacts ? `${fileName} · ${sheet.rowCount}` : `${fileName} · ${sheet.sheet} · ${sheet.rowCount}`;
   status.className = "muted";
   options($("sheet"), sheet.sheets, "", false);
   $<HTMLSelectElement>("sheet").value = sheet.sheet;
+  options($("table"), sheet.tables, t("wholeSheet"), false);
+  $<HTMLSelectElement>("table").value = region.table ?? "";
+  $<HTMLInputElement>("header-row").value = region.headerRow ? String(region.headerRow) : "";
+  for (const id of ["sheet", "header-row"]) {
+    $(id).hidden = contacts;
+    $(id).previousElementSibling?.toggleAttribute("hidden", contacts);
+  }
+  for (const id of ["table"]) {
+    $(id).hidden = contacts || sheet.tables.length === 0;
+    $(id).previousElementSibling?.toggleAttribute("hidden", contacts || sheet.tables.length === 0);
+  }
+  options($("group-by"), sheet.columns, t("eachRow"), false);
   for (const id of ["to", "cc", "bcc"]) options($(id), sheet.columns, t(id === "to" ? "detect" : "none"));
   options($("column-pick"), sheet.columns, "");
 }

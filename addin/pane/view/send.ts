@@ -4,6 +4,7 @@
 // `data-messages` ready) for
 // assistive tooling and the end-to-end tests.
 
+import type { Forecast } from "../../pkg/localmerge_addin.js";
 import { language, t } from "../i18n.js";
 import { type CampaignPhase, ended, pace, sendView } from "../state.js";
 import { $ } from "./dom.js";
@@ -96,4 +97,22 @@ export function offerDownload(csv: string, created: number): void {
     a.click();
     URL.revokeObjectURL(a.href);
   };
+}
+
+/** The plan against every daily budget (or nothing while there is nothing to send). */
+export function renderForecast(f: Forecast | undefined): void {
+  const text = $("plan-figures");
+  const body = document.body.dataset;
+  if (!f) {
+    text.textContent = "";
+    delete body.days;
+    delete body.external;
+    return;
+  }
+  const n = (v: number) => v.toLocaleString(language());
+  const when = new Date(f.finishAt).toLocaleString(language(), { weekday: "long", hour: "2-digit", minute: "2-digit" });
+  const days = f.days > 1 ? t("planDays", f.days, when) : t("planOneDay");
+  text.textContent = t("planFigures", n(f.messages), n(f.recipients), n(f.external), n(f.mailboxBudget), n(f.tenantExternalBudget), days);
+  body.days = String(f.days);
+  body.external = String(f.external);
 }

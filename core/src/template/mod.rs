@@ -422,7 +422,7 @@ impl Lower<'_> {
             "each" if call.params.len() == 1 && call.params[0].as_name() == Some("rows") => {
                 return Err(self.unsupported(
                     pos,
-                    "`{{#each rows}}` repeats the rows of a group: group the rows by a column first (--group-by)".into(),
+                    "`{{#each rows}}` repeats the rows of a group: group the rows by a column first (--group-by; in Outlook, \"One message per\")".into(),
                 ));
             }
             "each" | "with" => {
@@ -475,7 +475,7 @@ impl Lower<'_> {
         if !self.grouped {
             return Err(self.unsupported(
                 pos,
-                format!("`{name} rows` counts a group's rows: group the rows by a column first (--group-by)"),
+                format!("`{name} rows` counts a group's rows: group the rows by a column first (--group-by; in Outlook, \"One message per\")"),
             ));
         }
         match (name, call.params.as_slice()) {
