@@ -63,9 +63,38 @@ impl Msg {
     }
 }
 
+/// What left (or will leave, for deferred messages) at which time, in time order: a rolling
+/// budget is kept when no window of its length holds more than the limit. Exchange applies
+/// its daily limits when a message leaves the mailbox, so a deferred message counts at its
+/// release time.
+#[derive(Debug, Default)]
+pub(crate) struct Ledger(Vec<(u64, u32)>);
+
+impl Ledger {
+    /// Records `n` leaving at `at` (ms since the epoch); whether some window of `window` ms
+    /// now holds more than `limit`. Only the windows that contain `at` can have changed.
+    pub(crate) fn add(&mut self, at: u64, n: u32, window: u64, limit: u32) -> bool {
+        // What left more than a window before the oldest possible check no longer matters.
+        let keep_from = at.saturating_sub(window);
+        let i = self.0.partition_point(|(t, _)| *t <= at);
+        self.0.insert(i, (at, n));
+        let old = self.0.partition_point(|(t, _)| t.saturating_add(window) <= keep_from);
+        self.0.drain(..old);
+        let i = i - old;
+        // A window holding `at` that holds the most ends at `at` or at a later entry.
+        self.0[i..].iter().take_while(|(t, _)| *t < at.saturating_add(window)).any(|(end, _)| {
+            let start = self.0.partition_point(|(t, _)| t.saturating_add(window) <= *end);
+            let upto = self.0.partition_point(|(t, _)| t <= end);
+            self.0[start..upto].iter().map(|(_, n)| u64::from(*n)).sum::<u64>() > u64::from(limit)
+        })
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Mailbox {
     pub(crate) messages: Vec<Msg>,
+    /// Recipients by the time they leave, deferred messages included.
+    pub(crate) released: Ledger,
     pub(crate) folders: Vec<(String, String)>,
     pub(crate) sends: VecDeque<(Instant, u32)>,
     pub(crate) requests: VecDeque<Instant>,
@@ -135,8 +164,9 @@ pub(crate) struct World {
     pub(crate) sends: usize,
     /// Device codes of `localmerge login` and how often each was polled.
     pub(crate) device_codes: HashMap<String, u32>,
-    /// External recipients of the tenant's sends, for its external recipient limit.
-    pub(crate) external: VecDeque<(Instant, u32)>,
+    /// External recipients of the tenant's sends by the time they leave, for its external
+    /// recipient limit.
+    pub(crate) external: Ledger,
     pub(crate) downloads: HashMap<String, usize>,
     next_id: u64,
 }
@@ -186,7 +216,7 @@ impl World {
             creates: 0,
             sends: 0,
             device_codes: HashMap::new(),
-            external: VecDeque::new(),
+            external: Ledger::default(),
             downloads: HashMap::new(),
             next_id: 0,
         }
@@ -442,8 +472,8 @@ impl World {
             return Reply::error(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.");
         }
         let immediate = m.deferred.is_none_or(|t| t <= clock.unix_ms);
-        // Exchange's limits bind when a message leaves the mailbox; deferred messages wait
-        // in the Outbox (their release times are checked by the tests).
+        // Exchange's limits bind when a message leaves the mailbox: an immediate send over
+        // them is refused; deferred messages wait in the Outbox and are counted when they leave.
         if immediate {
             let keep = limits.message_window.max(limits.recipient_window);
             while mb.sends.front().is_some_and(|(t, _)| now.duration_since(*t) >= keep) {
@@ -482,34 +512,33 @@ impl World {
                 return r;
             }
             mb.sends.push_back((now, recipients));
-            // The tenant's external budget, counted over every mailbox: over it, Exchange
-            // accepts the message and then bounces it (550 5.7.233), which a campaign must
-            // never cause.
-            let domains = self.config.domains.clone().unwrap_or_default();
-            let all = ["toRecipients", "ccRecipients", "bccRecipients"];
-            let external = all
-                .iter()
-                .flat_map(|k| addresses(&mb.messages[pos].json[*k]))
-                .filter(|a| {
-                    let domain = a.rsplit_once('@').map_or("", |(_, d)| d).to_lowercase();
-                    !domains.contains(&domain)
-                })
-                .count() as u32;
-            while self
-                .external
-                .front()
-                .is_some_and(|(t, _)| now.duration_since(*t) >= limits.recipient_window)
-            {
-                self.external.pop_front();
-            }
-            let used: u32 = self.external.iter().map(|(_, n)| n).sum();
-            if used + external > limits.external_per_window {
-                self.stats.violations.push(format!(
-                    "the tenant's external recipient limit ({}) was exceeded: 550 5.7.233",
-                    limits.external_per_window
-                ));
-            }
-            self.external.push_back((now, external));
+        }
+        // When it leaves: now, or its deferred time. Over the mailbox's budget a deferred
+        // message would bounce when released; over the tenant's external budget Exchange
+        // accepts the message and then bounces it (550 5.7.233). A campaign must cause neither.
+        let leaves = mb.messages[pos].deferred.map_or(clock.unix_ms, |d| d.max(clock.unix_ms));
+        let window = u64::try_from(limits.recipient_window.as_millis()).unwrap_or(u64::MAX);
+        if mb.released.add(leaves, recipients, window, limits.recipients_per_window) && !immediate {
+            self.stats.violations.push(format!(
+                "deferred messages leave over the mailbox's recipient limit ({}) within a day",
+                limits.recipients_per_window
+            ));
+        }
+        let domains = self.config.domains.clone().unwrap_or_default();
+        let all = ["toRecipients", "ccRecipients", "bccRecipients"];
+        let external = all
+            .iter()
+            .flat_map(|k| addresses(&mb.messages[pos].json[*k]))
+            .filter(|a| {
+                let domain = a.rsplit_once('@').map_or("", |(_, d)| d).to_lowercase();
+                !domains.contains(&domain)
+            })
+            .count() as u32;
+        if self.external.add(leaves, external, window, limits.external_per_window) {
+            self.stats.violations.push(format!(
+                "the tenant's external recipient limit ({}) was exceeded: 550 5.7.233",
+                limits.external_per_window
+            ));
         }
         let m = &mut mb.messages[pos];
         m.is_draft = false;
@@ -774,5 +803,24 @@ mod tests {
     fn iso_times_parse() {
         assert_eq!(parse_iso("1970-01-02T00:00:01Z"), Some(86_401_000));
         assert_eq!(parse_iso("2026-11-24T09:30:00Z"), Some(1_795_512_600_000));
+    }
+
+    #[test]
+    fn a_rolling_budget_counts_what_leaves_in_any_window_whatever_the_order_it_was_sent() {
+        const DAY: u64 = 86_400_000;
+        let mut l = Ledger::default();
+        // 4 a day: two at noon, two the next morning (within a day of noon), sent in any order.
+        assert!(!l.add(8 * 3_600_000 + DAY, 2, DAY, 4));
+        assert!(!l.add(12 * 3_600_000, 2, DAY, 4));
+        // One more the first evening: the day to the next morning holds 5.
+        assert!(l.add(20 * 3_600_000, 1, DAY, 4));
+        let mut l = Ledger::default();
+        // Spread a day apart, 4 each: never more than 4 in a day.
+        for day in (0..5).rev() {
+            assert!(!l.add(day * DAY, 4, DAY, 4), "day {day}");
+        }
+        // A window is half-open: what left exactly a day earlier is out of it.
+        assert!(!l.add(5 * DAY, 4, DAY, 4));
+        assert!(l.add(5 * DAY + 1, 1, DAY, 4));
     }
 }

@@ -521,6 +521,48 @@ fn colleagues_and_external_recipients_are_planned_and_kept_within_the_tenants_bu
     assert!(sb.stats().violations.is_empty(), "{:?}", sb.stats().violations);
 }
 
+#[test]
+fn a_scheduled_campaign_over_the_tenants_budget_is_released_over_days_within_it() {
+    // The same 11 messages, 6 external, 4 external a day: scheduled, every message is
+    // accepted now and released on the day the plan said, and no day's releases exceed
+    // either budget (the sandbox counts deferred messages when they leave).
+    let limits = Limits { external_per_window: 4, recipients_per_window: 6, ..fast_limits() };
+    let sb = sandbox(limits, Faults::default());
+    let s = campaign(0, None);
+    let mut csv = String::from("Email,First Name\n");
+    for i in 0..11 {
+        let domain = if i % 2 == 0 { "example.org" } else { "sandbox.localmerge.test" };
+        csv.push_str(&format!("p{i}@{domain},N{i}\n"));
+    }
+    std::fs::write(&s.data, csv).expect("write");
+    let start = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_mins(5)).expect("time");
+    let stamp = start.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let extra = ["--schedule", &stamp, "--tenant-external-limit", "4", "--daily-recipients", "6"];
+    let o = run(&s, &sb, &[FAST, &extra[..]].concat());
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let first: Value =
+        serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().next().expect("a line"))
+            .expect("JSON");
+    assert_eq!((&first["external"], &first["days"]), (&Value::from(6), &Value::from(2)), "{first}");
+    let d = sb.deliveries();
+    assert_eq!(d.len(), 11);
+    let day = 24 * 3_600_000;
+    let second_day = d.iter().filter(|x| x.released_at >= d[0].released_at + day).count();
+    assert!(second_day >= 2, "{second_day} released on the second day");
+    assert!(sb.stats().violations.is_empty(), "{:?}", sb.stats().violations);
+
+    // Told a budget larger than the tenant's, the same schedule makes the sandbox record the
+    // bounces Exchange would send.
+    let sb = sandbox(limits, Faults::default());
+    let s2 = campaign(0, None);
+    std::fs::copy(&s.data, &s2.data).expect("copy");
+    let extra = ["--schedule", &stamp, "--tenant-external-limit", "100", "--daily-recipients", "100"];
+    let o = run(&s2, &sb, &[FAST, &extra[..]].concat());
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let v = sb.stats().violations;
+    assert!(v.iter().any(|v| v.contains("550 5.7.233")) && v.iter().any(|v| v.contains("deferred")), "{v:?}");
+}
+
 /// Every delivery is of a different row, `n` of them.
 fn assert_exactly_once_so_far(sb: &Sandbox, n: usize) {
     let counts = per_row(&sb.deliveries());
