@@ -1,4 +1,5 @@
-//! OneDrive files as Graph serves them: `GET /me/drive/root/search(q='…')`, `GET
+//! OneDrive files as Graph serves them: `GET /me/drive/root/search(q='…')` (and `GET
+//! /me/drive/recent`, retired: empty since November 2026), `GET
 //! /drives/{drive}/items/{id}` and `GET /shares/{shareId}/driveItem` (each with its
 //! pre-authenticated `@microsoft.graph.downloadUrl`), `…/content` answered 302 to that URL,
 //! and the download itself (`GET /download/{token}`, no bearer token, as a file service's).
@@ -17,12 +18,16 @@ fn drive_id(owner: &str) -> String {
     format!("b!{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(owner.to_lowercase()))
 }
 
+/// A path segment as SharePoint writes it: unreserved characters as they are.
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'.').remove(b'-').remove(b'_').remove(b'~');
+
 /// Where a file is opened in a browser, and the sharing URL that names it.
 pub(crate) fn web_url(file: &StoredFile) -> String {
     let user = file.owner.split('@').next().unwrap_or_default();
     format!(
         "https://sandbox-my.sharepoint.com/personal/{user}/Documents/{}",
-        percent_encoding::utf8_percent_encode(&file.name, percent_encoding::NON_ALPHANUMERIC)
+        percent_encoding::utf8_percent_encode(&file.name, SEGMENT)
     )
 }
 
@@ -86,6 +91,8 @@ impl World {
     ) -> Option<Reply> {
         let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
         let (i, content) = match segs.as_slice() {
+            // Deprecated, and since November 2026 it returns no data (Microsoft's notice).
+            ["me", "drive", "recent"] => return Some(Reply::ok(200, json!({ "value": [] }))),
             ["me", "drive", "root", search] => {
                 let text = search_text(search)?.to_lowercase();
                 let top = query.get("$top").and_then(|t| t.parse::<usize>().ok()).unwrap_or(200);

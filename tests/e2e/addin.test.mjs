@@ -408,6 +408,13 @@ describe("the Outlook add-in", { skip }, () => {
     await page.click("#sources summary");
     assert.match(await page.textContent("#drive-heading"), /Opened recently/);
     assert.match(await page.textContent("#drive-results"), /Orders Q4\.xlsx/);
+    // A sharing link pasted in the search box opens the file it names.
+    await page.fill("#drive-query", "https://sandbox-my.sharepoint.com/personal/me/Documents/Orders%20Q4.xlsx");
+    await page.click("#drive-find");
+    await page.waitForFunction(() => /Orders Q4\.xlsx · Orders/.test(document.querySelector("#file-name")?.textContent ?? ""));
+    await page.fill("#drive-query", "https://sandbox-my.sharepoint.com/personal/me/Documents/Gone.xlsx");
+    await page.click("#drive-find");
+    await page.waitForFunction(() => /\(404\)/.test(document.querySelector("#source-error")?.textContent ?? ""));
 
     // Outlook contacts in a category, read by the module that reads every source.
     await page.fill("#contacts-category", "Customers");
