@@ -310,19 +310,6 @@ pub fn reads_format_of(bytes: &[u8]) -> bool {
     Format::of(bytes).is_included()
 }
 
-/// The `Forecast` TypeScript type.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ForecastDto {
-    messages: usize,
-    recipients: u64,
-    external: u64,
-    mailbox_budget: u32,
-    tenant_external_budget: u32,
-    days: u64,
-    finish_at: f64,
-}
-
 /// A spreadsheet the user picked, read in WebAssembly: its bytes never leave the page.
 #[wasm_bindgen]
 #[derive(Debug)]
@@ -388,16 +375,7 @@ impl Spreadsheet {
             &settings.internal_domains,
             start.max(0.0) as u64,
         );
-        let dto = ForecastDto {
-            messages: f.messages,
-            recipients: f.recipients,
-            external: f.external,
-            mailbox_budget: f.mailbox_budget,
-            tenant_external_budget: f.tenant_external_budget,
-            days: f.days,
-            finish_at: f.finish_at as f64,
-        };
-        dto.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
+        f.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
     }
 
     /// The workbook's sheets.

@@ -62,8 +62,10 @@ pub fn tenant_external_limit(licences: u32) -> u32 {
     (500.0 * f64::from(licences.max(1)).powf(0.7) + 9_500.0).floor() as u32
 }
 
-/// What a campaign will take, before it starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a campaign will take, before it starts (the add-in hands it to the pane as is: its
+/// `Forecast` TypeScript type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Forecast {
     /// Messages.
     pub messages: usize,

@@ -74,15 +74,11 @@ impl<T: TokenSource> GraphClient<T> {
             let answer = self.execute(request).await.map_err(|e| ContactsError::Unreachable(e.message))?;
             if answer.status != 200 {
                 let message = crate::graph_message(&answer.body);
-                let hint = match answer.status {
-                    401 => " — sign in again",
-                    403 => {
-                        " — reading contacts needs Contacts.Read (Contacts.Read.Shared for a shared mailbox's)"
-                    }
-                    404 => " — no such mailbox or folder",
-                    429 | 503 | 504 => " — Graph is throttling; try again in a minute",
-                    _ => "",
-                };
+                let hint = crate::hint(
+                    answer.status,
+                    " — reading contacts needs Contacts.Read (Contacts.Read.Shared for a shared mailbox's)",
+                    " — no such mailbox or folder",
+                );
                 return Err(ContactsError::Refused { status: answer.status, message, hint });
             }
             let page: Page<I> =

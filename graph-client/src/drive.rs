@@ -89,14 +89,10 @@ impl<T: TokenSource> GraphClient<T> {
 
 fn refused(action: &'static str, answer: &HttpResponse) -> DriveError {
     let message = crate::graph_message(&answer.body);
-    let hint = match answer.status {
-        401 => " — sign in again",
-        403 => {
-            " — reading files needs Files.Read.All (`localmerge login --files`), and the file must be shared with you"
-        }
-        404 => " — no such file, or the link has expired",
-        429 | 503 | 504 => " — Graph is throttling; try again in a minute",
-        _ => "",
-    };
+    let hint = crate::hint(
+        answer.status,
+        " — reading files needs Files.Read.All (`localmerge login --files`), and the file must be shared with you",
+        " — no such file, or the link has expired",
+    );
     DriveError::Refused { action, status: answer.status, message, hint }
 }

@@ -149,3 +149,15 @@ pub(crate) fn graph_message(body: &[u8]) -> String {
         .map(|b| b.error.message)
         .unwrap_or_default()
 }
+
+/// What to do about a refused read, by status: `forbidden` names the permission it needs,
+/// `not_found` what may be missing.
+pub(crate) fn hint(status: u16, forbidden: &'static str, not_found: &'static str) -> &'static str {
+    match status {
+        401 => " — sign in again",
+        403 => forbidden,
+        404 => not_found,
+        429 | 503 | 504 => " — Graph is throttling; try again in a minute",
+        _ => "",
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::process::{Command, Output};
 
-use localmerge_graph_sandbox::{Config, Contact, DEFAULT_TOKEN, DEFAULT_USER, Limits, Sandbox};
+use localmerge_graph_sandbox::{Config, Contact, DEFAULT_USER, Limits, Sandbox};
 use serde_json::{Value, json};
 
 const SHARED: &str = "team@sandbox.localmerge.test";
@@ -50,14 +50,7 @@ fn sandbox() -> Sandbox {
 }
 
 fn localmerge(sb: &Sandbox, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_localmerge"))
-        .args(args)
-        .args(["--graph-url", &sb.url()])
-        .env("LOCALMERGE_GRAPH_TOKEN", DEFAULT_TOKEN)
-        .env_remove("LC_ALL")
-        .env("LANG", "C.UTF-8")
-        .output()
-        .expect("runs")
+    crate::with_graph(sb, args)
 }
 
 fn inspect(sb: &Sandbox, args: &[&str]) -> Value {

@@ -4,7 +4,7 @@
 
 use std::process::{Command, Output};
 
-use localmerge_graph_sandbox::{Config, DEFAULT_TOKEN, DEFAULT_USER, Sandbox, StoredFile};
+use localmerge_graph_sandbox::{Config, DEFAULT_USER, Sandbox, StoredFile};
 use serde_json::Value;
 
 fn sandbox() -> (Sandbox, Vec<StoredFile>) {
@@ -23,14 +23,7 @@ fn sandbox() -> (Sandbox, Vec<StoredFile>) {
 }
 
 fn localmerge(sb: &Sandbox, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_localmerge"))
-        .args(args)
-        .args(["--graph-url", &sb.url()])
-        .env("LOCALMERGE_GRAPH_TOKEN", DEFAULT_TOKEN)
-        .env_remove("LC_ALL")
-        .env("LANG", "C.UTF-8")
-        .output()
-        .expect("runs")
+    crate::with_graph(sb, args)
 }
 
 #[test]

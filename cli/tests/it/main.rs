@@ -6,3 +6,15 @@ mod contacts;
 mod drive;
 mod preview;
 mod send;
+
+/// `localmerge ARGS` reading Graph from the sandbox `sb`, with its token, in a C locale.
+fn with_graph(sb: &localmerge_graph_sandbox::Sandbox, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_localmerge"))
+        .args(args)
+        .args(["--graph-url", &sb.url()])
+        .env("LOCALMERGE_GRAPH_TOKEN", localmerge_graph_sandbox::DEFAULT_TOKEN)
+        .env_remove("LC_ALL")
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("runs")
+}
