@@ -161,10 +161,7 @@ pub fn hidden_first_xlsx() -> Result<Vec<u8>, XlsxError> {
 /// line on standard error saying that `what` did not run and how to provide the corpus;
 /// under CI (`CI` set), where `shared` is always there, its absence fails the test.
 pub fn calamine_corpus(what: &str) -> Option<std::path::PathBuf> {
-    let dir = match std::env::var_os("LOCALMERGE_CORPUS") {
-        Some(dir) => std::path::PathBuf::from(dir),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/calamine"),
-    };
+    let dir = calamine_corpus_dir();
     if dir.is_dir() {
         return Some(dir);
     }
@@ -178,4 +175,33 @@ pub fn calamine_corpus(what: &str) -> Option<std::path::PathBuf> {
         dir.display()
     );
     None
+}
+
+/// Where calamine's corpus is looked for: `LOCALMERGE_CORPUS`, else `shared/corpus/calamine`
+/// beside the repository.
+pub fn calamine_corpus_dir() -> std::path::PathBuf {
+    match std::env::var_os("LOCALMERGE_CORPUS") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/calamine"),
+    }
+}
+
+/// The PostgreSQL server the licensing tests use: `LICENSING_TEST_POSTGRES`, else the local
+/// `test` database.
+pub fn postgres_url() -> String {
+    std::env::var("LICENSING_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// The host and port of a `postgres://user@host:port/db` URL.
+pub fn postgres_addr(url: &str) -> &str {
+    url.split('@').next_back().and_then(|r| r.split('/').next()).unwrap_or("127.0.0.1:5432")
+}
+
+/// Whether something accepts connections at `addr` (`host:port`) within two seconds.
+pub fn answers(addr: &str) -> bool {
+    std::net::ToSocketAddrs::to_socket_addrs(addr)
+        .ok()
+        .and_then(|mut a| a.next())
+        .is_some_and(|a| std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(2)).is_ok())
 }

@@ -93,18 +93,10 @@ fn build_pane() -> anyhow::Result<()> {
 /// test also says so where it skips, but cargo shows a passing test's output only on
 /// request); under CI, where everything is installed, a missing piece fails at once.
 fn preflight() -> anyhow::Result<()> {
-    let corpus = std::env::var_os("LOCALMERGE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/corpus/calamine"));
-    let postgres = std::env::var("LICENSING_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-    let pg_addr =
-        postgres.rsplit('@').next().and_then(|r| r.split('/').next()).unwrap_or("127.0.0.1:5432").to_owned();
-    let answers = |addr: &str| {
-        std::net::ToSocketAddrs::to_socket_addrs(addr).ok().and_then(|mut a| a.next()).is_some_and(|a| {
-            std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(2)).is_ok()
-        })
-    };
+    let corpus = localmerge_testdata::calamine_corpus_dir();
+    let postgres = localmerge_testdata::postgres_url();
+    let pg_addr = localmerge_testdata::postgres_addr(&postgres);
+    let answers = localmerge_testdata::answers;
     let on_path =
         |tool: &str, arg: &str| Command::new(tool).arg(arg).output().is_ok_and(|o| o.status.success());
     let chromium =
@@ -114,7 +106,7 @@ fn preflight() -> anyhow::Result<()> {
             "calamine's corpus ({}): the corpus tests skip — set LOCALMERGE_CORPUS=<a copy of calamine's tests/ folder>",
             corpus.display()
         )),
-        (!answers(&pg_addr)).then(|| format!(
+        (!answers(pg_addr)).then(|| format!(
             "PostgreSQL ({pg_addr}): the licensing tests run on SQLite only — set LICENSING_TEST_POSTGRES=postgres://user@host:port/db"
         )),
         (!on_path("soffice", "--version")).then(|| "LibreOffice (soffice): the displayed-value cross-check skips — apt-get install libreoffice-calc-nogui".to_owned()),

@@ -27,13 +27,8 @@ pub enum Db {
 pub fn backends() -> Vec<Db> {
     static POSTGRES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let reachable = *POSTGRES.get_or_init(|| {
-        let url = postgres_admin_url();
-        let host_port =
-            url.split('@').next_back().and_then(|r| r.split('/').next()).unwrap_or("127.0.0.1:5432");
-        let up =
-            std::net::ToSocketAddrs::to_socket_addrs(host_port).ok().and_then(|mut a| a.next()).is_some_and(
-                |addr| std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok(),
-            );
+        let url = localmerge_testdata::postgres_url();
+        let up = localmerge_testdata::answers(localmerge_testdata::postgres_addr(&url));
         if !up {
             assert!(std::env::var_os("CI").is_none(), "CI must run PostgreSQL at {url}");
             eprintln!(
@@ -43,11 +38,6 @@ pub fn backends() -> Vec<Db> {
         up
     });
     if reachable { vec![Db::Sqlite, Db::Postgres] } else { vec![Db::Sqlite] }
-}
-
-fn postgres_admin_url() -> String {
-    std::env::var("LICENSING_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
 fn data(name: &str) -> String {
@@ -133,7 +123,7 @@ pub async fn token(tid: &str, oid: &str) -> String {
 /// A fresh PostgreSQL database on the machine's server.
 pub async fn postgres_url() -> String {
     use sqlx::Connection as _;
-    let admin = postgres_admin_url();
+    let admin = localmerge_testdata::postgres_url();
     let mut conn =
         sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| panic!("PostgreSQL at {admin}: {e}"));
     let name = format!("lic_{}", uuid::Uuid::new_v4().simple());
