@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use localmerge_core::format::{CellText, Locale};
+use localmerge_core::suppress::Suppressed;
 use localmerge_core::{ColumnOverrides, Merge, MergeSpec, Table};
 use serde::Serialize;
 
@@ -14,6 +15,7 @@ mod events;
 mod login;
 mod send;
 mod source;
+mod suppress;
 
 /// Mail merge that never lets your spreadsheet leave your computer.
 #[derive(Debug, Parser)]
@@ -76,6 +78,14 @@ enum Command {
         #[arg(long)]
         files: bool,
     },
+    /// Keep the do-not-contact list: addresses and domains no campaign mails (preview and
+    /// send leave their rows out, saying which entry matched).
+    Suppress {
+        #[command(subcommand)]
+        action: suppress::Action,
+        #[command(flatten)]
+        list: suppress::ListArgs,
+    },
 }
 
 /// What to merge: the data, the templates, the columns and the locale.
@@ -112,6 +122,8 @@ struct MergeArgs {
     /// {{#each rows}}…{{/each}} (invoices, statements).
     #[arg(long, value_name = "COLUMN")]
     group_by: Option<String>,
+    #[command(flatten)]
+    suppress: suppress::ListArgs,
     /// The locale values are shown in: en-US, en-GB, fr-FR, de-DE, es-ES, it-IT, nl-NL,
     /// pt-BR (default: the system's, from LC_ALL or LANG; else en-US).
     #[arg(long)]
@@ -244,6 +256,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
         }
         Command::Preview(args) => preview(args),
         Command::Send(args) => send_command(args),
+        Command::Suppress { action, list } => suppress::run(&action, &list),
         Command::Login { client_id, tenant, authority, shared, contacts, files } => {
             login::run(&login::LoginOptions {
                 client_id,
@@ -258,7 +271,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
 }
 
 fn send_command(a: SendArgs) -> anyhow::Result<u8> {
-    let (table, merge, mut plan) = plan(&a.merge)?;
+    let (table, merge, mut plan, suppressed) = plan(&a.merge)?;
     let root = match a.attachments {
         Some(dir) => dir,
         None => source::default_attachments_dir(&a.merge.data),
@@ -281,11 +294,19 @@ fn send_command(a: SendArgs) -> anyhow::Result<u8> {
             return Ok(ROW_PROBLEMS);
         }
     }
-    let skipped: Vec<(u32, String)> = plan
+    let mut skipped: Vec<(u32, String)> = plan
         .problems
         .iter()
         .map(|p| (p.row, p.issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
+        .chain(suppressed.iter().map(|s| (s.row, suppressed_reason(s))))
         .collect();
+    skipped.sort_by_key(|(row, _)| *row);
+    {
+        let mut err = std::io::stderr().lock();
+        for s in &suppressed {
+            writeln!(err, "{shown}: row {}: skipped: {}", s.row, suppressed_reason(s))?;
+        }
+    }
     let limits = localmerge_core::send::Limits {
         messages_per_window: a.rate.max(1),
         message_window_ms: a.rate_window_ms.max(1),
@@ -483,7 +504,10 @@ struct PreviewLine<'a> {
 }
 
 /// Reads the data and the templates, and checks and renders every row.
-fn plan(a: &MergeArgs) -> anyhow::Result<(Table, Merge, localmerge_core::Plan)> {
+/// The table, the merge and its plan, without the messages to a recipient on the
+/// do-not-contact list (those are returned beside it, with the entry that matched).
+fn plan(a: &MergeArgs) -> anyhow::Result<(Table, Merge, localmerge_core::Plan, Vec<Suppressed>)> {
+    let list = suppress::load(&a.suppress)?;
     let locale = pick_locale(a.locale.as_deref())?;
     let body_path = &a.body;
     let body = std::fs::read(body_path).with_context(|| format!("{}", body_path.display()))?;
@@ -500,12 +524,23 @@ fn plan(a: &MergeArgs) -> anyhow::Result<(Table, Merge, localmerge_core::Plan)> 
         localmerge_core::MergeError::Template(t) => anyhow::anyhow!("{t}"),
         other => anyhow::anyhow!("{}: {other}", a.data.display()),
     })?;
-    let plan = merge.plan(&table);
-    Ok((table, merge, plan))
+    let mut plan = merge.plan(&table);
+    let suppressed = list.apply(&mut plan);
+    Ok((table, merge, plan, suppressed))
+}
+
+/// Why a suppressed message is left out.
+fn suppressed_reason(s: &Suppressed) -> String {
+    match &s.entry {
+        localmerge_core::suppress::Entry::Address(_) => {
+            format!("{} is on the do-not-contact list", s.address)
+        }
+        domain => format!("{} is on the do-not-contact list ({domain})", s.address),
+    }
 }
 
 fn preview(a: MergeArgs) -> anyhow::Result<u8> {
-    let (table, _, plan) = plan(&a)?;
+    let (table, _, plan, suppressed) = plan(&a)?;
     let data = &a.data;
 
     let stdout = std::io::stdout().lock();
@@ -529,6 +564,9 @@ fn preview(a: MergeArgs) -> anyhow::Result<u8> {
     let shown = data.display();
     for p in &plan.problems {
         writeln!(err, "{shown}: {p}")?;
+    }
+    for s in &suppressed {
+        writeln!(err, "{shown}: row {}: skipped: {}", s.row, suppressed_reason(s))?;
     }
     if std::io::stderr().is_terminal() {
         for w in &table.warnings {

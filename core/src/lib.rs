@@ -32,6 +32,7 @@ pub mod merge;
 pub mod read;
 pub mod recipients;
 pub mod send;
+pub mod suppress;
 pub mod table;
 pub mod template;
 pub mod value;

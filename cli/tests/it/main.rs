@@ -6,6 +6,7 @@ mod contacts;
 mod drive;
 mod preview;
 mod send;
+mod suppress;
 
 /// `localmerge ARGS` reading Graph from the sandbox `sb`, with its token, in a C locale.
 fn with_graph(sb: &localmerge_graph_sandbox::Sandbox, args: &[&str]) -> std::process::Output {
