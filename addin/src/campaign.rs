@@ -178,6 +178,7 @@ pub fn settings(options: &Options, folder: &str) -> Result<CampaignSettings, sen
         // Without the tenant's domains every recipient counts as external (the budget is
         // then at most the mailbox's own, 10,000, by default).
         internal_domains: options.domains.iter().map(|d| d.trim().to_lowercase()).collect(),
+        skipped: Vec::new(),
         folder_name: format!("localmerge {folder}"),
         seed: options.seed as u64,
     })

@@ -119,7 +119,8 @@ pub fn line<'a>(event: &Event<'a>, now: Millis) -> Option<Line<'a>> {
         Event::Entry(e) => match e {
             // The front door prints the campaign's line itself, with its plan, once a run.
             Entry::Campaign { .. } => return None,
-            Entry::Folder { .. } => return None,
+            // The summary lists the rows left out, with their reasons.
+            Entry::Folder { .. } | Entry::Skipped { .. } => return None,
             Entry::Creating { row, .. } => Line::Creating { row: *row },
             Entry::Drafted { row, id } => Line::Drafted { row: *row, id },
             Entry::Attached { row, index } => Line::Attached { row: *row, index: *index },

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 mod events;
 mod login;
+mod report;
 mod send;
 mod source;
 mod suppress;
@@ -52,6 +53,30 @@ enum Command {
     },
     /// Print every message that would be sent, as JSON Lines; report problem rows on stderr.
     Preview(MergeArgs),
+    /// Write a copy of the list with each row's outcome (Status, Sent at, Message id,
+    /// Reason) from a campaign's journal, as .xlsx or .csv; the original is never touched.
+    Report {
+        /// The spreadsheet the campaign read (or its sharing URL, or contacts).
+        data: PathBuf,
+        /// The campaign's journal.
+        #[arg(long)]
+        journal: PathBuf,
+        /// The report to write: REPORT.xlsx or REPORT.csv.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        contacts: source::ContactArgs,
+        #[command(flatten)]
+        graph: source::GraphArgs,
+        /// The sheet the campaign read (default: the first sheet with a header and data).
+        #[arg(long)]
+        sheet: Option<String>,
+        #[command(flatten)]
+        region: source::RegionArgs,
+        /// The locale the CSV shows values in (as preview's).
+        #[arg(long)]
+        locale: Option<String>,
+    },
     /// Send every message through Microsoft Graph, exactly once: resumable with the same
     /// journal, whenever the run stops.
     Send(SendArgs),
@@ -255,6 +280,28 @@ fn run(command: Command) -> anyhow::Result<u8> {
             inspect(&data, sheet.as_deref(), &region, pick_locale(locale.as_deref())?, &graph, &contacts)
         }
         Command::Preview(args) => preview(args),
+        Command::Report { data, journal, out, contacts, graph, sheet, region, locale } => {
+            if same_file(&data, &out) {
+                anyhow::bail!(
+                    "{}: the report would replace the list it reports on; choose another --out",
+                    out.display()
+                );
+            }
+            let locale = pick_locale(locale.as_deref())?;
+            let rows = report::read_journal(&journal)?;
+            let (_, table) =
+                source::open(&data, sheet.as_deref(), &region, false, &graph, &contacts, &CURRENT_FILE)?;
+            report::write(&table, &rows, &out, locale)?;
+            let sent = table
+                .rows
+                .iter()
+                .filter(|r| {
+                    rows.get(&r.number).is_some_and(|s| s.status == localmerge_core::send::RowStatus::Sent)
+                })
+                .count();
+            eprintln!("{}: {} rows, {sent} sent", out.display(), table.rows.len());
+            Ok(OK)
+        }
         Command::Send(args) => send_command(args),
         Command::Suppress { action, list } => suppress::run(&action, &list),
         Command::Login { client_id, tenant, authority, shared, contacts, files } => {
@@ -338,6 +385,14 @@ fn send_command(a: SendArgs) -> anyhow::Result<u8> {
 
 /// The locale asked for, else the system's (read here, at the edge: core never reads the
 /// environment), else en-US.
+/// Whether two paths name the same file (an absent `b` is no file yet).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 fn pick_locale(asked: Option<&str>) -> anyhow::Result<&'static Locale> {
     if let Some(tag) = asked {
         let known: Vec<&str> = localmerge_core::format::LOCALES.iter().map(|l| l.tag).collect();

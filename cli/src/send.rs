@@ -247,6 +247,7 @@ pub fn run(
         schedule,
         limits: opts.limits,
         internal_domains: domains,
+        skipped: skipped.to_vec(),
         folder_name: format!("localmerge {stem}"),
         seed: opts.seed.unwrap_or_else(|| now_ms() ^ u64::from(std::process::id()).rotate_left(32)),
     };

@@ -112,6 +112,8 @@ fn preflight() -> anyhow::Result<()> {
         (!on_path("soffice", "--version")).then(|| "LibreOffice (soffice): the displayed-value cross-check skips — apt-get install libreoffice-calc-nogui".to_owned()),
         (!on_path("caddy", "version")).then(|| "Caddy: the replicas test skips — apt-get install caddy".to_owned()),
         (!on_path("st", "--version")).then(|| "schemathesis (st): the OpenAPI check skips — pip install \"schemathesis>=4,<5\"".to_owned()),
+        (!Command::new("python3").args(["-c", "import openpyxl"]).output().is_ok_and(|o| o.status.success()))
+            .then(|| "openpyxl: the report is not read back by Python's xlsx reader — pip install openpyxl".to_owned()),
         (!chromium.exists()).then(|| format!(
             "Chromium ({}): the add-in's end-to-end tests skip — apt-get install chromium, or set CHROMIUM",
             chromium.display()

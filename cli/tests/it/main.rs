@@ -5,6 +5,7 @@
 mod contacts;
 mod drive;
 mod preview;
+mod report;
 mod send;
 mod suppress;
 

@@ -71,6 +71,14 @@ pub enum Entry {
         /// Why.
         reason: String,
     },
+    /// The row was left out of the campaign when it began (a problem, the user's exclusion,
+    /// the do-not-contact list): written once, after `campaign`, for the report.
+    Skipped {
+        /// The spreadsheet row.
+        row: u32,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// An entry as read: serde's derive for an internally tagged enum buffers every field in a
@@ -101,6 +109,7 @@ enum Tag {
     Sending,
     Sent,
     Failed,
+    Skipped,
 }
 
 impl TryFrom<Flat> for Entry {
@@ -126,6 +135,7 @@ impl TryFrom<Flat> for Entry {
                 recipients: need(f.recipients, "recipients")?,
             },
             Tag::Failed => Entry::Failed { row: row()?, reason: need(f.reason, "reason")? },
+            Tag::Skipped => Entry::Skipped { row: row()?, reason: need(f.reason, "reason")? },
         })
     }
 }
@@ -135,7 +145,7 @@ impl Entry {
     pub fn row_step(&self) -> Option<(u32, super::RowStep)> {
         use super::RowStep;
         Some(match self {
-            Entry::Campaign { .. } | Entry::Folder { .. } => return None,
+            Entry::Campaign { .. } | Entry::Folder { .. } | Entry::Skipped { .. } => return None,
             Entry::Creating { row, .. } | Entry::Attached { row, .. } => (*row, RowStep::Drafting),
             Entry::Drafted { row, .. } => (*row, RowStep::Drafted),
             Entry::Sending { row } => (*row, RowStep::Sending),
@@ -153,9 +163,75 @@ impl Entry {
             | Entry::Attached { row, .. }
             | Entry::Sending { row }
             | Entry::Sent { row, .. }
-            | Entry::Failed { row, .. } => Some(*row),
+            | Entry::Failed { row, .. }
+            | Entry::Skipped { row, .. } => Some(*row),
         }
     }
+}
+
+/// Where a row stands by its journal alone, as a report shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowStatus {
+    /// Begun and not finished (a draft being made or sent).
+    Pending,
+    /// A draft exists and was not sent (drafts for review, or not yet).
+    Drafted,
+    /// Sent.
+    Sent,
+    /// Will not be sent.
+    Failed,
+    /// Left out when the campaign began.
+    Skipped,
+}
+
+/// What a journal says of one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalRow {
+    /// Where it stands.
+    pub status: RowStatus,
+    /// When it was sent (ms since the epoch).
+    pub sent_at: Option<Millis>,
+    /// The message's immutable Graph id (the draft's, which stays the sent message's).
+    pub message_id: Option<String>,
+    /// Why it failed or was left out.
+    pub reason: Option<String>,
+}
+
+/// Each row's standing by the journal alone, by row: what a report needs, without the
+/// campaign's messages (the engine, which resumes a campaign, replays the journal onto them).
+pub fn journal_rows(entries: &[Entry]) -> std::collections::BTreeMap<u32, JournalRow> {
+    let mut rows = std::collections::BTreeMap::new();
+    for e in entries {
+        let Some(number) = e.row() else { continue };
+        let r = rows.entry(number).or_insert(JournalRow {
+            status: RowStatus::Pending,
+            sent_at: None,
+            message_id: None,
+            reason: None,
+        });
+        match e {
+            Entry::Creating { .. } | Entry::Sending { .. } => r.status = RowStatus::Pending,
+            Entry::Drafted { id, .. } => {
+                r.status = RowStatus::Drafted;
+                r.message_id = Some(id.clone());
+            }
+            Entry::Attached { .. } => {}
+            Entry::Sent { at, .. } => {
+                r.status = RowStatus::Sent;
+                r.sent_at = Some(*at);
+            }
+            Entry::Failed { reason, .. } => {
+                r.status = RowStatus::Failed;
+                r.reason = Some(reason.clone());
+            }
+            Entry::Skipped { reason, .. } => {
+                r.status = RowStatus::Skipped;
+                r.reason = Some(reason.clone());
+            }
+            Entry::Campaign { .. } | Entry::Folder { .. } => {}
+        }
+    }
+    rows
 }
 
 /// A journal line that is not an entry.
@@ -269,5 +345,38 @@ mod tests {
         assert!(e.to_string().contains("unknown variant `exploded`"), "{e}");
         assert!(serde_json::from_str::<Entry>(r#"{"row":4}"#).is_err(), "no event");
         assert!(serde_json::from_str::<Entry>(r#"{"event":"sending","row":"4"}"#).is_err(), "wrong type");
+    }
+
+    #[test]
+    fn a_journal_says_where_each_row_stands() {
+        let entries = [
+            Entry::Campaign { id: "c".into(), sender: None },
+            Entry::Skipped { row: 3, reason: "Email: empty".into() },
+            Entry::Creating { row: 2, fingerprint: "f".into() },
+            Entry::Drafted { row: 2, id: "AAMk-2".into() },
+            Entry::Sending { row: 2 },
+            Entry::Sent { row: 2, at: 1_700_000_000_000, recipients: 1 },
+            Entry::Creating { row: 4, fingerprint: "f".into() },
+            Entry::Drafted { row: 4, id: "AAMk-4".into() },
+            Entry::Creating { row: 5, fingerprint: "f".into() },
+            Entry::Failed { row: 5, reason: "400 bad address".into() },
+            Entry::Creating { row: 6, fingerprint: "f".into() },
+        ];
+        let rows = journal_rows(&entries);
+        type Seen<'a> = (u32, RowStatus, Option<u64>, Option<&'a str>, Option<&'a str>);
+        let got: Vec<Seen<'_>> = rows
+            .iter()
+            .map(|(n, r)| (*n, r.status, r.sent_at, r.message_id.as_deref(), r.reason.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, RowStatus::Sent, Some(1_700_000_000_000), Some("AAMk-2"), None),
+                (3, RowStatus::Skipped, None, None, Some("Email: empty")),
+                (4, RowStatus::Drafted, None, Some("AAMk-4"), None),
+                (5, RowStatus::Failed, None, None, Some("400 bad address")),
+                (6, RowStatus::Pending, None, None, None),
+            ]
+        );
     }
 }

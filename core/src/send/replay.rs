@@ -8,7 +8,13 @@ impl Engine {
         let sender = self.campaign.sender.journal_name();
         let shown = |s: &Option<String>| s.clone().unwrap_or_else(|| "the signed-in mailbox".to_owned());
         match journal.first() {
-            None => self.outbox.push(Entry::Campaign { id: self.campaign.id.0.clone(), sender }),
+            None => {
+                self.outbox.push(Entry::Campaign { id: self.campaign.id.0.clone(), sender });
+                // The rows left out, once, for the report.
+                for (row, reason) in &self.campaign.skipped {
+                    self.outbox.push(Entry::Skipped { row: *row, reason: reason.clone() });
+                }
+            }
             Some(Entry::Campaign { id, sender: s }) => {
                 if *id != self.campaign.id.0 || *s != sender {
                     return Err(EngineError::OtherCampaign {
@@ -37,7 +43,7 @@ impl Engine {
                     Entry::Sent { at, recipients, .. } => {
                         self.pacer.remember(*at, Cost { recipients: *recipients, external: *recipients })
                     }
-                    Entry::Failed { .. } => {}
+                    Entry::Failed { .. } | Entry::Skipped { .. } => {}
                     _ => return Err(EngineError::RowMissing { row: number }),
                 }
                 continue;
@@ -71,6 +77,8 @@ impl Engine {
                     self.pacer.remember(*at, Cost { recipients: *recipients, external: row.cost.external });
                 }
                 Entry::Failed { reason, .. } => row.state = State::Failed(reason.clone()),
+                // Left out then, sent now: the user fixed the row and it is in this campaign.
+                Entry::Skipped { .. } => {}
                 Entry::Campaign { .. } | Entry::Folder { .. } => return Err(bad()),
             }
         }

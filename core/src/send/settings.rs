@@ -100,6 +100,9 @@ pub struct CampaignSettings {
     /// The tenant's domains, lower case: recipients elsewhere count against the tenant's
     /// external budget (`Limits::external_per_window`); with none known, every one does.
     pub internal_domains: Vec<String>,
+    /// The rows left out of the campaign and why (problems, exclusions, the do-not-contact
+    /// list): journalled once when it begins, so its report names them.
+    pub skipped: Vec<(u32, String)>,
     /// The folder name for drafts-only campaigns.
     pub folder_name: String,
     /// The seed of retry jitter (the caller's randomness).

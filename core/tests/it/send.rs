@@ -29,6 +29,7 @@ fn campaign(sender: Sender) -> CampaignSettings {
         schedule: None,
         limits: Limits { messages_per_window: 1000, message_window_ms: 1000, ..Limits::default() },
         internal_domains: Vec::new(),
+        skipped: Vec::new(),
         folder_name: "localmerge test".to_owned(),
         seed: 1,
     }
