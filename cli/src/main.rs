@@ -33,19 +33,8 @@ struct Cli {
 enum Command {
     /// Print what localmerge sees in a spreadsheet, as JSON.
     Inspect {
-        /// The spreadsheet (xlsx, xlsm, xlsb, xls, ods, csv, tsv or txt), a OneDrive or
-        /// SharePoint sharing URL (`https://…`), or Outlook contacts: `contacts:` (yours) or
-        /// `contacts:ADDRESS` (a shared mailbox's).
-        data: PathBuf,
         #[command(flatten)]
-        contacts: source::ContactArgs,
-        #[command(flatten)]
-        graph: source::GraphArgs,
-        /// The sheet to read (default: the first sheet with a header and data).
-        #[arg(long)]
-        sheet: Option<String>,
-        #[command(flatten)]
-        region: source::RegionArgs,
+        source: source::SourceArgs,
         /// The locale values are shown in: en-US, en-GB, fr-FR, de-DE, es-ES, it-IT, nl-NL,
         /// pt-BR (default: the system's, from LC_ALL or LANG; else en-US).
         #[arg(long)]
@@ -56,23 +45,15 @@ enum Command {
     /// Write a copy of the list with each row's outcome (Status, Sent at, Message id,
     /// Reason) from a campaign's journal, as .xlsx or .csv; the original is never touched.
     Report {
-        /// The spreadsheet the campaign read (or its sharing URL, or contacts).
-        data: PathBuf,
+        /// The list the campaign read.
+        #[command(flatten)]
+        source: source::SourceArgs,
         /// The campaign's journal.
         #[arg(long)]
         journal: PathBuf,
         /// The report to write: REPORT.xlsx or REPORT.csv.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
-        #[command(flatten)]
-        contacts: source::ContactArgs,
-        #[command(flatten)]
-        graph: source::GraphArgs,
-        /// The sheet the campaign read (default: the first sheet with a header and data).
-        #[arg(long)]
-        sheet: Option<String>,
-        #[command(flatten)]
-        region: source::RegionArgs,
         /// The locale the CSV shows values in (as preview's).
         #[arg(long)]
         locale: Option<String>,
@@ -116,24 +97,14 @@ enum Command {
 /// What to merge: the data, the templates, the columns and the locale.
 #[derive(Debug, clap::Args)]
 struct MergeArgs {
-    /// The spreadsheet, a OneDrive or SharePoint sharing URL (`https://…`), or Outlook
-    /// contacts: `contacts:` (yours) or `contacts:ADDRESS` (a shared mailbox's).
-    data: PathBuf,
     #[command(flatten)]
-    contacts: source::ContactArgs,
-    #[command(flatten)]
-    graph: source::GraphArgs,
+    source: source::SourceArgs,
     /// The subject template, e.g. "Hello {{First Name}}".
     #[arg(long)]
     subject: String,
     /// The HTML body template file.
     #[arg(long)]
     body: PathBuf,
-    /// The sheet to read.
-    #[arg(long)]
-    sheet: Option<String>,
-    #[command(flatten)]
-    region: source::RegionArgs,
     /// The column of To addresses (default: detected).
     #[arg(long)]
     to: Option<String>,
@@ -276,12 +247,10 @@ fn bare_address(text: &str) -> Result<String, String> {
 
 fn run(command: Command) -> anyhow::Result<u8> {
     match command {
-        Command::Inspect { data, contacts, graph, sheet, region, locale } => {
-            inspect(&data, sheet.as_deref(), &region, pick_locale(locale.as_deref())?, &graph, &contacts)
-        }
+        Command::Inspect { source, locale } => inspect(&source, pick_locale(locale.as_deref())?),
         Command::Preview(args) => preview(args),
-        Command::Report { data, journal, out, contacts, graph, sheet, region, locale } => {
-            if same_file(&data, &out) {
+        Command::Report { source, journal, out, locale } => {
+            if same_file(&source.data, &out) {
                 anyhow::bail!(
                     "{}: the report would replace the list it reports on; choose another --out",
                     out.display()
@@ -289,8 +258,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
             }
             let locale = pick_locale(locale.as_deref())?;
             let rows = report::read_journal(&journal)?;
-            let (_, table) =
-                source::open(&data, sheet.as_deref(), &region, false, &graph, &contacts, &CURRENT_FILE)?;
+            let (_, table) = source.open(false, &CURRENT_FILE)?;
             report::write(&table, &rows, &out, locale)?;
             let sent = table
                 .rows
@@ -321,11 +289,11 @@ fn send_command(a: SendArgs) -> anyhow::Result<u8> {
     let (table, merge, mut plan, suppressed) = plan(&a.merge)?;
     let root = match a.attachments {
         Some(dir) => dir,
-        None => source::default_attachments_dir(&a.merge.data),
+        None => source::default_attachments_dir(&a.merge.source.data),
     };
     let folder = send::AttachmentDir { root };
     merge.check_attachments(&table, &mut plan, |name| folder.size(name));
-    let shown = a.merge.data.display();
+    let shown = a.merge.source.data.display();
     if !plan.problems.is_empty() {
         let mut err = std::io::stderr().lock();
         for p in &plan.problems {
@@ -367,8 +335,8 @@ fn send_command(a: SendArgs) -> anyhow::Result<u8> {
     };
     let opts = send::SendOptions {
         journal: a.journal,
-        graph_url: a.merge.graph.graph_url.clone(),
-        token_env: a.merge.graph.token_env.clone(),
+        graph_url: a.merge.source.graph.graph_url.clone(),
+        token_env: a.merge.source.graph.token_env.clone(),
         from: a.from,
         limits,
         drafts_only: a.drafts_only,
@@ -457,15 +425,9 @@ struct ColumnInfo<'a> {
     first_value: Option<String>,
 }
 
-fn inspect(
-    data: &Path,
-    sheet: Option<&str>,
-    region: &source::RegionArgs,
-    locale: &'static Locale,
-    graph: &source::GraphArgs,
-    contacts: &source::ContactArgs,
-) -> anyhow::Result<u8> {
-    let (mut source, table) = source::open(data, sheet, region, true, graph, contacts, &CURRENT_FILE)?;
+fn inspect(args: &source::SourceArgs, locale: &'static Locale) -> anyhow::Result<u8> {
+    let data = args.data.as_path();
+    let (mut source, table) = args.open(true, &CURRENT_FILE)?;
     let tables = match &mut source {
         source::Data::File(workbook) => workbook
             .tables()
@@ -568,8 +530,7 @@ fn plan(a: &MergeArgs) -> anyhow::Result<(Table, Merge, localmerge_core::Plan, V
     let body = std::fs::read(body_path).with_context(|| format!("{}", body_path.display()))?;
     let body = String::from_utf8(body)
         .map_err(|_| anyhow::anyhow!("{}: the template is not UTF-8 text", body_path.display()))?;
-    let (_, table) =
-        source::open(&a.data, a.sheet.as_deref(), &a.region, false, &a.graph, &a.contacts, &CURRENT_FILE)?;
+    let (_, table) = a.source.open(false, &CURRENT_FILE)?;
     let body_name = body_path.display().to_string();
     let mut spec = MergeSpec::html(&a.subject, &body, &body_name);
     spec.columns = ColumnOverrides { to: a.to.clone(), cc: a.cc.clone(), bcc: a.bcc.clone() };
@@ -577,7 +538,7 @@ fn plan(a: &MergeArgs) -> anyhow::Result<(Table, Merge, localmerge_core::Plan, V
     spec.group_by = a.group_by.clone();
     let merge = Merge::new(&table, &spec).map_err(|e| match e {
         localmerge_core::MergeError::Template(t) => anyhow::anyhow!("{t}"),
-        other => anyhow::anyhow!("{}: {other}", a.data.display()),
+        other => anyhow::anyhow!("{}: {other}", a.source.data.display()),
     })?;
     let mut plan = merge.plan(&table);
     let suppressed = list.apply(&mut plan);
@@ -596,7 +557,7 @@ fn suppressed_reason(s: &Suppressed) -> String {
 
 fn preview(a: MergeArgs) -> anyhow::Result<u8> {
     let (table, _, plan, suppressed) = plan(&a)?;
-    let data = &a.data;
+    let data = &a.source.data;
 
     let stdout = std::io::stdout().lock();
     let mut out = BufWriter::new(stdout);

@@ -54,6 +54,43 @@ impl RegionArgs {
     }
 }
 
+/// Where the rows come from: every command that reads them takes the same arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
+    /// The spreadsheet (xlsx, xlsm, xlsb, xls, ods, csv, tsv or txt), a OneDrive or
+    /// SharePoint sharing URL (`https://…`), or Outlook contacts: `contacts:` (yours) or
+    /// `contacts:ADDRESS` (a shared mailbox's).
+    pub data: PathBuf,
+    #[command(flatten)]
+    pub contacts: ContactArgs,
+    #[command(flatten)]
+    pub graph: GraphArgs,
+    /// The sheet to read (default: the first sheet with a header and data).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    #[command(flatten)]
+    pub region: RegionArgs,
+}
+
+impl SourceArgs {
+    /// Reads the rows (see [`open`]).
+    pub fn open(
+        &self,
+        lenient: bool,
+        current_file: &std::sync::Mutex<String>,
+    ) -> anyhow::Result<(Data, Table)> {
+        open(
+            &self.data,
+            self.sheet.as_deref(),
+            &self.region,
+            lenient,
+            &self.graph,
+            &self.contacts,
+            current_file,
+        )
+    }
+}
+
 /// The data as read.
 #[derive(Debug)]
 pub enum Data {
