@@ -97,6 +97,10 @@ const en = {
   planFigures: "{0} messages to {1} recipients, {2} outside your organisation. Daily budgets: {3} recipients for your mailbox, {4} external for your organisation. {5}",
   planOneDay: "It fits in one day.",
   planDays: "It needs {0} days; the last message goes about {1}.",
+  suppressList: "Do-not-contact list",
+  suppressHint: "One address, or @domain, per line: their rows are never sent (kept in this browser only)",
+  suppressedCount: "{0} rows left out: on the do-not-contact list",
+  suppressedReason: "{0} is on the do-not-contact list ({1})",
 };
 
 export type Key = keyof typeof en;
@@ -197,6 +201,10 @@ const fr: Record<Key, string> = {
   planFigures: "{0} messages pour {1} destinataires, dont {2} hors de votre organisation. Budgets quotidiens : {3} destinataires pour votre boîte, {4} externes pour votre organisation. {5}",
   planOneDay: "Cela tient en un jour.",
   planDays: "Il faut {0} jours ; le dernier message part vers {1}.",
+  suppressList: "Liste d’exclusion",
+  suppressHint: "Une adresse, ou @domaine, par ligne : leurs lignes ne sont jamais envoyées (gardée dans ce navigateur seulement)",
+  suppressedCount: "{0} lignes écartées : sur la liste d’exclusion",
+  suppressedReason: "{0} est sur la liste d’exclusion ({1})",
 };
 
 let words: Record<Key, string> = en;

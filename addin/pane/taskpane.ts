@@ -82,8 +82,12 @@ async function template(app: App): Promise<Template> {
     footer: !app.plan.licensed,
     attachments: Object.fromEntries([...app.attachments].map(([name, f]) => [name, f.size])),
     groupBy: pick("group-by"),
+    suppress: localStorage.getItem(SUPPRESS) ?? "",
   };
 }
+
+/** The do-not-contact list, kept in this browser. */
+const SUPPRESS = "localmerge.suppress";
 
 const LIMIT = "localmerge.dailyRecipients:";
 
@@ -221,7 +225,10 @@ async function startCampaign(app: App): Promise<void> {
     template: tpl,
     options,
     state: "running",
-    skipped: r.problems.map((p) => ({ row: p.row, reason: p.issues.map((i) => `${i.column}: ${issueText(i)}`).join("; ") })),
+    skipped: [
+      ...r.problems.map((p) => ({ row: p.row, reason: p.issues.map((i) => `${i.column}: ${issueText(i)}`).join("; ") })),
+      ...r.suppressed.map((s) => ({ row: s.row, reason: t("suppressedReason", s.address, s.entry) })),
+    ].sort((a, b) => a.row - b.row),
     excluded: r.excluded,
     files: Object.fromEntries(app.attachments),
   };
@@ -390,6 +397,12 @@ function bind(app: App): void {
     reread({ sheet: app.data?.sheet.sheet, headerRow: Number.isInteger(row) && row > 0 ? row : undefined });
   });
   $("group-by").addEventListener("change", () => void refresh(app));
+  const suppress = $<HTMLTextAreaElement>("suppress-list");
+  suppress.value = localStorage.getItem(SUPPRESS) ?? "";
+  suppress.addEventListener("change", () => {
+    localStorage.setItem(SUPPRESS, suppress.value);
+    void refresh(app);
+  });
   const limit = $<HTMLInputElement>("daily-limit");
   limit.value = localStorage.getItem(LIMIT + app.me) ?? "";
   limit.addEventListener("change", () => {

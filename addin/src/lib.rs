@@ -17,6 +17,7 @@ mod campaign;
 mod sources;
 
 pub use campaign::{Campaign, EventDto, FinishDto, Host, SummaryDto};
+use localmerge_core::suppress::{Suppressed, Suppressions};
 pub use localmerge_core::template::{BrokenToken, broken_tokens, repair_tokens};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -30,7 +31,9 @@ export interface Issue {
 }
 export interface Problem { row: number; issues: Issue[] }
 export interface TemplateProblem { message: string; name?: string; suggestion?: string }
-export interface PlanResult { messages: Message[]; problems: Problem[]; excluded: number[]; error?: TemplateProblem }
+/** A message left out because a recipient is on the do-not-contact list (`entry` matched). */
+export interface Suppressed { row: number; address: string; entry: string }
+export interface PlanResult { messages: Message[]; problems: Problem[]; excluded: number[]; suppressed: Suppressed[]; suppressErrors: string[]; error?: TemplateProblem }
 export interface Columns { to?: string; cc?: string; bcc?: string }
 export interface Template {
   subject: string; body: string; locale?: string; columns?: Columns;
@@ -42,6 +45,8 @@ export interface Template {
   attachments?: Record<string, number>;
   /** One message per distinct value of this column, its rows in `{{#each rows}}`. */
   groupBy?: string;
+  /** The do-not-contact list (one address or @domain per line): its recipients' messages are left out. */
+  suppress?: string;
 }
 export interface CampaignOptions {
   id: string; graphUrl: string; seed: number;
@@ -133,12 +138,23 @@ pub struct ProblemDto {
 
 /// The whole check: what will be sent, and what will not and why.
 #[derive(Debug, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
 pub struct PlanDto {
     messages: Vec<MessageDto>,
     problems: Vec<ProblemDto>,
     excluded: Vec<u32>,
+    suppressed: Vec<SuppressedDto>,
+    suppress_errors: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<TemplateProblemDto>,
+}
+
+/// A message left out for the do-not-contact list (the `Suppressed` TypeScript type).
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct SuppressedDto {
+    row: u32,
+    address: String,
+    entry: String,
 }
 
 /// Why the template cannot be used, with the fix when there is one.
@@ -234,6 +250,9 @@ pub struct TemplateSpec {
     /// One message per distinct value of this column.
     #[serde(default, rename = "groupBy")]
     pub group_by: Option<String>,
+    /// The do-not-contact list's text (one address or @domain per line).
+    #[serde(default)]
+    pub suppress: Option<String>,
 }
 
 /// Recipient columns named by the user.
@@ -258,6 +277,16 @@ pub fn footer_html(locale: &Locale) -> &'static str {
 
 /// The messages to send and the rows left out (pure; tested natively).
 pub fn plan_messages(table: &Table, template: &TemplateSpec) -> Result<(Plan, Vec<u32>), MergeError> {
+    plan_left_out(table, template).map(|(plan, excluded, _)| (plan, excluded))
+}
+
+/// The messages to send, the rows the user excluded, and the messages left out for the
+/// do-not-contact list (with the list's lines it could not read).
+#[allow(clippy::type_complexity)]
+fn plan_left_out(
+    table: &Table,
+    template: &TemplateSpec,
+) -> Result<(Plan, Vec<u32>, (Vec<Suppressed>, Vec<String>)), MergeError> {
     let locale = template.locale.as_deref().and_then(Locale::find).unwrap_or_else(Locale::en_us);
     let body = if template.footer {
         format!("{}{}", template.body, footer_html(locale))
@@ -284,17 +313,24 @@ pub fn plan_messages(table: &Table, template: &TemplateSpec) -> Result<(Plan, Ve
         }
         keep
     });
-    Ok((plan, excluded))
+    let (list, bad) = Suppressions::parse_partial(template.suppress.as_deref().unwrap_or_default());
+    let suppressed = list.apply(&mut plan);
+    Ok((plan, excluded, (suppressed, bad.iter().map(ToString::to_string).collect())))
 }
 
 /// The plan as the task pane receives it: a template error is part of the answer (the
 /// pane shows it with its fix), not an exception.
 pub fn plan(table: &Table, template: &TemplateSpec) -> PlanDto {
-    match plan_messages(table, template) {
-        Ok((plan, excluded)) => PlanDto {
+    match plan_left_out(table, template) {
+        Ok((plan, excluded, (suppressed, suppress_errors))) => PlanDto {
             messages: messages_dto(&plan.messages),
             problems: problems_dto(plan.problems),
             excluded,
+            suppressed: suppressed
+                .into_iter()
+                .map(|s| SuppressedDto { row: s.row, address: s.address, entry: s.entry.to_string() })
+                .collect(),
+            suppress_errors,
             error: None,
         },
         Err(e) => PlanDto { error: Some((&e).into()), ..PlanDto::default() },

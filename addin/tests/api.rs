@@ -206,6 +206,16 @@ fn groups_and_the_forecast_have_their_typescript_shapes() {
     let f = rust(s.forecast(template, options(json!({"tenantExternal": 1})), 0.0).unwrap());
     assert_eq!((f["external"].as_u64(), f["days"].as_u64()), (Some(2), Some(2)));
 
+    // The do-not-contact list leaves Ada's message out and names the entry; a bad line is said.
+    let plan =
+        rust(s.plan(js(&json!({"subject": "Hi", "body": "x", "suppress": "@CONTOSO.com\nnope"}))).unwrap());
+    assert_eq!(plan["messages"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        plan["suppressed"],
+        json!([{"row": 2, "address": "ada@contoso.com", "entry": "@contoso.com"}])
+    );
+    assert_eq!(plan["suppressErrors"], json!(["line 2: \"nope\" is neither an email address nor @domain"]));
+
     // One message per customer, listing the customer's rows.
     let csv = b"Email,Item\na@x.org,Pen\nb@x.org,Pad\nA@x.org,Ink\n";
     let s = Spreadsheet::new(csv.to_vec(), None, None, None).unwrap();

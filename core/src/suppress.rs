@@ -75,6 +75,13 @@ pub struct Suppressed {
 impl Suppressions {
     /// Reads the text form; every bad line is reported.
     pub fn parse(text: &str) -> Result<Suppressions, Vec<EntryError>> {
+        let (list, errors) = Suppressions::parse_partial(text);
+        if errors.is_empty() { Ok(list) } else { Err(errors) }
+    }
+
+    /// Reads the text form as far as it can: the good lines' entries, and the bad lines (a
+    /// list being edited keeps working while a line is half-typed).
+    pub fn parse_partial(text: &str) -> (Suppressions, Vec<EntryError>) {
         let mut list = Suppressions::default();
         let mut errors = Vec::new();
         for (i, line) in text.lines().enumerate() {
@@ -89,7 +96,7 @@ impl Suppressions {
                 None => errors.push(EntryError { line: i + 1, text: t.to_owned() }),
             }
         }
-        if errors.is_empty() { Ok(list) } else { Err(errors) }
+        (list, errors)
     }
 
     /// The text form: a header comment, then one entry per line, sorted.

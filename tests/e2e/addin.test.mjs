@@ -378,6 +378,17 @@ describe("the Outlook add-in", { skip }, () => {
     assert.match(await frame.locator("body").textContent(), /Dear Olwenqa,\s*Lanternqz: 10\s*Kettleqz: 40\s*Total: 50/);
     assert.match(await page.textContent("#envelope"), /Your 2 orders, Olwenqa/);
 
+    // The do-not-contact list (kept in this browser): a listed domain's message is left out.
+    await page.click("#suppress-box summary");
+    await page.fill("#suppress-list", "@EXAMPLE.net\nnot an entry");
+    await page.locator("#suppress-list").blur();
+    await page.waitForFunction(() => document.body.dataset.messages === "2");
+    assert.match(await page.textContent("#data-summary"), /1 rows left out: on the do-not-contact list/);
+    assert.match(await page.textContent("#suppress-errors"), /line 2: "not an entry"/);
+    await page.fill("#suppress-list", "");
+    await page.locator("#suppress-list").blur();
+    await page.waitForFunction(() => document.body.dataset.messages === "3");
+
     // The plan: 3 recipients, 2 outside the tenant; a lower limit the admin set is remembered.
     await page.waitForFunction(() => document.body.dataset.external === "2");
     assert.match(await page.textContent("#plan-figures"), /3 messages to 3 recipients, 2 outside your organisation.*It fits in one day/);

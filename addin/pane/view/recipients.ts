@@ -51,10 +51,12 @@ export function renderRecipients(hasData: boolean, r: PlanResult | undefined): v
   summary.replaceChildren();
   const ok = r && !r.error ? r : undefined;
   table.hidden = !ok?.problems.length;
+  $("suppress-errors").textContent = ok?.suppressErrors.join("; ") ?? "";
   $("skip-problems").hidden = !ok?.problems.length;
   if (!ok) return;
   summary.append(paragraph(t("ready", ok.messages.length)));
   if (ok.excluded.length > 0) summary.append(paragraph(t("excludedCount", ok.excluded.length)));
+  if (ok.suppressed.length > 0) summary.append(paragraph(t("suppressedCount", ok.suppressed.length)));
   if (ok.problems.length > 0) summary.append(paragraph(t("problemsCount", ok.problems.length), "problem"));
   for (const p of ok.problems) {
     for (const issue of p.issues) {
