@@ -277,16 +277,21 @@ pub fn footer_html(locale: &Locale) -> &'static str {
 
 /// The messages to send and the rows left out (pure; tested natively).
 pub fn plan_messages(table: &Table, template: &TemplateSpec) -> Result<(Plan, Vec<u32>), MergeError> {
-    plan_left_out(table, template).map(|(plan, excluded, _)| (plan, excluded))
+    plan_left_out(table, template).map(|p| (p.plan, p.excluded))
 }
 
-/// The messages to send, the rows the user excluded, and the messages left out for the
-/// do-not-contact list (with the list's lines it could not read).
-#[allow(clippy::type_complexity)]
-fn plan_left_out(
-    table: &Table,
-    template: &TemplateSpec,
-) -> Result<(Plan, Vec<u32>, (Vec<Suppressed>, Vec<String>)), MergeError> {
+/// A plan and what it leaves out besides problem rows.
+struct Planned {
+    plan: Plan,
+    /// The rows the user excluded.
+    excluded: Vec<u32>,
+    /// The messages to recipients on the do-not-contact list.
+    suppressed: Vec<Suppressed>,
+    /// The list's lines it could not read.
+    suppress_errors: Vec<String>,
+}
+
+fn plan_left_out(table: &Table, template: &TemplateSpec) -> Result<Planned, MergeError> {
     let locale = template.locale.as_deref().and_then(Locale::find).unwrap_or_else(Locale::en_us);
     let body = if template.footer {
         format!("{}{}", template.body, footer_html(locale))
@@ -315,14 +320,14 @@ fn plan_left_out(
     });
     let (list, bad) = Suppressions::parse_partial(template.suppress.as_deref().unwrap_or_default());
     let suppressed = list.apply(&mut plan);
-    Ok((plan, excluded, (suppressed, bad.iter().map(ToString::to_string).collect())))
+    Ok(Planned { plan, excluded, suppressed, suppress_errors: bad.iter().map(ToString::to_string).collect() })
 }
 
 /// The plan as the task pane receives it: a template error is part of the answer (the
 /// pane shows it with its fix), not an exception.
 pub fn plan(table: &Table, template: &TemplateSpec) -> PlanDto {
     match plan_left_out(table, template) {
-        Ok((plan, excluded, (suppressed, suppress_errors))) => PlanDto {
+        Ok(Planned { plan, excluded, suppressed, suppress_errors }) => PlanDto {
             messages: messages_dto(&plan.messages),
             problems: problems_dto(plan.problems),
             excluded,

@@ -353,6 +353,19 @@ fn send_command(a: SendArgs) -> anyhow::Result<u8> {
 
 /// The locale asked for, else the system's (read here, at the edge: core never reads the
 /// environment), else en-US.
+/// Writes `bytes` to `path` whole: a file beside it first, then renamed over it, so a crash
+/// never leaves half a file (the report, the do-not-contact list).
+fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).with_context(|| format!("{}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("{}", path.display()))
+}
+
 /// Whether two paths name the same file (an absent `b` is no file yet).
 fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {

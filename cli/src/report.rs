@@ -50,9 +50,7 @@ pub fn write(
         Some("csv") => csv(table, rows, locale)?,
         _ => anyhow::bail!("{}: the report is written as .xlsx or .csv", out.display()),
     };
-    let tmp = out.with_extension("partial");
-    std::fs::write(&tmp, bytes).with_context(|| format!("{}", tmp.display()))?;
-    std::fs::rename(&tmp, out).with_context(|| format!("{}", out.display()))
+    crate::write_whole(out, &bytes)
 }
 
 /// A cell's format for the workbook: its code, or the built-in's id.

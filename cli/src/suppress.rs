@@ -67,15 +67,9 @@ fn read(path: &Path, must_exist: bool) -> anyhow::Result<Suppressions> {
     })
 }
 
-/// Writes the list whole: a new file beside it, then renamed over it, so a crash never
-/// leaves half a list.
+/// Writes the list whole (never half a list after a crash).
 fn write(path: &Path, list: &Suppressions) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
-    }
-    let tmp = path.with_extension("txt.new");
-    std::fs::write(&tmp, list.to_text()).with_context(|| format!("{}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}", path.display()))
+    crate::write_whole(path, list.to_text().as_bytes())
 }
 
 /// `localmerge suppress …`.

@@ -407,10 +407,11 @@ impl Workbook {
         table.ok_or_else(|| ReadError::EmptySheet(name.to_owned()))
     }
 
-    /// The workbook's Excel tables (xlsx and xlsm; none for other formats), in sheet order.
+    /// The workbook's Excel tables (xlsx and xlsm; none for other formats), in sheet order;
+    /// their parts are read the first time, not again for each read.
     pub fn tables(&mut self) -> Result<Vec<ExcelTable>, ReadError> {
-        match &self.inner {
-            Inner::Xlsx(xlsx) => xlsx.tables(),
+        match &mut self.inner {
+            Inner::Xlsx(xlsx) => xlsx.tables().map(<[ExcelTable]>::to_vec),
             _ => Ok(Vec::new()),
         }
     }

@@ -59,6 +59,8 @@ pub(super) struct Xlsx {
     strings: Vec<String>,
     xfs: Vec<Xf>,
     is_1904: bool,
+    /// The Excel tables, read from their parts the first time they are asked for.
+    tables: Option<Vec<ExcelTable>>,
 }
 
 /// What `workbook.xml` says: the sheets (name and part path, in order), the hidden ones'
@@ -90,7 +92,7 @@ impl Xlsx {
         let Book { sheets, hidden, is_1904 } =
             book.workbook(&format!("{dir}{workbook}"), &dir, &rels).map_err(corrupt)?;
         drop(zip);
-        Ok(Xlsx { format, bytes, paths, sheets, hidden, strings, xfs, is_1904 })
+        Ok(Xlsx { format, bytes, paths, sheets, hidden, strings, xfs, is_1904, tables: None })
     }
 
     pub(super) fn hidden_sheets(&self) -> Vec<String> {
@@ -104,7 +106,15 @@ impl Xlsx {
     /// The Excel tables (ListObjects) of every worksheet, in sheet order: each sheet's
     /// relationships name its table parts. A table without a header row is not offered
     /// (its columns have no names).
-    pub(super) fn tables(&self) -> std::result::Result<Vec<ExcelTable>, ReadError> {
+    /// The workbook's Excel tables, in sheet order (their parts are read once).
+    pub(super) fn tables(&mut self) -> std::result::Result<&[ExcelTable], ReadError> {
+        if self.tables.is_none() {
+            self.tables = Some(self.read_tables()?);
+        }
+        Ok(self.tables.as_deref().unwrap_or_default())
+    }
+
+    fn read_tables(&self) -> std::result::Result<Vec<ExcelTable>, ReadError> {
         let corrupt = |detail: String| ReadError::Corrupt { format: self.format, detail };
         let mut zip =
             zip::ZipArchive::new(Cursor::new(self.bytes.as_slice())).map_err(|e| corrupt(e.to_string()))?;
