@@ -35,11 +35,12 @@ pub mod send;
 pub mod suppress;
 pub mod table;
 pub mod template;
+pub mod unsubscribe;
 pub mod value;
 
 pub use merge::{Attachment, Issue, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, RowProblem};
 pub use read::{ExcelTable, Format, ReadError, ReadOptions, TableChoice, Workbook};
 pub use recipients::{ColumnOverrides, RecipientColumns};
 pub use table::{Column, Region, Row, SheetWarning, Table};
-pub use template::{Escaping, RowView, Template, TemplateError, rename_column};
+pub use template::{Escaping, RowView, Template, TemplateError, UnsubscribeUse, rename_column};
 pub use value::Value;

@@ -8,7 +8,8 @@ use crate::address::{Mailbox, parse_cell};
 use crate::format::{CellText, Locale};
 use crate::graph::{BodyType, GraphMessage, ItemBody, Recipient, SendMailRequest};
 use crate::recipients::{ColumnError, ColumnOverrides, RecipientColumns, detect};
-use crate::template::{Escaping, RowView, Template, TemplateError, ValueIssueKind};
+use crate::template::{Escaping, RowView, Template, TemplateError, UnsubscribeUse, ValueIssueKind};
+use crate::unsubscribe::Unsubscribe;
 
 /// Exchange Online's default limit of recipients (To + CC + BCC) in one message.
 pub const DEFAULT_MAX_RECIPIENTS: usize = 500;
@@ -33,6 +34,9 @@ pub struct MergeSpec<'a> {
     /// One message per distinct value of this column (a many-to-one merge), instead of one
     /// per row.
     pub group_by: Option<String>,
+    /// Where `{{unsubscribe}}` in the body points (the sending mailbox and the campaign);
+    /// without it, a body that uses the link is refused.
+    pub unsubscribe: Option<Unsubscribe>,
 }
 
 impl<'a> MergeSpec<'a> {
@@ -47,6 +51,7 @@ impl<'a> MergeSpec<'a> {
             max_recipients: DEFAULT_MAX_RECIPIENTS,
             locale: Locale::en_us(),
             group_by: None,
+            unsubscribe: None,
         }
     }
 }
@@ -276,12 +281,20 @@ impl Merge {
             },
         };
         let grouped = group.is_some();
-        let subject = Template::compile_for(spec.subject, "subject", Escaping::None, table, grouped)?;
+        let subject = Template::compile_for(
+            spec.subject,
+            "subject",
+            Escaping::None,
+            table,
+            grouped,
+            UnsubscribeUse::Subject,
+        )?;
         let escaping = match spec.body_type {
             BodyType::Html => Escaping::Html,
             BodyType::Text => Escaping::None,
         };
-        let body = Template::compile_for(spec.body, spec.body_name, escaping, table, grouped)?;
+        let link = spec.unsubscribe.as_ref().map_or(UnsubscribeUse::Unknown, UnsubscribeUse::Link);
+        let body = Template::compile_for(spec.body, spec.body_name, escaping, table, grouped, link)?;
         Ok(Merge {
             subject,
             body,

@@ -141,7 +141,7 @@ pub(super) struct Ctx<'r, 'a> {
     pub(super) at: usize,
 }
 
-static NO_ROW: RowView<'static> = RowView { values: &[], styles: &[], display: &super::PLAIN };
+static NO_ROW: RowView<'static> = RowView { values: &[], styles: &[], display: &super::PLAIN, row: 0 };
 
 pub(super) fn render(nodes: &[Node], ctx: &Ctx<'_, '_>, out: &mut String, issues: &mut Vec<ValueIssue>) {
     let row = ctx.rows.get(ctx.at).unwrap_or(&NO_ROW);
@@ -175,6 +175,20 @@ pub(super) fn render(nodes: &[Node], ctx: &Ctx<'_, '_>, out: &mut String, issues
             Node::Each(body) => {
                 for at in 0..ctx.rows.len() {
                     render(body, &Ctx { rows: ctx.rows, at }, out, issues);
+                }
+            }
+            Node::Unsubscribe(u) => {
+                // The message's row: a group's first, wherever the link stands.
+                let url = u.link.url(ctx.rows.first().unwrap_or(&NO_ROW).row);
+                if u.html {
+                    // The URL is percent-encoded but for `:?=@`: nothing to escape in an attribute.
+                    out.push_str("<a href=\"");
+                    out.push_str(&url);
+                    out.push_str("\">");
+                    html_escape_into(&u.text, out);
+                    out.push_str("</a>");
+                } else {
+                    out.push_str(&url);
                 }
             }
         }

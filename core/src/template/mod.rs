@@ -15,6 +15,7 @@ use std::fmt;
 use parse::{Call, Element, Literal, Param, Path, Pos, Seg};
 
 use crate::format::CellText;
+use crate::unsubscribe::Unsubscribe;
 
 pub use eval::{ValueIssue, ValueIssueKind, html_escape};
 pub use repair::{BrokenToken, broken_tokens, repair_tokens};
@@ -28,6 +29,8 @@ pub struct RowView<'a> {
     pub styles: &'a [u16],
     /// The table's formats resolved for a locale.
     pub display: &'a CellText,
+    /// The row's number in the sheet (0 when it has none): `{{unsubscribe}}` names it.
+    pub row: u32,
 }
 
 static PLAIN: CellText = CellText::plain();
@@ -35,12 +38,12 @@ static PLAIN: CellText = CellText::plain();
 impl<'a> RowView<'a> {
     /// A table row with the merge's display settings.
     pub fn new(row: &'a crate::Row, display: &'a CellText) -> Self {
-        RowView { values: &row.values, styles: &row.styles, display }
+        RowView { values: &row.values, styles: &row.styles, display, row: row.number }
     }
 
     /// Values in General format, en-US.
     pub fn plain(values: &'a [crate::Value]) -> Self {
-        RowView { values, styles: &[], display: &PLAIN }
+        RowView { values, styles: &[], display: &PLAIN, row: 0 }
     }
 }
 
@@ -182,6 +185,7 @@ fn static_text_len(nodes: &[Node]) -> usize {
             Node::Out { .. } => 16,
             Node::If { then, otherwise, .. } => static_text_len(then).min(static_text_len(otherwise)),
             Node::Each(body) => static_text_len(body),
+            Node::Unsubscribe(link) => link.text.len(),
         })
         .sum()
 }
@@ -200,6 +204,28 @@ pub(crate) enum Node {
     },
     /// `{{#each rows}}…{{/each}}`: the body once per row of the group.
     Each(Vec<Node>),
+    /// `{{unsubscribe}}`: the link for the message's (first) row.
+    Unsubscribe(Box<UnsubscribeNode>),
+}
+
+/// `{{unsubscribe}}` as compiled: where it points, the words it shows, and whether it is an
+/// HTML link or a plain-text body's bare URL.
+#[derive(Debug, Clone)]
+pub(crate) struct UnsubscribeNode {
+    pub(crate) link: Unsubscribe,
+    pub(crate) text: String,
+    pub(crate) html: bool,
+}
+
+/// What `{{unsubscribe}}` may become in the template being compiled.
+#[derive(Debug, Clone, Copy)]
+pub enum UnsubscribeUse<'a> {
+    /// A link to this mailbox (a body).
+    Link(&'a Unsubscribe),
+    /// A body whose sending mailbox is not known (a caller that gives none).
+    Unknown,
+    /// Nowhere: a subject.
+    Subject,
 }
 
 #[derive(Debug, Clone)]
@@ -282,18 +308,20 @@ impl Template {
         escaping: Escaping,
         columns: &dyn Columns,
     ) -> Result<Template, TemplateError> {
-        Template::compile_for(source, name, escaping, columns, false)
+        Template::compile_for(source, name, escaping, columns, false, UnsubscribeUse::Unknown)
     }
 
     /// Compiles `source` for one message per group of rows (`grouped`): `{{#each rows}}`
     /// with `@index`, `@first`, `@last`, `{{count rows}}` and `{{sum rows "Column"}}`
-    /// become available; a column outside `#each` is the group's first row's.
+    /// become available; a column outside `#each` is the group's first row's. `unsubscribe`
+    /// is what `{{unsubscribe}}` becomes (a sheet's column of that name stays the column).
     pub fn compile_for(
         source: &str,
         name: &str,
         escaping: Escaping,
         columns: &dyn Columns,
         grouped: bool,
+        unsubscribe: UnsubscribeUse<'_>,
     ) -> Result<Template, TemplateError> {
         let is_column = |n: &str| matches!(columns.resolve(n), Ok(Some(_)));
         let parsed = parse::parse_with(source, Some(&is_column)).map_err(|e| TemplateError::Syntax {
@@ -310,6 +338,7 @@ impl Template {
             escape: escaping == Escaping::Html,
             grouped,
             each_depth: 0,
+            unsubscribe,
         };
         let nodes = lower.template(&parsed)?;
         let mut columns_used = lower.used;
@@ -369,6 +398,7 @@ struct Lower<'a> {
     /// One message per group of rows: `#each rows`, `count` and `sum` are available.
     grouped: bool,
     each_depth: usize,
+    unsubscribe: UnsubscribeUse<'a>,
 }
 
 impl Lower<'_> {
@@ -392,6 +422,9 @@ impl Lower<'_> {
                     }
                 }
                 Element::Comment => {}
+                Element::Out { call, pos, .. } if self.is_unsubscribe(call) => {
+                    nodes.push(self.unsubscribe(call, *pos)?);
+                }
                 Element::Out { call, escaped, pos } => {
                     let expr = self.expression(call, *pos)?;
                     nodes.push(Node::Out { expr, escape: *escaped && self.escape });
@@ -468,6 +501,40 @@ impl Lower<'_> {
         let body = self.template(then);
         self.each_depth -= 1;
         Ok(Node::Each(body?))
+    }
+
+    /// Whether a mustache is `{{unsubscribe}}` or `{{unsubscribe "words"}}` (a column named
+    /// so is the column).
+    fn is_unsubscribe(&self, call: &Call) -> bool {
+        call.name.as_name().is_some_and(|n| n.eq_ignore_ascii_case("unsubscribe"))
+            && !call.hash
+            && match call.params.as_slice() {
+                [] => !matches!(self.columns.resolve("unsubscribe"), Ok(Some(_)) | Err(_)),
+                [Param::Literal(Literal::Str(_))] => true,
+                _ => false,
+            }
+    }
+
+    fn unsubscribe(&self, call: &Call, pos: Pos) -> Result<Node, TemplateError> {
+        let link = match self.unsubscribe {
+            UnsubscribeUse::Link(link) => link,
+            UnsubscribeUse::Subject => {
+                return Err(
+                    self.unsupported(pos, "the unsubscribe link belongs in the body, not the subject".into())
+                );
+            }
+            UnsubscribeUse::Unknown => {
+                return Err(self.unsupported(
+                    pos,
+                    "`{{unsubscribe}}` needs the address of the mailbox that sends".into(),
+                ));
+            }
+        };
+        let text = match call.params.first() {
+            Some(Param::Literal(Literal::Str(words))) => words.clone(),
+            _ => link.default_text().to_owned(),
+        };
+        Ok(Node::Unsubscribe(Box::new(UnsubscribeNode { link: link.clone(), text, html: self.escape })))
     }
 
     /// `{{count rows}}` and `{{sum rows "Column"}}`.

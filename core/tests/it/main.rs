@@ -15,6 +15,7 @@ mod properties;
 mod regions;
 mod send;
 mod templates;
+mod unsubscribe;
 
 use localmerge_core::{Table, Workbook};
 
