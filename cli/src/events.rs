@@ -120,9 +120,9 @@ pub fn line<'a>(event: &Event<'a>, now: Millis) -> Option<Line<'a>> {
             // The front door prints the campaign's line itself, with its plan, once a run.
             Entry::Campaign { .. } => return None,
             // The summary lists the rows left out, with their reasons.
-            Entry::Folder { .. } | Entry::Skipped { .. } => return None,
+            Entry::Folder { .. } | Entry::Skipped { .. } | Entry::Tracked { .. } => return None,
             Entry::Creating { row, .. } => Line::Creating { row: *row },
-            Entry::Drafted { row, id } => Line::Drafted { row: *row, id },
+            Entry::Drafted { row, id, .. } => Line::Drafted { row: *row, id },
             Entry::Attached { row, index } => Line::Attached { row: *row, index: *index },
             Entry::Sending { row } => Line::Sending { row: *row },
             Entry::Sent { row, at, recipients } => Line::Sent { row: *row, at: *at, recipients: *recipients },

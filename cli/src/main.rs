@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use localmerge_core::format::{CellText, Locale};
 use localmerge_core::suppress::Suppressed;
+use localmerge_core::unsubscribe::Unsubscribe;
 use localmerge_core::{ColumnOverrides, Merge, MergeSpec, Table};
 use serde::Serialize;
 
@@ -124,7 +125,15 @@ struct MergeArgs {
     /// pt-BR (default: the system's, from LC_ALL or LANG; else en-US).
     #[arg(long)]
     locale: Option<String>,
+    /// Send from this shared mailbox (you need Send As on it; Mail.Send.Shared). The
+    /// body's {{unsubscribe}} links write to the sending mailbox; preview shows them to
+    /// this address, or to you@example.invalid.
+    #[arg(long, value_name = "ADDRESS", value_parser = bare_address)]
+    from: Option<String>,
 }
+
+/// Where preview's `{{unsubscribe}}` links point without `--from` (send asks Graph).
+const PREVIEW_MAILBOX: &str = "you@example.invalid";
 
 #[derive(Debug, clap::Args)]
 struct SendArgs {
@@ -133,9 +142,6 @@ struct SendArgs {
     /// The campaign journal: created on the first run; the same file resumes the campaign.
     #[arg(long)]
     journal: PathBuf,
-    /// Send from this shared mailbox (you need Send As on it; Mail.Send.Shared).
-    #[arg(long, value_name = "ADDRESS", value_parser = bare_address)]
-    from: Option<String>,
     /// Messages per minute (Exchange Online allows 30).
     #[arg(long, value_name = "PER_MINUTE", default_value_t = 30)]
     rate: u32,
@@ -286,7 +292,35 @@ fn run(command: Command) -> anyhow::Result<u8> {
 }
 
 fn send_command(a: SendArgs) -> anyhow::Result<u8> {
-    let (table, merge, mut plan, suppressed) = plan(&a.merge)?;
+    let limits = localmerge_core::send::Limits {
+        messages_per_window: a.rate.max(1),
+        message_window_ms: a.rate_window_ms.max(1),
+        recipients_per_window: a.daily_recipients.max(1),
+        external_per_window: a
+            .tenant_external_limit
+            .unwrap_or_else(|| localmerge_core::budget::tenant_external_limit(a.tenant_licences))
+            .max(1),
+        backoff_base_ms: a.retry_base_ms,
+        ..localmerge_core::send::Limits::default()
+    };
+    let session = send::Session::open(send::SendOptions {
+        journal: a.journal.clone(),
+        graph_url: a.merge.source.graph.graph_url.clone(),
+        token_env: a.merge.source.graph.token_env.clone(),
+        from: a.merge.from.clone(),
+        limits,
+        drafts_only: a.drafts_only,
+        schedule: a.schedule.clone(),
+        timeout: std::time::Duration::from_millis(a.timeout_ms.max(1)),
+        seed: a.seed,
+    })?;
+    // The mailbox's address is asked of Graph only for a body that may link to it.
+    let mailbox = if mentions_unsubscribe(&a.merge.body)? {
+        Some(session.mailbox().context("the address {{unsubscribe}} links to")?)
+    } else {
+        None
+    };
+    let (table, merge, mut plan, suppressed) = plan(&a.merge, mailbox.as_deref(), session.campaign())?;
     let root = match a.attachments {
         Some(dir) => dir,
         None => source::default_attachments_dir(&a.merge.source.data),
@@ -322,29 +356,7 @@ fn send_command(a: SendArgs) -> anyhow::Result<u8> {
             writeln!(err, "{shown}: row {}: skipped: {}", s.row, suppressed_reason(s))?;
         }
     }
-    let limits = localmerge_core::send::Limits {
-        messages_per_window: a.rate.max(1),
-        message_window_ms: a.rate_window_ms.max(1),
-        recipients_per_window: a.daily_recipients.max(1),
-        external_per_window: a
-            .tenant_external_limit
-            .unwrap_or_else(|| localmerge_core::budget::tenant_external_limit(a.tenant_licences))
-            .max(1),
-        backoff_base_ms: a.retry_base_ms,
-        ..localmerge_core::send::Limits::default()
-    };
-    let opts = send::SendOptions {
-        journal: a.journal,
-        graph_url: a.merge.source.graph.graph_url.clone(),
-        token_env: a.merge.source.graph.token_env.clone(),
-        from: a.from,
-        limits,
-        drafts_only: a.drafts_only,
-        schedule: a.schedule,
-        timeout: std::time::Duration::from_millis(a.timeout_ms.max(1)),
-        seed: a.seed,
-    };
-    Ok(match send::run(plan.messages, &skipped, folder, opts)? {
+    Ok(match session.run(plan.messages, &skipped, folder)? {
         send::Outcome::Done { failed: 0 } => OK,
         send::Outcome::Done { .. } => ROW_PROBLEMS,
         send::Outcome::Stopped => STOPPED,
@@ -536,19 +548,30 @@ struct PreviewLine<'a> {
 /// Reads the data and the templates, and checks and renders every row.
 /// The table, the merge and its plan, without the messages to a recipient on the
 /// do-not-contact list (those are returned beside it, with the entry that matched).
-fn plan(a: &MergeArgs) -> anyhow::Result<(Table, Merge, localmerge_core::Plan, Vec<Suppressed>)> {
+/// `{{unsubscribe}}` links write to `mailbox` (none: a body using them is refused) and name
+/// `campaign`.
+fn plan(
+    a: &MergeArgs,
+    mailbox: Option<&str>,
+    campaign: &str,
+) -> anyhow::Result<(Table, Merge, localmerge_core::Plan, Vec<Suppressed>)> {
     let list = suppress::load(&a.suppress)?;
     let locale = pick_locale(a.locale.as_deref())?;
     let body_path = &a.body;
-    let body = std::fs::read(body_path).with_context(|| format!("{}", body_path.display()))?;
-    let body = String::from_utf8(body)
-        .map_err(|_| anyhow::anyhow!("{}: the template is not UTF-8 text", body_path.display()))?;
+    let body = read_template(body_path)?;
+    let unsubscribe = match mailbox {
+        Some(m) => {
+            Some(Unsubscribe::new(m, campaign, locale).with_context(|| format!("{}", body_path.display()))?)
+        }
+        None => None,
+    };
     let (_, table) = a.source.open(false, &CURRENT_FILE)?;
     let body_name = body_path.display().to_string();
     let mut spec = MergeSpec::html(&a.subject, &body, &body_name);
     spec.columns = ColumnOverrides { to: a.to.clone(), cc: a.cc.clone(), bcc: a.bcc.clone() };
     spec.locale = locale;
     spec.group_by = a.group_by.clone();
+    spec.unsubscribe = unsubscribe;
     let merge = Merge::new(&table, &spec).map_err(|e| match e {
         localmerge_core::MergeError::Template(t) => anyhow::anyhow!("{t}"),
         other => anyhow::anyhow!("{}: {other}", a.source.data.display()),
@@ -568,8 +591,21 @@ fn suppressed_reason(s: &Suppressed) -> String {
     }
 }
 
+/// The body template's text.
+fn read_template(path: &Path) -> anyhow::Result<String> {
+    let body = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+    String::from_utf8(body).map_err(|_| anyhow::anyhow!("{}: the template is not UTF-8 text", path.display()))
+}
+
+/// Whether the body template may use `{{unsubscribe}}` (the compiler decides; this only
+/// spares a request to Graph for the many bodies that never mention it).
+fn mentions_unsubscribe(path: &Path) -> anyhow::Result<bool> {
+    Ok(read_template(path)?.to_lowercase().contains("unsubscribe"))
+}
+
 fn preview(a: MergeArgs) -> anyhow::Result<u8> {
-    let (table, _, plan, suppressed) = plan(&a)?;
+    let mailbox = a.from.as_deref().unwrap_or(PREVIEW_MAILBOX);
+    let (table, _, plan, suppressed) = plan(&a, Some(mailbox), "preview")?;
     let data = &a.source.data;
 
     let stdout = std::io::stdout().lock();

@@ -21,13 +21,7 @@ const ADDED: [&str; 4] = ["Status", "Sent at", "Message id", "Reason"];
 const UNIX_EPOCH_SERIAL: f64 = 25_569.0;
 
 fn status_text(s: Option<&JournalRow>) -> &'static str {
-    match s.map(|r| r.status) {
-        None | Some(RowStatus::Pending) => "pending",
-        Some(RowStatus::Drafted) => "drafted",
-        Some(RowStatus::Sent) => "sent",
-        Some(RowStatus::Failed) => "failed",
-        Some(RowStatus::Skipped) => "skipped",
-    }
+    s.map_or(RowStatus::Pending, |r| r.status).as_str()
 }
 
 /// Each row's standing, from the journal file.

@@ -199,121 +199,160 @@ pub enum Outcome {
     Stopped,
 }
 
-/// Runs (or resumes) a campaign.
-pub fn run(
-    messages: Vec<localmerge_core::Message>,
-    skipped: &[(u32, String)],
-    files: AttachmentDir,
+/// A campaign about to run: its journal read, its id known (the journal's, or a new one),
+/// the Graph client ready. Opened before the messages are rendered, which may name the
+/// campaign (`{{unsubscribe}}`).
+pub struct Session {
     opts: SendOptions,
-) -> anyhow::Result<Outcome> {
-    let token = crate::source::graph_token(&opts.token_env)?;
-    let journal_path = &opts.journal;
-    let history = read_journal(journal_path)?;
-    let id = match history.first() {
-        Some(Entry::Campaign { id, .. }) => id.clone(),
-        Some(_) => bail!("{}: not a localmerge journal", journal_path.display()),
-        None => uuid::Uuid::new_v4().simple().to_string(),
-    };
-    let schedule = match &opts.schedule {
-        None => None,
-        Some(text) => {
-            let t = parse_time(text)?;
-            if history.is_empty() && t + 60_000 < now_ms() {
-                bail!("--schedule {text}: that time has passed");
-            }
-            Some(t)
-        }
-    };
-    let stem = journal_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let client = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(opts.timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .context("HTTP client")?;
-    let transport = GraphClient::new(client, &opts.graph_url, FixedToken(token), Failures::Distinguished);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    // The tenant's domains tell colleagues from external recipients; without them every
-    // recipient counts against the tenant's external budget.
-    let domains = runtime.block_on(transport.tenant_domains()).unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "the tenant's domains are unknown: every recipient counts as external");
-        Vec::new()
-    });
-    let forecast = budget::forecast(&messages, &opts.limits, &domains, schedule.unwrap_or_else(now_ms));
-    let campaign = CampaignSettings {
-        id: CampaignId::parse(&id).map_err(|e| anyhow::anyhow!("{}: {e}", journal_path.display()))?,
-        sender: opts.from.clone().map_or(Sender::Me, Sender::Shared),
-        mode: if opts.drafts_only { Mode::DraftsOnly } else { Mode::Send },
-        schedule,
-        limits: opts.limits,
-        internal_domains: domains,
-        skipped: skipped.to_vec(),
-        folder_name: format!("localmerge {stem}"),
-        seed: opts.seed.unwrap_or_else(|| now_ms() ^ u64::from(std::process::id()).rotate_left(32)),
-    };
-    let mut engine = Engine::new(campaign, messages, &history)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", journal_path.display()))?;
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(journal_path)
-        .with_context(|| format!("{}", journal_path.display()))?;
-    let mut journal = FileJournal { file };
-    let start = engine.summary();
-    let plan = events::PlanFields::new(&forecast);
-    let mut output = if std::io::stdout().is_terminal() {
-        println!(
-            "{} messages to {} recipients ({} outside the organization); budgets per 24 hours: {} for the mailbox, {} outside the tenant; {}, the last message about {}",
-            plan.messages,
-            plan.recipients,
-            plan.external,
-            plan.mailbox_budget,
-            plan.tenant_external_budget,
-            if plan.days == 1 { "one day".to_owned() } else { format!("spread over {} days", plan.days) },
-            plan.finish_at
-        );
-        let bar = indicatif::ProgressBar::new(start.total as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} sent · {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
-        let b = Bar {
-            ended: (start.sent + start.failed.len()) as u64,
-            bar,
-            window_ms: opts.limits.message_window_ms,
-            per_window: opts.limits.messages_per_window,
-            scheduled: opts.schedule.is_some(),
-            status: String::new(),
+    history: Vec<Entry>,
+    id: String,
+    transport: GraphClient<FixedToken>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Session {
+    /// Reads the journal and the token, and makes the client; nothing is sent yet.
+    pub fn open(opts: SendOptions) -> anyhow::Result<Session> {
+        let token = crate::source::graph_token(&opts.token_env)?;
+        let journal_path = &opts.journal;
+        let history = read_journal(journal_path)?;
+        let id = match history.first() {
+            Some(Entry::Campaign { id, .. }) => id.clone(),
+            Some(_) => bail!("{}: not a localmerge journal", journal_path.display()),
+            None => uuid::Uuid::new_v4().simple().to_string(),
         };
-        b.bar.set_position(b.ended);
-        b.refresh();
-        Output::Bar(b)
-    } else {
-        println!("{}", serde_json::to_string(&events::Line::Campaign { id: &id, plan: Some(plan) })?);
-        Output::Json
-    };
-    let finish =
-        runtime.block_on(drive(&mut engine, &transport, &mut journal, &TokioClock, &files, &mut output))?;
-    if let Output::Bar(b) = &output {
-        b.bar.finish_and_clear();
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(opts.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .context("HTTP client")?;
+        let transport = GraphClient::new(client, &opts.graph_url, FixedToken(token), Failures::Distinguished);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        Ok(Session { opts, history, id, transport, runtime })
     }
-    let (summary, stop) = match &finish {
-        Finish::Done(s) => (s, None),
-        Finish::Stopped(s) => (&s.summary, Some(&s.reason)),
-    };
-    let line = SummaryLine::new(&id, summary, skipped, stop);
-    if matches!(output, Output::Json) {
-        println!("{}", serde_json::to_string(&events::Line::Summary(line))?);
-    } else {
-        print_summary(&line, opts.drafts_only);
+
+    /// The campaign's id.
+    pub fn campaign(&self) -> &str {
+        &self.id
     }
-    Ok(match stop {
-        Some(_) => Outcome::Stopped,
-        None => Outcome::Done { failed: summary.failed.len() },
-    })
+
+    /// The sending mailbox's address: the shared mailbox's, else the signed-in user's (`GET /me`).
+    pub fn mailbox(&self) -> anyhow::Result<String> {
+        match &self.opts.from {
+            Some(from) => Ok(from.clone()),
+            None => self.runtime.block_on(self.transport.me_address()).map_err(|e| anyhow::anyhow!("{e}")),
+        }
+    }
+
+    /// Runs (or resumes) the campaign.
+    pub fn run(
+        self,
+        messages: Vec<localmerge_core::Message>,
+        skipped: &[(u32, String)],
+        files: AttachmentDir,
+    ) -> anyhow::Result<Outcome> {
+        let Session { opts, history, id, transport, runtime } = self;
+        let journal_path = &opts.journal;
+        let schedule = match &opts.schedule {
+            None => None,
+            Some(text) => {
+                let t = parse_time(text)?;
+                if history.is_empty() && t + 60_000 < now_ms() {
+                    bail!("--schedule {text}: that time has passed");
+                }
+                Some(t)
+            }
+        };
+        let stem = journal_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        // The tenant's domains tell colleagues from external recipients; without them every
+        // recipient counts against the tenant's external budget.
+        let domains = runtime.block_on(transport.tenant_domains()).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the tenant's domains are unknown: every recipient counts as external");
+            Vec::new()
+        });
+        let forecast = budget::forecast(&messages, &opts.limits, &domains, schedule.unwrap_or_else(now_ms));
+        let campaign = CampaignSettings {
+            id: CampaignId::parse(&id).map_err(|e| anyhow::anyhow!("{}: {e}", journal_path.display()))?,
+            sender: opts.from.clone().map_or(Sender::Me, Sender::Shared),
+            mode: if opts.drafts_only { Mode::DraftsOnly } else { Mode::Send },
+            schedule,
+            limits: opts.limits,
+            internal_domains: domains,
+            skipped: skipped.to_vec(),
+            folder_name: format!("localmerge {stem}"),
+            seed: opts.seed.unwrap_or_else(|| now_ms() ^ u64::from(std::process::id()).rotate_left(32)),
+        };
+        let mut engine = Engine::new(campaign, messages, &history)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", journal_path.display()))?;
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(journal_path)
+            .with_context(|| format!("{}", journal_path.display()))?;
+        let mut journal = FileJournal { file };
+        let start = engine.summary();
+        let plan = events::PlanFields::new(&forecast);
+        let mut output = if std::io::stdout().is_terminal() {
+            println!(
+                "{} messages to {} recipients ({} outside the organization); budgets per 24 hours: {} for the mailbox, {} outside the tenant; {}, the last message about {}",
+                plan.messages,
+                plan.recipients,
+                plan.external,
+                plan.mailbox_budget,
+                plan.tenant_external_budget,
+                if plan.days == 1 { "one day".to_owned() } else { format!("spread over {} days", plan.days) },
+                plan.finish_at
+            );
+            let bar = indicatif::ProgressBar::new(start.total as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} sent · {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(200));
+            let b = Bar {
+                ended: (start.sent + start.failed.len()) as u64,
+                bar,
+                window_ms: opts.limits.message_window_ms,
+                per_window: opts.limits.messages_per_window,
+                scheduled: opts.schedule.is_some(),
+                status: String::new(),
+            };
+            b.bar.set_position(b.ended);
+            b.refresh();
+            Output::Bar(b)
+        } else {
+            println!("{}", serde_json::to_string(&events::Line::Campaign { id: &id, plan: Some(plan) })?);
+            Output::Json
+        };
+        let finish = runtime.block_on(drive(
+            &mut engine,
+            &transport,
+            &mut journal,
+            &TokioClock,
+            &files,
+            &mut output,
+        ))?;
+        if let Output::Bar(b) = &output {
+            b.bar.finish_and_clear();
+        }
+        let (summary, stop) = match &finish {
+            Finish::Done(s) => (s, None),
+            Finish::Stopped(s) => (&s.summary, Some(&s.reason)),
+        };
+        let line = SummaryLine::new(&id, summary, skipped, stop);
+        if matches!(output, Output::Json) {
+            println!("{}", serde_json::to_string(&events::Line::Summary(line))?);
+        } else {
+            print_summary(&line, opts.drafts_only);
+        }
+        Ok(match stop {
+            Some(_) => Outcome::Stopped,
+            None => Outcome::Done { failed: summary.failed.len() },
+        })
+    }
 }
 
 fn print_summary(s: &SummaryLine<'_>, drafts_only: bool) {

@@ -37,6 +37,33 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// Milliseconds since the Unix epoch of a UTC time as Graph writes it
+/// (`2026-11-24T09:30:00Z`, with or without fractions of a second).
+pub fn parse_utc(text: &str) -> Option<u64> {
+    let text = text.strip_suffix('Z')?;
+    let (date, time) = text.split_once('T')?;
+    let mut d = date.splitn(3, '-').map(str::parse::<u32>);
+    let (y, m, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
+    let (time, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let mut t = time.splitn(3, ':').map(str::parse::<u64>);
+    let (h, min, s) = (t.next()?.ok()?, t.next()?.ok()?, t.next()?.ok()?);
+    let ok = (1970..=9999).contains(&y)
+        && (1..=12).contains(&m)
+        && (1..=days_in_month(i64::from(y), m)).contains(&day)
+        && h < 24
+        && min < 60
+        && s < 60
+        && fraction.bytes().all(|b| b.is_ascii_digit());
+    if !ok {
+        return None;
+    }
+    let ms: u64 = fraction
+        .get(..3)
+        .map_or_else(|| format!("{fraction:0<3}").parse().unwrap_or(0), |f| f.parse().unwrap_or(0));
+    let days = u64::try_from(days_from_civil(i64::from(y), m, day)).ok()?;
+    Some(((days * 86_400 + h * 3600 + min * 60 + s) * 1000) + ms)
+}
+
 /// An ISO 8601 UTC time for Graph, from milliseconds since the Unix epoch (`2026-11-24T09:30:00Z`).
 pub fn iso_utc(t: u64) -> String {
     let secs = t / 1000;

@@ -104,6 +104,13 @@ pub struct MessageRef {
     /// Whether it is still a draft (not sent).
     #[serde(default)]
     pub is_draft: Option<bool>,
+    /// The conversation it starts (replies share it): what `track` matches replies by.
+    #[serde(default)]
+    pub conversation_id: Option<String>,
+    /// Its RFC 5322 `Message-ID`, set when the draft is made and kept when it is sent
+    /// (`<…@….prod.outlook.com>`): what non-delivery reports quote.
+    #[serde(default)]
+    pub internet_message_id: Option<String>,
 }
 
 /// A collection answer: `{"value": [...]}`.
@@ -136,6 +143,28 @@ pub struct FolderRef {
 pub struct UploadSession {
     /// The pre-authenticated URL the chunks go to.
     pub upload_url: String,
+}
+
+/// The signed-in user's address (User.Read): where `{{unsubscribe}}` writes to when the
+/// campaign sends from the user's own mailbox.
+pub const ME_PATH: &str = "/me?$select=mail,userPrincipalName";
+
+/// `GET /me`'s answer, the fields localmerge reads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Me {
+    mail: Option<String>,
+    user_principal_name: Option<String>,
+}
+
+/// The mailbox's address from `GET /me`: `mail`, else the user principal name (a mailbox
+/// without a primary SMTP address in the directory).
+pub fn me_address(body: &[u8]) -> Result<String, String> {
+    let me: Me = serde_json::from_slice(body).map_err(|e| format!("GET /me: {e}"))?;
+    me.mail
+        .filter(|m| !m.is_empty())
+        .or(me.user_principal_name)
+        .ok_or_else(|| "GET /me names no address".to_owned())
 }
 
 /// Graph's error body: `{"error": {"code": …, "message": …}}`.

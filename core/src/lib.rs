@@ -35,6 +35,7 @@ pub mod send;
 pub mod suppress;
 pub mod table;
 pub mod template;
+pub mod track;
 pub mod unsubscribe;
 pub mod value;
 

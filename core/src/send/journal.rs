@@ -41,6 +41,12 @@ pub enum Entry {
         row: u32,
         /// The draft's immutable id.
         id: String,
+        /// The conversation it starts (replies share it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conversation: Option<String>,
+        /// Its `Message-ID` (non-delivery reports quote it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        internet_id: Option<String>,
     },
     /// An attachment of the row's draft is complete.
     Attached {
@@ -79,6 +85,38 @@ pub enum Entry {
         /// Why.
         reason: String,
     },
+    /// What came back for a sent row, read from the sending mailbox's Inbox by `track`.
+    Tracked {
+        /// The spreadsheet row.
+        row: u32,
+        /// What came back.
+        status: Response,
+        /// When it arrived (ms since the epoch).
+        at: Millis,
+    },
+}
+
+/// What came back for a sent message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Response {
+    /// A reply in the message's conversation (not an automatic one).
+    Replied,
+    /// A non-delivery report.
+    Bounced,
+    /// The recipient asked, through `{{unsubscribe}}`, not to be mailed again.
+    Unsubscribed,
+}
+
+impl Response {
+    /// The word the report shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Response::Replied => "replied",
+            Response::Bounced => "bounced",
+            Response::Unsubscribed => "unsubscribed",
+        }
+    }
 }
 
 /// An entry as read: serde's derive for an internally tagged enum buffers every field in a
@@ -96,6 +134,9 @@ struct Flat {
     at: Option<Millis>,
     recipients: Option<u32>,
     reason: Option<String>,
+    conversation: Option<String>,
+    internet_id: Option<String>,
+    status: Option<Response>,
 }
 
 #[derive(Deserialize)]
@@ -110,6 +151,7 @@ enum Tag {
     Sent,
     Failed,
     Skipped,
+    Tracked,
 }
 
 impl TryFrom<Flat> for Entry {
@@ -126,7 +168,12 @@ impl TryFrom<Flat> for Entry {
             Tag::Creating => {
                 Entry::Creating { row: row()?, fingerprint: need(f.fingerprint, "fingerprint")? }
             }
-            Tag::Drafted => Entry::Drafted { row: row()?, id: need(f.id, "id")? },
+            Tag::Drafted => Entry::Drafted {
+                row: row()?,
+                id: need(f.id, "id")?,
+                conversation: f.conversation,
+                internet_id: f.internet_id,
+            },
             Tag::Attached => Entry::Attached { row: row()?, index: need(f.index, "index")? },
             Tag::Sending => Entry::Sending { row: row()? },
             Tag::Sent => Entry::Sent {
@@ -136,16 +183,26 @@ impl TryFrom<Flat> for Entry {
             },
             Tag::Failed => Entry::Failed { row: row()?, reason: need(f.reason, "reason")? },
             Tag::Skipped => Entry::Skipped { row: row()?, reason: need(f.reason, "reason")? },
+            Tag::Tracked => {
+                Entry::Tracked { row: row()?, status: need(f.status, "status")?, at: need(f.at, "at")? }
+            }
         })
     }
 }
 
 impl Entry {
+    /// The entry for a row's draft, as Graph described it.
+    pub(crate) fn drafted(row: u32, m: crate::graph::MessageRef) -> Entry {
+        Entry::Drafted { row, id: m.id, conversation: m.conversation_id, internet_id: m.internet_message_id }
+    }
+
     /// The row the entry is about and the step it announces, if it is about a row.
     pub fn row_step(&self) -> Option<(u32, super::RowStep)> {
         use super::RowStep;
         Some(match self {
-            Entry::Campaign { .. } | Entry::Folder { .. } | Entry::Skipped { .. } => return None,
+            Entry::Campaign { .. } | Entry::Folder { .. } | Entry::Skipped { .. } | Entry::Tracked { .. } => {
+                return None;
+            }
             Entry::Creating { row, .. } | Entry::Attached { row, .. } => (*row, RowStep::Drafting),
             Entry::Drafted { row, .. } => (*row, RowStep::Drafted),
             Entry::Sending { row } => (*row, RowStep::Sending),
@@ -164,7 +221,8 @@ impl Entry {
             | Entry::Sending { row }
             | Entry::Sent { row, .. }
             | Entry::Failed { row, .. }
-            | Entry::Skipped { row, .. } => Some(*row),
+            | Entry::Skipped { row, .. }
+            | Entry::Tracked { row, .. } => Some(*row),
         }
     }
 }
@@ -182,6 +240,22 @@ pub enum RowStatus {
     Failed,
     /// Left out when the campaign began.
     Skipped,
+    /// Sent, and something came back (`track`).
+    Answered(Response),
+}
+
+impl RowStatus {
+    /// The word the report shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::Pending => "pending",
+            RowStatus::Drafted => "drafted",
+            RowStatus::Sent => "sent",
+            RowStatus::Failed => "failed",
+            RowStatus::Skipped => "skipped",
+            RowStatus::Answered(r) => r.as_str(),
+        }
+    }
 }
 
 /// What a journal says of one row.
@@ -195,6 +269,12 @@ pub struct JournalRow {
     pub message_id: Option<String>,
     /// Why it failed or was left out.
     pub reason: Option<String>,
+    /// The conversation its message started.
+    pub conversation: Option<String>,
+    /// Its message's `Message-ID`.
+    pub internet_id: Option<String>,
+    /// When the response its status names arrived.
+    pub answered_at: Option<Millis>,
 }
 
 /// Each row's standing by the journal alone, by row: what a report needs, without the
@@ -208,12 +288,17 @@ pub fn journal_rows(entries: &[Entry]) -> std::collections::BTreeMap<u32, Journa
             sent_at: None,
             message_id: None,
             reason: None,
+            conversation: None,
+            internet_id: None,
+            answered_at: None,
         });
         match e {
             Entry::Creating { .. } | Entry::Sending { .. } => r.status = RowStatus::Pending,
-            Entry::Drafted { id, .. } => {
+            Entry::Drafted { id, conversation, internet_id, .. } => {
                 r.status = RowStatus::Drafted;
                 r.message_id = Some(id.clone());
+                r.conversation.clone_from(conversation);
+                r.internet_id.clone_from(internet_id);
             }
             Entry::Attached { .. } => {}
             Entry::Sent { at, .. } => {
@@ -227,6 +312,17 @@ pub fn journal_rows(entries: &[Entry]) -> std::collections::BTreeMap<u32, Journa
             Entry::Skipped { reason, .. } => {
                 r.status = RowStatus::Skipped;
                 r.reason = Some(reason.clone());
+            }
+            // The weightiest response shows: an unsubscribe over a bounce over a reply.
+            Entry::Tracked { status, at, .. } => {
+                let shown = match r.status {
+                    RowStatus::Answered(s) => Some(s),
+                    _ => None,
+                };
+                if shown.is_none_or(|s| *status > s) {
+                    r.status = RowStatus::Answered(*status);
+                    r.answered_at = Some(*at);
+                }
             }
             Entry::Campaign { .. } | Entry::Folder { .. } => {}
         }
@@ -321,7 +417,14 @@ mod tests {
             Entry::Campaign { id: "c".into(), sender: Some("team@x.org".into()) },
             Entry::Folder { id: "f".into() },
             Entry::Creating { row: 2, fingerprint: "fp".into() },
-            Entry::Drafted { row: 2, id: "d".into() },
+            Entry::Drafted { row: 2, id: "d".into(), conversation: None, internet_id: None },
+            Entry::Drafted {
+                row: 2,
+                id: "d".into(),
+                conversation: Some("AAQk".into()),
+                internet_id: Some("<a@b>".into()),
+            },
+            Entry::Tracked { row: 2, status: Response::Bounced, at: 9 },
             Entry::Attached { row: 2, index: 1 },
             Entry::Sending { row: 2 },
             Entry::Sent { row: 2, at: 1_700_000_000_000, recipients: 3 },
@@ -353,11 +456,11 @@ mod tests {
             Entry::Campaign { id: "c".into(), sender: None },
             Entry::Skipped { row: 3, reason: "Email: empty".into() },
             Entry::Creating { row: 2, fingerprint: "f".into() },
-            Entry::Drafted { row: 2, id: "AAMk-2".into() },
+            Entry::Drafted { row: 2, id: "AAMk-2".into(), conversation: None, internet_id: None },
             Entry::Sending { row: 2 },
             Entry::Sent { row: 2, at: 1_700_000_000_000, recipients: 1 },
             Entry::Creating { row: 4, fingerprint: "f".into() },
-            Entry::Drafted { row: 4, id: "AAMk-4".into() },
+            Entry::Drafted { row: 4, id: "AAMk-4".into(), conversation: None, internet_id: None },
             Entry::Creating { row: 5, fingerprint: "f".into() },
             Entry::Failed { row: 5, reason: "400 bad address".into() },
             Entry::Creating { row: 6, fingerprint: "f".into() },

@@ -353,7 +353,7 @@ impl Engine {
             OpKind::CreateDraft { inline } => match serde_json::from_slice::<MessageRef>(&r.body) {
                 Ok(m) => {
                     self.rows[i].state = State::Drafted(m.id.clone());
-                    self.outbox.push(Entry::Drafted { row: number, id: m.id });
+                    self.outbox.push(Entry::drafted(number, m));
                     for a in inline {
                         self.rows[i].attached[a] = true;
                         self.outbox.push(Entry::Attached { row: number, index: a });
@@ -369,14 +369,14 @@ impl Engine {
                         Some(m) if m.is_draft == Some(false) => {
                             self.rows[i].state = State::Sent;
                             let n = self.rows[i].cost.recipients;
-                            self.outbox.push(Entry::Drafted { row: number, id: m.id.clone() });
+                            self.outbox.push(Entry::drafted(number, m.clone()));
                             self.outbox.push(Entry::Sending { row: number });
                             self.outbox.push(Entry::Sent { row: number, at: now, recipients: n });
                         }
                         Some(m) => {
                             self.rows[i].state = State::Drafted(m.id.clone());
                             self.rows[i].attachments_known = self.rows[i].attached.is_empty();
-                            self.outbox.push(Entry::Drafted { row: number, id: m.id.clone() });
+                            self.outbox.push(Entry::drafted(number, m.clone()));
                         }
                         None => self.rows[i].state = State::Planned,
                     }

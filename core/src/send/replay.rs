@@ -43,7 +43,7 @@ impl Engine {
                     Entry::Sent { at, recipients, .. } => {
                         self.pacer.remember(*at, Cost { recipients: *recipients, external: *recipients })
                     }
-                    Entry::Failed { .. } | Entry::Skipped { .. } => {}
+                    Entry::Failed { .. } | Entry::Skipped { .. } | Entry::Tracked { .. } => {}
                     _ => return Err(EngineError::RowMissing { row: number }),
                 }
                 continue;
@@ -79,6 +79,8 @@ impl Engine {
                 Entry::Failed { reason, .. } => row.state = State::Failed(reason.clone()),
                 // Left out then, sent now: the user fixed the row and it is in this campaign.
                 Entry::Skipped { .. } => {}
+                // What came back after the send: history for `track` and the report.
+                Entry::Tracked { .. } => {}
                 Entry::Campaign { .. } | Entry::Folder { .. } => return Err(bad()),
             }
         }

@@ -81,12 +81,20 @@ impl Engine {
         let filter = format!(
             "singleValueExtendedProperties/Any(ep: ep/id eq '{ROW_KEY_PROPERTY}' and ep/value eq '{key}')"
         );
-        let path = format!("{}/messages?$filter={}&$select=id,isDraft", self.prefix(), encode(&filter));
+        let path = format!(
+            "{}/messages?$filter={}&$select=id,isDraft,conversationId,internetMessageId",
+            self.prefix(),
+            encode(&filter)
+        );
         self.start_op(now, Some(i), OpKind::FindDraft, Self::graph(Method::Get, path, None), None)
     }
 
     pub(super) fn check_draft(&mut self, now: Millis, i: usize, id: &str) -> Poll {
-        let path = format!("{}/messages/{}?$select=id,isDraft", self.prefix(), encode(id));
+        let path = format!(
+            "{}/messages/{}?$select=id,isDraft,conversationId,internetMessageId",
+            self.prefix(),
+            encode(id)
+        );
         self.start_op(now, Some(i), OpKind::CheckDraft, Self::graph(Method::Get, path, None), None)
     }
 

@@ -58,7 +58,8 @@ pub enum Sender {
 }
 
 impl Sender {
-    pub(super) fn prefix(&self) -> String {
+    /// The mailbox's path in Graph (`/me` or `/users/{address}`).
+    pub fn prefix(&self) -> String {
         match self {
             Sender::Me => "/me".to_owned(),
             Sender::Shared(address) => format!("/users/{}", encode(address)),

@@ -80,7 +80,10 @@ fn drafts_carry_the_row_key_and_campaign_header_and_are_journalled_first() {
     assert!(b.get("from").is_none());
 
     let entries = e.complete(r.op, answer(201, json!({ "id": "A=/b+c", "isDraft": true })), 10);
-    assert_eq!(entries, [Entry::Drafted { row: 2, id: "A=/b+c".to_owned() }]);
+    assert_eq!(
+        entries,
+        [Entry::Drafted { row: 2, id: "A=/b+c".to_owned(), conversation: None, internet_id: None }]
+    );
     let send = request(e.poll(10));
     assert_eq!(path(&send), "/me/messages/A%3D%2Fb%2Bc/send");
     assert_eq!(send.journal, [Entry::Sending { row: 2 }]);
@@ -114,7 +117,10 @@ fn an_uncertain_create_is_looked_up_by_its_key_and_reused() {
     assert!(p.contains("ep%2Fvalue%20eq%20%27c1%2F2%27%29"), "{p}");
     let entries =
         e.complete(find.op, answer(200, json!({ "value": [{ "id": "D1", "isDraft": true }] })), 2_000);
-    assert_eq!(entries, [Entry::Drafted { row: 2, id: "D1".to_owned() }]);
+    assert_eq!(
+        entries,
+        [Entry::Drafted { row: 2, id: "D1".to_owned(), conversation: None, internet_id: None }]
+    );
     let send = request(e.poll(2_000));
     assert_eq!(path(&send), "/me/messages/D1/send");
 }
@@ -306,7 +312,10 @@ fn each_row_entry_names_its_row_and_step() {
         (Entry::Campaign { id: "c1".into(), sender: None }, None),
         (Entry::Folder { id: "f".into() }, None),
         (Entry::Creating { row: 2, fingerprint: "x".into() }, Some((2, RowStep::Drafting))),
-        (Entry::Drafted { row: 3, id: "d".into() }, Some((3, RowStep::Drafted))),
+        (
+            Entry::Drafted { row: 3, id: "d".into(), conversation: None, internet_id: None },
+            Some((3, RowStep::Drafted)),
+        ),
         (Entry::Attached { row: 4, index: 0 }, Some((4, RowStep::Drafting))),
         (Entry::Sending { row: 5 }, Some((5, RowStep::Sending))),
         (Entry::Sent { row: 6, at: 1, recipients: 1 }, Some((6, RowStep::Sent))),
