@@ -32,16 +32,7 @@ pub const COLUMNS: [&str; 15] = [
 /// server's pages can make us allocate.
 pub const MAX_CONTACTS: usize = 200_000;
 
-/// One page of a Graph collection: its items and the link to the next page.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Page<T> {
-    /// The items.
-    #[serde(default = "Vec::new")]
-    pub value: Vec<T>,
-    /// The next page's URL, absent on the last page.
-    #[serde(rename = "@odata.nextLink")]
-    pub next_link: Option<String>,
-}
+pub use crate::graph::Page;
 
 /// An email address of a contact.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]

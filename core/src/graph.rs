@@ -113,6 +113,17 @@ pub struct MessageRef {
     pub internet_message_id: Option<String>,
 }
 
+/// One page of a Graph collection: its items and the link to the next page.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Page<T> {
+    /// The items.
+    #[serde(default = "Vec::new")]
+    pub value: Vec<T>,
+    /// The next page's URL, absent on the last page.
+    #[serde(rename = "@odata.nextLink")]
+    pub next_link: Option<String>,
+}
+
 /// A collection answer: `{"value": [...]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Collection<T> {

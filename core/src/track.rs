@@ -45,16 +45,6 @@ pub struct InboxMessage {
     pub single_value_extended_properties: Vec<ExtendedProperty>,
 }
 
-/// A page of the Inbox.
-#[derive(Debug, Clone, Deserialize)]
-pub struct InboxPage {
-    /// The messages.
-    pub value: Vec<InboxMessage>,
-    /// The next page, if any.
-    #[serde(rename = "@odata.nextLink", default)]
-    pub next_link: Option<String>,
-}
-
 /// A message's body (`$select=body`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct BodyOnly {

@@ -11,6 +11,7 @@ use localmerge_core::send::{self, HttpRequest, HttpResponse, Target, Transport, 
 
 mod contacts;
 mod drive;
+mod inbox;
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
 mod organization;
@@ -19,6 +20,7 @@ mod web;
 
 pub use contacts::{ContactQuery, ContactsError, contacts_table};
 pub use drive::DriveError;
+pub use inbox::MAX_INBOX;
 #[cfg(not(target_arch = "wasm32"))]
 use native::Deliver as _;
 #[cfg(not(target_arch = "wasm32"))]
@@ -159,5 +161,98 @@ pub(crate) fn hint(status: u16, forbidden: &'static str, not_found: &'static str
         404 => not_found,
         429 | 503 | 504 => " — Graph is throttling; try again in a minute",
         _ => "",
+    }
+}
+
+/// Why a Graph list could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListError {
+    /// Graph could not be reached.
+    #[error("Microsoft Graph could not be reached: {0}")]
+    Unreachable(String),
+    /// Graph answered with an error.
+    #[error("Microsoft Graph refused to list {what} ({status}): {message}{hint}")]
+    Refused {
+        /// What was listed.
+        what: &'static str,
+        /// The status.
+        status: u16,
+        /// Graph's message.
+        message: String,
+        /// What to do about it.
+        hint: &'static str,
+    },
+    /// An answer was not a page of the list.
+    #[error("Microsoft Graph's answer was not a list: {0}")]
+    Malformed(String),
+    /// A next page pointed somewhere other than Graph.
+    #[error("Microsoft Graph's next page is not on {0}; not followed")]
+    ForeignLink(String),
+    /// More items than localmerge reads.
+    #[error("more than {limit} of {what}: {advice}")]
+    TooMany {
+        /// What was listed.
+        what: &'static str,
+        /// The most read.
+        limit: usize,
+        /// What to do.
+        advice: &'static str,
+    },
+}
+
+/// What a list is, for its errors.
+pub(crate) struct Hints {
+    pub(crate) what: &'static str,
+    pub(crate) forbidden: &'static str,
+    pub(crate) not_found: &'static str,
+    pub(crate) too_many: &'static str,
+}
+
+impl<T: TokenSource> GraphClient<T> {
+    /// Every item of a Graph list, from `first` (a path under the base) on, each handed to
+    /// `keep`; at most `limit` items. A next page is followed only on the same Graph: what
+    /// a list holds never goes elsewhere.
+    pub(crate) async fn all_pages<I: serde::de::DeserializeOwned>(
+        &self,
+        first: String,
+        hints: &Hints,
+        limit: usize,
+        mut keep: impl FnMut(I),
+    ) -> Result<(), ListError> {
+        let mut next = Some(first);
+        let mut seen = 0usize;
+        while let Some(path) = next.take() {
+            let request = HttpRequest {
+                method: send::Method::Get,
+                target: Target::Graph(path),
+                headers: Vec::new(),
+                body: Vec::new(),
+            };
+            let answer = self.execute(request).await.map_err(|e| ListError::Unreachable(e.message))?;
+            if answer.status != 200 {
+                let message = graph_message(&answer.body);
+                let hint = hint(answer.status, hints.forbidden, hints.not_found);
+                return Err(ListError::Refused { what: hints.what, status: answer.status, message, hint });
+            }
+            let page: localmerge_core::graph::Page<I> =
+                serde_json::from_slice(&answer.body).map_err(|e| ListError::Malformed(e.to_string()))?;
+            for item in page.value {
+                seen += 1;
+                if seen > limit {
+                    return Err(ListError::TooMany { what: hints.what, limit, advice: hints.too_many });
+                }
+                keep(item);
+            }
+            next = match page.next_link {
+                None => None,
+                Some(link) => Some(
+                    link.strip_prefix(self.base.as_str())
+                        .filter(|rest| rest.starts_with('/'))
+                        .map(str::to_owned)
+                        .ok_or_else(|| ListError::ForeignLink(self.base.clone()))?,
+                ),
+            };
+        }
+        Ok(())
     }
 }
