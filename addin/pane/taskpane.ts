@@ -83,6 +83,8 @@ async function template(app: App): Promise<Template> {
     attachments: Object.fromEntries([...app.attachments].map(([name, f]) => [name, f.size])),
     groupBy: pick("group-by"),
     suppress: localStorage.getItem(SUPPRESS) ?? "",
+    // {{unsubscribe}} writes to the mailbox that sends: the shared one named, else the user's.
+    mailbox: $<HTMLInputElement>("from").value.trim() || Office.context.mailbox.userProfile.emailAddress,
   };
 }
 

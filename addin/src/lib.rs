@@ -19,6 +19,7 @@ mod sources;
 pub use campaign::{Campaign, EventDto, FinishDto, Host, SummaryDto};
 use localmerge_core::suppress::{Suppressed, Suppressions};
 pub use localmerge_core::template::{BrokenToken, broken_tokens, repair_tokens};
+use localmerge_core::unsubscribe::Unsubscribe;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -47,6 +48,8 @@ export interface Template {
   groupBy?: string;
   /** The do-not-contact list (one address or @domain per line): its recipients' messages are left out. */
   suppress?: string;
+  /** The sending mailbox's address: where `{{unsubscribe}}` links write to (a campaign names itself in them). */
+  mailbox?: string;
 }
 export interface CampaignOptions {
   id: string; graphUrl: string; seed: number;
@@ -253,7 +256,13 @@ pub struct TemplateSpec {
     /// The do-not-contact list's text (one address or @domain per line).
     #[serde(default)]
     pub suppress: Option<String>,
+    /// The sending mailbox's address, where `{{unsubscribe}}` links write to.
+    #[serde(default)]
+    pub mailbox: Option<String>,
 }
+
+/// The campaign `{{unsubscribe}}` names in a preview (a campaign's own id once it starts).
+const PREVIEW_CAMPAIGN: &str = "preview";
 
 /// Recipient columns named by the user.
 #[derive(Debug, Deserialize, Default)]
@@ -276,8 +285,12 @@ pub fn footer_html(locale: &Locale) -> &'static str {
 }
 
 /// The messages to send and the rows left out (pure; tested natively).
-pub fn plan_messages(table: &Table, template: &TemplateSpec) -> Result<(Plan, Vec<u32>), MergeError> {
-    plan_left_out(table, template).map(|p| (p.plan, p.excluded))
+pub fn plan_messages(
+    table: &Table,
+    template: &TemplateSpec,
+    campaign: &str,
+) -> Result<(Plan, Vec<u32>), MergeError> {
+    plan_left_out(table, template, campaign).map(|p| (p.plan, p.excluded))
 }
 
 /// A plan and what it leaves out besides problem rows.
@@ -291,8 +304,10 @@ struct Planned {
     suppress_errors: Vec<String>,
 }
 
-fn plan_left_out(table: &Table, template: &TemplateSpec) -> Result<Planned, MergeError> {
+fn plan_left_out(table: &Table, template: &TemplateSpec, campaign: &str) -> Result<Planned, MergeError> {
     let locale = template.locale.as_deref().and_then(Locale::find).unwrap_or_else(Locale::en_us);
+    // A mailbox that is not an address leaves the link unmade: a body using it says so.
+    let unsubscribe = template.mailbox.as_deref().and_then(|m| Unsubscribe::new(m, campaign, locale).ok());
     let body = if template.footer {
         format!("{}{}", template.body, footer_html(locale))
     } else {
@@ -304,6 +319,7 @@ fn plan_left_out(table: &Table, template: &TemplateSpec) -> Result<Planned, Merg
     }
     spec.locale = locale;
     spec.group_by = template.group_by.clone().filter(|c| !c.is_empty());
+    spec.unsubscribe = unsubscribe;
     let merge = Merge::new(table, &spec)?;
     let mut plan = merge.plan(table);
     merge.check_attachments(table, &mut plan, |name| match template.attachments.get(name) {
@@ -326,7 +342,7 @@ fn plan_left_out(table: &Table, template: &TemplateSpec) -> Result<Planned, Merg
 /// The plan as the task pane receives it: a template error is part of the answer (the
 /// pane shows it with its fix), not an exception.
 pub fn plan(table: &Table, template: &TemplateSpec) -> PlanDto {
-    match plan_left_out(table, template) {
+    match plan_left_out(table, template, PREVIEW_CAMPAIGN) {
         Ok(Planned { plan, excluded, suppressed, suppress_errors }) => PlanDto {
             messages: messages_dto(&plan.messages),
             problems: problems_dto(plan.problems),
@@ -408,7 +424,7 @@ impl Spreadsheet {
     ) -> Result<JsValue, JsError> {
         let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
         let options: campaign::Options = serde_wasm_bindgen::from_value(options).map_err(js_error)?;
-        let (plan, _) = plan_messages(&self.table, &template).map_err(js_error)?;
+        let (plan, _) = plan_messages(&self.table, &template, &options.id).map_err(js_error)?;
         let settings = campaign::settings(&options, &options.id).map_err(js_error)?;
         let f = localmerge_core::budget::forecast(
             &plan.messages,
@@ -468,7 +484,7 @@ impl Spreadsheet {
         #[wasm_bindgen(unchecked_param_type = "Template")] template: JsValue,
     ) -> Result<usize, JsError> {
         let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
-        let (plan, _) = plan_messages(&self.table, &template).map_err(js_error)?;
+        let (plan, _) = plan_messages(&self.table, &template, PREVIEW_CAMPAIGN).map_err(js_error)?;
         Ok(plan.messages.iter().map(|m| m.body.len() + m.subject.len()).sum())
     }
 
@@ -481,7 +497,7 @@ impl Spreadsheet {
     ) -> Result<Campaign, JsError> {
         let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
         let options: campaign::Options = serde_wasm_bindgen::from_value(options).map_err(js_error)?;
-        let (plan, _) = plan_messages(&self.table, &template).map_err(js_error)?;
+        let (plan, _) = plan_messages(&self.table, &template, &options.id).map_err(js_error)?;
         Campaign::create(plan.messages, &options, &history)
     }
 
@@ -497,7 +513,7 @@ impl Spreadsheet {
     ) -> Result<Campaign, JsError> {
         let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
         let options: campaign::Options = serde_wasm_bindgen::from_value(options).map_err(js_error)?;
-        let (plan, _) = plan_messages(&self.table, &template).map_err(js_error)?;
+        let (plan, _) = plan_messages(&self.table, &template, &options.id).map_err(js_error)?;
         let message = test_message(&plan.messages, row, to).map_err(js_error)?;
         Campaign::create(vec![message], &options, &[])
     }
@@ -603,7 +619,7 @@ mod tests {
             .unwrap();
         let mut t = template("Hi {{Name}}", "x");
         t.columns = Some(ColumnsSpec { to: Some("Email".into()), cc: Some("Cc".into()), bcc: None });
-        let (plan, _) = plan_messages(&table, &t).unwrap();
+        let (plan, _) = plan_messages(&table, &t, PREVIEW_CAMPAIGN).unwrap();
         assert_eq!(plan.messages[0].cc.len(), 1);
         let m = test_message(&plan.messages, 2, "me@sandbox.test").unwrap();
         assert_eq!(m.to.iter().map(|m| m.address.as_str()).collect::<Vec<_>>(), ["me@sandbox.test"]);

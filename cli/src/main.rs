@@ -18,6 +18,7 @@ mod report;
 mod send;
 mod source;
 mod suppress;
+mod track;
 
 /// Mail merge that never lets your spreadsheet leave your computer.
 #[derive(Debug, Parser)]
@@ -84,6 +85,18 @@ enum Command {
         /// Also ask to read OneDrive and SharePoint files (DATA as a sharing URL).
         #[arg(long)]
         files: bool,
+    },
+    /// Read what came back from the sending mailbox's Inbox — replies, non-delivery reports,
+    /// unsubscribe requests — into the campaign's journal (the report shows each row's), and
+    /// add those who unsubscribed to the do-not-contact list. Nothing read leaves this computer.
+    Track {
+        /// The campaign's journal.
+        #[arg(long)]
+        journal: PathBuf,
+        #[command(flatten)]
+        graph: source::GraphArgs,
+        #[command(flatten)]
+        list: suppress::ListArgs,
     },
     /// Keep the do-not-contact list: addresses and domains no campaign mails (preview and
     /// send leave their rows out, saying which entry matched).
@@ -278,6 +291,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
         }
         Command::Send(args) => send_command(args),
         Command::Suppress { action, list } => suppress::run(&action, &list),
+        Command::Track { journal, graph, list } => track::run(&journal, &graph, &list),
         Command::Login { client_id, tenant, authority, shared, contacts, files } => {
             login::run(&login::LoginOptions {
                 client_id,

@@ -13,7 +13,7 @@ use localmerge_core::send::{
     CampaignId, CampaignSettings, Clock, Engine, Entry, Event, Files, Finish, JournalStore, Limits, Millis,
     Mode, Notice, Observer, Sender, drive, iso_utc, read_lines,
 };
-use localmerge_graph_client::{Failures, FixedToken, GraphClient};
+use localmerge_graph_client::{FixedToken, GraphClient};
 
 /// What `send` needs beyond the merge itself.
 #[derive(Debug)]
@@ -57,10 +57,22 @@ struct FileJournal {
 
 impl JournalStore for FileJournal {
     async fn append(&mut self, entries: &[Entry]) -> Result<(), String> {
-        let text: String = entries.iter().map(Entry::to_line).collect();
-        self.file.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
-        self.file.sync_data().map_err(|e| e.to_string())
+        write_entries(&mut self.file, entries).map_err(|e| e.to_string())
     }
+}
+
+/// Appends entries to a journal and syncs them to disk.
+fn write_entries(file: &mut File, entries: &[Entry]) -> std::io::Result<()> {
+    let text: String = entries.iter().map(Entry::to_line).collect();
+    file.write_all(text.as_bytes())?;
+    file.sync_data()
+}
+
+/// Appends entries to the journal at `path` (what `track` found).
+pub fn append_journal(path: &Path, entries: &[Entry]) -> anyhow::Result<()> {
+    let mut file =
+        OpenOptions::new().append(true).open(path).with_context(|| format!("{}", path.display()))?;
+    write_entries(&mut file, entries).with_context(|| format!("{}", path.display()))
 }
 
 struct TokioClock;
@@ -213,7 +225,6 @@ pub struct Session {
 impl Session {
     /// Reads the journal and the token, and makes the client; nothing is sent yet.
     pub fn open(opts: SendOptions) -> anyhow::Result<Session> {
-        let token = crate::source::graph_token(&opts.token_env)?;
         let journal_path = &opts.journal;
         let history = read_journal(journal_path)?;
         let id = match history.first() {
@@ -221,13 +232,7 @@ impl Session {
             Some(_) => bail!("{}: not a localmerge journal", journal_path.display()),
             None => uuid::Uuid::new_v4().simple().to_string(),
         };
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(opts.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .context("HTTP client")?;
-        let transport = GraphClient::new(client, &opts.graph_url, FixedToken(token), Failures::Distinguished);
+        let transport = crate::source::graph_client(&opts.graph_url, &opts.token_env, opts.timeout)?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         Ok(Session { opts, history, id, transport, runtime })
     }

@@ -132,20 +132,30 @@ fn contact_query(data: &Path, args: &ContactArgs) -> anyhow::Result<Option<Conta
 }
 
 /// Runs `read` with a Graph client for `graph` (the token of `--token-env`), to the end.
-fn with_graph<R>(
+pub fn with_graph<R>(
     graph: &GraphArgs,
     read: impl AsyncFnOnce(&GraphClient<FixedToken>) -> anyhow::Result<R>,
 ) -> anyhow::Result<R> {
-    let token = graph_token(&graph.token_env)?;
+    let client = graph_client(&graph.graph_url, &graph.token_env, Duration::from_secs(100))?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(read(&client))
+}
+
+/// The Graph client of the command line: the token of `token_env`, no redirects followed,
+/// `timeout` per request.
+pub fn graph_client(
+    url: &str,
+    token_env: &str,
+    timeout: Duration,
+) -> anyhow::Result<GraphClient<FixedToken>> {
+    let token = graph_token(token_env)?;
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(100))
+        .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .context("HTTP client")?;
-    let client = GraphClient::new(http, &graph.graph_url, FixedToken(token), Failures::Distinguished);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(read(&client))
+    Ok(GraphClient::new(http, url, FixedToken(token), Failures::Distinguished))
 }
 
 /// Reads the contacts `query` names from Graph, every page.

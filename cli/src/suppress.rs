@@ -72,11 +72,28 @@ fn write(path: &Path, list: &Suppressions) -> anyhow::Result<()> {
     crate::write_whole(path, list.to_text().as_bytes())
 }
 
+/// The file `args` names, for changing it.
+fn path_of(args: &ListArgs) -> anyhow::Result<PathBuf> {
+    args.file
+        .clone()
+        .or_else(default_path)
+        .ok_or_else(|| anyhow::anyhow!("no configuration folder on this computer: pass --suppress FILE"))
+}
+
+/// Adds entries to the list `args` names; the list's path and how many were new.
+pub fn add(args: &ListArgs, entries: impl IntoIterator<Item = Entry>) -> anyhow::Result<(PathBuf, usize)> {
+    let path = path_of(args)?;
+    let mut list = read(&path, false)?;
+    let added = entries.into_iter().filter(|e| list.add(e.clone())).count();
+    if added > 0 {
+        write(&path, &list)?;
+    }
+    Ok((path, added))
+}
+
 /// `localmerge suppress …`.
 pub fn run(action: &Action, args: &ListArgs) -> anyhow::Result<u8> {
-    let Some(path) = args.file.clone().or_else(default_path) else {
-        anyhow::bail!("no configuration folder on this computer: pass --suppress FILE")
-    };
+    let path = path_of(args)?;
     let mut list = read(&path, false)?;
     let parse = |entries: &[String]| -> anyhow::Result<Vec<Entry>> {
         entries

@@ -60,11 +60,21 @@ enum Kind {
     Message,
 }
 
+/// Whether an extended property's id is PidTagMessageClass, however Graph spells the tag
+/// back (`String 0x001A`, `String 0x1a`).
+fn is_message_class(id: &str) -> bool {
+    let Some((kind, tag)) = id.trim().split_once(' ') else { return false };
+    let tag = tag.trim();
+    kind.eq_ignore_ascii_case("String")
+        && tag.get(..2).is_some_and(|x| x.eq_ignore_ascii_case("0x"))
+        && u32::from_str_radix(&tag[2..], 16) == Ok(0x1A)
+}
+
 fn kind(m: &InboxMessage) -> Kind {
     let class = m
         .single_value_extended_properties
         .iter()
-        .find(|p| p.id.eq_ignore_ascii_case(MESSAGE_CLASS))
+        .find(|p| is_message_class(&p.id))
         .map(|p| p.value.to_ascii_uppercase())
         .unwrap_or_default();
     if class.starts_with("REPORT.") && class.ends_with(".NDR") {
@@ -306,6 +316,17 @@ mod tests {
         // Another campaign's, or a row not sent, is not this one's.
         assert_eq!(t.observe(&message("Unsubscribe [other/2]", "x", None), None), None);
         assert_eq!(t.observe(&message("Unsubscribe [c0ffee/4]", "x", None), None), None);
+    }
+
+    #[test]
+    fn the_message_class_is_recognised_however_graph_spells_its_tag() {
+        for id in ["String 0x001A", "String 0x1a", "string 0x001a"] {
+            assert!(is_message_class(id), "{id}");
+        }
+        for id in ["String 0x1A0", "Integer 0x1A", "String {00020329-0000-0000-C000-000000000046} Name x", ""]
+        {
+            assert!(!is_message_class(id), "{id}");
+        }
     }
 
     fn parse(s: &str) -> u64 {

@@ -28,7 +28,7 @@ fn folders<'a>(contacts: &'a [Contact], mailbox: &str) -> Vec<&'a str> {
 
 /// One page of `items`, with the link to the next one built on `url` (this request's
 /// absolute URL without its query).
-fn page(items: Vec<Value>, query: &HashMap<String, String>, max_page: usize, url: &str) -> Reply {
+pub(crate) fn page(items: Vec<Value>, query: &HashMap<String, String>, max_page: usize, url: &str) -> Reply {
     let top = query
         .get("$top")
         .and_then(|t| t.parse::<usize>().ok())
@@ -39,7 +39,14 @@ fn page(items: Vec<Value>, query: &HashMap<String, String>, max_page: usize, url
     let value: Vec<Value> = items.get(skip..end).map(<[Value]>::to_vec).unwrap_or_default();
     let mut body = json!({ "value": value });
     if end < items.len() {
-        body["@odata.nextLink"] = Value::String(format!("{url}?$top={top}&$skip={end}"));
+        // The next link keeps the request's other options, as Graph's do.
+        let mut link = format!("{url}?$top={top}&$skip={end}");
+        for key in ["$filter", "$orderby", "$select", "$expand"] {
+            if let Some(v) = query.get(key) {
+                link.push_str(&format!("&{key}={}", encode(v)));
+            }
+        }
+        body["@odata.nextLink"] = Value::String(link);
     }
     Reply::ok(200, body)
 }
@@ -87,4 +94,17 @@ pub(crate) fn answer(
         }
         _ => return None,
     })
+}
+
+/// Percent-encodes a query value (all but RFC 3986's unreserved characters).
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

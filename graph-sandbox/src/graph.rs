@@ -38,6 +38,8 @@ pub(crate) struct Msg {
     json: Value,
     attachments: Vec<(String, u64)>,
     deferred: Option<u64>,
+    /// PidTagMessageClass: `IPM.Note`, or a report's or an automatic reply's.
+    class: String,
 }
 
 impl Msg {
@@ -59,7 +61,25 @@ impl Msg {
             "subject": self.json["subject"],
             "parentFolderId": self.folder,
             "hasAttachments": !self.attachments.is_empty(),
+            "conversationId": self.json["conversationId"],
+            "internetMessageId": self.json["internetMessageId"],
         })
+    }
+
+    /// As a folder's list shows it: who sent it, when it arrived, and its class when
+    /// `$expand` asks for it (Graph spells the property's id back in its short form).
+    fn listed(&self, class: bool) -> Value {
+        let mut v = self.summary();
+        v["from"] = self.json["from"].clone();
+        v["receivedDateTime"] = self.json["receivedDateTime"].clone();
+        if class {
+            v["singleValueExtendedProperties"] = json!([{ "id": "String 0x1a", "value": self.class }]);
+        }
+        v
+    }
+
+    fn received(&self) -> Option<u64> {
+        self.json["receivedDateTime"].as_str().and_then(parse_iso)
     }
 }
 
@@ -282,6 +302,9 @@ impl World {
             }
             ("GET", ["messages"]) => self.filter(mailbox, query),
             ("GET", ["messages", id]) => match self.find(mailbox, id) {
+                Some(m) if query.get("$select").is_some_and(|s| s.split(',').any(|f| f == "body")) => {
+                    Reply::ok(200, json!({ "id": m.id, "body": m.json["body"] }))
+                }
                 Some(m) => Reply::ok(200, m.summary()),
                 None => not_found(),
             },
@@ -320,19 +343,69 @@ impl World {
                 }
             }
             ("POST", ["mailFolders"]) => self.create_folder(mailbox, body),
-            ("GET", ["mailFolders", folder, "messages"]) => {
-                let folder = folder.to_lowercase();
-                let Some(mb) = self.mailboxes.get(mailbox) else { return not_found() };
-                let list: Vec<Value> = mb
-                    .messages
-                    .iter()
-                    .filter(|m| m.folder.to_lowercase() == folder)
-                    .map(Msg::summary)
-                    .collect();
-                Reply::ok(200, json!({ "value": list }))
-            }
+            ("GET", ["mailFolders", folder, "messages"]) => self.folder_messages(mailbox, folder, query, url),
             _ => Reply::error(400, "BadRequest", "the sandbox does not implement this request"),
         }
+    }
+
+    /// A folder's messages: `$filter=receivedDateTime ge …` (the one filter `track` uses),
+    /// oldest first, paged by `$top` and `$skip`.
+    fn folder_messages(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        query: &HashMap<String, String>,
+        url: &str,
+    ) -> Reply {
+        let folder = folder.to_lowercase();
+        let Some(mb) = self.mailboxes.get(mailbox) else { return not_found() };
+        let since = match query.get("$filter") {
+            None => None,
+            Some(f) => match f.strip_prefix("receivedDateTime ge ").and_then(parse_iso) {
+                Some(t) => Some(t),
+                None => return Reply::error(400, "ErrorInvalidUrlQueryFilter", "unsupported $filter"),
+            },
+        };
+        let class = query.get("$expand").is_some_and(|e| e.contains("singleValueExtendedProperties"));
+        let mut list: Vec<&Msg> = mb
+            .messages
+            .iter()
+            .filter(|m| m.folder.to_lowercase() == folder)
+            .filter(|m| since.is_none_or(|t| m.received().is_some_and(|r| r >= t)))
+            .collect();
+        list.sort_by_key(|m| m.received());
+        let items = list.iter().map(|m| m.listed(class)).collect();
+        crate::contacts::page(items, query, self.config.max_page, url)
+    }
+
+    /// A message arriving in `mailbox`'s Inbox at `at` (ms since the epoch); `reply_to`
+    /// names a message it answers (it joins its conversation).
+    pub(crate) fn receive(&mut self, mailbox: &str, incoming: &crate::Incoming, at: u64) -> Option<String> {
+        let id = self.id();
+        let mb = self.mailboxes.get_mut(&mailbox.to_lowercase())?;
+        let conversation = match &incoming.reply_to {
+            Some(original) => mb.messages.iter().find(|m| m.id == *original)?.json["conversationId"].clone(),
+            None => Value::String(format!("AAQkADc-{id}")),
+        };
+        let json = json!({
+            "subject": incoming.subject,
+            "from": { "emailAddress": { "address": incoming.from } },
+            "body": { "contentType": "html", "content": incoming.body },
+            "conversationId": conversation,
+            "internetMessageId": format!("<in.{id}@example.org>"),
+            "receivedDateTime": iso(at),
+        });
+        let class = incoming.class.clone().unwrap_or_else(|| "IPM.Note".to_owned());
+        mb.messages.push(Msg {
+            id: id.clone(),
+            folder: "inbox".to_owned(),
+            is_draft: false,
+            json,
+            attachments: Vec::new(),
+            deferred: None,
+            class,
+        });
+        Some(id)
     }
 
     fn folders(&self, mailbox: &str, name: Option<&str>) -> Vec<Value> {
@@ -412,12 +485,18 @@ impl World {
             Some(None) => return Reply::error(400, "ErrorInvalidProperty", "invalid SystemTime value"),
         };
         let id = self.id();
+        let mut json = json;
+        // Set when the draft is made and kept when it is sent, as Exchange does.
+        json["conversationId"] = Value::String(format!("AAQkADc-{id}"));
+        json["internetMessageId"] =
+            Value::String(format!("<{}.{}@sandbox.prod.outlook.com>", self.next_id, mailbox.len()));
         let Some(mb) = self.mailboxes.get_mut(mailbox) else { return not_found() };
         let folder = match mb.folders.iter().find(|(f, _)| f.eq_ignore_ascii_case(folder)) {
             Some((f, _)) => f.clone(),
             None => return not_found(),
         };
-        let msg = Msg { id, folder, is_draft: true, json, attachments, deferred };
+        let msg =
+            Msg { id, folder, is_draft: true, json, attachments, deferred, class: "IPM.Note".to_owned() };
         let reply = Reply::ok(201, msg.summary()).effect();
         mb.messages.push(msg);
         self.stats.drafts_created += 1;
@@ -566,6 +645,20 @@ impl World {
             released_at: m.deferred.map_or(sent_at, |d| d.max(sent_at)),
             attachments: m.attachments.clone(),
         };
+        let bounced: Vec<String> = [&delivery.to, &delivery.cc, &delivery.bcc]
+            .into_iter()
+            .flatten()
+            .filter(|a| self.config.bounce.iter().any(|b| b.eq_ignore_ascii_case(a)))
+            .cloned()
+            .collect();
+        if !bounced.is_empty() {
+            let report = non_delivery_report(&m.id, &m.json, &bounced);
+            let at = delivery.released_at + 1_000;
+            if let Some(ndr) = self.receive(mailbox, &report, at) {
+                self.stats.bounces += 1;
+                tracing::debug!(ndr, "non-delivery report");
+            }
+        }
         self.deliveries.push(delivery);
         self.sends += 1;
         let reply = Reply::ok(202, Value::Null).effect();
@@ -701,6 +794,43 @@ impl World {
             }
             Err(r) => r,
         }
+    }
+}
+
+/// `t` (ms since the epoch) as Graph writes times.
+fn iso(t: u64) -> String {
+    jiff::Timestamp::from_millisecond(i64::try_from(t).unwrap_or(i64::MAX))
+        .map(|ts| ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// The report Exchange puts in the sender's Inbox when recipients do not exist: in the
+/// message's conversation, naming the failed recipients and quoting the original headers
+/// (HTML-escaped, as Exchange's are).
+fn non_delivery_report(id: &str, original: &Value, bounced: &[String]) -> crate::Incoming {
+    let campaign = original["internetMessageHeaders"]
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|h| h["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case("X-LocalMerge-Campaign")))
+        })
+        .and_then(|h| h["value"].as_str())
+        .unwrap_or_default();
+    let message_id = original["internetMessageId"].as_str().unwrap_or_default();
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let body = format!(
+        "<p><b>Your message to {} couldn't be delivered.</b></p><p>Remote server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'</p><p>Original message headers:</p><pre>Message-ID: {}\nSubject: {}\nX-LocalMerge-Campaign: {}</pre>",
+        escape(&bounced.join(", ")),
+        escape(message_id),
+        escape(original["subject"].as_str().unwrap_or_default()),
+        escape(campaign),
+    );
+    crate::Incoming {
+        from: "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@sandbox.localmerge.test".to_owned(),
+        subject: format!("Undeliverable: {}", original["subject"].as_str().unwrap_or_default()),
+        body,
+        reply_to: Some(id.to_owned()),
+        class: Some("REPORT.IPM.Note.NDR".to_owned()),
     }
 }
 

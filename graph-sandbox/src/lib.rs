@@ -111,6 +111,26 @@ pub struct Config {
     pub domains: Option<Vec<String>>,
     /// Files in users' OneDrives.
     pub files: Vec<StoredFile>,
+    /// Addresses that do not exist: a message to one puts a non-delivery report in the
+    /// sender's Inbox (in its conversation, quoting its headers), as Exchange does.
+    pub bounce: Vec<String>,
+}
+
+/// A message arriving in a mailbox's Inbox (a test's reply, an unsubscribe request, an
+/// automatic reply).
+#[derive(Debug, Clone, Default)]
+pub struct Incoming {
+    /// The sender's address.
+    pub from: String,
+    /// The subject.
+    pub subject: String,
+    /// The HTML body.
+    pub body: String,
+    /// The id of the message it answers (a delivered message's): it joins its conversation.
+    pub reply_to: Option<String>,
+    /// Its message class (`IPM.Note` when `None`; an out-of-office reply's is
+    /// `IPM.Note.Rules.OofTemplate.Microsoft`).
+    pub class: Option<String>,
 }
 
 /// A file in a user's OneDrive (its sharing URL is the `webUrl` the sandbox gives it).
@@ -202,6 +222,7 @@ impl Default for Config {
             max_page: 1000,
             domains: Some(vec!["sandbox.localmerge.test".to_owned()]),
             files: Vec::new(),
+            bounce: Vec::new(),
         }
     }
 }
@@ -256,6 +277,8 @@ pub struct Stats {
     pub drafts_created: u64,
     /// Files downloaded from a drive.
     pub downloads: u64,
+    /// Non-delivery reports put in Inboxes.
+    pub bounces: u64,
     /// Protocol mistakes a real mailbox would punish: sending a message that is not a
     /// draft, an `Authorization` header on an upload URL, a missing immutable-id header…
     pub violations: Vec<String>,

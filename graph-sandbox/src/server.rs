@@ -149,6 +149,13 @@ impl Sandbox {
         lock(&self.world).stats.clone()
     }
 
+    /// A message arriving in `mailbox`'s Inbox now; its id, or `None` when the mailbox or the
+    /// message it answers does not exist.
+    pub fn receive(&self, mailbox: &str, incoming: &crate::Incoming) -> Option<String> {
+        let now = crate::graph::Now::read().unix_ms;
+        lock(&self.world).receive(mailbox, incoming, now)
+    }
+
     /// Drafts (unsent messages) in a mailbox.
     pub fn drafts(&self, mailbox: &str) -> usize {
         lock(&self.world).drafts(mailbox)

@@ -8,6 +8,7 @@ mod preview;
 mod report;
 mod send;
 mod suppress;
+mod track;
 
 /// `localmerge ARGS` reading Graph from the sandbox `sb`, with its token, in a C locale.
 fn with_graph(sb: &localmerge_graph_sandbox::Sandbox, args: &[&str]) -> std::process::Output {
