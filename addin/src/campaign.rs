@@ -179,6 +179,7 @@ pub fn settings(options: &Options, folder: &str) -> Result<CampaignSettings, sen
         // then at most the mailbox's own, 10,000, by default).
         internal_domains: options.domains.iter().map(|d| d.trim().to_lowercase()).collect(),
         skipped: Vec::new(),
+        replies: Default::default(),
         folder_name: format!("localmerge {folder}"),
         seed: options.seed as u64,
     })

@@ -63,6 +63,10 @@ enum Command {
     /// Send every message through Microsoft Graph, exactly once: resumable with the same
     /// journal, whenever the run stops.
     Send(SendArgs),
+    /// Follow up a campaign: to the rows that were sent and neither replied, bounced nor
+    /// unsubscribed (read from the Inbox first), a reply in each one's conversation, exactly
+    /// once like every campaign.
+    Followup(FollowupArgs),
     /// Sign in to Microsoft 365 (device code) and print a Graph access token for `send`:
     /// export LOCALMERGE_GRAPH_TOKEN=$(localmerge login --client-id ID)
     Login {
@@ -109,7 +113,7 @@ enum Command {
 }
 
 /// What to merge: the data, the templates, the columns and the locale.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 struct MergeArgs {
     #[command(flatten)]
     source: source::SourceArgs,
@@ -155,6 +159,41 @@ struct SendArgs {
     /// The campaign journal: created on the first run; the same file resumes the campaign.
     #[arg(long)]
     journal: PathBuf,
+    /// Create every draft in a folder named after the journal, for review in Outlook; run
+    /// again without it to send them.
+    #[arg(long)]
+    drafts_only: bool,
+    /// Schedule: Exchange releases the messages from this time on at the paced times
+    /// (RFC 3339, or "2026-11-25 09:00" in your time zone); you can close your laptop.
+    #[arg(long, value_name = "START")]
+    schedule: Option<String>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// A follow-up: the rows of a first campaign that were sent and neither replied, bounced
+/// nor unsubscribed, each answered in its own conversation.
+#[derive(Debug, clap::Args)]
+struct FollowupArgs {
+    #[command(flatten)]
+    merge: MergeArgs,
+    /// The first campaign's journal (what came back is read into it first).
+    #[arg(long)]
+    journal: PathBuf,
+    /// The follow-up campaign's journal: created on the first run; the same file resumes it,
+    /// and adds the rows that have become due since.
+    #[arg(long, value_name = "FILE")]
+    journal_out: PathBuf,
+    /// Only rows whose first message left at least this many days ago.
+    #[arg(long, value_name = "DAYS", default_value_t = 3)]
+    after_days: u32,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// How a campaign runs: its pace, its budgets, its files.
+#[derive(Debug, clap::Args)]
+struct RunArgs {
     /// Messages per minute (Exchange Online allows 30).
     #[arg(long, value_name = "PER_MINUTE", default_value_t = 30)]
     rate: u32,
@@ -172,14 +211,6 @@ struct SendArgs {
     /// spreadsheet's folder).
     #[arg(long, value_name = "DIR")]
     attachments: Option<PathBuf>,
-    /// Create every draft in a folder named after the journal, for review in Outlook; run
-    /// again without it to send them.
-    #[arg(long)]
-    drafts_only: bool,
-    /// Schedule: Exchange releases the messages from this time on at the paced times
-    /// (RFC 3339, or "2026-11-25 09:00" in your time zone); you can close your laptop.
-    #[arg(long, value_name = "START")]
-    schedule: Option<String>,
     /// Send the valid rows even if some rows have problems (they are skipped and listed).
     #[arg(long)]
     skip_invalid: bool,
@@ -289,9 +320,24 @@ fn run(command: Command) -> anyhow::Result<u8> {
             eprintln!("{}: {} rows, {sent} sent", out.display(), table.rows.len());
             Ok(OK)
         }
-        Command::Send(args) => send_command(args),
+        Command::Send(args) => {
+            let campaign = Campaign {
+                journal: args.journal.clone(),
+                drafts_only: args.drafts_only,
+                schedule: args.schedule.clone(),
+                replies: None,
+            };
+            run_campaign(&args.merge, &args.run, campaign)
+        }
+        Command::Followup(args) => followup(&args),
         Command::Suppress { action, list } => suppress::run(&action, &list),
-        Command::Track { journal, graph, list } => track::run(&journal, &graph, &list),
+        Command::Track { journal, graph, list } => match track::run(&journal, &graph, &list) {
+            Err(e) if track::transient(&e) => {
+                eprintln!("localmerge: stopped: {e:#}; run the same command again later");
+                Ok(STOPPED)
+            }
+            other => other,
+        },
         Command::Login { client_id, tenant, authority, shared, contacts, files } => {
             login::run(&login::LoginOptions {
                 client_id,
@@ -305,49 +351,66 @@ fn run(command: Command) -> anyhow::Result<u8> {
     }
 }
 
-fn send_command(a: SendArgs) -> anyhow::Result<u8> {
+/// A campaign's own settings beside the merge and the run's.
+struct Campaign {
+    journal: PathBuf,
+    drafts_only: bool,
+    schedule: Option<String>,
+    /// A follow-up's rows and the messages they answer; `None`: every row of the merge.
+    replies: Option<std::collections::BTreeMap<u32, String>>,
+}
+
+/// Sends (or resumes) a campaign: `send`, and `followup` over the rows it answers.
+fn run_campaign(m: &MergeArgs, r: &RunArgs, c: Campaign) -> anyhow::Result<u8> {
     let limits = localmerge_core::send::Limits {
-        messages_per_window: a.rate.max(1),
-        message_window_ms: a.rate_window_ms.max(1),
-        recipients_per_window: a.daily_recipients.max(1),
-        external_per_window: a
+        messages_per_window: r.rate.max(1),
+        message_window_ms: r.rate_window_ms.max(1),
+        recipients_per_window: r.daily_recipients.max(1),
+        external_per_window: r
             .tenant_external_limit
-            .unwrap_or_else(|| localmerge_core::budget::tenant_external_limit(a.tenant_licences))
+            .unwrap_or_else(|| localmerge_core::budget::tenant_external_limit(r.tenant_licences))
             .max(1),
-        backoff_base_ms: a.retry_base_ms,
+        backoff_base_ms: r.retry_base_ms,
         ..localmerge_core::send::Limits::default()
     };
     let session = send::Session::open(send::SendOptions {
-        journal: a.journal.clone(),
-        graph_url: a.merge.source.graph.graph_url.clone(),
-        token_env: a.merge.source.graph.token_env.clone(),
-        from: a.merge.from.clone(),
+        journal: c.journal,
+        graph_url: m.source.graph.graph_url.clone(),
+        token_env: m.source.graph.token_env.clone(),
+        from: m.from.clone(),
         limits,
-        drafts_only: a.drafts_only,
-        schedule: a.schedule.clone(),
-        timeout: std::time::Duration::from_millis(a.timeout_ms.max(1)),
-        seed: a.seed,
+        drafts_only: c.drafts_only,
+        schedule: c.schedule,
+        timeout: std::time::Duration::from_millis(r.timeout_ms.max(1)),
+        seed: r.seed,
+        replies: c.replies.clone().unwrap_or_default(),
     })?;
     // The mailbox's address is asked of Graph only for a body that may link to it.
-    let mailbox = if mentions_unsubscribe(&a.merge.body)? {
+    let mailbox = if mentions_unsubscribe(&m.body)? {
         Some(session.mailbox().context("the address {{unsubscribe}} links to")?)
     } else {
         None
     };
-    let (table, merge, mut plan, suppressed) = plan(&a.merge, mailbox.as_deref(), session.campaign())?;
-    let root = match a.attachments {
-        Some(dir) => dir,
-        None => source::default_attachments_dir(&a.merge.source.data),
+    let (table, merge, mut plan, mut suppressed) = plan(m, mailbox.as_deref(), session.campaign())?;
+    if let Some(replies) = &c.replies {
+        // A follow-up is about its rows only: the others are neither sent nor reported.
+        plan.messages.retain(|msg| replies.contains_key(&msg.row));
+        plan.problems.retain(|p| replies.contains_key(&p.row));
+        suppressed.retain(|s| replies.contains_key(&s.row));
+    }
+    let root = match &r.attachments {
+        Some(dir) => dir.clone(),
+        None => source::default_attachments_dir(&m.source.data),
     };
     let folder = send::AttachmentDir { root };
     merge.check_attachments(&table, &mut plan, |name| folder.size(name));
-    let shown = a.merge.source.data.display();
+    let shown = m.source.data.display();
     if !plan.problems.is_empty() {
         let mut err = std::io::stderr().lock();
         for p in &plan.problems {
             writeln!(err, "{shown}: {p}")?;
         }
-        if !a.skip_invalid {
+        if !r.skip_invalid {
             writeln!(
                 err,
                 "localmerge: nothing sent: {} row(s) have problems; fix them, or pass --skip-invalid to send the other {}",
@@ -377,8 +440,61 @@ fn send_command(a: SendArgs) -> anyhow::Result<u8> {
     })
 }
 
-/// The locale asked for, else the system's (read here, at the edge: core never reads the
-/// environment), else en-US.
+/// `localmerge followup`: what came back is read first, then the rows that are due and
+/// unanswered get their follow-up as a reply to their first message.
+fn followup(a: &FollowupArgs) -> anyhow::Result<u8> {
+    if same_file(&a.journal, &a.journal_out) {
+        anyhow::bail!(
+            "{}: the follow-up needs a journal of its own (--journal-out)",
+            a.journal_out.display()
+        );
+    }
+    // Nobody who answered gets a follow-up: without the Inbox, nothing is sent.
+    let checked = match track::check(&a.journal, &a.merge.source.graph, &a.merge.suppress) {
+        Ok(c) => c,
+        Err(e) if track::transient(&e) => {
+            eprintln!("localmerge: stopped before any follow-up: {e:#}; run the same command again later");
+            return Ok(STOPPED);
+        }
+        Err(e) => return Err(e),
+    };
+    track::say(&a.journal, &checked)?;
+    let entries = send::read_journal(&a.journal)?;
+    let first_sender = match entries.first() {
+        Some(localmerge_core::send::Entry::Campaign { sender, .. }) => sender.clone(),
+        _ => anyhow::bail!("{}: not a localmerge journal", a.journal.display()),
+    };
+    let from = a.merge.from.as_ref().map(|f| f.to_lowercase());
+    if from != first_sender {
+        anyhow::bail!(
+            "{}: a follow-up is sent from the first campaign's mailbox ({})",
+            a.journal.display(),
+            first_sender
+                .as_deref()
+                .map_or_else(|| "your own: leave out --from".to_owned(), |s| format!("--from {s}"))
+        );
+    }
+    let due =
+        localmerge_core::send::followups(&entries, send::now_ms(), u64::from(a.after_days) * 86_400_000);
+    eprintln!(
+        "{}: {} to follow up now; {} answered (replied, bounced or unsubscribed); {} not due yet{}",
+        a.journal.display(),
+        due.rows.len(),
+        due.answered,
+        due.later,
+        due.next.map(|t| format!(" (the next at {})", localmerge_core::send::iso_utc(t))).unwrap_or_default()
+    );
+    let mut merge = a.merge.clone();
+    merge.from = first_sender;
+    let campaign = Campaign {
+        journal: a.journal_out.clone(),
+        drafts_only: false,
+        schedule: None,
+        replies: Some(due.rows),
+    };
+    run_campaign(&merge, &a.run, campaign)
+}
+
 /// Writes `bytes` to `path` whole: a file beside it first, then renamed over it, so a crash
 /// never leaves half a file (the report, the do-not-contact list).
 fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -400,6 +516,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// The locale asked for, else the system's (read here, at the edge: core never reads the
+/// environment), else en-US.
 fn pick_locale(asked: Option<&str>) -> anyhow::Result<&'static Locale> {
     if let Some(tag) = asked {
         let known: Vec<&str> = localmerge_core::format::LOCALES.iter().map(|l| l.tag).collect();

@@ -27,6 +27,8 @@ pub struct SendOptions {
     pub schedule: Option<String>,
     pub timeout: Duration,
     pub seed: Option<u64>,
+    /// A follow-up's rows and the messages they answer (empty: a campaign of new messages).
+    pub replies: std::collections::BTreeMap<u32, String>,
 }
 
 pub fn now_ms() -> Millis {
@@ -285,6 +287,7 @@ impl Session {
             limits: opts.limits,
             internal_domains: domains,
             skipped: skipped.to_vec(),
+            replies: opts.replies.clone(),
             folder_name: format!("localmerge {stem}"),
             seed: opts.seed.unwrap_or_else(|| now_ms() ^ u64::from(std::process::id()).rotate_left(32)),
         };

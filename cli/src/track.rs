@@ -16,18 +16,29 @@ use crate::suppress::ListArgs;
 
 /// What one check found, as the JSON line on stdout.
 #[derive(Serialize)]
-struct Checked<'a> {
-    campaign: &'a str,
+pub struct Checked {
+    campaign: String,
     sent: usize,
     replied: usize,
     bounced: usize,
     unsubscribed: usize,
     /// Addresses newly on the do-not-contact list.
     listed: usize,
+    #[serde(skip)]
+    list: std::path::PathBuf,
 }
 
-/// `localmerge track --journal FILE`.
+/// `localmerge track --journal FILE`: the check, a JSON line on stdout and a sentence on stderr.
 pub fn run(journal: &Path, graph: &GraphArgs, list: &ListArgs) -> anyhow::Result<u8> {
+    let checked = check(journal, graph, list)?;
+    println!("{}", serde_json::to_string(&checked)?);
+    say(journal, &checked)?;
+    Ok(crate::OK)
+}
+
+/// Reads what came back for the campaign of `journal` into it, and those who unsubscribed
+/// into the list.
+pub fn check(journal: &Path, graph: &GraphArgs, list: &ListArgs) -> anyhow::Result<Checked> {
     let entries = crate::send::read_journal(journal)?;
     let mut tracker = Tracker::new(&entries).map_err(|e| anyhow::anyhow!("{}: {e}", journal.display()))?;
     let found = crate::source::with_graph(graph, async |client| Ok(client.track(&mut tracker).await?))?;
@@ -44,15 +55,25 @@ pub fn run(journal: &Path, graph: &GraphArgs, list: &ListArgs) -> anyhow::Result
     let count = |r: Response| {
         new.iter().filter(|e| matches!(e, Entry::Tracked { status, .. } if *status == r)).count()
     };
-    let checked = Checked {
-        campaign: tracker.campaign(),
+    Ok(Checked {
+        campaign: tracker.campaign().to_owned(),
         sent: tracker.sent(),
         replied: count(Response::Replied),
         bounced: count(Response::Bounced),
         unsubscribed: count(Response::Unsubscribed),
         listed,
-    };
-    println!("{}", serde_json::to_string(&checked)?);
+        list: list_path,
+    })
+}
+
+/// Whether a check failed for a reason that may pass (Graph unreachable, throttling, busy).
+pub fn transient(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<localmerge_graph_client::ListError>()
+        .is_some_and(localmerge_graph_client::ListError::is_transient)
+}
+
+/// The check in a sentence, on stderr.
+pub fn say(journal: &Path, checked: &Checked) -> anyhow::Result<()> {
     let mut err = std::io::stderr().lock();
     writeln!(
         err,
@@ -63,8 +84,8 @@ pub fn run(journal: &Path, graph: &GraphArgs, list: &ListArgs) -> anyhow::Result
         checked.bounced,
         checked.unsubscribed
     )?;
-    if listed > 0 {
-        writeln!(err, "{}: {listed} added to the do-not-contact list", list_path.display())?;
+    if checked.listed > 0 {
+        writeln!(err, "{}: {} added to the do-not-contact list", checked.list.display(), checked.listed)?;
     }
-    Ok(crate::OK)
+    Ok(())
 }

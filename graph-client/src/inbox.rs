@@ -26,7 +26,10 @@ impl<T: TokenSource> GraphClient<T> {
         self.all_pages(tracker.inbox_path(), &INBOX_HINTS, MAX_INBOX, |m| messages.push(m)).await?;
         let mut found = Vec::new();
         for m in &messages {
-            let body = if tracker.needs_body(m) { self.body(&tracker.body_path(m)).await } else { None };
+            // A report whose body cannot be read fails the check: a bounce left unseen could
+            // be followed up.
+            let body =
+                if tracker.needs_body(m) { Some(self.body(&tracker.body_path(m)).await?) } else { None };
             if let Some(f) = tracker.observe(m, body.as_deref()) {
                 found.push(f);
             }
@@ -34,15 +37,27 @@ impl<T: TokenSource> GraphClient<T> {
         Ok(found)
     }
 
-    /// A report's body; one that cannot be read is left unmatched (the next check reads it again).
-    async fn body(&self, path: &str) -> Option<String> {
+    /// A report's body.
+    async fn body(&self, path: &str) -> Result<String, ListError> {
         let request = HttpRequest {
             method: Method::Get,
             target: Target::Graph(path.to_owned()),
             headers: Vec::new(),
             body: Vec::new(),
         };
-        let answer = self.execute(request).await.ok().filter(|a| a.status == 200)?;
-        serde_json::from_slice::<BodyOnly>(&answer.body).ok().map(|b| b.body.content)
+        let answer = self.execute(request).await.map_err(|e| ListError::Unreachable(e.message))?;
+        if answer.status != 200 {
+            let message = crate::graph_message(&answer.body);
+            let hint = crate::hint(answer.status, INBOX_HINTS.forbidden, INBOX_HINTS.not_found);
+            return Err(ListError::Refused {
+                what: "a non-delivery report",
+                status: answer.status,
+                message,
+                hint,
+            });
+        }
+        serde_json::from_slice::<BodyOnly>(&answer.body)
+            .map(|b| b.body.content)
+            .map_err(|e| ListError::Malformed(e.to_string()))
     }
 }

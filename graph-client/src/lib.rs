@@ -200,6 +200,13 @@ pub enum ListError {
     },
 }
 
+impl ListError {
+    /// Whether trying again later may succeed (Graph unreachable, throttling, or busy).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ListError::Unreachable(_) | ListError::Refused { status: 429 | 500..=599, .. })
+    }
+}
+
 /// What a list is, for its errors.
 pub(crate) struct Hints {
     pub(crate) what: &'static str,

@@ -295,10 +295,14 @@ impl World {
                     "userPrincipalName": mailbox,
                 }),
             ),
-            ("POST", ["messages"]) => self.create(mailbox, "drafts", prefer_immutable, body),
+            ("POST", ["messages"]) => self.create(mailbox, "drafts", prefer_immutable, body, None),
+            ("POST", ["messages", id, "createReply"]) => {
+                let id = (*id).to_owned();
+                self.create(mailbox, "drafts", prefer_immutable, body, Some(&id))
+            }
             ("POST", ["mailFolders", folder, "messages"]) => {
                 let folder = (*folder).to_owned();
-                self.create(mailbox, &folder, prefer_immutable, body)
+                self.create(mailbox, &folder, prefer_immutable, body, None)
             }
             ("GET", ["messages"]) => self.filter(mailbox, query),
             ("GET", ["messages", id]) => match self.find(mailbox, id) {
@@ -442,13 +446,35 @@ impl World {
         self.mailboxes.get(mailbox)?.messages.iter().find(|m| m.id == id)
     }
 
-    fn create(&mut self, mailbox: &str, folder: &str, prefer_immutable: bool, body: &[u8]) -> Reply {
+    /// A new draft, or (`reply_to`) `createReply`'s reply draft to a message of the mailbox:
+    /// in its conversation, its fields those of the request's `message`.
+    fn create(
+        &mut self,
+        mailbox: &str,
+        folder: &str,
+        prefer_immutable: bool,
+        body: &[u8],
+        reply_to: Option<&str>,
+    ) -> Reply {
         if !prefer_immutable {
             self.stats.violations.push("a draft created without Prefer: IdType=\"ImmutableId\"".to_owned());
         }
         let json: Value = match serde_json::from_slice(body) {
             Ok(v) => v,
             Err(e) => return Reply::error(400, "RequestBodyRead", &format!("invalid JSON: {e}")),
+        };
+        let (json, conversation) = match reply_to {
+            None => (json, None),
+            Some(original) => {
+                let Some(o) = self.find(mailbox, original) else { return not_found() };
+                if o.is_draft {
+                    return Reply::error(400, "ErrorInvalidOperation", "Cannot reply to a draft.");
+                }
+                let conversation = o.json["conversationId"].clone();
+                let mut m = json.get("message").cloned().unwrap_or_else(|| json!({}));
+                m["inReplyTo"] = Value::String(original.to_owned());
+                (m, Some(conversation))
+            }
         };
         if let Some(headers) = json.get("internetMessageHeaders") {
             let list = headers.as_array().map(Vec::as_slice).unwrap_or_default();
@@ -487,7 +513,7 @@ impl World {
         let id = self.id();
         let mut json = json;
         // Set when the draft is made and kept when it is sent, as Exchange does.
-        json["conversationId"] = Value::String(format!("AAQkADc-{id}"));
+        json["conversationId"] = conversation.unwrap_or_else(|| Value::String(format!("AAQkADc-{id}")));
         json["internetMessageId"] =
             Value::String(format!("<{}.{}@sandbox.prod.outlook.com>", self.next_id, mailbox.len()));
         let Some(mb) = self.mailboxes.get_mut(mailbox) else { return not_found() };
@@ -641,6 +667,8 @@ impl World {
                     .and_then(|h| h["value"].as_str().map(str::to_owned))
             }),
             row_key: m.ext(ROW_KEY_NAME),
+            conversation: j["conversationId"].as_str().map(str::to_owned),
+            in_reply_to: j["inReplyTo"].as_str().map(str::to_owned),
             sent_at,
             released_at: m.deferred.map_or(sent_at, |d| d.max(sent_at)),
             attachments: m.attachments.clone(),

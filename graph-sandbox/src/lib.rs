@@ -250,6 +250,10 @@ pub struct Delivery {
     pub campaign: Option<String>,
     /// The `LocalMergeId` extended property.
     pub row_key: Option<String>,
+    /// Its conversation.
+    pub conversation: Option<String>,
+    /// The message it replies to (a `createReply` draft's original).
+    pub in_reply_to: Option<String>,
     /// When `/send` was accepted (ms since the Unix epoch).
     pub sent_at: u64,
     /// When it leaves Exchange (the deferred send time, if later).

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use localmerge_graph_sandbox::{
-    Config, DEFAULT_TOKEN, DEFAULT_USER, Delivery, Faults, Hold, Limits, Sandbox,
+    Config, DEFAULT_TOKEN, DEFAULT_USER, Delivery, Faults, Hold, Incoming, Limits, Sandbox,
 };
 use serde_json::Value;
 
@@ -17,6 +17,8 @@ struct Setup {
     data: PathBuf,
     body: PathBuf,
     journal: PathBuf,
+    /// A follow-up's: the first campaign's journal (`journal` is the follow-up's).
+    first: Option<PathBuf>,
 }
 
 /// A campaign of `rows` recipients (rows 2..); `attachments(i)` fills an Attachments column.
@@ -39,7 +41,7 @@ fn campaign(rows: usize, attachments: Option<&dyn Fn(usize) -> String>) -> Setup
     let body = dir.path().join("body.html");
     std::fs::write(&body, "<p>Dear {{First Name}},</p>").expect("write");
     let journal = dir.path().join("campaign.jsonl");
-    Setup { dir, data, body, journal }
+    Setup { dir, data, body, journal, first: None }
 }
 
 fn fast_limits() -> Limits {
@@ -52,13 +54,21 @@ fn sandbox(limits: Limits, faults: Faults) -> Sandbox {
 
 fn command(s: &Setup, sb: &Sandbox, extra: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_localmerge"));
-    c.arg("send")
+    c.arg(if s.first.is_some() { "followup" } else { "send" })
         .arg(&s.data)
         .args(["--subject", "Hello {{First Name}}", "--body"])
-        .arg(&s.body)
-        .arg("--journal")
-        .arg(&s.journal)
-        .args(["--graph-url", &sb.url(), "--retry-base-ms", "20", "--timeout-ms", "5000"])
+        .arg(&s.body);
+    match &s.first {
+        None => c.arg("--journal").arg(&s.journal),
+        Some(first) => c
+            .arg("--journal")
+            .arg(first)
+            .arg("--journal-out")
+            .arg(&s.journal)
+            .args(["--after-days", "0", "--suppress"])
+            .arg(s.dir.path().join("dnc.txt")),
+    };
+    c.args(["--graph-url", &sb.url(), "--retry-base-ms", "20", "--timeout-ms", "5000"])
         .args(extra)
         .env("LOCALMERGE_GRAPH_TOKEN", DEFAULT_TOKEN)
         .env_remove("LC_ALL")
@@ -101,9 +111,18 @@ fn journal_sent(path: &Path) -> HashMap<u64, usize> {
     m
 }
 
+/// The campaign id a journal names.
+fn campaign_of(journal: &Path) -> String {
+    let text = std::fs::read_to_string(journal).expect("journal");
+    let first: Value = serde_json::from_str(text.lines().next().expect("a line")).expect("JSON");
+    first["id"].as_str().expect("id").to_owned()
+}
+
 #[track_caller]
 fn assert_exactly_once(sb: &Sandbox, s: &Setup, rows: usize) {
-    let deliveries = sb.deliveries();
+    let id = campaign_of(&s.journal);
+    let deliveries: Vec<Delivery> =
+        sb.deliveries().into_iter().filter(|d| d.campaign.as_deref() == Some(id.as_str())).collect();
     let counts = per_row(&deliveries);
     assert_eq!(counts.len(), rows, "every row delivered: {counts:?}");
     assert!(counts.values().all(|&n| n == 1), "no row twice: {counts:?}");
@@ -200,7 +219,12 @@ fn run_and_kill(s: &Setup, sb: &Sandbox, kill: Kill, log: &Path, extra: &[&str])
 /// `runs` campaigns of `messages` messages (made by `setup`, sent with `extra`), each under
 /// one kind of fault and killed at random points until it ends; every message is delivered
 /// exactly once. Returns the kills after a create, after a send, and at other times.
-fn kill_and_fault_runs(runs: u64, setup: impl Fn() -> Setup, extra: &[&str], messages: usize) -> [usize; 3] {
+fn kill_and_fault_runs(
+    runs: u64,
+    setup: impl Fn(&Sandbox) -> Setup,
+    extra: &[&str],
+    messages: usize,
+) -> [usize; 3] {
     let mut kills = [0usize; 3];
     for run in 0..runs {
         let mut rng = fastrand::Rng::with_seed(run);
@@ -212,8 +236,10 @@ fn kill_and_fault_runs(runs: u64, setup: impl Fn() -> Setup, extra: &[&str], mes
             3 => Faults { throttle: 0.3, ..base },
             _ => Faults { unavailable: 0.05, error_after: 0.05, drop_after: 0.05, throttle: 0.05, ..base },
         };
-        let sb = sandbox(fast_limits(), faults);
-        let s = setup();
+        let config = Config { limits: fast_limits(), bounce: vec![BOUNCING.to_owned()], ..Config::default() };
+        let sb = Sandbox::start(config).expect("sandbox");
+        let s = setup(&sb);
+        sb.set_faults(faults);
         let log = s.dir.path().join("sender.log");
         let mut attempt = 0;
         loop {
@@ -252,7 +278,7 @@ fn kill_and_fault_runs(runs: u64, setup: impl Fn() -> Setup, extra: &[&str], mes
 
 #[test]
 fn fifty_runs_with_kills_and_faults_deliver_every_row_exactly_once() {
-    let kills = kill_and_fault_runs(50, || campaign(10, None), &[], 10);
+    let kills = kill_and_fault_runs(50, |_| campaign(10, None), &[], 10);
     // The kills hit both dangerous points many times.
     assert!(kills[0] >= 10 && kills[1] >= 10, "kills between create/journal and send/journal: {kills:?}");
 }
@@ -272,12 +298,79 @@ fn grouped_campaign() -> Setup {
     std::fs::write(&body, "<p>Dear {{First Name}}:</p>{{#each rows}}<p>{{Item}}</p>{{/each}}")
         .expect("write");
     let journal = dir.path().join("campaign.jsonl");
-    Setup { dir, data, body, journal }
+    Setup { dir, data, body, journal, first: None }
 }
 
 #[test]
 fn grouped_messages_are_delivered_exactly_once_under_kills_and_faults() {
-    kill_and_fault_runs(10, grouped_campaign, &["--group-by", "Email"], 6);
+    kill_and_fault_runs(10, |_| grouped_campaign(), &["--group-by", "Email"], 6);
+}
+
+/// The address the kill-and-fault sandboxes bounce.
+const BOUNCING: &str = "person1@example.org";
+
+/// A campaign of ten sent on `sb`, then person1 bounced, person2 replied, person3
+/// unsubscribed and person4 was out of office: the follow-up's setup.
+fn followed_up(sb: &Sandbox) -> Setup {
+    let first = campaign(10, None);
+    let o = run(&first, sb, FAST);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    std::fs::write(first.dir.path().join("dnc.txt"), "").expect("write");
+    let campaign = campaign_of(&first.journal);
+    let sent = |who: &str| sb.deliveries().into_iter().find(|d| d.to == [who]).expect(who).id;
+    let answer = |from: &str, subject: String, reply_to: Option<String>, class: Option<&str>| {
+        let incoming = Incoming {
+            from: from.to_owned(),
+            subject,
+            body: "…".to_owned(),
+            reply_to,
+            class: class.map(str::to_owned),
+        };
+        sb.receive(DEFAULT_USER, &incoming).expect("received");
+    };
+    answer("person2@example.org", "RE: Hello".into(), Some(sent("person2@example.org")), None);
+    answer("person3@example.org", format!("Unsubscribe [{campaign}/5]"), None, None);
+    let oof = Some("IPM.Note.Rules.OofTemplate.Microsoft");
+    answer("person4@example.org", "Automatic reply".into(), Some(sent("person4@example.org")), oof);
+    let journal = first.dir.path().join("followup.jsonl");
+    Setup { first: Some(first.journal.clone()), journal, ..first }
+}
+
+#[test]
+fn follow_ups_answer_every_unanswered_row_exactly_once_in_its_thread_under_kills_and_faults() {
+    let kills = kill_and_fault_runs(10, followed_up, &[], 7);
+    assert!(kills[0] >= 2 && kills[1] >= 2, "kills between create/journal and send/journal: {kills:?}");
+    // And in one run, looked at closely: each follow-up is a reply in its first message's
+    // conversation; nobody who bounced, replied or unsubscribed gets one.
+    let sb =
+        Sandbox::start(Config { limits: fast_limits(), bounce: vec![BOUNCING.into()], ..Config::default() })
+            .expect("sandbox");
+    let s = followed_up(&sb);
+    let o = run(&s, &sb, FAST);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("7 to follow up now; 3 answered"), "{o:?}");
+    let first = campaign_of(s.first.as_ref().expect("first"));
+    let all = sb.deliveries();
+    let original =
+        |who: &str| all.iter().find(|d| d.to == [who] && d.campaign.as_deref() == Some(&first)).expect(who);
+    let second = campaign_of(&s.journal);
+    let follow: Vec<&Delivery> = all.iter().filter(|d| d.campaign.as_deref() == Some(&second)).collect();
+    assert_eq!(follow.len(), 7);
+    for d in &follow {
+        let o = original(&d.to[0]);
+        assert_eq!(d.in_reply_to.as_deref(), Some(o.id.as_str()), "{d:?}");
+        assert_eq!(d.conversation, o.conversation);
+    }
+    for answered in ["person1@example.org", "person2@example.org", "person3@example.org"] {
+        assert!(!follow.iter().any(|d| d.to == [answered]), "{answered} answered");
+    }
+    assert!(
+        std::fs::read_to_string(s.dir.path().join("dnc.txt")).expect("list").contains("person3@example.org")
+    );
+    // Run again: nothing more.
+    let o = run(&s, &sb, FAST);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(sb.deliveries().len(), all.len());
 }
 
 #[test]

@@ -330,6 +330,41 @@ pub fn journal_rows(entries: &[Entry]) -> std::collections::BTreeMap<u32, Journa
     rows
 }
 
+/// Which rows of a campaign a follow-up answers now, by its journal alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Followups {
+    /// The rows due, with the id of the message each answers.
+    pub rows: std::collections::BTreeMap<u32, String>,
+    /// Sent rows that something came back for (replied, bounced, unsubscribed): never followed up.
+    pub answered: usize,
+    /// Sent rows not due yet.
+    pub later: usize,
+    /// When the next of them is due.
+    pub next: Option<Millis>,
+}
+
+/// The rows a follow-up sent at `now` answers: sent at least `delay` ms before, and nothing
+/// came back for them (the caller reads the Inbox into the journal first).
+pub fn followups(entries: &[Entry], now: Millis, delay: Millis) -> Followups {
+    let mut f = Followups::default();
+    for (number, r) in journal_rows(entries) {
+        match (r.status, r.sent_at, r.message_id) {
+            (RowStatus::Answered(_), ..) => f.answered += 1,
+            (RowStatus::Sent, Some(at), Some(id)) => {
+                let due = at.saturating_add(delay);
+                if due <= now {
+                    f.rows.insert(number, id);
+                } else {
+                    f.later += 1;
+                    f.next = Some(f.next.map_or(due, |n| n.min(due)));
+                }
+            }
+            _ => {}
+        }
+    }
+    f
+}
+
 /// A journal line that is not an entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: not a journal entry ({message})")]
@@ -448,6 +483,28 @@ mod tests {
         assert!(e.to_string().contains("unknown variant `exploded`"), "{e}");
         assert!(serde_json::from_str::<Entry>(r#"{"row":4}"#).is_err(), "no event");
         assert!(serde_json::from_str::<Entry>(r#"{"event":"sending","row":"4"}"#).is_err(), "wrong type");
+    }
+
+    #[test]
+    fn a_follow_up_answers_the_sent_rows_that_are_due_and_unanswered() {
+        let drafted =
+            |row: u32| Entry::Drafted { row, id: format!("m{row}"), conversation: None, internet_id: None };
+        let entries = [
+            Entry::Campaign { id: "c".into(), sender: None },
+            Entry::Skipped { row: 6, reason: "x".into() },
+            drafted(2),
+            Entry::Sent { row: 2, at: 1_000, recipients: 1 },
+            drafted(3),
+            Entry::Sent { row: 3, at: 1_000, recipients: 1 },
+            drafted(4),
+            Entry::Sent { row: 4, at: 5_000, recipients: 1 },
+            drafted(5),
+            Entry::Failed { row: 5, reason: "x".into() },
+            Entry::Tracked { row: 3, status: Response::Replied, at: 2_000 },
+        ];
+        let f = followups(&entries, 4_000, 3_000);
+        assert_eq!(f.rows.into_iter().collect::<Vec<_>>(), [(2, "m2".to_owned())]);
+        assert_eq!((f.answered, f.later, f.next), (1, 1, Some(8_000)));
     }
 
     #[test]

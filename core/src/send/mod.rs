@@ -32,7 +32,10 @@ pub use drive::{Clock, DriveError, Event, Files, Finish, JournalStore, Observer,
 pub use http::{
     BodyPart, HttpRequest, HttpResponse, Method, RequestSpec, Target, TransportError, parse_retry_after,
 };
-pub use journal::{Entry, Journal, JournalError, JournalRow, Response, RowStatus, journal_rows, read_lines};
+pub use journal::{
+    Entry, Followups, Journal, JournalError, JournalRow, Response, RowStatus, followups, journal_rows,
+    read_lines,
+};
 pub use pace::Limits;
 pub use settings::*;
 pub use status::*;

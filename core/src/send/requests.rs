@@ -61,10 +61,17 @@ impl Engine {
             .map(|&a| FileAttachment::streamed(&file_name(&row.message.attachments[a].name)))
             .collect();
         let files: Vec<String> = inline.iter().map(|&a| row.message.attachments[a].name.clone()).collect();
-        let body = streamed(&message, &files);
-        let path = match &self.folder {
-            DraftsFolder::Known(f) => format!("{}/mailFolders/{}/messages", self.prefix(), encode(f)),
-            _ => format!("{}/messages", self.prefix()),
+        let mut body = streamed(&message, &files);
+        let path = match (self.campaign.replies.get(&row.message.row), &self.folder) {
+            // A follow-up: a reply draft in the original's conversation, the message's own
+            // fields given whole (`createReply`'s `message`).
+            (Some(original), _) => {
+                body.insert(0, BodyPart::Bytes(b"{\"message\":".to_vec()));
+                body.push(BodyPart::Bytes(b"}".to_vec()));
+                format!("{}/messages/{}/createReply", self.prefix(), encode(original))
+            }
+            (None, DraftsFolder::Known(f)) => format!("{}/mailFolders/{}/messages", self.prefix(), encode(f)),
+            (None, _) => format!("{}/messages", self.prefix()),
         };
         let mut spec = Self::graph(Method::Post, path, None);
         spec.headers.push(("Content-Type".to_owned(), "application/json".to_owned()));

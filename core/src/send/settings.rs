@@ -104,6 +104,9 @@ pub struct CampaignSettings {
     /// The rows left out of the campaign and why (problems, exclusions, the do-not-contact
     /// list): journalled once when it begins, so its report names them.
     pub skipped: Vec<(u32, String)>,
+    /// Follow-ups: rows whose message is a reply in an earlier message's conversation, with
+    /// that message's id (its draft is made by `createReply` on it). Empty for a campaign.
+    pub replies: std::collections::BTreeMap<u32, String>,
     /// The folder name for drafts-only campaigns.
     pub folder_name: String,
     /// The seed of retry jitter (the caller's randomness).

@@ -30,6 +30,7 @@ fn campaign(sender: Sender) -> CampaignSettings {
         limits: Limits { messages_per_window: 1000, message_window_ms: 1000, ..Limits::default() },
         internal_domains: Vec::new(),
         skipped: Vec::new(),
+        replies: Default::default(),
         folder_name: "localmerge test".to_owned(),
         seed: 1,
     }
@@ -90,6 +91,43 @@ fn drafts_carry_the_row_key_and_campaign_header_and_are_journalled_first() {
     let entries = e.complete(send.op, answer(202, Value::Null), 20);
     assert_eq!(entries, [Entry::Sent { row: 2, at: 20, recipients: 1 }]);
     assert!(matches!(e.poll(20), Poll::Done(s) if s.sent == 1));
+}
+
+#[test]
+fn a_follow_up_is_a_reply_draft_in_the_originals_conversation_journalled_like_any() {
+    let mut settings = campaign(Sender::Me);
+    settings.replies.insert(3, "AAMk/orig=".to_owned());
+    let mut e = Engine::new(settings, messages(2), &[]).unwrap();
+    // Row 2 has no original: a new message; row 3 replies to its original.
+    let first = request(e.poll(0));
+    assert_eq!(path(&first), "/me/messages");
+    let r = request(e.poll(0));
+    assert_eq!(path(&r), "/me/messages/AAMk%2Forig%3D/createReply");
+    assert!(matches!(&r.journal[..], [Entry::Creating { row: 3, .. }]), "{:?}", r.journal);
+    let b = body(&r);
+    assert_eq!(b["message"]["subject"], "Hi N1");
+    assert_eq!(b["message"]["toRecipients"], json!([{ "emailAddress": { "address": "p1@example.org" } }]));
+    assert_eq!(
+        b["message"]["singleValueExtendedProperties"],
+        json!([{ "id": ROW_KEY_PROPERTY, "value": "c1/3" }])
+    );
+    let entries = e.complete(
+        r.op,
+        answer(
+            201,
+            json!({ "id": "R1", "isDraft": true, "conversationId": "AAQk-1", "internetMessageId": "<r1@x>" }),
+        ),
+        10,
+    );
+    assert_eq!(
+        entries,
+        [Entry::Drafted {
+            row: 3,
+            id: "R1".into(),
+            conversation: Some("AAQk-1".into()),
+            internet_id: Some("<r1@x>".into())
+        }]
+    );
 }
 
 #[test]
