@@ -22,9 +22,10 @@ export interface Config {
 }
 
 /** What the user is about to read, each asked for only when used. */
-export type Reading = "files" | "contacts";
+export type Reading = "files" | "contacts" | "sharedMail";
 
-const READ_SCOPES: Record<Reading, string> = { files: "Files.Read.All", contacts: "Contacts.Read" };
+/** Reading the user's own Inbox needs nothing more: Mail.ReadWrite (drafts) covers it. */
+const READ_SCOPES: Record<Reading, string> = { files: "Files.Read.All", contacts: "Contacts.Read", sharedMail: "Mail.Read.Shared" };
 
 export interface Tokens {
   graph(shared: boolean): Promise<string>;

@@ -101,6 +101,13 @@ const en = {
   suppressHint: "One address, or @domain, per line: their rows are never sent (kept in this browser only)",
   suppressedCount: "{0} rows left out: on the do-not-contact list",
   suppressedReason: "{0} is on the do-not-contact list ({1})",
+  afterTitle: "After your last campaign",
+  afterText: "\u201c{0}\u201d, started {1}.",
+  checkReplies: "Check replies",
+  checking: "Reading your Inbox\u2026",
+  repliesFound: "{0} sent. New since the last check: {1} replied, {2} bounced, {3} unsubscribed.",
+  repliesListed: "{0} added to your do-not-contact list.",
+  checkFailed: "Your Inbox could not be read: {0}",
 };
 
 export type Key = keyof typeof en;
@@ -205,6 +212,13 @@ const fr: Record<Key, string> = {
   suppressHint: "Une adresse, ou @domaine, par ligne : leurs lignes ne sont jamais envoyées (gardée dans ce navigateur seulement)",
   suppressedCount: "{0} lignes écartées : sur la liste d’exclusion",
   suppressedReason: "{0} est sur la liste d’exclusion ({1})",
+  afterTitle: "Après votre dernière campagne",
+  afterText: "« {0} », commencée le {1}.",
+  checkReplies: "Voir les réponses",
+  checking: "Lecture de votre boîte de réception\u2026",
+  repliesFound: "{0} envoyés. Depuis la dernière fois : {1} réponses, {2} non distribués, {3} désabonnements.",
+  repliesListed: "{0} ajoutés à votre liste d’exclusion.",
+  checkFailed: "Votre boîte de réception n’a pas pu être lue : {0}",
 };
 
 let words: Record<Key, string> = en;

@@ -3,7 +3,7 @@
 // check and every message comes from the WebAssembly core; what the page shows is drawn by
 // view/*.ts from the state; a campaign's phase changes only through state.ts.
 
-import { addressProblem, brokenTokens, repairTokens, tenantDomains, type Campaign, type CampaignOptions, type PlanResult, type Spreadsheet, type Template } from "../pkg/localmerge_addin.js";
+import { addressProblem, answeredRows, brokenTokens, repairTokens, tenantDomains, type Campaign, type CampaignOptions, type CampaignRow, type PlanResult, type Spreadsheet, type Template } from "../pkg/localmerge_addin.js";
 import {
   baseLayerLuminance,
   fluentBadge,
@@ -27,8 +27,8 @@ import { renderMessage } from "./view/message.js";
 import { renderPreview } from "./view/preview.js";
 import { bindSources } from "./sources.js";
 import { renderFile, renderReadError, renderRecipients } from "./view/recipients.js";
-import { mode, offerDownload, renderForecast, renderSend } from "./view/send.js";
-import { loadCore, openContacts, openSpreadsheet, type Region } from "./wasm.js";
+import { download, mode, offerDownload, renderForecast, renderSend } from "./view/send.js";
+import { loadCore, openContacts, openSpreadsheet, trackCampaign, type Region } from "./wasm.js";
 
 provideFluentDesignSystem().register(fluentDesignSystemProvider(), fluentButton(), fluentCheckbox(), fluentProgress(), fluentBadge());
 
@@ -84,7 +84,7 @@ async function template(app: App): Promise<Template> {
     groupBy: pick("group-by"),
     suppress: localStorage.getItem(SUPPRESS) ?? "",
     // {{unsubscribe}} writes to the mailbox that sends: the shared one named, else the user's.
-    mailbox: $<HTMLInputElement>("from").value.trim() || Office.context.mailbox.userProfile.emailAddress,
+    mailbox: $<HTMLInputElement>("from").value.trim() || app.me || undefined,
   };
 }
 
@@ -273,8 +273,60 @@ async function ended(app: App, stored: StoredCampaign): Promise<void> {
   if (phase.kind !== "done" && phase.kind !== "canceled") return;
   if (app.resumed !== undefined) showBanner(t("resumedDone", app.resumed));
   app.resumed = undefined;
-  const rows = phase.rows ?? (await withCampaign(stored, await app.store.journal(stored.id), (c) => c.report()));
-  offerDownload(reportCsv(reportRows(rows, stored.skipped, stored.excluded ?? [])), stored.created);
+  offerDownload(await reportOf(app, stored, phase.rows), stored.created);
+  await renderAfter(app);
+}
+
+/** A campaign's report as CSV: each row's outcome, or what came back for it. */
+async function reportOf(app: App, stored: StoredCampaign, rows?: CampaignRow[]): Promise<string> {
+  const journal = await app.store.journal(stored.id);
+  const outcome = rows ?? (await withCampaign(stored, journal, (c) => c.report()));
+  return reportCsv(reportRows(outcome, stored.skipped, stored.excluded ?? [], answeredRows(journal)));
+}
+
+// ---- after the send ------------------------------------------------------------------------
+
+/** The newest campaign that ended and sent (drafts are not sent): where replies are checked. */
+async function lastEnded(app: App): Promise<StoredCampaign | undefined> {
+  return (await app.store.campaigns()).find((c) => (c.state === "done" || c.state === "canceled") && !c.options.draftsOnly);
+}
+
+async function renderAfter(app: App): Promise<void> {
+  const stored = await lastEnded(app);
+  $("step-after").hidden = !stored;
+  if (!stored) return;
+  const when = new Date(stored.created).toLocaleString(language(), { dateStyle: "medium", timeStyle: "short" });
+  $("after-text").textContent = t("afterText", stored.template.subject, when);
+  document.body.dataset.after = stored.id;
+  $("after-download").onclick = async () => download(await reportOf(app, stored), stored.created);
+}
+
+/** Reads what came back for the last campaign from the Inbox: the journal records each
+ *  row's response, the do-not-contact list gains those who unsubscribed. */
+async function checkReplies(app: App): Promise<void> {
+  const stored = await lastEnded(app);
+  if (!stored) return;
+  const status = $("replies-text");
+  status.textContent = t("checking");
+  try {
+    const token = stored.options.from ? await app.tokens.reading("sharedMail") : await app.tokens.graph(false);
+    const list = localStorage.getItem(SUPPRESS) ?? "";
+    const found = await trackCampaign(stored.options.graphUrl, token, await app.store.journal(stored.id), list);
+    await app.store.append(stored.id, found.entries);
+    if (found.listed > 0) {
+      localStorage.setItem(SUPPRESS, found.suppress);
+      $<HTMLTextAreaElement>("suppress-list").value = found.suppress;
+      void refresh(app);
+    }
+    const listed = found.listed > 0 ? " " + t("repliesListed", found.listed) : "";
+    status.textContent = t("repliesFound", found.sent, found.replied, found.bounced, found.unsubscribed) + listed;
+    const body = document.body.dataset;
+    body.replied = String(found.replied);
+    body.bounced = String(found.bounced);
+    body.unsubscribed = String(found.unsubscribed);
+  } catch (e) {
+    status.textContent = t("checkFailed", (e as Error).message);
+  }
 }
 
 async function cancel(app: App): Promise<void> {
@@ -440,6 +492,7 @@ function bind(app: App): void {
     if (stored) await run(app, stored);
   });
   $("cancel").addEventListener("click", () => void cancel(app));
+  $("check-replies").addEventListener("click", () => void checkReplies(app));
 }
 
 async function main(): Promise<void> {
@@ -471,6 +524,7 @@ async function main(): Promise<void> {
   const app: App = { config, tokens, template: host.template, store, plan, me, domains, index: 0, exclude: new Set(), attachments: new Map(), phase: idle };
   bind(app);
   await refresh(app);
+  await renderAfter(app);
   document.body.dataset.ready = "true";
   await resumeOnOpen(app);
 }

@@ -4,7 +4,7 @@
 // it. Which formats a module reads is the core's to say (`readsFormatOf`), not this file's.
 
 import init, * as first from "../pkg/localmerge_addin.js";
-import type { ContactQuery, Spreadsheet } from "../pkg/localmerge_addin.js";
+import type { ContactQuery, Spreadsheet, TrackResult } from "../pkg/localmerge_addin.js";
 import type * as second from "../pkg/localmerge_addin_full.js";
 
 type Core = typeof first;
@@ -60,4 +60,9 @@ export async function readContacts(graphUrl: string, token: string, query: Conta
 /** Outlook contacts as `readContacts` gave them (JSON), as a table (in the second module). */
 export async function openContacts(json: string): Promise<Spreadsheet> {
   return (await loadFull()).Spreadsheet.fromContacts(json) as unknown as Spreadsheet;
+}
+
+/** What came back for the campaign of `journal`, read from the Inbox by the second module. */
+export async function trackCampaign(graphUrl: string, token: string, journal: string[], suppress: string): Promise<TrackResult> {
+  return (await loadFull()).trackCampaign(graphUrl, token, journal, suppress);
 }

@@ -13,6 +13,7 @@ use localmerge_core::{
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+mod after;
 mod campaign;
 mod sources;
 
@@ -60,6 +61,10 @@ export interface CampaignOptions {
   tenantExternal?: number;
 }
 /** What a campaign needs of every Microsoft 365 limit, before it starts. */
+/** A row something came back for after `track` (the report's status). */
+export interface AnsweredRow { row: number; status: "replied" | "bounced" | "unsubscribed" }
+/** What a check of the Inbox found: journal lines to append, the do-not-contact list's new text. */
+export interface TrackResult { entries: string[]; suppress: string; listed: number; sent: number; replied: number; bounced: number; unsubscribed: number }
 export interface Forecast { messages: number; recipients: number; external: number; mailboxBudget: number; tenantExternalBudget: number; days: number; finishAt: number }
 export interface DriveFile { driveId: string; itemId: string; name: string; size?: number; modified?: string }
 export interface DriveDownload { name: string; bytes: Uint8Array }

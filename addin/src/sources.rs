@@ -18,7 +18,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::js_error;
 
-fn client(graph_url: &str, token: String) -> GraphClient<FixedToken> {
+pub(crate) fn client(graph_url: &str, token: String) -> GraphClient<FixedToken> {
     GraphClient::new(HttpClient::new(), graph_url, FixedToken(token), Failures::MayHaveDelivered)
 }
 

@@ -7,8 +7,8 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use localmerge_core::send::{Entry, Response};
-use localmerge_core::track::Tracker;
+use localmerge_core::send::Entry;
+use localmerge_core::track::{Tally, Tracker};
 use serde::Serialize;
 
 use crate::source::GraphArgs;
@@ -19,9 +19,8 @@ use crate::suppress::ListArgs;
 pub struct Checked {
     campaign: String,
     sent: usize,
-    replied: usize,
-    bounced: usize,
-    unsubscribed: usize,
+    #[serde(flatten)]
+    tally: Tally,
     /// Addresses newly on the do-not-contact list.
     listed: usize,
     #[serde(skip)]
@@ -52,15 +51,10 @@ pub fn check(journal: &Path, graph: &GraphArgs, list: &ListArgs) -> anyhow::Resu
         .filter_map(|f| f.suppress.as_deref())
         .filter_map(localmerge_core::suppress::Entry::parse);
     let (list_path, listed) = crate::suppress::add(list, unsubscribers)?;
-    let count = |r: Response| {
-        new.iter().filter(|e| matches!(e, Entry::Tracked { status, .. } if *status == r)).count()
-    };
     Ok(Checked {
         campaign: tracker.campaign().to_owned(),
         sent: tracker.sent(),
-        replied: count(Response::Replied),
-        bounced: count(Response::Bounced),
-        unsubscribed: count(Response::Unsubscribed),
+        tally: Tally::of(&found),
         listed,
         list: list_path,
     })
@@ -80,9 +74,9 @@ pub fn say(journal: &Path, checked: &Checked) -> anyhow::Result<()> {
         "{}: {} sent; new since the last check: {} replied, {} bounced, {} unsubscribed",
         journal.display(),
         checked.sent,
-        checked.replied,
-        checked.bounced,
-        checked.unsubscribed
+        checked.tally.replied,
+        checked.tally.bounced,
+        checked.tally.unsubscribed
     )?;
     if checked.listed > 0 {
         writeln!(err, "{}: {} added to the do-not-contact list", checked.list.display(), checked.listed)?;

@@ -108,6 +108,34 @@ pub struct Found {
     pub suppress: Option<String>,
 }
 
+/// How many of each response a check found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Tally {
+    /// Replies.
+    pub replied: usize,
+    /// Non-delivery reports.
+    pub bounced: usize,
+    /// Unsubscribe requests.
+    pub unsubscribed: usize,
+}
+
+impl Tally {
+    /// The responses among `found`.
+    pub fn of(found: &[Found]) -> Tally {
+        let mut t = Tally::default();
+        for f in found {
+            if let Entry::Tracked { status, .. } = f.entry {
+                match status {
+                    Response::Replied => t.replied += 1,
+                    Response::Bounced => t.bounced += 1,
+                    Response::Unsubscribed => t.unsubscribed += 1,
+                }
+            }
+        }
+        t
+    }
+}
+
 /// A campaign's sent rows, by what their messages can be recognised by.
 #[derive(Debug, Clone)]
 pub struct Tracker {
@@ -316,6 +344,9 @@ mod tests {
         // Another campaign's, or a row not sent, is not this one's.
         assert_eq!(t.observe(&message("Unsubscribe [other/2]", "x", None), None), None);
         assert_eq!(t.observe(&message("Unsubscribe [c0ffee/4]", "x", None), None), None);
+        let entry = |status| Found { entry: Entry::Tracked { row: 2, status, at: 0 }, suppress: None };
+        let found = [entry(Response::Bounced), entry(Response::Replied), entry(Response::Bounced)];
+        assert_eq!(Tally::of(&found), Tally { replied: 1, bounced: 2, unsubscribed: 0 });
     }
 
     #[test]

@@ -859,6 +859,7 @@ fn non_delivery_report(id: &str, original: &Value, bounced: &[String]) -> crate:
         body,
         reply_to: Some(id.to_owned()),
         class: Some("REPORT.IPM.Note.NDR".to_owned()),
+        mailbox: None,
     }
 }
 

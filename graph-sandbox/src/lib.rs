@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use server::{Sandbox, serve};
 
@@ -118,18 +118,25 @@ pub struct Config {
 
 /// A message arriving in a mailbox's Inbox (a test's reply, an unsubscribe request, an
 /// automatic reply).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Incoming {
+    /// The mailbox it arrives in (`POST /_sandbox/inbox`; the default user's when `None`).
+    #[serde(default)]
+    pub mailbox: Option<String>,
     /// The sender's address.
     pub from: String,
     /// The subject.
     pub subject: String,
     /// The HTML body.
+    #[serde(default)]
     pub body: String,
     /// The id of the message it answers (a delivered message's): it joins its conversation.
+    #[serde(default)]
     pub reply_to: Option<String>,
     /// Its message class (`IPM.Note` when `None`; an out-of-office reply's is
     /// `IPM.Note.Rules.OofTemplate.Microsoft`).
+    #[serde(default)]
     pub class: Option<String>,
 }
 

@@ -62,6 +62,10 @@ struct Args {
     /// the mailboxes' Outlook contacts.
     #[arg(long, value_name = "FILE")]
     contacts: Option<std::path::PathBuf>,
+    /// An address that does not exist: a message to it puts a non-delivery report in the
+    /// sender's Inbox (repeat for several).
+    #[arg(long, value_name = "ADDRESS")]
+    bounce: Vec<String>,
 }
 
 #[tokio::main]
@@ -99,6 +103,7 @@ async fn main() -> anyhow::Result<()> {
         },
         files,
         contacts,
+        bounce: a.bounce.clone(),
         ..Config::default()
     };
     let listener = tokio::net::TcpListener::bind(&a.listen).await?;

@@ -45,6 +45,7 @@ async fn run(listener: tokio::net::TcpListener, app: App) -> std::io::Result<()>
         .route("/_sandbox", get(page))
         .route("/_sandbox/deliveries", get(deliveries))
         .route("/_sandbox/stats", get(stats))
+        .route("/_sandbox/inbox", post(inbox))
         .fallback(graph)
         .layer(DefaultBodyLimit::max(MAX_REQUEST * 2))
         // Graph answers browsers from any origin (the add-in calls it with a bearer token);
@@ -499,6 +500,17 @@ async fn deliveries(State(app): State<App>) -> Response {
 
 async fn stats(State(app): State<App>) -> Response {
     axum::Json(lock(&app.world).stats.clone()).into_response()
+}
+
+/// `POST /_sandbox/inbox`: a message arrives in a mailbox's Inbox (`mailbox`, default the
+/// default user's) — a test's reply, out-of-office or unsubscribe request.
+async fn inbox(State(app): State<App>, axum::Json(m): axum::Json<crate::Incoming>) -> Response {
+    let mailbox = m.mailbox.clone().unwrap_or_else(|| crate::DEFAULT_USER.to_owned());
+    let now = crate::graph::Now::read().unix_ms;
+    match lock(&app.world).receive(&mailbox, &m, now) {
+        Some(id) => (StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id }))).into_response(),
+        None => (StatusCode::NOT_FOUND, "no such mailbox or message").into_response(),
+    }
 }
 
 fn clock(ms: u64) -> String {

@@ -56,6 +56,9 @@ const CONTACTS = [
   { givenName: "Sabinella", surname: "Qxcontact", emailAddresses: [{ address: "sabinella.qx@example.com" }], categories: ["Partners"] },
 ];
 
+/** An address the sandbox bounces (a non-delivery report comes back). */
+const GONE = "gone.qx@example.org";
+
 /** The requests to `base`, each asserted to carry no body (only its bearer token). */
 function bodilessTo(requests, base) {
   const to = requests.filter((r) => r.url.startsWith(base));
@@ -92,7 +95,7 @@ describe("the Outlook add-in", { skip }, () => {
   const orders = ordersWorkbook();
 
   before(async () => {
-    [graph, idp] = await Promise.all([sandbox({ perMinute: 600, files: { "Orders Q4.xlsx": orders.bytes }, contacts: CONTACTS }), identityProvider()]);
+    [graph, idp] = await Promise.all([sandbox({ perMinute: 600, files: { "Orders Q4.xlsx": orders.bytes }, contacts: CONTACTS, bounce: [GONE] }), identityProvider()]);
     lic = await licensing(idp);
     b = await browser();
   });
@@ -349,6 +352,61 @@ describe("the Outlook add-in", { skip }, () => {
     await context.close();
     site.stop();
   });
+  test("after the send: a reply, a bounce and an unsubscribe come back into the report and the do-not-contact list", async () => {
+    const rows = [["Email", "First Name"], ["ulla.qx@example.org", "Ullaqz"], [GONE, "Gonezq"], ["rhea.qx@example.org", "Rheaqz"], ["otto.qx@example.org", "Ottoqz"]];
+    const file = join(dir, "after.xlsx");
+    const wb = XLSX.utils.book_new();
+    XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(rows), "People");
+    XLSX.writeFile(wb, file);
+    const secrets = rows.slice(1).flat();
+    const site = await pane({ mode: "sandbox", graphUrl: graph.url, licensingUrl: lic.url });
+    const office = { language: "en-US", subject: "After test {{First Name}}", body: "<p>Hi {{First Name}}</p><p>{{unsubscribe}}</p>" };
+    const { page, requests, errors, context } = await openPane(b, site.url, { office });
+    assert.ok(await page.isHidden("#step-after"), "nothing to check before a campaign");
+    await page.setInputFiles("#file", file);
+    await page.waitForFunction(() => document.body.dataset.messages === "4");
+    // The preview links to the user's mailbox, naming no campaign yet.
+    assert.match(await page.getAttribute("#preview", "srcdoc"), /mailto:me@sandbox\.localmerge\.test\?subject=Unsubscribe%20%5Bpreview%2F2%5D/);
+    await send(page, 4);
+    const id = await page.evaluate(() => document.body.dataset.campaign);
+    const mine = (await graph.deliveries()).filter((d) => d.subject.startsWith("After test"));
+    assert.equal(mine.length, 4);
+    const to = (who) => mine.find((d) => d.to[0] === who);
+    const link = `<a href="mailto:me@sandbox.localmerge.test?subject=Unsubscribe%20%5B${id}%2F2%5D">Unsubscribe</a>`;
+    assert.ok(to("ulla.qx@example.org").body.includes(link), to("ulla.qx@example.org").body);
+    // What comes back: Rhea replies, Otto is away, Ulla follows the link; Gone bounced.
+    await graph.receive({ from: "rhea.qx@example.org", subject: "RE: After test Rheaqz", body: "Thanks", replyTo: to("rhea.qx@example.org").id });
+    await graph.receive({ from: "otto.qx@example.org", subject: "Automatic reply", body: "Away", replyTo: to("otto.qx@example.org").id, class: "IPM.Note.Rules.OofTemplate.Microsoft" });
+    await graph.receive({ from: "Ulla.QX@example.org", subject: `Unsubscribe [${id}/2]`, body: "" });
+    assert.ok(await page.isVisible("#step-after"));
+    const checked = async () => {
+      await page.click("#check-replies");
+      await page.waitForFunction(() => !/…$|^$/.test(document.getElementById("replies-text").textContent));
+      return page.textContent("#replies-text");
+    };
+    assert.match(await checked(), /4 sent\. New since the last check: 1 replied, 1 bounced, 1 unsubscribed\. 1 added to your do-not-contact list/);
+    const got = await page.evaluate(() => ({ ...document.body.dataset }));
+    assert.deepEqual([got.replied, got.bounced, got.unsubscribed], ["1", "1", "1"]);
+    assert.match(await page.inputValue("#suppress-list"), /^ulla\.qx@example\.org$/m);
+    await shot(page, "addin-8-after");
+    // The report names each row's response.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#after-download")]);
+    const csv = await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString());
+    assert.deepEqual(csv.trim().split("\r\n").slice(1).map((l) => l.split(",").slice(0, 2).join(" ")), ["2 unsubscribed", "3 bounced", "4 replied", "5 sent"]);
+    // Checked again, nothing is new; reopened, the pane still offers the check.
+    assert.match(await checked(), /New since the last check: 0 replied, 0 bounced, 0 unsubscribed\.$/);
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    assert.ok(await page.isVisible("#step-after"));
+    assert.match(await page.textContent("#after-text"), /After test \{\{First Name\}\}/);
+    assert.deepEqual(await axe(page), []);
+    // Nothing read from the Inbox, no value and no address went anywhere but Graph.
+    assert.deepEqual(leaks(requests, graph.host, [...secrets, "Thanks", "Away"]), []);
+    assert.deepEqual(errors, []);
+    await context.close();
+    site.stop();
+  });
+
   test("a OneDrive workbook below a title row, one message per customer, planned against the daily budgets; then Outlook contacts", async () => {
     const site = await pane({ mode: "sandbox", graphUrl: graph.url, perMinute: 600 });
     const office = {

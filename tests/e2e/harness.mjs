@@ -66,15 +66,16 @@ function spawnQuiet(bin, args, env) {
 
 /**
  * The Graph sandbox, `perMinute` messages a minute; `files` (name → bytes) are the user's
- * OneDrive files, `contacts` (Graph contact resources) the user's Outlook contacts.
+ * OneDrive files, `contacts` (Graph contact resources) the user's Outlook contacts; a message
+ * to a `bounce` address comes back as a non-delivery report.
  */
-export async function sandbox({ perMinute = 600, files = {}, contacts = [] } = {}) {
+export async function sandbox({ perMinute = 600, files = {}, contacts = [], bounce = [] } = {}) {
   buildBinaries();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "localmerge-e2e-drive-"));
   for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
   writeFileSync(join(dir, ".contacts.json"), JSON.stringify(contacts));
-  const args = ["--listen", `127.0.0.1:${port}`, "--messages-per-window", String(perMinute), "--files", dir, "--contacts", join(dir, ".contacts.json")];
+  const args = ["--listen", `127.0.0.1:${port}`, "--messages-per-window", String(perMinute), "--files", dir, "--contacts", join(dir, ".contacts.json"), ...bounce.flatMap((a) => ["--bounce", a])];
   const child = spawnQuiet("localmerge-graph-sandbox", args, {});
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/_sandbox/stats`, "the Graph sandbox");
@@ -83,6 +84,11 @@ export async function sandbox({ perMinute = 600, files = {}, contacts = [] } = {
     url: `${base}/v1.0`,
     deliveries: async () => (await (await fetch(`${base}/_sandbox/deliveries`)).json()),
     stats: async () => (await (await fetch(`${base}/_sandbox/stats`)).json()),
+    /** A message arrives in the user's Inbox: `{ from, subject, body, replyTo, class }`. */
+    receive: async (m) => {
+      const r = await fetch(`${base}/_sandbox/inbox`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(m) });
+      if (r.status !== 201) throw new Error(`the sandbox refused the message: ${r.status}`);
+    },
     stop: () => child.kill("SIGKILL"),
   };
 }

@@ -90,13 +90,16 @@ export function renderSend(phase: CampaignPhase, messages: number, now: number):
 
 /** Offers the report as a CSV download. */
 export function offerDownload(csv: string, created: number): void {
-  $("download").onclick = () => {
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
-    a.download = `localmerge-report-${new Date(created).toISOString().slice(0, 10)}.csv`;
-    a.click();
-    URL.revokeObjectURL(a.href);
-  };
+  $("download").onclick = () => download(csv, created);
+}
+
+/** Downloads a campaign's report (CSV). */
+export function download(csv: string, created: number): void {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
+  a.download = `localmerge-report-${new Date(created).toISOString().slice(0, 10)}.csv`;
+  a.click();
+  URL.revokeObjectURL(a.href);
 }
 
 /** The plan against every daily budget (or nothing while there is nothing to send). */

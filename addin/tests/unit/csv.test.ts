@@ -34,3 +34,17 @@ test("the report names every row: the campaign's, the skipped and the excluded",
   );
   assert.equal(reportCsv(rows), "row,status,reason\r\n2,sent,\r\n3,failed,refused\r\n4,skipped,Email: empty\r\n5,excluded,\r\n6,pending,\r\n");
 });
+
+test("what came back for a sent row is its status once the Inbox was checked", () => {
+  const rows = reportRows(
+    [
+      { row: 2, status: "sent" },
+      { row: 3, status: "sent" },
+      { row: 4, status: "failed", reason: "refused" },
+    ],
+    [],
+    [],
+    [{ row: 3, status: "bounced" }],
+  );
+  assert.equal(reportCsv(rows), "row,status,reason\r\n2,sent,\r\n3,bounced,\r\n4,failed,refused\r\n");
+});

@@ -325,6 +325,7 @@ fn followed_up(sb: &Sandbox) -> Setup {
             body: "…".to_owned(),
             reply_to,
             class: class.map(str::to_owned),
+            ..Incoming::default()
         };
         sb.receive(DEFAULT_USER, &incoming).expect("received");
     };

@@ -88,6 +88,7 @@ fn replies_bounces_and_unsubscribes_come_back_into_the_journal_the_report_and_th
             body: "Thanks!".into(),
             reply_to: Some(by("cy@example.org").id),
             class: None,
+            ..Incoming::default()
         },
     )
     .expect("reply");
@@ -99,6 +100,7 @@ fn replies_bounces_and_unsubscribes_come_back_into_the_journal_the_report_and_th
             body: "Away".into(),
             reply_to: Some(by("dee@example.org").id),
             class: Some("IPM.Note.Rules.OofTemplate.Microsoft".into()),
+            ..Incoming::default()
         },
     )
     .expect("oof");
@@ -110,6 +112,7 @@ fn replies_bounces_and_unsubscribes_come_back_into_the_journal_the_report_and_th
             body: String::new(),
             reply_to: None,
             class: None,
+            ..Incoming::default()
         },
     )
     .expect("unsubscribe");

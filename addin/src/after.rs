@@ -1,0 +1,150 @@
+//! After a campaign: what came back — replies, non-delivery reports, unsubscribe requests —
+//! read from the sending mailbox's Inbox with the same core `Tracker` and graph-client
+//! requests as `localmerge track` (in the second module, with `after-send`: most users
+//! open the pane to send), and each row's response as the report shows it (in both).
+
+use localmerge_core::send::{Entry, RowStatus, journal_rows};
+#[cfg(any(test, feature = "after-send"))]
+use localmerge_core::suppress::{self, Suppressions};
+#[cfg(any(test, feature = "after-send"))]
+use localmerge_core::track::{Found, Tally};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::js_error;
+
+/// One answered row (the `AnsweredRow` TypeScript type).
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct AnsweredDto {
+    row: u32,
+    status: &'static str,
+}
+
+/// The journal's entries, each line named when it is not one.
+pub(crate) fn entries(lines: &[String]) -> Result<Vec<Entry>, String> {
+    lines.iter().enumerate().map(|(i, l)| Entry::from_line(l, i + 1).map_err(|e| e.to_string())).collect()
+}
+
+/// The rows something came back for, and what (pure; tested natively).
+pub fn answered(lines: &[String]) -> Result<Vec<AnsweredDto>, String> {
+    let rows = journal_rows(&entries(lines)?);
+    Ok(rows
+        .into_iter()
+        .filter_map(|(row, r)| match r.status {
+            RowStatus::Answered(a) => Some(AnsweredDto { row, status: a.as_str() }),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Each row's response after `track`, for the report: `[{ row, status }]`.
+#[wasm_bindgen(js_name = answeredRows, unchecked_return_type = "AnsweredRow[]")]
+pub fn answered_rows(journal: Vec<String>) -> Result<JsValue, JsError> {
+    serde_wasm_bindgen::to_value(&answered(&journal).map_err(js_error)?).map_err(js_error)
+}
+
+/// What a check found (the `TrackResult` TypeScript type).
+#[cfg(any(test, feature = "after-send"))]
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackDto {
+    /// Journal lines to append.
+    entries: Vec<String>,
+    /// The do-not-contact list's text with the new addresses appended.
+    suppress: String,
+    /// How many addresses were new to it.
+    listed: usize,
+    sent: usize,
+    #[serde(flatten)]
+    tally: Tally,
+}
+
+/// The journal lines and the list's new text for what a check found (pure; tested natively):
+/// an unsubscriber the list already covers (their address, or their domain) is not added.
+#[cfg(any(test, feature = "after-send"))]
+pub fn tracked(found: &[Found], sent: usize, list_text: &str) -> TrackDto {
+    let (mut list, _) = Suppressions::parse_partial(list_text);
+    let mut text = list_text.to_owned();
+    let mut listed = 0;
+    for entry in found.iter().filter_map(|f| f.suppress.as_deref()).filter_map(suppress::Entry::parse) {
+        if list.matching(&entry.to_string()).is_none() && list.add(entry.clone()) {
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str(&format!("{entry}\n"));
+            listed += 1;
+        }
+    }
+    TrackDto {
+        entries: found.iter().map(|f| f.entry.to_line().trim_end().to_owned()).collect(),
+        suppress: text,
+        listed,
+        sent,
+        tally: Tally::of(found),
+    }
+}
+
+/// Reads the sending mailbox's Inbox for the campaign of `journal`; `suppress` is the
+/// do-not-contact list's text.
+#[cfg(feature = "after-send")]
+#[wasm_bindgen(js_name = trackCampaign, unchecked_return_type = "TrackResult")]
+pub async fn track_campaign(
+    graph_url: String,
+    token: String,
+    journal: Vec<String>,
+    suppress: String,
+) -> Result<JsValue, JsError> {
+    let mut tracker =
+        localmerge_core::track::Tracker::new(&entries(&journal).map_err(js_error)?).map_err(js_error)?;
+    let found = crate::sources::client(&graph_url, token).track(&mut tracker).await.map_err(js_error)?;
+    // `tally` is flattened, which serde writes as a map: as an object, not a JS `Map`.
+    tracked(&found, tracker.sent(), &suppress)
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(js_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn by_row(list: &[AnsweredDto]) -> BTreeMap<u32, &'static str> {
+        list.iter().map(|a| (a.row, a.status)).collect()
+    }
+    use localmerge_core::send::Response;
+
+    #[test]
+    fn answered_rows_and_a_checks_lines_and_list() {
+        let lines: Vec<String> = [
+            r#"{"event":"campaign","id":"c1"}"#,
+            r#"{"event":"drafted","row":2,"id":"m2"}"#,
+            r#"{"event":"sent","row":2,"at":5,"recipients":1}"#,
+            r#"{"event":"drafted","row":3,"id":"m3"}"#,
+            r#"{"event":"sent","row":3,"at":5,"recipients":1}"#,
+            r#"{"event":"tracked","row":3,"status":"bounced","at":9}"#,
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(by_row(&answered(&lines).expect("rows")), BTreeMap::from([(3, "bounced")]));
+        assert!(answered(&["nonsense".to_owned()]).expect_err("bad").contains("line 1"));
+
+        let found = |row, status, who: Option<&str>| Found {
+            entry: Entry::Tracked { row, status, at: 7 },
+            suppress: who.map(str::to_owned),
+        };
+        let list = "# mine\n@covered.org";
+        let t = tracked(
+            &[
+                found(2, Response::Unsubscribed, Some("ann@example.org")),
+                found(4, Response::Unsubscribed, Some("bob@covered.org")),
+                found(5, Response::Replied, None),
+            ],
+            3,
+            list,
+        );
+        assert_eq!(t.suppress, "# mine\n@covered.org\nann@example.org\n");
+        assert_eq!((t.listed, t.sent, t.tally.unsubscribed, t.tally.replied), (1, 3, 2, 1));
+        assert_eq!(t.entries[2], r#"{"event":"tracked","row":5,"status":"replied","at":7}"#);
+    }
+}
