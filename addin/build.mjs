@@ -50,7 +50,9 @@ if (!process.argv.includes("--skip-wasm")) {
   rmSync(pkg, { recursive: true, force: true });
   // Two modules from one crate: the pane loads the first (xlsx and CSV), and fetches the
   // second (every format) only when an xls, xlsb or ods file is picked.
-  for (const [name, features] of [["localmerge_addin", []], ["localmerge_addin_full", ["--features", "all-formats"]]]) {
+  // A third, the report as a workbook (every format, and an xlsx writer), is fetched only
+  // when that download is asked for.
+  for (const [name, features] of [["localmerge_addin", []], ["localmerge_addin_full", ["--features", "all-formats"]], ["localmerge_addin_report", ["--features", "report-workbook"]]]) {
     run("cargo", ["build", "--locked", "-p", "localmerge-addin", "--target", "wasm32-unknown-unknown", "--profile", "wasm", ...features]);
     run(bindgen, ["--target", "web", "--out-dir", pkg, "--out-name", name, join(target, "wasm32-unknown-unknown/wasm/localmerge_addin.wasm")]);
     const wasm = join(pkg, `${name}_bg.wasm`);
@@ -78,15 +80,15 @@ await esbuild.build({
   outdir: dist,
   logLevel: "warning",
 });
-for (const name of ["localmerge_addin", "localmerge_addin_full"]) {
+for (const name of ["localmerge_addin", "localmerge_addin_full", "localmerge_addin_report"]) {
   cpSync(join(pkg, `${name}_bg.wasm`), join(dist, `${name}_bg.wasm`));
 }
 for (const f of ["taskpane.html", "taskpane.css", "commands.html", "support.html", "assets"]) {
   cpSync(join(addin, "pane", f), join(dist, f), { recursive: true });
 }
 writeFileSync(join(dist, "config.json"), JSON.stringify({ mode: "office" }, null, 2));
-// The module the pane loads, then the one it fetches for xls, xlsb and ods.
-for (const [label, name] of [["wasm", "localmerge_addin"], ["wasm-full", "localmerge_addin_full"]]) {
+// The module the pane loads, the one it fetches for xls, xlsb and ods, and the report's.
+for (const [label, name] of [["wasm", "localmerge_addin"], ["wasm-full", "localmerge_addin_full"], ["wasm-report", "localmerge_addin_report"]]) {
   const wasm = readFileSync(join(dist, `${name}_bg.wasm`));
   console.log(`${label}-bytes: ${statSync(join(dist, `${name}_bg.wasm`)).size}`);
   console.log(`${label}-gzip-bytes: ${gzipSync(wasm, { level: 9 }).length}`);

@@ -28,7 +28,7 @@ import { renderPreview } from "./view/preview.js";
 import { bindSources } from "./sources.js";
 import { renderFile, renderReadError, renderRecipients } from "./view/recipients.js";
 import { download, mode, offerDownload, renderForecast, renderSend } from "./view/send.js";
-import { loadCore, openContacts, openSpreadsheet, trackCampaign, type Region } from "./wasm.js";
+import { loadCore, openContacts, openSpreadsheet, reportWorkbook, trackCampaign, type Region } from "./wasm.js";
 
 provideFluentDesignSystem().register(fluentDesignSystemProvider(), fluentButton(), fluentCheckbox(), fluentProgress(), fluentBadge());
 
@@ -274,6 +274,7 @@ async function ended(app: App, stored: StoredCampaign): Promise<void> {
   if (app.resumed !== undefined) showBanner(t("resumedDone", app.resumed));
   app.resumed = undefined;
   offerDownload(await reportOf(app, stored, phase.rows), stored.created);
+  $("download-xlsx").onclick = async () => download(await workbookOf(app, stored), stored.created);
   await renderAfter(app);
 }
 
@@ -282,6 +283,11 @@ async function reportOf(app: App, stored: StoredCampaign, rows?: CampaignRow[]):
   const journal = await app.store.journal(stored.id);
   const outcome = rows ?? (await withCampaign(stored, journal, (c) => c.report()));
   return reportCsv(reportRows(outcome, stored.skipped, stored.excluded ?? [], answeredRows(journal)));
+}
+
+/** A campaign's report as a workbook: its list with each row's outcome (the second module). */
+async function workbookOf(app: App, stored: StoredCampaign): Promise<Uint8Array> {
+  return reportWorkbook(stored, await app.store.journal(stored.id), stored.skipped, stored.excluded ?? []);
 }
 
 // ---- after the send ------------------------------------------------------------------------
@@ -299,6 +305,7 @@ async function renderAfter(app: App): Promise<void> {
   $("after-text").textContent = t("afterText", stored.template.subject, when);
   document.body.dataset.after = stored.id;
   $("after-download").onclick = async () => download(await reportOf(app, stored), stored.created);
+  $("after-download-xlsx").onclick = async () => download(await workbookOf(app, stored), stored.created);
 }
 
 /** Reads what came back for the last campaign from the Inbox: the journal records each

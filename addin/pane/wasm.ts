@@ -6,11 +6,13 @@
 import init, * as first from "../pkg/localmerge_addin.js";
 import type { ContactQuery, Spreadsheet, TrackResult } from "../pkg/localmerge_addin.js";
 import type * as second from "../pkg/localmerge_addin_full.js";
+import type * as third from "../pkg/localmerge_addin_report.js";
 
 type Core = typeof first;
 type Full = typeof second;
 
 let full: Promise<Full> | undefined;
+let report: Promise<typeof third> | undefined;
 
 /** Loads the first module; its free functions (brokenTokens, repairTokens) work from then on. */
 export async function loadCore(): Promise<void> {
@@ -30,6 +32,21 @@ function loadFull(): Promise<Full> {
     },
   );
   return full;
+}
+
+/** The third module (every format and the xlsx writer), fetched once, for the workbook report. */
+function loadReport(): Promise<typeof third> {
+  report ??= import("../pkg/localmerge_addin_report.js").then(
+    async (m) => {
+      await m.default({ module_or_path: new URL("localmerge_addin_report_bg.wasm", import.meta.url) });
+      return m;
+    },
+    (e: unknown) => {
+      report = undefined;
+      throw e;
+    },
+  );
+  return report;
 }
 
 /** The module that reads these bytes: the first one, or the full one. */
@@ -65,4 +82,29 @@ export async function openContacts(json: string): Promise<Spreadsheet> {
 /** What came back for the campaign of `journal`, read from the Inbox by the second module. */
 export async function trackCampaign(graphUrl: string, token: string, journal: string[], suppress: string): Promise<TrackResult> {
   return (await loadFull()).trackCampaign(graphUrl, token, journal, suppress);
+}
+
+/** Where a campaign's rows came from, as stored: a workbook and where its list is, or contacts' JSON. */
+export interface StoredSource {
+  bytes: ArrayBuffer;
+  source?: "contacts";
+  sheet: string;
+  headerRow?: number;
+  table?: string;
+}
+
+/** A campaign's report as a workbook (xlsx), made by the third module from the stored rows:
+ *  the list with each row's Status, Sent at, Message id and Reason. */
+export async function reportWorkbook(stored: StoredSource, journal: string[], skipped: { row: number; reason: string }[], excluded: number[]): Promise<Uint8Array> {
+  const full = await loadReport();
+  const bytes = new Uint8Array(stored.bytes);
+  const sheet =
+    stored.source === "contacts"
+      ? full.Spreadsheet.fromContacts(new TextDecoder().decode(bytes))
+      : new full.Spreadsheet(bytes, stored.sheet, stored.headerRow, stored.table);
+  try {
+    return sheet.reportWorkbook(journal, skipped, excluded);
+  } finally {
+    sheet.free();
+  }
 }

@@ -11,6 +11,8 @@ use localmerge_core::track::{Found, Tally};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "report-workbook")]
+use crate::Spreadsheet;
 use crate::js_error;
 
 /// One answered row (the `AnsweredRow` TypeScript type).
@@ -84,6 +86,62 @@ pub fn tracked(found: &[Found], sent: usize, list_text: &str) -> TrackDto {
     }
 }
 
+/// A row left out when the campaign began (the `SkippedRow` TypeScript type).
+#[cfg(any(test, feature = "report-workbook"))]
+#[derive(Debug, serde::Deserialize)]
+pub struct SkippedDto {
+    row: u32,
+    reason: String,
+}
+
+/// Each row's standing for the report: the journal's, then the rows left out (problems, the
+/// do-not-contact list) and those the user excluded (pure; tested natively).
+#[cfg(any(test, feature = "report-workbook"))]
+pub fn report_rows(
+    lines: &[String],
+    skipped: Vec<SkippedDto>,
+    excluded: &[u32],
+) -> Result<std::collections::BTreeMap<u32, localmerge_core::send::JournalRow>, String> {
+    use localmerge_core::send::JournalRow;
+    let mut rows = journal_rows(&entries(lines)?);
+    let left_out = |reason: String| JournalRow {
+        status: RowStatus::Skipped,
+        sent_at: None,
+        message_id: None,
+        reason: Some(reason),
+        conversation: None,
+        internet_id: None,
+        answered_at: None,
+        part_of: None,
+    };
+    for s in skipped {
+        rows.entry(s.row).or_insert_with(|| left_out(s.reason));
+    }
+    for row in excluded {
+        rows.entry(*row).or_insert_with(|| left_out("excluded".to_owned()));
+    }
+    Ok(rows)
+}
+
+#[cfg(feature = "report-workbook")]
+#[wasm_bindgen]
+impl Spreadsheet {
+    /// The campaign's report as a workbook (xlsx): this list with each row's `Status`, `Sent
+    /// at`, `Message id` and `Reason`, values and number formats kept — the bytes
+    /// `localmerge report` writes.
+    #[wasm_bindgen(js_name = reportWorkbook)]
+    pub fn report_workbook(
+        &self,
+        journal: Vec<String>,
+        #[wasm_bindgen(unchecked_param_type = "{ row: number; reason: string }[]")] skipped: JsValue,
+        excluded: Vec<u32>,
+    ) -> Result<Vec<u8>, JsError> {
+        let skipped: Vec<SkippedDto> = serde_wasm_bindgen::from_value(skipped).map_err(js_error)?;
+        let rows = report_rows(&journal, skipped, &excluded).map_err(js_error)?;
+        localmerge_report::xlsx(&self.table, &rows).map_err(js_error)
+    }
+}
+
 /// Reads the sending mailbox's Inbox for the campaign of `journal`; `suppress` is the
 /// do-not-contact list's text.
 #[cfg(feature = "after-send")]
@@ -146,5 +204,19 @@ mod tests {
         assert_eq!(t.suppress, "# mine\n@covered.org\nann@example.org\n");
         assert_eq!((t.listed, t.sent, t.tally.unsubscribed, t.tally.replied), (1, 3, 2, 1));
         assert_eq!(t.entries[2], r#"{"event":"tracked","row":5,"status":"replied","at":7}"#);
+
+        let rows = report_rows(&lines, vec![SkippedDto { row: 4, reason: "Email: empty".into() }], &[5, 2])
+            .expect("rows");
+        let shown: Vec<(u32, &str, Option<&str>)> =
+            rows.iter().map(|(n, r)| (*n, r.status.as_str(), r.reason.as_deref())).collect();
+        assert_eq!(
+            shown,
+            [
+                (2, "sent", None),
+                (3, "bounced", None),
+                (4, "skipped", Some("Email: empty")),
+                (5, "skipped", Some("excluded"))
+            ]
+        );
     }
 }

@@ -240,3 +240,33 @@ fn a_header_below_title_rows_and_a_table_by_name() {
     let e = Spreadsheet::new(csv.to_vec(), None, None, Some("Orders".into())).unwrap_err();
     assert!(message(JsValue::from(e)).contains("Orders"));
 }
+
+#[cfg(feature = "report-workbook")]
+#[wasm_bindgen_test]
+fn the_report_workbook_is_the_list_with_each_rows_outcome() {
+    let s = Spreadsheet::new(CSV.to_vec(), None, None, None).unwrap();
+    let journal: Vec<String> = [
+        r#"{"event":"campaign","id":"c1"}"#,
+        r#"{"event":"drafted","row":2,"id":"AAMk-2"}"#,
+        r#"{"event":"sent","row":2,"at":1800000000000,"recipients":1}"#,
+        r#"{"event":"tracked","row":2,"status":"replied","at":1800000100000}"#,
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let skipped = js(&json!([{ "row": 3, "reason": "Email: invalid address" }]));
+    let bytes = s.report_workbook(journal, skipped, vec![4]).unwrap();
+    let table = localmerge_core::Workbook::open(bytes).and_then(|mut w| w.read(None)).unwrap();
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Email", "First Name", "Amount", "Status", "Sent at", "Message id", "Reason"]);
+    let cell = |r: usize, c: usize| match &table.rows[r].values[c] {
+        localmerge_core::Value::Text(t) => t.clone(),
+        other => format!("{other:?}"),
+    };
+    assert_eq!((cell(0, 3), cell(1, 3), cell(2, 3)), ("replied".into(), "skipped".into(), "skipped".into()));
+    assert_eq!(
+        (cell(0, 5), cell(1, 6), cell(2, 6)),
+        ("AAMk-2".into(), "Email: invalid address".into(), "excluded".into())
+    );
+    assert!(matches!(table.rows[0].values[4], localmerge_core::Value::Date(_)), "Sent at is a date");
+    assert!(s.report_workbook(vec!["nonsense".into()], js(&json!([])), vec![]).is_err());
+}

@@ -152,7 +152,7 @@ mod tests {
     fn each_event_has_its_documented_line_and_no_address_or_content() {
         let shared = Entry::Campaign { id: "c1".into(), sender: Some("team@contoso.com".into()) };
         assert_eq!(json(Event::Entry(&shared)), None, "the run prints its own campaign line");
-        let creating = Entry::Creating { row: 2, fingerprint: "f00d".into() };
+        let creating = Entry::Creating { row: 2, fingerprint: "f00d".into(), group: Vec::new() };
         assert_eq!(json(Event::Entry(&creating)).unwrap(), r#"{"event":"creating","row":2}"#);
         let sent = Entry::Sent { row: 2, at: 1_700_000_000_000, recipients: 3 };
         assert_eq!(

@@ -166,7 +166,8 @@ impl Tracker {
             known: HashSet::new(),
         };
         for (number, r) in &rows {
-            if !matches!(r.status, RowStatus::Sent | RowStatus::Answered(_)) {
+            // A grouped message is known by its first row.
+            if !matches!(r.status, RowStatus::Sent | RowStatus::Answered(_)) || r.part_of.is_some() {
                 continue;
             }
             t.sent.insert(*number);

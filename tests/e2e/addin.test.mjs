@@ -380,8 +380,12 @@ describe("the Outlook add-in", { skip }, () => {
     await graph.receive({ from: "Ulla.QX@example.org", subject: `Unsubscribe [${id}/2]`, body: "" });
     assert.ok(await page.isVisible("#step-after"));
     const checked = async () => {
+      const before = await page.textContent("#replies-text");
       await page.click("#check-replies");
-      await page.waitForFunction(() => !/…$|^$/.test(document.getElementById("replies-text").textContent));
+      await page.waitForFunction((old) => {
+        const text = document.getElementById("replies-text").textContent;
+        return text !== old && !/…$|^$/.test(text);
+      }, before);
       return page.textContent("#replies-text");
     };
     assert.match(await checked(), /4 sent\. New since the last check: 1 replied, 1 bounced, 1 unsubscribed\. 1 added to your do-not-contact list/);
@@ -393,6 +397,18 @@ describe("the Outlook add-in", { skip }, () => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#after-download")]);
     const csv = await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString());
     assert.deepEqual(csv.trim().split("\r\n").slice(1).map((l) => l.split(",").slice(0, 2).join(" ")), ["2 unsubscribed", "3 bounced", "4 replied", "5 sent"]);
+    // And as a workbook: the list itself with the outcome beside each row, made by a module
+    // fetched only for it.
+    const reportModule = () => requests.filter((r) => /localmerge_addin_report_bg\.wasm$/.test(r.url)).length;
+    assert.equal(reportModule(), 0);
+    const [xlsx] = await Promise.all([page.waitForEvent("download"), page.click("#after-download-xlsx")]);
+    assert.match(xlsx.suggestedFilename(), /^localmerge-report-\d{4}-\d\d-\d\d\.xlsx$/);
+    const book = XLSX.read(await (await xlsx.createReadStream()).toArray().then((c) => Buffer.concat(c)), { cellDates: true });
+    const sheet = XLSX.utils.sheet_to_json(book.Sheets.People, { header: 1 });
+    assert.deepEqual(sheet[0], ["Email", "First Name", "Status", "Sent at", "Message id", "Reason"]);
+    assert.deepEqual(sheet.slice(1).map((r) => [r[0], r[2]]), [["ulla.qx@example.org", "unsubscribed"], [GONE, "bounced"], ["rhea.qx@example.org", "replied"], ["otto.qx@example.org", "sent"]]);
+    assert.ok(sheet[1][3] instanceof Date, "Sent at is a date-time cell");
+    assert.equal(reportModule(), 1);
     // Checked again, nothing is new; reopened, the pane still offers the check.
     assert.match(await checked(), /New since the last check: 0 replied, 0 bounced, 0 unsubscribed\.$/);
     await page.reload();

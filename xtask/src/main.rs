@@ -151,8 +151,9 @@ fn test_all() -> anyhow::Result<()> {
     // The runner comes with the wasm-bindgen CLI the pane's build chose (PATH or target/tools).
     let local = target_dir().join("tools/bin/wasm-bindgen-test-runner");
     let runner = if local.exists() { local } else { PathBuf::from("wasm-bindgen-test-runner") };
-    // Both modules' API: the first, and the second (every format, Outlook contacts).
-    for features in [&[][..], &["--features", "all-formats"]] {
+    // The three modules' API: the first, the second (every format, Outlook contacts, the
+    // Inbox) and the report's (the workbook).
+    for features in [&[][..], &["--features", "all-formats"], &["--features", "report-workbook"]] {
         run(Command::new(env!("CARGO"))
             .args([
                 "test",

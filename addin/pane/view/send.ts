@@ -93,11 +93,13 @@ export function offerDownload(csv: string, created: number): void {
   $("download").onclick = () => download(csv, created);
 }
 
-/** Downloads a campaign's report (CSV). */
-export function download(csv: string, created: number): void {
+/** Downloads a campaign's report: CSV text, or a workbook's bytes. */
+export function download(report: string | Uint8Array, created: number): void {
+  const xlsx = typeof report !== "string";
+  const type = xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv";
   const a = document.createElement("a");
-  a.href = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
-  a.download = `localmerge-report-${new Date(created).toISOString().slice(0, 10)}.csv`;
+  a.href = URL.createObjectURL(new Blob([report as BlobPart], { type }));
+  a.download = `localmerge-report-${new Date(created).toISOString().slice(0, 10)}.${xlsx ? "xlsx" : "csv"}`;
   a.click();
   URL.revokeObjectURL(a.href);
 }

@@ -169,3 +169,43 @@ print(json.dumps({
     let o = localmerge(dir.path(), &["report", &data, "--journal", &p("c.jsonl"), "--out", &p("r.pdf")]);
     assert_eq!(o.status.code(), Some(2), "{o:?}");
 }
+
+#[test]
+fn every_row_of_a_grouped_message_gets_its_status() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = |name: &str| dir.path().join(name).to_str().expect("utf8").to_owned();
+    std::fs::write(p("lines.csv"), "Email,Item\nann@example.org,a\nbob@example.org,b\nann@example.org,c\n")
+        .expect("write");
+    std::fs::write(p("body.html"), "{{#each rows}}{{Item}} {{/each}}").expect("write");
+    std::fs::write(p("dnc.txt"), "").expect("write");
+    let sb = Sandbox::start(Config::default()).expect("sandbox");
+    let send = [
+        "send",
+        &p("lines.csv"),
+        "--subject",
+        "Hi",
+        "--body",
+        &p("body.html"),
+        "--group-by",
+        "Email",
+        "--journal",
+        &p("c.jsonl"),
+        "--graph-url",
+        &sb.url(),
+        "--rate",
+        "1000",
+        "--suppress",
+        &p("dnc.txt"),
+    ];
+    let o = localmerge(dir.path(), &send);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(sb.deliveries().len(), 2);
+    let o = localmerge(
+        dir.path(),
+        &["report", &p("lines.csv"), "--journal", &p("c.jsonl"), "--out", &p("r.csv")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let report = std::fs::read_to_string(p("r.csv")).expect("report");
+    let status: Vec<&str> = report.lines().skip(1).map(|l| l.split(',').nth(2).expect("status")).collect();
+    assert_eq!(status, ["sent", "sent", "sent"], "{report}");
+}

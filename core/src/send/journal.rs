@@ -34,6 +34,9 @@ pub enum Entry {
         row: u32,
         /// A fingerprint of the row's message, to refuse resuming after the data changed.
         fingerprint: String,
+        /// A grouped message's other rows (its first is `row`): the report gives them its status.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        group: Vec<u32>,
     },
     /// The row's draft exists.
     Drafted {
@@ -137,6 +140,8 @@ struct Flat {
     conversation: Option<String>,
     internet_id: Option<String>,
     status: Option<Response>,
+    #[serde(default)]
+    group: Vec<u32>,
 }
 
 #[derive(Deserialize)]
@@ -165,9 +170,11 @@ impl TryFrom<Flat> for Entry {
         Ok(match f.event {
             Tag::Campaign => Entry::Campaign { id: need(f.id, "id")?, sender: f.sender },
             Tag::Folder => Entry::Folder { id: need(f.id, "id")? },
-            Tag::Creating => {
-                Entry::Creating { row: row()?, fingerprint: need(f.fingerprint, "fingerprint")? }
-            }
+            Tag::Creating => Entry::Creating {
+                row: row()?,
+                fingerprint: need(f.fingerprint, "fingerprint")?,
+                group: f.group,
+            },
             Tag::Drafted => Entry::Drafted {
                 row: row()?,
                 id: need(f.id, "id")?,
@@ -275,13 +282,21 @@ pub struct JournalRow {
     pub internet_id: Option<String>,
     /// When the response its status names arrived.
     pub answered_at: Option<Millis>,
+    /// The first row of the grouped message it is part of (its standing is that message's).
+    pub part_of: Option<u32>,
 }
 
 /// Each row's standing by the journal alone, by row: what a report needs, without the
 /// campaign's messages (the engine, which resumes a campaign, replays the journal onto them).
 pub fn journal_rows(entries: &[Entry]) -> std::collections::BTreeMap<u32, JournalRow> {
     let mut rows = std::collections::BTreeMap::new();
+    let mut groups: Vec<(u32, &[u32])> = Vec::new();
     for e in entries {
+        if let Entry::Creating { row, group, .. } = e
+            && !group.is_empty()
+        {
+            groups.push((*row, group));
+        }
         let Some(number) = e.row() else { continue };
         let r = rows.entry(number).or_insert(JournalRow {
             status: RowStatus::Pending,
@@ -291,6 +306,7 @@ pub fn journal_rows(entries: &[Entry]) -> std::collections::BTreeMap<u32, Journa
             conversation: None,
             internet_id: None,
             answered_at: None,
+            part_of: None,
         });
         match e {
             Entry::Creating { .. } | Entry::Sending { .. } => r.status = RowStatus::Pending,
@@ -327,6 +343,14 @@ pub fn journal_rows(entries: &[Entry]) -> std::collections::BTreeMap<u32, Journa
             Entry::Campaign { .. } | Entry::Folder { .. } => {}
         }
     }
+    // A grouped message's other rows stand where its first does.
+    for (first, others) in groups {
+        if let Some(r) = rows.get(&first).cloned() {
+            for other in others {
+                rows.entry(*other).or_insert_with(|| JournalRow { part_of: Some(first), ..r.clone() });
+            }
+        }
+    }
     rows
 }
 
@@ -347,7 +371,8 @@ pub struct Followups {
 /// came back for them (the caller reads the Inbox into the journal first).
 pub fn followups(entries: &[Entry], now: Millis, delay: Millis) -> Followups {
     let mut f = Followups::default();
-    for (number, r) in journal_rows(entries) {
+    // A grouped message is followed up once, as its first row.
+    for (number, r) in journal_rows(entries).into_iter().filter(|(_, r)| r.part_of.is_none()) {
         match (r.status, r.sent_at, r.message_id) {
             (RowStatus::Answered(_), ..) => f.answered += 1,
             (RowStatus::Sent, Some(at), Some(id)) => {
@@ -424,7 +449,7 @@ mod tests {
     fn a_journal_reads_back_and_a_torn_last_line_is_left_out() {
         let entries = [
             Entry::Campaign { id: "c".into(), sender: None },
-            Entry::Creating { row: 2, fingerprint: "fp".into() },
+            Entry::Creating { row: 2, fingerprint: "fp".into(), group: Vec::new() },
             Entry::Sent { row: 2, at: 5, recipients: 1 },
         ];
         let text: String = entries.iter().map(Entry::to_line).collect();
@@ -451,7 +476,7 @@ mod tests {
             Entry::Campaign { id: "c".into(), sender: None },
             Entry::Campaign { id: "c".into(), sender: Some("team@x.org".into()) },
             Entry::Folder { id: "f".into() },
-            Entry::Creating { row: 2, fingerprint: "fp".into() },
+            Entry::Creating { row: 2, fingerprint: "fp".into(), group: Vec::new() },
             Entry::Drafted { row: 2, id: "d".into(), conversation: None, internet_id: None },
             Entry::Drafted {
                 row: 2,
@@ -486,6 +511,27 @@ mod tests {
     }
 
     #[test]
+    fn a_grouped_messages_rows_stand_where_it_does_and_are_followed_up_once() {
+        let entries = [
+            Entry::Campaign { id: "c".into(), sender: None },
+            Entry::Creating { row: 2, fingerprint: "f".into(), group: vec![5, 7] },
+            Entry::Drafted { row: 2, id: "m2".into(), conversation: None, internet_id: None },
+            Entry::Sending { row: 2 },
+            Entry::Sent { row: 2, at: 1_000, recipients: 1 },
+            Entry::Tracked { row: 2, status: Response::Replied, at: 2_000 },
+        ];
+        let rows = journal_rows(&entries);
+        assert_eq!(rows.keys().copied().collect::<Vec<_>>(), [2, 5, 7]);
+        assert_eq!(rows[&7].status, RowStatus::Answered(Response::Replied));
+        assert_eq!((rows[&7].sent_at, rows[&7].part_of, rows[&2].part_of), (Some(1_000), Some(2), None));
+        let line = entries[1].to_line();
+        assert!(line.contains(r#""group":[5,7]"#), "{line}");
+        assert_eq!(Entry::from_line(&line, 1).expect("reads"), entries[1]);
+        let f = followups(&entries[..5], 10_000, 0);
+        assert_eq!(f.rows.keys().copied().collect::<Vec<_>>(), [2], "once, as its first row");
+    }
+
+    #[test]
     fn a_follow_up_answers_the_sent_rows_that_are_due_and_unanswered() {
         let drafted =
             |row: u32| Entry::Drafted { row, id: format!("m{row}"), conversation: None, internet_id: None };
@@ -512,15 +558,15 @@ mod tests {
         let entries = [
             Entry::Campaign { id: "c".into(), sender: None },
             Entry::Skipped { row: 3, reason: "Email: empty".into() },
-            Entry::Creating { row: 2, fingerprint: "f".into() },
+            Entry::Creating { row: 2, fingerprint: "f".into(), group: Vec::new() },
             Entry::Drafted { row: 2, id: "AAMk-2".into(), conversation: None, internet_id: None },
             Entry::Sending { row: 2 },
             Entry::Sent { row: 2, at: 1_700_000_000_000, recipients: 1 },
-            Entry::Creating { row: 4, fingerprint: "f".into() },
+            Entry::Creating { row: 4, fingerprint: "f".into(), group: Vec::new() },
             Entry::Drafted { row: 4, id: "AAMk-4".into(), conversation: None, internet_id: None },
-            Entry::Creating { row: 5, fingerprint: "f".into() },
+            Entry::Creating { row: 5, fingerprint: "f".into(), group: Vec::new() },
             Entry::Failed { row: 5, reason: "400 bad address".into() },
-            Entry::Creating { row: 6, fingerprint: "f".into() },
+            Entry::Creating { row: 6, fingerprint: "f".into(), group: Vec::new() },
         ];
         let rows = journal_rows(&entries);
         type Seen<'a> = (u32, RowStatus, Option<u64>, Option<&'a str>, Option<&'a str>);

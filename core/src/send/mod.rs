@@ -185,16 +185,22 @@ impl Engine {
 
     /// Every row of the campaign and where it stands, in the sheet's order.
     pub fn report(&self) -> Vec<RowReport> {
+        // Every row of a grouped message stands where the message does.
         self.rows
             .iter()
-            .map(|row| RowReport {
-                row: row.message.row,
-                outcome: match &row.state {
+            .flat_map(|row| {
+                let outcome = match &row.state {
                     State::Sent => RowOutcome::Sent,
                     State::Failed(reason) => RowOutcome::Failed(reason.clone()),
                     State::Drafted(_) if row.attachments_done() => RowOutcome::Drafted,
                     _ => RowOutcome::Pending,
-                },
+                };
+                let rows = if row.message.rows.is_empty() {
+                    std::slice::from_ref(&row.message.row)
+                } else {
+                    &row.message.rows[..]
+                };
+                rows.iter().map(move |r| RowReport { row: *r, outcome: outcome.clone() })
             })
             .collect()
     }

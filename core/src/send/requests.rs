@@ -76,7 +76,8 @@ impl Engine {
         let mut spec = Self::graph(Method::Post, path, None);
         spec.headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
         spec.body = body;
-        let intent = Entry::Creating { row: row.message.row, fingerprint: row.fingerprint.clone() };
+        let group = row.message.rows.iter().copied().filter(|r| *r != row.message.row).collect();
+        let intent = Entry::Creating { row: row.message.row, fingerprint: row.fingerprint.clone(), group };
         // The op remembers the state before (planned): a refused create leaves no draft.
         let poll = self.start_op(now, Some(i), OpKind::CreateDraft { inline }, spec, Some(intent));
         self.rows[i].state = State::Creating;

@@ -185,7 +185,7 @@ fn a_journal_of_another_campaign_or_an_edited_row_is_refused() {
     assert!(e.unwrap_err().to_string().contains("campaign other"));
     let journal = [
         Entry::Campaign { id: "c1".to_owned(), sender: None },
-        Entry::Creating { row: 2, fingerprint: "0000000000000000".to_owned() },
+        Entry::Creating { row: 2, fingerprint: "0000000000000000".to_owned(), group: Vec::new() },
     ];
     let e = Engine::new(campaign(Sender::Me), messages(1), &journal);
     assert!(e.unwrap_err().to_string().contains("row 2 changed"));
@@ -349,7 +349,10 @@ fn each_row_entry_names_its_row_and_step() {
     let cases = [
         (Entry::Campaign { id: "c1".into(), sender: None }, None),
         (Entry::Folder { id: "f".into() }, None),
-        (Entry::Creating { row: 2, fingerprint: "x".into() }, Some((2, RowStep::Drafting))),
+        (
+            Entry::Creating { row: 2, fingerprint: "x".into(), group: Vec::new() },
+            Some((2, RowStep::Drafting)),
+        ),
         (
             Entry::Drafted { row: 3, id: "d".into(), conversation: None, internet_id: None },
             Some((3, RowStep::Drafted)),
@@ -410,4 +413,21 @@ fn thirty_thousand_recipients_two_fifths_external_are_planned_and_released_over_
     let last = *releases.last().unwrap();
     assert!(last >= 2 * day && last < 3 * day, "the last release on the third day: {last}");
     assert!(f.finish_at >= 2 * day && f.finish_at < 3 * day, "the forecast says so too: {}", f.finish_at);
+}
+
+#[test]
+fn the_report_gives_every_row_of_a_grouped_message_its_standing() {
+    let table = crate::csv("Email,Item\na@example.org,1\nb@example.org,2\na@example.org,3\n");
+    let mut spec = MergeSpec::html("Hi", "{{#each rows}}{{Item}}{{/each}}", "b.html");
+    spec.group_by = Some("Email".to_owned());
+    let messages = Merge::new(&table, &spec).unwrap().plan(&table).messages;
+    let mut e = Engine::new(campaign(Sender::Me), messages, &[]).unwrap();
+    let r = request(e.poll(0));
+    assert!(
+        matches!(&r.journal[1], Entry::Creating { row: 2, group, .. } if group == &[4]),
+        "{:?}",
+        r.journal
+    );
+    let rows: Vec<(u32, RowOutcome)> = e.report().into_iter().map(|r| (r.row, r.outcome)).collect();
+    assert_eq!(rows, [(2, RowOutcome::Pending), (4, RowOutcome::Pending), (3, RowOutcome::Pending)]);
 }
