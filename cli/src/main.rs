@@ -449,7 +449,21 @@ fn followup(a: &FollowupArgs) -> anyhow::Result<u8> {
             a.journal_out.display()
         );
     }
-    // Nobody who answered gets a follow-up: without the Inbox, nothing is sent.
+    // The follow-up leaves from the first campaign's mailbox, and nobody who answered gets
+    // one: without the Inbox, nothing is sent.
+    let first_sender = match send::read_journal(&a.journal)?.first() {
+        Some(localmerge_core::send::Entry::Campaign { sender, .. }) => sender.clone(),
+        _ => anyhow::bail!("{}: not a localmerge journal", a.journal.display()),
+    };
+    if a.merge.from.as_ref().map(|f| f.to_lowercase()) != first_sender {
+        anyhow::bail!(
+            "{}: a follow-up is sent from the first campaign's mailbox ({})",
+            a.journal.display(),
+            first_sender
+                .as_deref()
+                .map_or_else(|| "your own: leave out --from".to_owned(), |s| format!("--from {s}"))
+        );
+    }
     let checked = match track::check(&a.journal, &a.merge.source.graph, &a.merge.suppress) {
         Ok(c) => c,
         Err(e) if track::transient(&e) => {
@@ -460,20 +474,6 @@ fn followup(a: &FollowupArgs) -> anyhow::Result<u8> {
     };
     track::say(&a.journal, &checked)?;
     let entries = send::read_journal(&a.journal)?;
-    let first_sender = match entries.first() {
-        Some(localmerge_core::send::Entry::Campaign { sender, .. }) => sender.clone(),
-        _ => anyhow::bail!("{}: not a localmerge journal", a.journal.display()),
-    };
-    let from = a.merge.from.as_ref().map(|f| f.to_lowercase());
-    if from != first_sender {
-        anyhow::bail!(
-            "{}: a follow-up is sent from the first campaign's mailbox ({})",
-            a.journal.display(),
-            first_sender
-                .as_deref()
-                .map_or_else(|| "your own: leave out --from".to_owned(), |s| format!("--from {s}"))
-        );
-    }
     let due =
         localmerge_core::send::followups(&entries, send::now_ms(), u64::from(a.after_days) * 86_400_000);
     eprintln!(
@@ -484,15 +484,13 @@ fn followup(a: &FollowupArgs) -> anyhow::Result<u8> {
         due.later,
         due.next.map(|t| format!(" (the next at {})", localmerge_core::send::iso_utc(t))).unwrap_or_default()
     );
-    let mut merge = a.merge.clone();
-    merge.from = first_sender;
     let campaign = Campaign {
         journal: a.journal_out.clone(),
         drafts_only: false,
         schedule: None,
         replies: Some(due.rows),
     };
-    run_campaign(&merge, &a.run, campaign)
+    run_campaign(&a.merge, &a.run, campaign)
 }
 
 /// Writes `bytes` to `path` whole: a file beside it first, then renamed over it, so a crash

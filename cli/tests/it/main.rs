@@ -21,3 +21,17 @@ fn with_graph(sb: &localmerge_graph_sandbox::Sandbox, args: &[&str]) -> std::pro
         .output()
         .expect("runs")
 }
+
+/// `localmerge ARGS` with `config` as the user's configuration folder (its do-not-contact
+/// list), the sandbox's token, in a C locale.
+fn localmerge_in(config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_localmerge"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", config)
+        .env("HOME", config)
+        .env("LOCALMERGE_GRAPH_TOKEN", localmerge_graph_sandbox::DEFAULT_TOKEN)
+        .env_remove("LC_ALL")
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("runs")
+}

@@ -4,20 +4,10 @@
 use std::process::Command;
 
 use localmerge_core::{Value, Workbook};
-use localmerge_graph_sandbox::{Config, DEFAULT_TOKEN, Limits, Sandbox};
+use localmerge_graph_sandbox::{Config, Limits, Sandbox};
 use rust_xlsxwriter::{Format, Workbook as Writer};
 
-fn localmerge(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_localmerge"))
-        .args(args)
-        .env("XDG_CONFIG_HOME", dir)
-        .env("HOME", dir)
-        .env("LOCALMERGE_GRAPH_TOKEN", DEFAULT_TOKEN)
-        .env_remove("LC_ALL")
-        .env("LANG", "C.UTF-8")
-        .output()
-        .expect("runs")
-}
+use super::localmerge_in as localmerge;
 
 /// Four customers: one sent, one with a bad address (skipped), one on the do-not-contact
 /// list (skipped), one whose name is a formula-looking text.

@@ -1,24 +1,10 @@
 //! The do-not-contact list: kept with `localmerge suppress`, in the user's configuration
 //! folder or a named file, and checked by `preview` and `send` before every campaign.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-use localmerge_graph_sandbox::{Config, DEFAULT_TOKEN, Limits, Sandbox};
+use localmerge_graph_sandbox::{Config, Limits, Sandbox};
 use serde_json::Value;
 
-/// `localmerge ARGS` with `config` as the user's configuration folder.
-fn localmerge(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_localmerge"))
-        .args(args)
-        .env("XDG_CONFIG_HOME", config)
-        .env("HOME", config)
-        .env("LOCALMERGE_GRAPH_TOKEN", DEFAULT_TOKEN)
-        .env_remove("LC_ALL")
-        .env("LANG", "C.UTF-8")
-        .output()
-        .expect("runs")
-}
+use super::localmerge_in as localmerge;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -2,23 +2,10 @@
 //! non-delivery reports and unsubscribe requests from the sending mailbox's Inbox into the
 //! journal, the report and the do-not-contact list.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-use localmerge_graph_sandbox::{Config, DEFAULT_TOKEN, DEFAULT_USER, Incoming, Limits, Sandbox};
+use localmerge_graph_sandbox::{Config, DEFAULT_USER, Incoming, Limits, Sandbox};
 use serde_json::Value;
 
-fn localmerge(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_localmerge"))
-        .args(args)
-        .env("XDG_CONFIG_HOME", config)
-        .env("HOME", config)
-        .env("LOCALMERGE_GRAPH_TOKEN", DEFAULT_TOKEN)
-        .env_remove("LC_ALL")
-        .env("LANG", "C.UTF-8")
-        .output()
-        .expect("runs")
-}
+use super::localmerge_in as localmerge;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -182,4 +169,26 @@ fn track_says_what_it_cannot_do() {
     );
     assert_eq!(o.status.code(), Some(2), "{o:?}");
     assert!(text(&o.stderr).contains("nothing of this campaign was sent yet"), "{o:?}");
+    // A follow-up leaves from the first campaign's mailbox, and has a journal of its own.
+    std::fs::write(dir.path().join("p.csv"), "Email\na@example.org\n").expect("write");
+    std::fs::write(dir.path().join("b.html"), "x").expect("write");
+    let p = |n: &str| dir.path().join(n).to_str().expect("utf8").to_owned();
+    let url = sb.url();
+    let followup = |extra: &[&str]| {
+        let mut args =
+            vec!["followup", "p.csv", "--subject", "s", "--body", "b.html", "--journal", "c.jsonl"];
+        args.extend_from_slice(extra);
+        let args: Vec<String> =
+            args.iter().map(|a| if a.contains('.') { p(a) } else { (*a).to_owned() }).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).chain(["--graph-url", url.as_str()]).collect();
+        localmerge(dir.path(), &args)
+    };
+    let o = followup(&["--journal-out", "f.jsonl", "--from", "team@sandbox.localmerge.test"]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(
+        text(&o.stderr).contains("sent from the first campaign's mailbox (your own: leave out --from)"),
+        "{o:?}"
+    );
+    let o = followup(&["--journal-out", "c.jsonl"]);
+    assert!(text(&o.stderr).contains("needs a journal of its own"), "{o:?}");
 }
