@@ -109,6 +109,11 @@ const en = {
   repliesFound: "{0} sent. New since the last check: {1} replied, {2} bounced, {3} unsubscribed.",
   repliesListed: "{0} added to your do-not-contact list.",
   checkFailed: "Your Inbox could not be read: {0}",
+  followupDays: "Days after the first message",
+  followUp: "Follow up",
+  followupHint: "The message you are writing in Outlook is the follow-up: a reply in each conversation that got no answer.",
+  followupNone: "No follow-up to send now: {0} answered, {1} not due yet.",
+  followupStarting: "Following up {0} messages; {1} answered, {2} not due yet.",
 };
 
 export type Key = keyof typeof en;
@@ -221,6 +226,11 @@ const fr: Record<Key, string> = {
   repliesFound: "{0} envoyés. Depuis la dernière fois : {1} réponses, {2} non distribués, {3} désabonnements.",
   repliesListed: "{0} ajoutés à votre liste d’exclusion.",
   checkFailed: "Votre boîte de réception n’a pas pu être lue : {0}",
+  followupDays: "Jours après le premier message",
+  followUp: "Relancer",
+  followupHint: "Le message que vous rédigez dans Outlook est la relance : une réponse dans chaque conversation restée sans réponse.",
+  followupNone: "Aucune relance à envoyer maintenant : {0} ont répondu, {1} pas encore dues.",
+  followupStarting: "Relance de {0} messages ; {1} ont répondu, {2} pas encore dues.",
 };
 
 let words: Record<Key, string> = en;

@@ -28,6 +28,8 @@ export interface StoredCampaign {
   excluded?: number[];
   /** The attachment files the user picked (kept here, on this computer, for a resume). */
   files?: Record<string, File>;
+  /** A follow-up's first campaign. */
+  followupOf?: string;
 }
 
 const DB = "localmerge";

@@ -28,7 +28,7 @@ import { renderPreview } from "./view/preview.js";
 import { bindSources } from "./sources.js";
 import { renderFile, renderReadError, renderRecipients } from "./view/recipients.js";
 import { download, mode, offerDownload, renderForecast, renderSend } from "./view/send.js";
-import { loadCore, openContacts, openSpreadsheet, reportWorkbook, trackCampaign, type Region } from "./wasm.js";
+import { followupRows, loadCore, openContacts, openSpreadsheet, reportWorkbook, trackCampaign, type Region } from "./wasm.js";
 
 provideFluentDesignSystem().register(fluentDesignSystemProvider(), fluentButton(), fluentCheckbox(), fluentProgress(), fluentBadge());
 
@@ -309,10 +309,10 @@ async function renderAfter(app: App): Promise<void> {
 }
 
 /** Reads what came back for the last campaign from the Inbox: the journal records each
- *  row's response, the do-not-contact list gains those who unsubscribed. */
-async function checkReplies(app: App): Promise<void> {
+ *  row's response, the do-not-contact list gains those who unsubscribed. Whether it could. */
+async function checkReplies(app: App): Promise<boolean> {
   const stored = await lastEnded(app);
-  if (!stored) return;
+  if (!stored) return false;
   const status = $("replies-text");
   status.textContent = t("checking");
   try {
@@ -331,9 +331,45 @@ async function checkReplies(app: App): Promise<void> {
     body.replied = String(found.replied);
     body.bounced = String(found.bounced);
     body.unsubscribed = String(found.unsubscribed);
+    return true;
   } catch (e) {
     status.textContent = t("checkFailed", (e as Error).message);
+    return false;
   }
+}
+
+/** A follow-up to the last campaign: the message being written is sent as a reply in each
+ *  conversation that got no answer, from the same mailbox, exactly once like any campaign.
+ *  What came back is read first: if the Inbox cannot be read, nothing is sent. */
+async function followUp(app: App): Promise<void> {
+  const first = await lastEnded(app);
+  const status = $("followup-text");
+  status.textContent = "";
+  if (!first || !canStart(app.phase)) return;
+  const tpl = await template(app);
+  if (!tpl.subject.trim() || !tpl.body.trim()) return void (status.textContent = t("needTemplate"));
+  if (!(await checkReplies(app))) return;
+  const days = Math.max(0, Math.floor(Number($<HTMLInputElement>("followup-days").value) || 0));
+  const due = await followupRows(await app.store.journal(first.id), Date.now(), days);
+  if (due.rows.length === 0) return void (status.textContent = t("followupNone", due.answered, due.later));
+  status.textContent = t("followupStarting", due.rows.length, due.answered, due.later);
+  const id = crypto.randomUUID();
+  const from = first.options.from ?? "";
+  const options: CampaignOptions = { ...sendOptions(app, id, from), draftsOnly: false, schedule: undefined, replies: due.rows };
+  // The first campaign's rows and choices; the follow-up's own words, and its mailbox for {{unsubscribe}}.
+  const stored: StoredCampaign = {
+    ...first,
+    id,
+    created: Date.now(),
+    template: { ...first.template, subject: tpl.subject, body: tpl.body, footer: tpl.footer, suppress: tpl.suppress, mailbox: from || app.me || undefined, exclude: [] },
+    options,
+    state: "running",
+    skipped: [],
+    excluded: [],
+    followupOf: first.id,
+  };
+  await app.store.save(stored);
+  await run(app, stored);
 }
 
 async function cancel(app: App): Promise<void> {
@@ -500,6 +536,7 @@ function bind(app: App): void {
   });
   $("cancel").addEventListener("click", () => void cancel(app));
   $("check-replies").addEventListener("click", () => void checkReplies(app));
+  $("follow-up").addEventListener("click", () => void followUp(app));
 }
 
 async function main(): Promise<void> {

@@ -4,7 +4,7 @@
 // it. Which formats a module reads is the core's to say (`readsFormatOf`), not this file's.
 
 import init, * as first from "../pkg/localmerge_addin.js";
-import type { ContactQuery, Spreadsheet, TrackResult } from "../pkg/localmerge_addin.js";
+import type { ContactQuery, Followups, Spreadsheet, TrackResult } from "../pkg/localmerge_addin.js";
 import type * as second from "../pkg/localmerge_addin_full.js";
 import type * as third from "../pkg/localmerge_addin_report.js";
 
@@ -82,6 +82,11 @@ export async function openContacts(json: string): Promise<Spreadsheet> {
 /** What came back for the campaign of `journal`, read from the Inbox by the second module. */
 export async function trackCampaign(graphUrl: string, token: string, journal: string[], suppress: string): Promise<TrackResult> {
   return (await loadFull()).trackCampaign(graphUrl, token, journal, suppress);
+}
+
+/** The rows a follow-up answers now, by the first campaign's journal (the second module). */
+export async function followupRows(journal: string[], now: number, delayDays: number): Promise<Followups> {
+  return (await loadFull()).followupRows(journal, now, delayDays);
 }
 
 /** Where a campaign's rows came from, as stored: a workbook and where its list is, or contacts' JSON. */

@@ -3,7 +3,11 @@
 //! requests as `localmerge track` (in the second module, with `after-send`: most users
 //! open the pane to send), and each row's response as the report shows it (in both).
 
-use localmerge_core::send::{Entry, RowStatus, journal_rows};
+#[cfg(test)]
+use localmerge_core::send::Entry;
+use localmerge_core::send::{RowStatus, journal_rows};
+
+use crate::campaign::parse_history as entries;
 #[cfg(any(test, feature = "after-send"))]
 use localmerge_core::suppress::{self, Suppressions};
 #[cfg(any(test, feature = "after-send"))]
@@ -20,11 +24,6 @@ use crate::js_error;
 pub struct AnsweredDto {
     row: u32,
     status: &'static str,
-}
-
-/// The journal's entries, each line named when it is not one.
-pub(crate) fn entries(lines: &[String]) -> Result<Vec<Entry>, String> {
-    lines.iter().enumerate().map(|(i, l)| Entry::from_line(l, i + 1).map_err(|e| e.to_string())).collect()
 }
 
 /// The rows something came back for, and what (pure; tested natively).
@@ -142,6 +141,49 @@ impl Spreadsheet {
     }
 }
 
+/// The rows a follow-up sent at `now` answers (sent `delay_days` days before at least,
+/// nothing came back), as core's `followups` says (pure; tested natively).
+#[cfg(any(test, feature = "after-send"))]
+pub fn followups(lines: &[String], now: f64, delay_days: u32) -> Result<FollowupsDto, String> {
+    let f = localmerge_core::send::followups(
+        &entries(lines)?,
+        now.max(0.0) as u64,
+        u64::from(delay_days) * 86_400_000,
+    );
+    Ok(FollowupsDto {
+        rows: f
+            .rows
+            .into_iter()
+            .map(|(row, original)| crate::campaign::FollowupRow { row, original })
+            .collect(),
+        answered: f.answered,
+        later: f.later,
+        next: f.next,
+    })
+}
+
+/// The `Followups` TypeScript type.
+#[cfg(any(test, feature = "after-send"))]
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct FollowupsDto {
+    rows: Vec<crate::campaign::FollowupRow>,
+    answered: usize,
+    later: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<u64>,
+}
+
+/// The rows a follow-up answers now: `{ rows, answered, later, next? }` (in the second
+/// module: a follow-up reads the Inbox first).
+#[cfg(feature = "after-send")]
+#[wasm_bindgen(js_name = followupRows, unchecked_return_type = "Followups")]
+pub fn followup_rows(journal: Vec<String>, now: f64, delay_days: u32) -> Result<JsValue, JsError> {
+    followups(&journal, now, delay_days)
+        .map_err(js_error)?
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(js_error)
+}
+
 /// Reads the sending mailbox's Inbox for the campaign of `journal`; `suppress` is the
 /// do-not-contact list's text.
 #[cfg(feature = "after-send")]
@@ -186,6 +228,11 @@ mod tests {
         .to_vec();
         assert_eq!(by_row(&answered(&lines).expect("rows")), BTreeMap::from([(3, "bounced")]));
         assert!(answered(&["nonsense".to_owned()]).expect_err("bad").contains("line 1"));
+        // Row 2 was sent and nothing came back: due after the delay; row 3 bounced.
+        let f = followups(&lines, 5.0 + 86_400_000.0, 1).expect("due");
+        assert_eq!((f.rows.len(), f.answered, f.later), (1, 1, 0));
+        assert_eq!(f.rows[0], crate::campaign::FollowupRow { row: 2, original: "m2".into() });
+        assert_eq!(followups(&lines, 5.0, 1).expect("later").next, Some(5 + 86_400_000));
 
         let found = |row, status, who: Option<&str>| Found {
             entry: Entry::Tracked { row, status, at: 7 },

@@ -56,6 +56,16 @@ pub struct Options {
     domains: Vec<String>,
     tenant_external: Option<u32>,
     seed: f64,
+    /// A follow-up's rows and the messages they answer.
+    #[serde(default)]
+    pub(crate) replies: Vec<FollowupRow>,
+}
+
+/// A row a follow-up answers and its first message (the `FollowupRow` TypeScript type).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct FollowupRow {
+    pub(crate) row: u32,
+    pub(crate) original: String,
 }
 
 /// Where a campaign stands (the `CampaignSummary` TypeScript type).
@@ -179,7 +189,7 @@ pub fn settings(options: &Options, folder: &str) -> Result<CampaignSettings, sen
         // then at most the mailbox's own, 10,000, by default).
         internal_domains: options.domains.iter().map(|d| d.trim().to_lowercase()).collect(),
         skipped: Vec::new(),
-        replies: Default::default(),
+        replies: options.replies.iter().map(|r| (r.row, r.original.clone())).collect(),
         folder_name: format!("localmerge {folder}"),
         seed: options.seed as u64,
     })

@@ -59,12 +59,18 @@ export interface CampaignOptions {
   domains?: string[];
   /** The tenant's external recipients a day (default 10,000, the mailbox's). */
   tenantExternal?: number;
+  /** A follow-up: the rows it answers, each with the id of its first message (a reply in its conversation). */
+  replies?: FollowupRow[];
 }
-/** What a campaign needs of every Microsoft 365 limit, before it starts. */
 /** A row something came back for after `track` (the report's status). */
 export interface AnsweredRow { row: number; status: "replied" | "bounced" | "unsubscribed" }
 /** What a check of the Inbox found: journal lines to append, the do-not-contact list's new text. */
 export interface TrackResult { entries: string[]; suppress: string; listed: number; sent: number; replied: number; bounced: number; unsubscribed: number }
+/** A row a follow-up answers, and the message it replies to. */
+export interface FollowupRow { row: number; original: string }
+/** The rows a follow-up answers now; those answered, and those not due yet (the next at `next`, ms). */
+export interface Followups { rows: FollowupRow[]; answered: number; later: number; next?: number }
+/** What a campaign needs of every Microsoft 365 limit, before it starts. */
 export interface Forecast { messages: number; recipients: number; external: number; mailboxBudget: number; tenantExternalBudget: number; days: number; finishAt: number }
 export interface DriveFile { driveId: string; itemId: string; name: string; size?: number; modified?: string }
 export interface DriveDownload { name: string; bytes: Uint8Array }
@@ -502,7 +508,11 @@ impl Spreadsheet {
     ) -> Result<Campaign, JsError> {
         let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
         let options: campaign::Options = serde_wasm_bindgen::from_value(options).map_err(js_error)?;
-        let (plan, _) = plan_messages(&self.table, &template, &options.id).map_err(js_error)?;
+        let (mut plan, _) = plan_messages(&self.table, &template, &options.id).map_err(js_error)?;
+        // A follow-up is about its rows only.
+        if !options.replies.is_empty() {
+            plan.messages.retain(|m| options.replies.iter().any(|r| r.row == m.row));
+        }
         Campaign::create(plan.messages, &options, &history)
     }
 

@@ -415,6 +415,28 @@ describe("the Outlook add-in", { skip }, () => {
     await page.waitForSelector("body[data-ready=true]");
     assert.ok(await page.isVisible("#step-after"));
     assert.match(await page.textContent("#after-text"), /After test \{\{First Name\}\}/);
+    // A follow-up: the message being written goes as a reply in each conversation that got
+    // no answer — Otto's (away is not an answer) — and to nobody who replied, bounced or left.
+    await page.evaluate(
+      () =>
+        new Promise((done) =>
+          Office.context.mailbox.item.subject.setAsync("Following up, {{First Name}}", () =>
+            Office.context.mailbox.item.body.setAsync("<p>Any thoughts, {{First Name}}?</p>", { coercionType: "html" }, done),
+          ),
+        ),
+    );
+    await page.fill("#followup-days", "0");
+    await page.click("#follow-up");
+    await page.waitForFunction((first) => document.body.dataset.phase === "done" && document.body.dataset.campaign !== first, id, { timeout: 60_000 });
+    assert.match(await page.textContent("#followup-text"), /Following up 1 messages; 3 answered, 0 not due yet/);
+    const follow = (await graph.deliveries()).filter((d) => d.subject.startsWith("Following up"));
+    assert.deepEqual(follow.map((d) => [d.to, d.subject, d.in_reply_to, d.conversation]), [[["otto.qx@example.org"], "Following up, Ottoqz", to("otto.qx@example.org").id, to("otto.qx@example.org").conversation]]);
+    assert.match(follow[0].body, /Any thoughts, Ottoqz\?/);
+    // The last campaign is now the follow-up: another one is due only a day after it.
+    await page.fill("#followup-days", "1");
+    await page.click("#follow-up");
+    await page.waitForFunction(() => /No follow-up to send now: 0 answered, 1 not due yet/.test(document.getElementById("followup-text").textContent));
+    assert.equal((await graph.deliveries()).filter((d) => d.subject.startsWith("Following up")).length, 1);
     assert.deepEqual(await axe(page), []);
     // Nothing read from the Inbox, no value and no address went anywhere but Graph.
     assert.deepEqual(leaks(requests, graph.host, [...secrets, "Thanks", "Away"]), []);
