@@ -386,12 +386,13 @@ fn run_campaign(m: &MergeArgs, r: &RunArgs, c: Campaign) -> anyhow::Result<u8> {
         replies: c.replies.clone().unwrap_or_default(),
     })?;
     // The mailbox's address is asked of Graph only for a body that may link to it.
-    let mailbox = if mentions_unsubscribe(&m.body)? {
+    let body = read_template(&m.body)?;
+    let mailbox = if mentions_unsubscribe(&body) {
         Some(session.mailbox().context("the address {{unsubscribe}} links to")?)
     } else {
         None
     };
-    let (table, merge, mut plan, mut suppressed) = plan(m, mailbox.as_deref(), session.campaign())?;
+    let (table, merge, mut plan, mut suppressed) = plan(m, &body, mailbox.as_deref(), session.campaign())?;
     if let Some(replies) = &c.replies {
         // A follow-up is about its rows only: the others are neither sent nor reported.
         plan.messages.retain(|msg| replies.contains_key(&msg.row));
@@ -473,9 +474,8 @@ fn followup(a: &FollowupArgs) -> anyhow::Result<u8> {
         Err(e) => return Err(e),
     };
     track::say(&a.journal, &checked)?;
-    let entries = send::read_journal(&a.journal)?;
-    let due =
-        localmerge_core::send::followups(&entries, send::now_ms(), u64::from(a.after_days) * 86_400_000);
+    let delay = u64::from(a.after_days) * 86_400_000;
+    let due = localmerge_core::send::followups(&checked.entries, send::now_ms(), delay);
     eprintln!(
         "{}: {} to follow up now; {} answered (replied, bounced or unsubscribed); {} not due yet{}",
         a.journal.display(),
@@ -675,20 +675,20 @@ struct PreviewLine<'a> {
     html: &'a str,
 }
 
-/// Reads the data and the templates, and checks and renders every row.
-/// The table, the merge and its plan, without the messages to a recipient on the
-/// do-not-contact list (those are returned beside it, with the entry that matched).
+/// Reads the data, and checks and renders every row with the subject and `body` (the text
+/// of `a.body`): the table, the merge and its plan, without the messages to a recipient on
+/// the do-not-contact list (those are returned beside it, with the entry that matched).
 /// `{{unsubscribe}}` links write to `mailbox` (none: a body using them is refused) and name
 /// `campaign`.
 fn plan(
     a: &MergeArgs,
+    body: &str,
     mailbox: Option<&str>,
     campaign: &str,
 ) -> anyhow::Result<(Table, Merge, localmerge_core::Plan, Vec<Suppressed>)> {
     let list = suppress::load(&a.suppress)?;
     let locale = pick_locale(a.locale.as_deref())?;
     let body_path = &a.body;
-    let body = read_template(body_path)?;
     let unsubscribe = match mailbox {
         Some(m) => {
             Some(Unsubscribe::new(m, campaign, locale).with_context(|| format!("{}", body_path.display()))?)
@@ -697,7 +697,7 @@ fn plan(
     };
     let (_, table) = a.source.open(false, &CURRENT_FILE)?;
     let body_name = body_path.display().to_string();
-    let mut spec = MergeSpec::html(&a.subject, &body, &body_name);
+    let mut spec = MergeSpec::html(&a.subject, body, &body_name);
     spec.columns = ColumnOverrides { to: a.to.clone(), cc: a.cc.clone(), bcc: a.bcc.clone() };
     spec.locale = locale;
     spec.group_by = a.group_by.clone();
@@ -727,15 +727,16 @@ fn read_template(path: &Path) -> anyhow::Result<String> {
     String::from_utf8(body).map_err(|_| anyhow::anyhow!("{}: the template is not UTF-8 text", path.display()))
 }
 
-/// Whether the body template may use `{{unsubscribe}}` (the compiler decides; this only
+/// Whether a body template may use `{{unsubscribe}}` (the compiler decides; this only
 /// spares a request to Graph for the many bodies that never mention it).
-fn mentions_unsubscribe(path: &Path) -> anyhow::Result<bool> {
-    Ok(read_template(path)?.to_lowercase().contains("unsubscribe"))
+fn mentions_unsubscribe(body: &str) -> bool {
+    body.to_lowercase().contains("unsubscribe")
 }
 
 fn preview(a: MergeArgs) -> anyhow::Result<u8> {
     let mailbox = a.from.as_deref().unwrap_or(PREVIEW_MAILBOX);
-    let (table, _, plan, suppressed) = plan(&a, Some(mailbox), "preview")?;
+    let body = read_template(&a.body)?;
+    let (table, _, plan, suppressed) = plan(&a, &body, Some(mailbox), "preview")?;
     let data = &a.source.data;
 
     let stdout = std::io::stdout().lock();

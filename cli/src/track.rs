@@ -25,6 +25,9 @@ pub struct Checked {
     listed: usize,
     #[serde(skip)]
     list: std::path::PathBuf,
+    /// The journal as it now stands, what was found appended.
+    #[serde(skip)]
+    pub entries: Vec<Entry>,
 }
 
 /// `localmerge track --journal FILE`: the check, a JSON line on stdout and a sentence on stderr.
@@ -38,7 +41,7 @@ pub fn run(journal: &Path, graph: &GraphArgs, list: &ListArgs) -> anyhow::Result
 /// Reads what came back for the campaign of `journal` into it, and those who unsubscribed
 /// into the list.
 pub fn check(journal: &Path, graph: &GraphArgs, list: &ListArgs) -> anyhow::Result<Checked> {
-    let entries = crate::send::read_journal(journal)?;
+    let mut entries = crate::send::read_journal(journal)?;
     let mut tracker = Tracker::new(&entries).map_err(|e| anyhow::anyhow!("{}: {e}", journal.display()))?;
     let found = crate::source::with_graph(graph, async |client| Ok(client.track(&mut tracker).await?))?;
     // The journal first: a check that stops after it is found again the next time, never lost.
@@ -46,6 +49,7 @@ pub fn check(journal: &Path, graph: &GraphArgs, list: &ListArgs) -> anyhow::Resu
     if !new.is_empty() {
         crate::send::append_journal(journal, &new)?;
     }
+    entries.extend(new);
     let unsubscribers = found
         .iter()
         .filter_map(|f| f.suppress.as_deref())
@@ -57,6 +61,7 @@ pub fn check(journal: &Path, graph: &GraphArgs, list: &ListArgs) -> anyhow::Resu
         tally: Tally::of(&found),
         listed,
         list: list_path,
+        entries,
     })
 }
 

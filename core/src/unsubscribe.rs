@@ -53,12 +53,21 @@ impl Unsubscribe {
 
     /// The `mailto:` URL (RFC 6068: the subject percent-encoded as UTF-8).
     pub fn url(&self, row: u32) -> String {
-        let mut url = String::with_capacity(self.mailbox.len() + 64);
-        url.push_str("mailto:");
-        percent_encode(&self.mailbox, &mut url);
-        url.push_str("?subject=");
-        percent_encode(&self.subject(row), &mut url);
-        url
+        let (before, after) = self.url_around_row();
+        format!("{before}{row}{after}")
+    }
+
+    /// The URL before and after the row's number (its digits need no encoding): what a
+    /// template writes around each message's row.
+    pub(crate) fn url_around_row(&self) -> (String, String) {
+        let mut before = String::with_capacity(self.mailbox.len() + 64);
+        before.push_str("mailto:");
+        percent_encode(&self.mailbox, &mut before);
+        before.push_str("?subject=");
+        percent_encode(&format!("{} [{}/", self.word, self.campaign), &mut before);
+        let mut after = String::new();
+        percent_encode("]", &mut after);
+        (before, after)
     }
 
     /// The words the link shows when the template gives none.

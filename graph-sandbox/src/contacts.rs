@@ -4,13 +4,10 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::Contact;
-use crate::graph::Reply;
-
-/// Graph's page size when `$top` is not given.
-const DEFAULT_PAGE: usize = 10;
+use crate::graph::{Reply, page};
 
 /// The folders of a mailbox, in the order their contacts were configured; each id is
 /// `folder-N`.
@@ -24,31 +21,6 @@ fn folders<'a>(contacts: &'a [Contact], mailbox: &str) -> Vec<&'a str> {
         }
     }
     names
-}
-
-/// One page of `items`, with the link to the next one built on `url` (this request's
-/// absolute URL without its query).
-pub(crate) fn page(items: Vec<Value>, query: &HashMap<String, String>, max_page: usize, url: &str) -> Reply {
-    let top = query
-        .get("$top")
-        .and_then(|t| t.parse::<usize>().ok())
-        .unwrap_or(DEFAULT_PAGE)
-        .clamp(1, max_page.max(1));
-    let skip = query.get("$skip").and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
-    let end = (skip + top).min(items.len());
-    let value: Vec<Value> = items.get(skip..end).map(<[Value]>::to_vec).unwrap_or_default();
-    let mut body = json!({ "value": value });
-    if end < items.len() {
-        // The next link keeps the request's other options, as Graph's do.
-        let mut link = format!("{url}?$top={top}&$skip={end}");
-        for key in ["$filter", "$orderby", "$select", "$expand"] {
-            if let Some(v) = query.get(key) {
-                link.push_str(&format!("&{key}={}", encode(v)));
-            }
-        }
-        body["@odata.nextLink"] = Value::String(link);
-    }
-    Reply::ok(200, body)
 }
 
 /// The answer to a contacts request on `mailbox`, or `None` when `rest` is not one.
@@ -94,17 +66,4 @@ pub(crate) fn answer(
         }
         _ => return None,
     })
-}
-
-/// Percent-encodes a query value (all but RFC 3986's unreserved characters).
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }

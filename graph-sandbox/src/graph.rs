@@ -5,6 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
 
 use base64::Engine as _;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
 use crate::{Config, Delivery, Hold, Mailboxes, Stats};
@@ -379,7 +380,7 @@ impl World {
             .collect();
         list.sort_by_key(|m| m.received());
         let items = list.iter().map(|m| m.listed(class)).collect();
-        crate::contacts::page(items, query, self.config.max_page, url)
+        page(items, query, self.config.max_page, url)
     }
 
     /// A message arriving in `mailbox`'s Inbox at `at` (ms since the epoch); `reply_to`
@@ -659,13 +660,7 @@ impl World {
             bcc: addresses(&j["bccRecipients"]),
             subject: j["subject"].as_str().unwrap_or_default().to_owned(),
             body: j["body"]["content"].as_str().unwrap_or_default().to_owned(),
-            campaign: j["internetMessageHeaders"].as_array().and_then(|l| {
-                l.iter()
-                    .find(|h| {
-                        h["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case("X-LocalMerge-Campaign"))
-                    })
-                    .and_then(|h| h["value"].as_str().map(str::to_owned))
-            }),
+            campaign: campaign_header(j).map(str::to_owned),
             row_key: m.ext(ROW_KEY_NAME),
             conversation: j["conversationId"].as_str().map(str::to_owned),
             in_reply_to: j["inReplyTo"].as_str().map(str::to_owned),
@@ -836,14 +831,7 @@ fn iso(t: u64) -> String {
 /// message's conversation, naming the failed recipients and quoting the original headers
 /// (HTML-escaped, as Exchange's are).
 fn non_delivery_report(id: &str, original: &Value, bounced: &[String]) -> crate::Incoming {
-    let campaign = original["internetMessageHeaders"]
-        .as_array()
-        .and_then(|l| {
-            l.iter()
-                .find(|h| h["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case("X-LocalMerge-Campaign")))
-        })
-        .and_then(|h| h["value"].as_str())
-        .unwrap_or_default();
+    let campaign = campaign_header(original).unwrap_or_default();
     let message_id = original["internetMessageId"].as_str().unwrap_or_default();
     let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let body = format!(
@@ -861,6 +849,43 @@ fn non_delivery_report(id: &str, original: &Value, bounced: &[String]) -> crate:
         class: Some("REPORT.IPM.Note.NDR".to_owned()),
         mailbox: None,
     }
+}
+
+/// Graph's page size when `$top` is not given.
+const DEFAULT_PAGE: usize = 10;
+
+/// One page of `items`, with the link to the next one built on `url` (this request's
+/// absolute URL without its query): contacts, folders' messages.
+pub(crate) fn page(items: Vec<Value>, query: &HashMap<String, String>, max_page: usize, url: &str) -> Reply {
+    let top = query
+        .get("$top")
+        .and_then(|t| t.parse::<usize>().ok())
+        .unwrap_or(DEFAULT_PAGE)
+        .clamp(1, max_page.max(1));
+    let skip = query.get("$skip").and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
+    let end = (skip + top).min(items.len());
+    let value: Vec<Value> = items.get(skip..end).map(<[Value]>::to_vec).unwrap_or_default();
+    let mut body = json!({ "value": value });
+    if end < items.len() {
+        // The next link keeps the request's other options, as Graph's do.
+        let mut link = format!("{url}?$top={top}&$skip={end}");
+        for key in ["$filter", "$orderby", "$select", "$expand"] {
+            if let Some(v) = query.get(key) {
+                link.push_str(&format!("&{key}={}", utf8_percent_encode(v, NON_ALPHANUMERIC)));
+            }
+        }
+        body["@odata.nextLink"] = Value::String(link);
+    }
+    Reply::ok(200, body)
+}
+
+/// The `X-LocalMerge-Campaign` header a message carries.
+fn campaign_header(message: &Value) -> Option<&str> {
+    message["internetMessageHeaders"]
+        .as_array()?
+        .iter()
+        .find(|h| h["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case("X-LocalMerge-Campaign")))?["value"]
+        .as_str()
 }
 
 fn not_found() -> Reply {

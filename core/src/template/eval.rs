@@ -179,17 +179,9 @@ pub(super) fn render(nodes: &[Node], ctx: &Ctx<'_, '_>, out: &mut String, issues
             }
             Node::Unsubscribe(u) => {
                 // The message's row: a group's first, wherever the link stands.
-                let url = u.link.url(ctx.rows.first().unwrap_or(&NO_ROW).row);
-                if u.html {
-                    // The URL is percent-encoded but for `:?=@`: nothing to escape in an attribute.
-                    out.push_str("<a href=\"");
-                    out.push_str(&url);
-                    out.push_str("\">");
-                    html_escape_into(&u.text, out);
-                    out.push_str("</a>");
-                } else {
-                    out.push_str(&url);
-                }
+                out.push_str(&u.before);
+                write_u32(ctx.rows.first().unwrap_or(&NO_ROW).row, out);
+                out.push_str(&u.after);
             }
         }
     }
@@ -353,7 +345,24 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
-fn html_escape_into(s: &str, out: &mut String) {
+/// A row number's decimal digits.
+fn write_u32(mut n: u32, out: &mut String) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
+}
+
+pub(super) fn html_escape_into(s: &str, out: &mut String) {
     let bytes = s.as_bytes();
     let mut last = 0;
     for (i, &b) in bytes.iter().enumerate() {

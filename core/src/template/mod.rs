@@ -185,7 +185,7 @@ fn static_text_len(nodes: &[Node]) -> usize {
             Node::Out { .. } => 16,
             Node::If { then, otherwise, .. } => static_text_len(then).min(static_text_len(otherwise)),
             Node::Each(body) => static_text_len(body),
-            Node::Unsubscribe(link) => link.text.len(),
+            Node::Unsubscribe(link) => link.before.len() + link.after.len(),
         })
         .sum()
 }
@@ -208,13 +208,12 @@ pub(crate) enum Node {
     Unsubscribe(Box<UnsubscribeNode>),
 }
 
-/// `{{unsubscribe}}` as compiled: where it points, the words it shows, and whether it is an
-/// HTML link or a plain-text body's bare URL.
+/// `{{unsubscribe}}` as compiled: the output before and after the message's row number —
+/// an HTML link with its words, or a plain-text body's bare URL — built once, not per row.
 #[derive(Debug, Clone)]
 pub(crate) struct UnsubscribeNode {
-    pub(crate) link: Unsubscribe,
-    pub(crate) text: String,
-    pub(crate) html: bool,
+    pub(crate) before: String,
+    pub(crate) after: String,
 }
 
 /// What `{{unsubscribe}}` may become in the template being compiled.
@@ -534,7 +533,15 @@ impl Lower<'_> {
             Some(Param::Literal(Literal::Str(words))) => words.clone(),
             _ => link.default_text().to_owned(),
         };
-        Ok(Node::Unsubscribe(Box::new(UnsubscribeNode { link: link.clone(), text, html: self.escape })))
+        let (mut before, mut after) = link.url_around_row();
+        if self.escape {
+            // The URL is percent-encoded but for `:?=@`: nothing to escape in an attribute.
+            before.insert_str(0, "<a href=\"");
+            after.push_str("\">");
+            eval::html_escape_into(&text, &mut after);
+            after.push_str("</a>");
+        }
+        Ok(Node::Unsubscribe(Box::new(UnsubscribeNode { before, after })))
     }
 
     /// `{{count rows}}` and `{{sum rows "Column"}}`.
