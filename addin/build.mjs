@@ -83,7 +83,7 @@ await esbuild.build({
 for (const name of ["localmerge_addin", "localmerge_addin_full", "localmerge_addin_report"]) {
   cpSync(join(pkg, `${name}_bg.wasm`), join(dist, `${name}_bg.wasm`));
 }
-for (const f of ["taskpane.html", "taskpane.css", "commands.html", "support.html", "assets"]) {
+for (const f of ["taskpane.html", "taskpane.css", "commands.html", "support.html", "privacy.html", "terms.html", "assets"]) {
   cpSync(join(addin, "pane", f), join(dist, f), { recursive: true });
 }
 writeFileSync(join(dist, "config.json"), JSON.stringify({ mode: "office" }, null, 2));

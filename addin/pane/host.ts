@@ -18,6 +18,11 @@ export interface HostInfo {
   dark: boolean;
   /** Whether MSAL's nested app authentication can run here. */
   nestedAuth: boolean;
+  /**
+   * Outlook, but one that cannot read or write the message being composed (Mailbox 1.3,
+   * which reading and writing the body need): the pane's own editor stands in.
+   */
+  olderOutlook: boolean;
   template: TemplateSource;
 }
 
@@ -109,12 +114,15 @@ export async function detectHost(subject: HTMLInputElement, editor: HTMLElement)
     const info = await office.onReady();
     const item = office.context?.mailbox?.item as Office.MessageCompose | undefined;
     if (info.host === office.HostType.Outlook && item?.body) {
-      const theme = office.context.officeTheme;
+      // The theme needs Mailbox 1.14, which the manifest does not require: absent, light.
+      const background = office.context.officeTheme?.bodyBackgroundColor;
+      const body = office.context.requirements.isSetSupported("Mailbox", "1.3");
       return {
         language: office.context.displayLanguage,
-        dark: isDark(theme?.bodyBackgroundColor),
+        dark: isDark(background),
         nestedAuth: office.context.requirements.isSetSupported("NestedAppAuth", "1.1"),
-        template: new OutlookItem(item),
+        olderOutlook: !body,
+        template: body ? new OutlookItem(item) : new PaneEditor(subject, editor),
       };
     }
   }
@@ -122,6 +130,7 @@ export async function detectHost(subject: HTMLInputElement, editor: HTMLElement)
     language: navigator.language,
     dark: matchMedia("(prefers-color-scheme: dark)").matches,
     nestedAuth: false,
+    olderOutlook: false,
     template: new PaneEditor(subject, editor),
   };
 }

@@ -548,7 +548,8 @@ async function main(): Promise<void> {
   document.body.classList.toggle("dark", host.dark);
   translatePage();
   $("editor-fields").hidden = host.template.inOutlook;
-  $("from-item").hidden = !host.template.inOutlook;
+  $("from-item").hidden = !host.template.inOutlook && !host.olderOutlook;
+  if (host.olderOutlook) $("from-item").textContent = t("olderOutlook");
   await loadCore();
   const store = await Store.open();
   const tokens = await signIn(config, host.nestedAuth);

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod outbound;
 pub mod seats;
 pub mod store;
+pub mod telemetry;
 pub mod web;
 
 pub use app::build;

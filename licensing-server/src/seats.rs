@@ -95,6 +95,12 @@ pub async fn authorize(store: &Store, sub_id: &str, tid: &str, oid: &str) -> Res
     }
 }
 
+/// Whether `tid`/`oid` may change their organisation's settings (its usage counts): they
+/// bought or administer one of its subscriptions.
+pub async fn administers_tenant(store: &Store, tid: &str, oid: &str) -> Result<bool, SeatError> {
+    Ok(!store.administered(tid, oid).await?.is_empty())
+}
+
 /// Gives `holder` a seat.
 pub async fn assign(store: &Store, admin: &Administered, holder: &Holder, now: i64) -> Result<(), SeatError> {
     store.assign(&admin.sub.id, &admin.sub.tenant_id, holder, now).await?;

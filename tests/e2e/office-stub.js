@@ -8,7 +8,14 @@
   save();
   const ok = (value) => ({ status: "succeeded", value });
   const later = (cb, result) => setTimeout(() => cb && cb(result), 0);
-  const sets = { Mailbox: "1.13", NestedAppAuth: settings.nestedAuth ? "1.1" : undefined };
+  // The requirement sets this Outlook supports (`settings.mailbox` plays an older one).
+  const sets = { Mailbox: settings.mailbox ?? "1.13", NestedAppAuth: settings.nestedAuth ? "1.1" : undefined };
+  // "1.13" is above "1.5": versions compare part by part, not as decimals.
+  const atLeast = (have, want) => {
+    const [a, b] = [have, want].map((v) => String(v).split(".").map(Number));
+    for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+    return true;
+  };
   const item = {
     itemType: "message",
     subject: {
@@ -47,7 +54,7 @@
       requirements: {
         isSetSupported(name, version) {
           const have = sets[name];
-          return have !== undefined && Number.parseFloat(have) >= Number.parseFloat(version ?? "1.0");
+          return have !== undefined && atLeast(have, version ?? "1.0");
         },
       },
       mailbox: { item, userProfile: { emailAddress: settings.user ?? "me@sandbox.localmerge.test", displayName: "Me" } },

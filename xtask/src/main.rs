@@ -148,6 +148,8 @@ fn test_all() -> anyhow::Result<()> {
     run(Command::new("npm").args(["run", "--silent", "typecheck"]).current_dir(root()))?;
     // The pane's pure modules (the CSV guard, the license statement, the words) in Node.
     run(Command::new("npm").args(["run", "--silent", "test:unit"]).current_dir(root()))?;
+    // Store readiness a machine can check offline: both manifests, icons, pages, Office.js.
+    run(Command::new("npm").args(["run", "--silent", "test:store"]).current_dir(root()))?;
     // The runner comes with the wasm-bindgen CLI the pane's build chose (PATH or target/tools).
     let local = target_dir().join("tools/bin/wasm-bindgen-test-runner");
     let runner = if local.exists() { local } else { PathBuf::from("wasm-bindgen-test-runner") };

@@ -40,7 +40,11 @@ pub async fn check(State(state): State<Shared>, Authed(who): Authed) -> ApiResul
         exp: iat + i64::from(state.config.license_days) * 86_400,
     };
     let license = state.signer.sign(&claims).map_err(|e| ApiError::Internal(e.to_string()))?;
+    // Whether the pane may send its anonymous usage counts: not when the organisation's
+    // administrator turned them off (the pane also has its own switch).
+    let telemetry = !state.store.telemetry_off(&who.tid).await?;
     Ok(Json(json!({
+        "telemetry": telemetry,
         "licensed": seat.is_some(),
         "plan": plan,
         "expires_at": seat.map(|s| iso(s.expires_at)),

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod license;
 pub mod me;
 pub mod ops;
+pub mod telemetry;
 pub mod webhooks;
 
 use std::time::Duration;
@@ -20,11 +21,13 @@ use crate::app::Shared;
 
 /// The API's routes.
 pub fn router() -> Router<Shared> {
-    // The add-in calls these two from its own origin with a bearer token (never cookies),
-    // so any origin may: the token is the authority, and nothing here reads cookies.
+    // The add-in calls these from its own origin with a bearer token (never cookies), or
+    // with nothing (its anonymous usage counts), so any origin may: the token is the
+    // authority, and nothing here reads cookies.
     let add_in = Router::new()
         .route("/v1/license/check", post(license::check))
         .route("/v1/license/public-key", get(license::public_key))
+        .route("/v1/telemetry", post(telemetry::report))
         .layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::Any)

@@ -7,6 +7,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (2, include_str!("../../migrations/0002_graph_token.sql")),
     (3, include_str!("../../migrations/0003_sessions_erasure_ends.sql")),
+    (4, include_str!("../../migrations/0004_telemetry.sql")),
 ];
 
 impl Store {

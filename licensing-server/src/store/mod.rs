@@ -13,6 +13,7 @@ mod privacy;
 mod seats;
 mod sessions;
 mod subscriptions;
+mod telemetry;
 mod tokens;
 mod users;
 
@@ -21,6 +22,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row as _};
 
 pub use migrate::MIGRATIONS;
+pub use telemetry::DailySum;
 
 /// Storage errors.
 #[derive(Debug, thiserror::Error)]

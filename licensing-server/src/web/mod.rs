@@ -24,6 +24,7 @@ pub fn router() -> Router<Shared> {
         .route("/admin", get(pages::admin))
         .route("/admin/assign", post(pages::admin_assign))
         .route("/admin/unassign", post(pages::admin_unassign))
+        .route("/admin/telemetry", post(pages::admin_telemetry))
         .route("/marketplace/landing", get(pages::landing))
         .route(
             "/static/site.css",

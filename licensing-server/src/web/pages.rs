@@ -29,6 +29,8 @@ pub struct FormIn {
     pub name: Option<String>,
     /// Their address.
     pub email: Option<String>,
+    /// The organisation's usage counts: `"1"` turns them off, `"0"` back on.
+    pub telemetry_off: Option<String>,
 }
 
 #[derive(Template)]
@@ -206,6 +208,7 @@ struct AdminPage {
     search_failed: bool,
     subscriptions: Vec<SubView>,
     found: Vec<Found>,
+    telemetry_off: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -275,6 +278,7 @@ pub async fn admin(
             .collect(),
         _ => Vec::new(),
     };
+    let Ok(telemetry_off) = state.store.telemetry_off(&s.tid).await else { return storage_failed() };
     html(&AdminPage {
         title: "Seats",
         signed_in: Some(token.clone()),
@@ -284,7 +288,44 @@ pub async fn admin(
         search_failed,
         subscriptions: views,
         found,
+        telemetry_off,
     })
+}
+
+/// `POST /admin/telemetry`: an administrator turns the organisation's usage counts off, or
+/// back on; the next license check tells every pane of the organisation.
+pub async fn admin_telemetry(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Form(f): Form<FormIn>,
+) -> Response {
+    let s = match checked(&state, &headers, &f).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let token = csrf(&state, &s);
+    let off = match f.telemetry_off.as_deref() {
+        Some("1") => true,
+        Some("0") => false,
+        _ => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "Usage counts",
+                "The form says neither on nor off.",
+                Some(token),
+                Some(("/admin", "Back")),
+            );
+        }
+    };
+    match seats::administers_tenant(&state.store, &s.tid, &s.oid).await {
+        Ok(true) => {}
+        Ok(false) => return seat_refused(&SeatError::NotFound, token),
+        Err(e) => return seat_refused(&e, token),
+    }
+    match state.store.set_telemetry_off(&s.tid, off, crate::now_ms()).await {
+        Ok(()) => Redirect::to("/admin").into_response(),
+        Err(_) => storage_failed(),
+    }
 }
 
 fn seat_refused(e: &SeatError, token: String) -> Response {

@@ -158,6 +158,8 @@ pub async fn database(db: Db) -> (String, Option<tempfile::TempDir>) {
 pub struct Server {
     pub base: String,
     pub http: reqwest::Client,
+    /// The database it runs on (a test may open its own `Store` to read what was kept).
+    pub database_url: String,
     pub _dir: Option<tempfile::TempDir>,
 }
 
@@ -169,6 +171,7 @@ pub async fn server_with(db: Db, edit: impl FnOnce(&mut Config)) -> Server {
     let idp = idp().await;
     let (url, dir) = database(db).await;
     let mut c = config(&url);
+    let database_url = url.clone();
     c.oidc_authority = format!("{}/common/v2.0", idp.base);
     edit(&mut c);
     let state = build(c).await.unwrap();
@@ -179,7 +182,7 @@ pub async fn server_with(db: Db, edit: impl FnOnce(&mut Config)) -> Server {
             .await
             .unwrap();
     });
-    Server { base: format!("http://{addr}"), http: reqwest::Client::new(), _dir: dir }
+    Server { base: format!("http://{addr}"), http: reqwest::Client::new(), database_url, _dir: dir }
 }
 
 impl Server {

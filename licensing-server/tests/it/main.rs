@@ -13,5 +13,6 @@ mod openapi;
 mod privacy;
 mod replicas;
 mod seats;
+mod telemetry;
 mod web;
 mod webhooks;

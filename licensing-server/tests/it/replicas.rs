@@ -56,7 +56,12 @@ async fn replicas_stopped_or_killed_mid_load_fail_only_the_killed_ones_requests_
             .spawn()
             .unwrap(),
     );
-    let proxy = Server { base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new(), _dir: None };
+    let proxy = Server {
+        base: format!("http://127.0.0.1:{port}"),
+        http: reqwest::Client::new(),
+        database_url: String::new(),
+        _dir: None,
+    };
     let mut up = false;
     for _ in 0..200 {
         if proxy
@@ -139,9 +144,10 @@ async fn replicas_stopped_or_killed_mid_load_fail_only_the_killed_ones_requests_
     // once its requests in flight are answered.
     replicas[0].signal("TERM");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (status, v) = Server { base: bases[0].clone(), http: proxy.http.clone(), _dir: None }
-        .call(reqwest::Method::GET, "/readyz", None, None)
-        .await;
+    let (status, v) =
+        Server { base: bases[0].clone(), http: proxy.http.clone(), database_url: String::new(), _dir: None }
+            .call(reqwest::Method::GET, "/readyz", None, None)
+            .await;
     assert_eq!((status, v["draining"].as_bool()), (503, Some(true)), "{v}");
     let exited = loop {
         if let Some(status) = replicas[0].0.try_wait().unwrap() {
@@ -194,7 +200,12 @@ async fn logs_are_json_lines_without_personal_data_or_colour() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("licensing.db").display());
     let (mut replicas, bases) = replicas_with(&url, 1, &[("LICENSING_LOG", "info,access=info")], true).await;
-    let s = Server { base: bases[0].clone(), http: reqwest::Client::new(), _dir: None };
+    let s = Server {
+        base: bases[0].clone(),
+        http: reqwest::Client::new(),
+        database_url: String::new(),
+        _dir: None,
+    };
     assert_eq!(s.buy("evt_log", "tlog", "logged-user", 1).await.0, 200);
     let user = token("tlog", "logged-user").await;
     assert_eq!(s.check(&user).await.1["licensed"], true);

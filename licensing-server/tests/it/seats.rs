@@ -56,7 +56,7 @@ async fn two_replicas_on_one_postgres_never_oversubscribe() {
     let url = postgres_url().await;
     let (_replicas, bases) = replicas(&url, 2).await;
     let http = reqwest::Client::new();
-    let s = Server { base: bases[0].clone(), http: http.clone(), _dir: None };
+    let s = Server { base: bases[0].clone(), http: http.clone(), database_url: String::new(), _dir: None };
     assert_eq!(s.buy("evt_pg", "tpg", "buyer", 50).await.0, 200);
     let buyer = token("tpg", "buyer").await;
     let sub = s.subscription(&buyer).await["id"].as_str().unwrap().to_owned();
