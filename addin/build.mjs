@@ -78,6 +78,8 @@ await esbuild.build({
   // The second module's JavaScript glue becomes its own file, imported when first needed.
   splitting: true,
   outdir: dist,
+  // The add-in's version, for its usage counts: the unified manifest's.
+  define: { LOCALMERGE_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, "manifest.json"), "utf8")).version) },
   logLevel: "warning",
 });
 for (const name of ["localmerge_addin", "localmerge_addin_full", "localmerge_addin_report"]) {

@@ -23,6 +23,8 @@ export interface HostInfo {
    * which reading and writing the body need): the pane's own editor stands in.
    */
   olderOutlook: boolean;
+  /** Office.js's platform (`OfficeOnline`, `PC`, `Mac`, …); absent outside Office. */
+  platform?: string;
   template: TemplateSource;
 }
 
@@ -122,6 +124,7 @@ export async function detectHost(subject: HTMLInputElement, editor: HTMLElement)
         dark: isDark(background),
         nestedAuth: office.context.requirements.isSetSupported("NestedAppAuth", "1.1"),
         olderOutlook: !body,
+        platform: String(info.platform),
         template: body ? new OutlookItem(item) : new PaneEditor(subject, editor),
       };
     }

@@ -8,6 +8,11 @@ export interface Plan {
   plan: string;
   /** When the statement expires (ms), if there is one. */
   until?: number;
+  /**
+   * Whether the organisation allows the anonymous usage counts: what the server said just
+   * now; absent when it did not answer (then nothing is counted).
+   */
+  telemetry?: boolean;
 }
 
 const CACHE = "localmerge.license";
@@ -79,11 +84,11 @@ export async function checkPlan(base: string | undefined, token: () => Promise<s
   try {
     const r = await fetch(`${base}/v1/license/check`, { method: "POST", headers: { Authorization: `Bearer ${bearer}` } });
     if (!r.ok) return cached(base);
-    const answer = (await r.json()) as { license?: string };
+    const answer = (await r.json()) as { license?: string; telemetry?: boolean };
     const plan = answer.license ? await verify(answer.license, await keys(base)) : undefined;
     if (!plan) return cached(base);
     localStorage.setItem(CACHE, answer.license as string);
-    return plan;
+    return { ...plan, telemetry: answer.telemetry === true };
   } catch {
     return cached(base);
   }

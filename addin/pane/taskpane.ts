@@ -20,6 +20,7 @@ import { reportCsv, reportRows } from "./csv.js";
 import { detectHost, type TemplateSource } from "./host.js";
 import { issueText, language, setLanguage, t, translatePage } from "./i18n.js";
 import { checkPlan, type Plan } from "./license.js";
+import { platformOf, recordError, recordEvent, recordFinish, setUserTurnedOff, Telemetry, userTurnedOff, type Location } from "./telemetry.js";
 import { type CampaignPhase, canStart, idle, next, type PhaseEvent, storedState } from "./state.js";
 import { Store, type StoredCampaign } from "./store.js";
 import { $ } from "./view/dom.js";
@@ -65,6 +66,26 @@ interface App {
   resumed?: string;
   /** The tenant's verified domains (empty when Graph did not say: every recipient counts as external). */
   domains: string[];
+  /** The anonymous usage counts (off when the user or the organisation said so). */
+  telemetry: Telemetry;
+}
+
+/** The add-in's version: the manifest's, set by the build. */
+declare const LOCALMERGE_VERSION: string;
+
+/** Sends the kept usage counts: no token, no cookie, nothing but the reports. */
+function flushTelemetry(app: App): Promise<void> {
+  const base = app.config.licensingUrl?.replace(/\/$/, "");
+  if (!base) return Promise.resolve();
+  return app.telemetry.flush(async (report) => {
+    const r = await fetch(`${base}/v1/telemetry`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(report), credentials: "omit", keepalive: true });
+    return r.status;
+  });
+}
+
+/** Counts an error caught at `location` (its kind, never its text). */
+function failed(app: App, location: Location, error: unknown): void {
+  recordError(app.telemetry, location, error);
 }
 
 function graphUrl(config: Config): string {
@@ -194,6 +215,7 @@ async function loadData(app: App, fileName: string, bytes: Uint8Array, region: R
     app.index = 0;
     renderFile(fileName, sheet, region, source === "contacts");
   } catch (e) {
+    failed(app, "read", e);
     renderReadError(fileName, (e as Error).message);
   }
   await refresh(app);
@@ -235,6 +257,7 @@ async function startCampaign(app: App): Promise<void> {
     files: Object.fromEntries(app.attachments),
   };
   await app.store.save(stored);
+  app.telemetry.count("campaigns_started");
   await run(app, stored);
 }
 
@@ -254,17 +277,25 @@ async function run(app: App, stored: StoredCampaign): Promise<void> {
       app.live = campaign;
       try {
         const token = () => app.tokens.graph(Boolean(stored.options.from));
-        const finish = await campaign.run(storedHost(app.store, stored, token, (event) => void dispatch(app, { type: "progress", event })));
+        const finish = await campaign.run(
+          storedHost(app.store, stored, token, (event) => {
+            recordEvent(app.telemetry, event);
+            void dispatch(app, { type: "progress", event });
+          }),
+        );
+        recordFinish(app.telemetry, finish);
         await dispatch(app, { type: "finished", finish, rows: campaign.report() });
       } finally {
         app.live = undefined;
       }
     });
   } catch (e) {
+    failed(app, "send", e);
     await dispatch(app, { type: "failed", reason: (e as Error).message });
     await app.store.setState(stored.id, "stopped");
   }
   await ended(app, stored);
+  void flushTelemetry(app);
 }
 
 /** Once a campaign ended (done or canceled): its report, and the banner of a resumed one. */
@@ -333,6 +364,7 @@ async function checkReplies(app: App): Promise<boolean> {
     body.unsubscribed = String(found.unsubscribed);
     return true;
   } catch (e) {
+    failed(app, "track", e);
     status.textContent = t("checkFailed", (e as Error).message);
     return false;
   }
@@ -369,6 +401,7 @@ async function followUp(app: App): Promise<void> {
     followupOf: first.id,
   };
   await app.store.save(stored);
+  app.telemetry.count("campaigns_started");
   await run(app, stored);
 }
 
@@ -407,6 +440,7 @@ async function sendTest(app: App): Promise<void> {
       campaign.free();
     }
   } catch (e) {
+    failed(app, "test_send", e);
     status.textContent = (e as Error).message;
   }
 }
@@ -431,6 +465,7 @@ async function resumeOnOpen(app: App): Promise<void> {
       await dispatch(app, { type: "restored", id: stored.id, drafts: Boolean(stored.options.draftsOnly), leftOut: leftOut(stored), summary });
       showBanner(t("resumeBannerPaused", subject, summary.sent, summary.total));
     } catch (e) {
+      failed(app, "resume", e);
       $("send-error").textContent = (e as Error).message;
     }
     return;
@@ -438,6 +473,19 @@ async function resumeOnOpen(app: App): Promise<void> {
   // The workbook is read once, by the campaign that resumes.
   app.resumed = subject;
   await run(app, stored);
+}
+
+/** The setting: on unless the user turned it off; fixed off when the organisation did. */
+function bindTelemetrySetting(orgAllows: boolean, telemetry: Telemetry): void {
+  const box = $<HTMLInputElement>("telemetry-setting");
+  box.checked = orgAllows && !userTurnedOff(localStorage);
+  box.disabled = !orgAllows;
+  if (!orgAllows) $("telemetry-note").textContent = t("telemetryOffByOrg");
+  // Off stops counting at once and forgets what was kept; on counts from the next opening.
+  box.addEventListener("change", () => {
+    setUserTurnedOff(localStorage, !box.checked);
+    if (!box.checked) telemetry.stop();
+  });
 }
 
 function bind(app: App): void {
@@ -566,11 +614,17 @@ async function main(): Promise<void> {
   const plan = await checkPlan(config.licensingUrl?.replace(/\/$/, ""), () => tokens.licensing());
   $("plan").textContent = plan.licensed ? t("planLicensed") : t("planFree");
   $("plan-footer").textContent = plan.licensed ? t("licensedFooter") : t("freeFooter");
-  const app: App = { config, tokens, template: host.template, store, plan, me, domains, index: 0, exclude: new Set(), attachments: new Map(), phase: idle };
+  // Usage counts: only with a licensing server to send them to, the organisation's leave
+  // (the license check just now) and the user's (this browser's setting).
+  const orgAllows = plan.telemetry === true;
+  const telemetry = new Telemetry(localStorage, LOCALMERGE_VERSION, platformOf(host.platform), Boolean(config.licensingUrl) && orgAllows && !userTurnedOff(localStorage));
+  const app: App = { config, tokens, template: host.template, store, plan, me, domains, index: 0, exclude: new Set(), attachments: new Map(), phase: idle, telemetry };
+  bindTelemetrySetting(orgAllows, telemetry);
   bind(app);
   await refresh(app);
   await renderAfter(app);
   document.body.dataset.ready = "true";
+  void flushTelemetry(app);
   await resumeOnOpen(app);
 }
 

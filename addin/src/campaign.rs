@@ -159,6 +159,9 @@ pub struct FinishDto {
     paused: bool,
     /// Why it stopped early, if it did (resumable).
     stopped: Option<String>,
+    /// The stop's kind (`budget`, `unauthorized`, `forbidden`, `unavailable`, `quota`),
+    /// without the text of `stopped`.
+    stop_code: Option<&'static str>,
     /// Whether signing in again is what it needs.
     sign_in: bool,
     /// When the daily budget allows more.
@@ -213,6 +216,7 @@ pub fn finish_dto(finish: &Finish) -> FinishDto {
             done: true,
             paused: false,
             stopped: None,
+            stop_code: None,
             sign_in: false,
             resume_at: None,
             summary: s.into(),
@@ -221,6 +225,7 @@ pub fn finish_dto(finish: &Finish) -> FinishDto {
             done: false,
             paused: false,
             stopped: Some(stop.reason.to_string()),
+            stop_code: Some(stop.reason.code()),
             sign_in: matches!(stop.reason, StopReason::Unauthorized(_)),
             resume_at: stop.reason.resume_at().map(|t| t as f64),
             summary: (&stop.summary).into(),
@@ -409,6 +414,7 @@ impl Campaign {
                     done: false,
                     paused: true,
                     stopped: None,
+                    stop_code: None,
                     sign_in: false,
                     resume_at: None,
                     summary: (&state.engine.summary()).into(),
@@ -558,8 +564,9 @@ mod tests {
         let stop = |reason| Finish::Stopped(send::Stop { reason, summary: summary.clone() });
         let d = finish_dto(&stop(StopReason::Unauthorized("401".into())));
         assert!(d.sign_in && !d.done && d.stopped.as_deref().unwrap().contains("sign in again"));
+        assert_eq!(d.stop_code, Some("unauthorized"));
         let d = finish_dto(&stop(StopReason::BudgetSpent { resume_at: 99 }));
-        assert_eq!((d.resume_at, d.sign_in), (Some(99.0), false));
+        assert_eq!((d.resume_at, d.sign_in, d.stop_code), (Some(99.0), false, Some("budget")));
         let d = finish_dto(&Finish::Done(summary.clone()));
         assert!(d.done && d.stopped.is_none());
         assert_eq!(d.summary.failed, [FailedDto { row: 4, reason: "bad".into() }]);

@@ -83,7 +83,7 @@ export type CampaignEvent =
   | { kind: "retrying"; row?: number; reason: string; at: number; summary: CampaignSummary }
   | { kind: "waiting"; until: number; summary: CampaignSummary };
 export interface CampaignRow { row: number; status: "pending" | "drafted" | "sent" | "failed"; reason?: string }
-export interface CampaignFinish { done: boolean; paused: boolean; stopped?: string; signIn: boolean; resumeAt?: number; summary: CampaignSummary }
+export interface CampaignFinish { done: boolean; paused: boolean; stopped?: string; stopCode?: "budget" | "unauthorized" | "forbidden" | "unavailable" | "quota"; signIn: boolean; resumeAt?: number; summary: CampaignSummary }
 export interface CampaignHost {
   /** A Microsoft Graph access token (asked before each request: tokens expire mid-campaign). */
   token(): Promise<string>;

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import XLSX from "xlsx";
-import { axe, browser, identityProvider, leaks, licensing, openPane, pane, root, sandbox, skipReason } from "./harness.mjs";
+import { axe, browser, identityProvider, leaks, licensing, offList, openPane, pane, root, sandbox, skipReason, telemetryReports } from "./harness.mjs";
 
 const skip = skipReason();
 if (skip && process.env.CI) throw new Error(`the add-in's end-to-end tests cannot run: ${skip}`);
@@ -59,9 +59,9 @@ const CONTACTS = [
 /** An address the sandbox bounces (a non-delivery report comes back). */
 const GONE = "gone.qx@example.org";
 
-/** The requests to `base`, each asserted to carry no body (only its bearer token). */
+/** The license requests to `base`, each asserted to carry no body (only its bearer token). */
 function bodilessTo(requests, base) {
-  const to = requests.filter((r) => r.url.startsWith(base));
+  const to = requests.filter((r) => r.url.startsWith(base) && !r.url.endsWith("/v1/telemetry"));
   for (const r of to) assert.ok(!r.body || r.body.length === 0, `${r.url} had a body`);
   return to;
 }
@@ -87,8 +87,16 @@ async function send(page, expectTotal, { reloadAfter } = {}) {
   assert.match(await page.textContent("#report-text"), new RegExp(`${expectTotal} `));
 }
 
+/** The usage reports once `n` have been made (they are sent after a campaign ends, unawaited). */
+async function reportsOnceThere(requests, base, n) {
+  for (let i = 0; i < 100 && telemetryReports(requests, base).length < n; i++) await new Promise((r) => setTimeout(r, 100));
+  return telemetryReports(requests, base);
+}
+
 describe("the Outlook add-in", { skip }, () => {
   let b, graph, idp, lic;
+  /** docs/network.md's roles, as this test's hosts play them. */
+  const roles = (site) => ({ "Microsoft Graph": [graph.host], "Static host": [site.host], "Licensing host": [lic.host], "Office's CDN": ["appsforoffice.microsoft.com"] });
   const dir = join(tmpdir(), `localmerge-e2e-${process.pid}`);
   mkdirSync(dir, { recursive: true });
 
@@ -199,8 +207,17 @@ describe("the Outlook add-in", { skip }, () => {
     assert.equal(csv.match(/,sent,/g).length, 100);
 
     assert.deepEqual(leaks(requests, graph.host, secrets), []);
+    assert.deepEqual(offList(requests, roles(site)), []);
     const toLicensing = bodilessTo(requests, lic.url);
     assert.ok(toLicensing.some((r) => r.url.endsWith("/v1/license/check")), "the licensing server was asked");
+    // The usage counts went to the licensing host without a token: the campaign, once, its
+    // 100 messages whether counted before or after the reload, nothing about anyone.
+    const reports = await reportsOnceThere(requests, lic.url, 1);
+    await page.waitForTimeout(500);
+    const total = (name) => telemetryReports(requests, lic.url).reduce((n, r) => n + (r.counts[name] ?? 0), 0);
+    assert.ok(reports.length >= 1);
+    assert.deepEqual([total("campaigns_started"), total("campaigns_finished"), total("messages_sent")], [1, 1, 100]);
+    for (const r of reports) assert.deepEqual([r.version, r.platform, r.day], ["0.1.0", "OfficeOnline", new Date().toISOString().slice(0, 10)]);
     assert.deepEqual(violations, []);
     assert.deepEqual(errors, []);
     await context.close();
@@ -217,6 +234,11 @@ describe("the Outlook add-in", { skip }, () => {
     const { page, requests, errors, context } = await openPane(b, site.url, { office });
     assert.match(await page.textContent("#plan"), /Licence active/);
     assert.match(await page.textContent("#h-data"), /Destinataires/);
+    // The user turns the usage counts off: nothing is sent for this campaign.
+    await page.click("#settings summary");
+    assert.equal(await page.isChecked("#telemetry-setting"), true);
+    await page.click("#telemetry-setting");
+    assert.equal(await page.evaluate(() => localStorage.getItem("localmerge.telemetry-off")), "1");
     await page.setInputFiles("#file", file);
     await page.waitForFunction(() => document.body.dataset.messages === "3");
     assert.match(await page.textContent("#data-summary"), /3 messages prêts/);
@@ -250,9 +272,12 @@ describe("the Outlook add-in", { skip }, () => {
     await page.waitForSelector("body[data-ready=true]");
     assert.match(await page.textContent("#plan"), /Licence active/);
 
-    // The licensing server only ever received the bearer token.
+    // The licensing server only ever received the bearer token, and no usage report.
     assert.ok(bodilessTo(requests, lic.url).length > 0);
+    assert.deepEqual(telemetryReports(requests, lic.url), []);
+    assert.equal(await page.isChecked("#telemetry-setting"), false, "the setting is kept");
     assert.deepEqual(leaks(requests, graph.host, secrets), []);
+    assert.deepEqual(offList(requests, roles(site)), []);
     assert.deepEqual(violations, []);
     assert.deepEqual(errors, []);
     await context.close();
@@ -287,6 +312,7 @@ describe("the Outlook add-in", { skip }, () => {
     const mine = (await graph.deliveries()).slice(before).filter((d) => d.subject.startsWith("Formats"));
     assert.deepEqual(mine.map((d) => d.to[0]).sort(), ["guest1.qx@example.org", "guest2.qx@example.org", "guest3.qx@example.org"]);
     assert.deepEqual(leaks(requests, graph.host, [...ods.secrets, ...xls.secrets]), []);
+    assert.deepEqual(offList(requests, roles(site)), []);
     assert.deepEqual(errors, []);
     await context.close();
     site.stop();
@@ -348,6 +374,7 @@ describe("the Outlook add-in", { skip }, () => {
     assert.equal((await graph.stats()).drafts_created - before.drafts, 6);
 
     assert.deepEqual(leaks(requests, graph.host, secrets), []);
+    assert.deepEqual(offList(requests, roles(site)), []);
     assert.deepEqual(errors, []);
     await context.close();
     site.stop();
@@ -440,6 +467,7 @@ describe("the Outlook add-in", { skip }, () => {
     assert.deepEqual(await axe(page), []);
     // Nothing read from the Inbox, no value and no address went anywhere but Graph.
     assert.deepEqual(leaks(requests, graph.host, [...secrets, "Thanks", "Away"]), []);
+    assert.deepEqual(offList(requests, roles(site)), []);
     assert.deepEqual(errors, []);
     await context.close();
     site.stop();
@@ -549,6 +577,7 @@ describe("the Outlook add-in", { skip }, () => {
     // Workbook values and contacts went only to Graph (the sandbox, which also serves the download link).
     const secrets = [...orders.secrets, "Quintessa", "Rutherford", "Sabinella", "Qxcontact", "quintessa.qx@example.com"];
     assert.deepEqual(leaks([...requests, ...second.requests], graph.host, secrets), []);
+    assert.deepEqual(offList([...requests, ...second.requests], roles(site)), []);
     assert.deepEqual([...errors, ...second.errors], []);
     assert.deepEqual(violations, []);
     assert.deepEqual((await graph.stats()).violations, []);

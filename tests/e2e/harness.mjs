@@ -248,6 +248,41 @@ export function leaks(requests, allowedHost, secrets) {
   return found;
 }
 
+/** The roles of docs/network.md's table: the only hosts the pane may contact. */
+export function networkRoles() {
+  const doc = readFileSync(join(root, "docs/network.md"), "utf8");
+  return doc
+    .split("\n")
+    .filter((l) => l.startsWith("| ") && !l.startsWith("| Role") && !l.startsWith("|---"))
+    .map((l) => l.split("|")[1].trim());
+}
+
+/**
+ * The requests to a host that plays none of docs/network.md's roles: `hosts` maps each role
+ * to the hosts playing it in the test (an unknown role is a mistake in the test).
+ */
+export function offList(requests, hosts) {
+  const roles = networkRoles();
+  for (const role of Object.keys(hosts)) if (!roles.includes(role)) throw new Error(`docs/network.md has no role "${role}"`);
+  const allowed = new Set(Object.values(hosts).flat());
+  return [...new Set(requests.map((r) => new URL(r.url)).filter((u) => u.protocol !== "data:" && u.protocol !== "blob:" && !allowed.has(u.host)).map((u) => u.host))];
+}
+
+/**
+ * The usage reports among `requests` (POST /v1/telemetry to `base`), each checked to carry
+ * no token and no cookie, and only a report's fields; returns their bodies.
+ */
+export function telemetryReports(requests, base) {
+  const posts = requests.filter((r) => r.url === `${base}/v1/telemetry` && r.method === "POST");
+  return posts.map((r) => {
+    const headers = Object.keys(r.headers).map((h) => h.toLowerCase());
+    if (headers.includes("authorization") || headers.includes("cookie")) throw new Error(`a usage report carried ${headers.join(", ")}`);
+    const body = JSON.parse(r.body.toString("utf8"));
+    for (const key of Object.keys(body)) if (!["day", "version", "platform", "counts", "errors"].includes(key)) throw new Error(`a usage report carried ${key}`);
+    return body;
+  });
+}
+
 /** axe-core's serious and critical violations on the page as it is now. */
 export async function axe(page) {
   await page.addScriptTag({ path: join(root, "node_modules/axe-core/axe.min.js") });

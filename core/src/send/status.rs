@@ -60,6 +60,19 @@ pub enum StopReason {
 }
 
 impl StopReason {
+    /// The stop's kind as a fixed word, without what Graph said: `budget`, `unauthorized`,
+    /// `forbidden`, `unavailable` or `quota` (the add-in's usage counts use it, since the
+    /// reason's text may quote a mailbox).
+    pub fn code(&self) -> &'static str {
+        match self {
+            StopReason::BudgetSpent { .. } => "budget",
+            StopReason::Unauthorized(_) => "unauthorized",
+            StopReason::Forbidden(_) => "forbidden",
+            StopReason::Unavailable(_) => "unavailable",
+            StopReason::QuotaExceeded { .. } => "quota",
+        }
+    }
+
     /// When the campaign can resume, if the stop says (a spent budget or quota).
     pub fn resume_at(&self) -> Option<Millis> {
         match self {
