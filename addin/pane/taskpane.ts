@@ -154,11 +154,16 @@ function messages(app: App): number {
   return app.result?.messages.length ?? 0;
 }
 
+/** A message's HTML body, from the spreadsheet's last plan (the module keeps them). */
+function bodyOf(app: App): (index: number) => string | undefined {
+  return (index) => app.data?.sheet.messageHtml(index);
+}
+
 function render(app: App): void {
   renderRecipients(Boolean(app.data), app.result);
   const list = app.result?.messages ?? [];
   app.index = Math.min(app.index, Math.max(0, list.length - 1));
-  renderPreview(list, app.index);
+  renderPreview(list, app.index, bodyOf(app));
   renderSend(app.phase, messages(app), Date.now());
   void forecast(app);
 }
@@ -560,7 +565,7 @@ function bind(app: App): void {
   for (const id of ["to", "cc", "bcc"]) $(id).addEventListener("change", () => void refresh(app));
   const move = (by: number) => {
     app.index = Math.max(0, Math.min(messages(app) - 1, app.index + by));
-    renderPreview(app.result?.messages ?? [], app.index);
+    renderPreview(app.result?.messages ?? [], app.index, bodyOf(app));
   };
   $("prev").addEventListener("click", () => move(-1));
   $("next").addEventListener("click", () => move(1));

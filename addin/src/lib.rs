@@ -24,7 +24,7 @@ use localmerge_core::unsubscribe::Unsubscribe;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
-export interface Message { row: number; to: string[]; cc: string[]; bcc: string[]; subject: string; html: string; attachments: string[] }
+export interface Message { row: number; to: string[]; cc: string[]; bcc: string[]; subject: string; attachments: string[] }
 /** `message` is core's English; `code` and `args` let the pane say it in its language. */
 export interface Issue {
   column: string; letters: string; message: string;
@@ -110,7 +110,6 @@ pub struct MessageDto {
     cc: Vec<String>,
     bcc: Vec<String>,
     subject: String,
-    html: String,
     attachments: Vec<String>,
 }
 
@@ -204,7 +203,6 @@ fn messages_dto(messages: &[Message]) -> Vec<MessageDto> {
             bcc: addresses(&m.bcc),
             attachments: m.attachments.iter().map(|a| a.name.clone()).collect(),
             subject: m.subject.clone(),
-            html: m.body.clone(),
         })
         .collect()
 }
@@ -240,7 +238,7 @@ impl KindMessage for localmerge_core::Issue {
 }
 
 /// The message template and the user's choices (the `Template` TypeScript type).
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, Clone, PartialEq)]
 pub struct TemplateSpec {
     /// The subject template.
     pub subject: String,
@@ -276,7 +274,7 @@ pub struct TemplateSpec {
 const PREVIEW_CAMPAIGN: &str = "preview";
 
 /// Recipient columns named by the user.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, Clone, PartialEq)]
 pub struct ColumnsSpec {
     #[serde(default)]
     to: Option<String>,
@@ -352,20 +350,23 @@ fn plan_left_out(table: &Table, template: &TemplateSpec, campaign: &str) -> Resu
 
 /// The plan as the task pane receives it: a template error is part of the answer (the
 /// pane shows it with its fix), not an exception.
-pub fn plan(table: &Table, template: &TemplateSpec) -> PlanDto {
+pub fn plan(table: &Table, template: &TemplateSpec) -> (PlanDto, Vec<Message>) {
     match plan_left_out(table, template, PREVIEW_CAMPAIGN) {
-        Ok(Planned { plan, excluded, suppressed, suppress_errors }) => PlanDto {
-            messages: messages_dto(&plan.messages),
-            problems: problems_dto(plan.problems),
-            excluded,
-            suppressed: suppressed
-                .into_iter()
-                .map(|s| SuppressedDto { row: s.row, address: s.address, entry: s.entry.to_string() })
-                .collect(),
-            suppress_errors,
-            error: None,
-        },
-        Err(e) => PlanDto { error: Some((&e).into()), ..PlanDto::default() },
+        Ok(Planned { plan, excluded, suppressed, suppress_errors }) => (
+            PlanDto {
+                messages: messages_dto(&plan.messages),
+                problems: problems_dto(plan.problems),
+                excluded,
+                suppressed: suppressed
+                    .into_iter()
+                    .map(|s| SuppressedDto { row: s.row, address: s.address, entry: s.entry.to_string() })
+                    .collect(),
+                suppress_errors,
+                error: None,
+            },
+            plan.messages,
+        ),
+        Err(e) => (PlanDto { error: Some((&e).into()), ..PlanDto::default() }, Vec::new()),
     }
 }
 
@@ -385,6 +386,10 @@ pub struct Spreadsheet {
     sheets: Vec<String>,
     tables: Vec<String>,
     table: Table,
+    /// The last plan's template and messages: the preview asks for one body at a time
+    /// (`messageHtml`) instead of every body crossing into JavaScript, and the forecast
+    /// made right after the plan reuses its recipients.
+    last: std::cell::RefCell<Option<(TemplateSpec, Vec<Message>)>>,
 }
 
 #[wasm_bindgen]
@@ -406,7 +411,7 @@ impl Spreadsheet {
         };
         let tables = workbook.tables().map_err(js_error)?.into_iter().map(|t| t.name).collect();
         let table = workbook.read_with(sheet.as_deref(), &options).map_err(js_error)?;
-        Ok(Spreadsheet { sheets: workbook.sheet_names().to_vec(), tables, table })
+        Ok(Spreadsheet { sheets: workbook.sheet_names().to_vec(), tables, table, last: Default::default() })
     }
 
     /// Outlook contacts as `readContacts` gave them: a table of the contacts' columns.
@@ -415,7 +420,7 @@ impl Spreadsheet {
     pub fn from_contacts(json: &str) -> Result<Spreadsheet, JsError> {
         let contacts: sources::Contacts = serde_json::from_str(json).map_err(js_error)?;
         let table = localmerge_core::contacts::table(&contacts.name, &contacts.list);
-        Ok(Spreadsheet { sheets: vec![contacts.name], tables: Vec::new(), table })
+        Ok(Spreadsheet { sheets: vec![contacts.name], tables: Vec::new(), table, last: Default::default() })
     }
 
     /// The workbook's Excel tables, by name.
@@ -435,10 +440,20 @@ impl Spreadsheet {
     ) -> Result<JsValue, JsError> {
         let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
         let options: campaign::Options = serde_wasm_bindgen::from_value(options).map_err(js_error)?;
-        let (plan, _) = plan_messages(&self.table, &template, &options.id).map_err(js_error)?;
+        // The recipients of the plan just shown, when it was for this template (the
+        // campaign's id changes only the {{unsubscribe}} link, not who receives what).
+        let last = self.last.borrow();
+        let planned;
+        let messages = match last.as_ref() {
+            Some((t, messages)) if *t == template => messages,
+            _ => {
+                planned = plan_messages(&self.table, &template, &options.id).map_err(js_error)?.0;
+                &planned.messages
+            }
+        };
         let settings = campaign::settings(&options, &options.id).map_err(js_error)?;
         let f = localmerge_core::budget::forecast(
-            &plan.messages,
+            messages,
             &settings.limits,
             &settings.internal_domains,
             start.max(0.0) as u64,
@@ -477,14 +492,23 @@ impl Spreadsheet {
         self.table.rows.len()
     }
 
-    /// Checks and renders every row: `{ messages, problems, excluded, error? }`.
+    /// Checks and renders every row: `{ messages, problems, excluded, error? }`; each
+    /// message's HTML body is `messageHtml(index)`.
     #[wasm_bindgen(unchecked_return_type = "PlanResult")]
     pub fn plan(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Template")] template: JsValue,
     ) -> Result<JsValue, JsError> {
         let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
-        serde_wasm_bindgen::to_value(&plan(&self.table, &template)).map_err(js_error)
+        let (dto, messages) = plan(&self.table, &template);
+        *self.last.borrow_mut() = Some((template, messages));
+        serde_wasm_bindgen::to_value(&dto).map_err(js_error)
+    }
+
+    /// The HTML body of the last plan's message at `index` (what the preview shows).
+    #[wasm_bindgen(js_name = messageHtml)]
+    pub fn message_html(&self, index: usize) -> Option<String> {
+        self.last.borrow().as_ref().and_then(|(_, messages)| messages.get(index)).map(|m| m.body.clone())
     }
 
     /// Renders every row and counts them, returning only the count: the cost of rendering
@@ -590,13 +614,10 @@ mod tests {
         let table = table();
         let mut t = template("Hi {{First Name}}", "<p>{{First Name}}</p>");
         t.locale = Some("fr-FR".into());
-        let dto = plan(&table, &t);
+        let (dto, messages) = plan(&table, &t);
         assert_eq!(dto.messages.len(), 2);
         assert_eq!(dto.messages[0].to, ["ada@example.org"]);
-        assert_eq!(
-            (dto.messages[0].subject.as_str(), dto.messages[0].html.as_str()),
-            ("Hi Ada", "<p>Ada</p>")
-        );
+        assert_eq!((dto.messages[0].subject.as_str(), messages[0].body.as_str()), ("Hi Ada", "<p>Ada</p>"));
         assert_eq!(dto.problems[0].row, 3);
         let issue = &dto.problems[0].issues[0];
         assert_eq!((issue.column.as_str(), issue.letters.as_str()), ("Email", "A"));
@@ -606,8 +627,8 @@ mod tests {
 
     #[test]
     fn an_unknown_column_comes_back_with_its_fix() {
-        let dto = plan(&table(), &template("Hi {{Frist Name}}", "x"));
-        assert!(dto.messages.is_empty());
+        let (dto, messages) = plan(&table(), &template("Hi {{Frist Name}}", "x"));
+        assert!(dto.messages.is_empty() && messages.is_empty());
         let e = dto.error.unwrap();
         assert_eq!((e.name.as_deref(), e.suggestion.as_deref()), (Some("Frist Name"), Some("First Name")));
         assert!(e.message.contains("did you mean \"First Name\""), "{}", e.message);
@@ -618,13 +639,13 @@ mod tests {
         let mut t = template("Hi", "<p>{{First Name}}</p>");
         t.exclude = vec![4];
         t.footer = true;
-        let dto = plan(&table(), &t);
+        let (dto, messages) = plan(&table(), &t);
         assert_eq!(dto.excluded, [4]);
         assert_eq!(dto.messages.iter().map(|m| m.row).collect::<Vec<_>>(), [2]);
-        assert!(dto.messages[0].html.starts_with("<p>Ada</p><p "), "{}", dto.messages[0].html);
-        assert!(dto.messages[0].html.contains("Sent with"));
+        assert!(messages[0].body.starts_with("<p>Ada</p><p "), "{}", messages[0].body);
+        assert!(messages[0].body.contains("Sent with"));
         t.locale = Some("fr-FR".into());
-        assert!(plan(&table(), &t).messages[0].html.contains("Envoyé avec"));
+        assert!(plan(&table(), &t).1[0].body.contains("Envoyé avec"));
     }
 
     #[test]
@@ -650,7 +671,7 @@ mod tests {
         let table = Workbook::open(csv).and_then(|mut w| w.read(None)).unwrap();
         let mut t = template("Hi", "x");
         t.attachments.insert("a.pdf".into(), 1234.0);
-        let dto = plan(&table, &t);
+        let (dto, _) = plan(&table, &t);
         assert_eq!(dto.messages.iter().map(|m| m.row).collect::<Vec<_>>(), [2]);
         assert_eq!(dto.messages[0].attachments, ["a.pdf"]);
         assert_eq!(dto.problems[0].row, 3);

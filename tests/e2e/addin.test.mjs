@@ -8,12 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import XLSX from "xlsx";
-import { axe, browser, identityProvider, leaks, licensing, offList, openPane, pane, root, sandbox, skipReason, telemetryReports } from "./harness.mjs";
+import { axe, browser, identityProvider, leaks, licensing, offList, openPane, pane, sandbox, screenshot, skipReason, telemetryReports } from "./harness.mjs";
 
 const skip = skipReason();
 if (skip && process.env.CI) throw new Error(`the add-in's end-to-end tests cannot run: ${skip}`);
-const shots = join(root, "tests/e2e/screenshots");
-mkdirSync(shots, { recursive: true });
 
 /** A workbook of `n` good rows, one bad address and one duplicate; values no request may carry. */
 function workbook(n, file) {
@@ -67,11 +65,7 @@ function bodilessTo(requests, base) {
 }
 
 /** A picture of the pane down to its last element (the README shows them). */
-async function shot(page, name) {
-  await new Promise((r) => setTimeout(r, 300));
-  const height = await page.evaluate(() => Math.ceil(document.querySelector("footer").getBoundingClientRect().bottom + 16));
-  await page.screenshot({ path: join(shots, `${name}.png`), clip: { x: 0, y: 0, width: page.viewportSize().width, height } });
-}
+const shot = screenshot;
 
 async function send(page, expectTotal, { reloadAfter } = {}) {
   const before = await page.evaluate(() => document.body.dataset.campaign);

@@ -3,7 +3,7 @@
 // pane's static files, and Debian's Chromium driven by playwright-core.
 import { execFileSync, spawn } from "node:child_process";
 import { createHmac, generateKeyPairSync, sign as rsaSign } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join, resolve } from "node:path";
@@ -213,9 +213,10 @@ const OFFICE_JS = readFileSync(join(root, "tests/e2e/office-stub.js"), "utf8");
 
 /**
  * A page in a fresh browser context: Office.js from Microsoft's CDN is answered by the
- * stand-in (or refused: a plain browser), and every request the page makes is recorded.
+ * stand-in (or refused: a plain browser), and every request the page makes is recorded;
+ * `init` runs in the page before its own scripts.
  */
-export async function openPane(b, url, { office, viewport = { width: 420, height: 2000 } } = {}) {
+export async function openPane(b, url, { office, viewport = { width: 420, height: 2000 }, init } = {}) {
   const context = await b.newContext({ viewport, locale: office?.language ?? "en-US" });
   const requests = [];
   context.on("request", (r) => requests.push({ url: r.url(), method: r.method(), headers: r.headers(), body: r.postDataBuffer() }));
@@ -223,6 +224,7 @@ export async function openPane(b, url, { office, viewport = { width: 420, height
     office ? route.fulfill({ status: 200, contentType: "text/javascript", body: OFFICE_JS }) : route.abort(),
   );
   if (office) await context.addInitScript((s) => (window.__officeStub = s), office);
+  if (init) await context.addInitScript(init);
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e));
@@ -281,6 +283,22 @@ export function telemetryReports(requests, base) {
     for (const key of Object.keys(body)) if (!["day", "version", "platform", "counts", "errors"].includes(key)) throw new Error(`a usage report carried ${key}`);
     return body;
   });
+}
+
+const shots = join(root, "tests/e2e/screenshots");
+
+/**
+ * A picture of the pane down to its footer, in tests/e2e/screenshots/; with
+ * LOCALMERGE_DOCS_SCREENSHOTS=1 also as the README's docs/addin-NAME.png (the e2e run is
+ * what refreshes them).
+ */
+export async function screenshot(page, name) {
+  mkdirSync(shots, { recursive: true });
+  await new Promise((r) => setTimeout(r, 300));
+  const height = await page.evaluate(() => Math.ceil(document.querySelector("footer").getBoundingClientRect().bottom + 16));
+  const path = join(shots, `${name}.png`);
+  await page.screenshot({ path, clip: { x: 0, y: 0, width: page.viewportSize().width, height } });
+  if (process.env.LOCALMERGE_DOCS_SCREENSHOTS === "1") copyFileSync(path, join(root, "docs", `addin-${name}.png`));
 }
 
 /** axe-core's serious and critical violations on the page as it is now. */

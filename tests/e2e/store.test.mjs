@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import XLSX from "xlsx";
 import { DEV_BASE, unified, urls, xmlText } from "../../addin/manifests.mjs";
-import { axe, browser, leaks, offList, openPane, pane, sandbox, skipReason } from "./harness.mjs";
+import { axe, browser, leaks, offList, openPane, pane, sandbox, screenshot, skipReason } from "./harness.mjs";
 
 const skip = skipReason();
 if (skip && process.env.CI) throw new Error(`the add-in's end-to-end tests cannot run: ${skip}`);
@@ -91,6 +91,8 @@ describe("store readiness of the built pane", { skip }, () => {
     );
     assert.deepEqual(wide, [], "elements beyond the pane's right edge");
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth));
+    assert.deepEqual(await axe(page), []);
+    await screenshot(page, "9-narrow-settings");
     assert.deepEqual(errors, []);
     await context.close();
     site.stop();

@@ -4,7 +4,8 @@ import type { Message } from "../../pkg/localmerge_addin.js";
 import { t } from "../i18n.js";
 import { $ } from "./dom.js";
 
-export function renderPreview(messages: Message[], index: number): void {
+/** `html(index)` is the message's body, asked of the module only for the one shown. */
+export function renderPreview(messages: Message[], index: number, html: (index: number) => string | undefined): void {
   $("step-preview").hidden = messages.length === 0;
   const m = messages[index];
   $("position").textContent = m ? t("position", index + 1, messages.length) : "";
@@ -27,7 +28,7 @@ export function renderPreview(messages: Message[], index: number): void {
   field(t("cc"), m.cc.join(", "));
   field(t("bcc"), m.bcc.join(", "));
   field(t("subject"), m.subject);
-  const doc = `<!doctype html><meta charset="utf-8"><body style="font-family:Segoe UI,sans-serif;font-size:14px">${m.html}`;
+  const doc = `<!doctype html><meta charset="utf-8"><body style="font-family:Segoe UI,sans-serif;font-size:14px">${html(index) ?? ""}`;
   // The pane re-checks whenever it regains focus: an unchanged message is not reloaded (no flicker).
   if (frame.srcdoc !== doc) frame.srcdoc = doc;
 }
