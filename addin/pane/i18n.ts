@@ -17,6 +17,7 @@ const en = {
   fromItem: "The message you are writing in Outlook is the template.",
   olderOutlook: "This version of Outlook does not let add-ins read the message you are writing: write the template here instead.",
   settings: "Settings",
+  reportFailed: "The report could not be made: {0}",
   telemetrySetting: "Send anonymous usage counts",
   telemetryNote: "Each day: campaigns, messages sent and errors by kind. Never a name, address, file or message.",
   telemetryOffByOrg: "Your organisation turned usage counts off.",
@@ -28,7 +29,10 @@ const en = {
   templateError: "The template cannot be used: {0}",
   useSuggestion: "Use \u201c{0}\u201d",
   stepData: "2. Recipients",
-  pickFile: "Choose or drop a spreadsheet (xlsx, xls, xlsb, ods, csv)",
+  dropFile: "Drop a spreadsheet here (xlsx, xls, xlsb, ods, csv), or",
+  chooseFile: "Choose a file",
+  chooseFiles: "Choose files",
+  attachmentsChosen: "{0} files: {1}",
   attachmentFiles: "Attachment files (optional: the files named in an Attachments column)",
   sheet: "Sheet",
   to: "To",
@@ -37,9 +41,9 @@ const en = {
   none: "(none)",
   detect: "(detect)",
   readError: "{0} could not be read: {1}",
-  ready: "{0} messages ready",
-  problemsCount: "{0} rows have problems and will not be sent",
-  excludedCount: "{0} rows excluded",
+  ready: "{0} {0?message|messages} ready",
+  problemsCount: "{0} {0?row has a problem and|rows have problems and} will not be sent",
+  excludedCount: "{0} {0?row|rows} excluded",
   row: "Row",
   problem: "Problem",
   exclude: "Exclude",
@@ -59,8 +63,8 @@ const en = {
   sendAs: "Send as a shared mailbox (optional)",
   sendingAs: "Sending as {0}, signed in as {1}",
   badFrom: "\u201c{0}\u201d is not an email address.",
-  send: "Send {0} messages",
-  createDrafts: "Create {0} drafts",
+  send: "Send {0} {0?message|messages}",
+  createDrafts: "Create {0} {0?draft|drafts}",
   pause: "Pause",
   resume: "Resume",
   cancel: "Cancel",
@@ -100,7 +104,7 @@ const en = {
   groupBy: "One message per",
   eachRow: "(each row)",
   dailyLimit: "Your daily recipient limit (if your admin set a lower one)",
-  planFigures: "{0} messages to {1} recipients, {2} outside your organisation. Daily budgets: {3} recipients for your mailbox, {4} external for your organisation. {5}",
+  planFigures: "{0} {0?message|messages} to {1} {1?recipient|recipients}, {2} outside your organisation. Daily budgets: {3} recipients for your mailbox, {4} external for your organisation. {5}",
   planOneDay: "It fits in one day.",
   planDays: "It needs {0} days; the last message goes about {1}.",
   suppressList: "Do-not-contact list",
@@ -140,6 +144,7 @@ const fr: Record<Key, string> = {
   fromItem: "Le message que vous rédigez dans Outlook sert de modèle.",
   olderOutlook: "Cette version d'Outlook ne laisse pas les compléments lire le message que vous rédigez : écrivez le modèle ici.",
   settings: "Paramètres",
+  reportFailed: "Le rapport n'a pas pu être créé : {0}",
   telemetrySetting: "Envoyer des statistiques d'usage anonymes",
   telemetryNote: "Chaque jour : campagnes, messages envoyés et erreurs par type. Jamais un nom, une adresse, un fichier ni un message.",
   telemetryOffByOrg: "Votre organisation a désactivé les statistiques d'usage.",
@@ -151,7 +156,10 @@ const fr: Record<Key, string> = {
   templateError: "Le modèle ne peut pas être utilisé : {0}",
   useSuggestion: "Utiliser « {0} »",
   stepData: "2. Destinataires",
-  pickFile: "Choisissez ou déposez un tableur (xlsx, xls, xlsb, ods, csv)",
+  dropFile: "Déposez un tableur ici (xlsx, xls, xlsb, ods, csv), ou",
+  chooseFile: "Choisir un fichier",
+  chooseFiles: "Choisir des fichiers",
+  attachmentsChosen: "{0} fichiers : {1}",
   attachmentFiles: "Pièces jointes (facultatif : les fichiers nommés dans une colonne Attachments)",
   sheet: "Feuille",
   to: "À",
@@ -160,9 +168,9 @@ const fr: Record<Key, string> = {
   none: "(aucune)",
   detect: "(détecter)",
   readError: "Impossible de lire {0} : {1}",
-  ready: "{0} messages prêts",
-  problemsCount: "{0} lignes ont des problèmes et ne seront pas envoyées",
-  excludedCount: "{0} lignes exclues",
+  ready: "{0} {0?message prêt|messages prêts}",
+  problemsCount: "{0} {0?ligne a un problème et ne sera pas envoyée|lignes ont des problèmes et ne seront pas envoyées}",
+  excludedCount: "{0} {0?ligne exclue|lignes exclues}",
   row: "Ligne",
   problem: "Problème",
   exclude: "Exclure",
@@ -182,8 +190,8 @@ const fr: Record<Key, string> = {
   sendAs: "Envoyer depuis une boîte partagée (facultatif)",
   sendingAs: "Envoi depuis {0}, connecté en tant que {1}",
   badFrom: "« {0} » n’est pas une adresse e-mail.",
-  send: "Envoyer {0} messages",
-  createDrafts: "Créer {0} brouillons",
+  send: "Envoyer {0} {0?message|messages}",
+  createDrafts: "Créer {0} {0?brouillon|brouillons}",
   pause: "Pause",
   resume: "Reprendre",
   cancel: "Annuler",
@@ -223,7 +231,7 @@ const fr: Record<Key, string> = {
   groupBy: "Un message par",
   eachRow: "(chaque ligne)",
   dailyLimit: "Votre limite quotidienne de destinataires (si votre administrateur en a fixé une plus basse)",
-  planFigures: "{0} messages pour {1} destinataires, dont {2} hors de votre organisation. Budgets quotidiens : {3} destinataires pour votre boîte, {4} externes pour votre organisation. {5}",
+  planFigures: "{0} {0?message|messages} pour {1} {1?destinataire|destinataires}, dont {2} hors de votre organisation. Budgets quotidiens : {3} destinataires pour votre boîte, {4} externes pour votre organisation. {5}",
   planOneDay: "Cela tient en un jour.",
   planDays: "Il faut {0} jours ; le dernier message part vers {1}.",
   suppressList: "Liste d’exclusion",
@@ -259,8 +267,19 @@ export function language(): string {
   return tag;
 }
 
+/**
+ * `{0}` is the first argument; `{0?one|other}` the word for its number in this language
+ * (CLDR's plural rules through Intl: French says "1 message", "0 message", "2 messages").
+ */
 function fill(text: string, args: (string | number)[]): string {
-  return text.replace(/\{(\d)\}/g, (_, i: string) => String(args[Number(i)] ?? ""));
+  const rules = new Intl.PluralRules(words === fr ? "fr" : "en");
+  return text.replace(/\{(\d)(?:\?([^|}]*)\|([^}]*))?\}/g, (_, i: string, one?: string, other?: string) => {
+    const arg = args[Number(i)] ?? "";
+    if (one === undefined) return String(arg);
+    // A number the pane formatted for display ("10,000", "10 000") is read back as digits.
+    const n = typeof arg === "number" ? arg : Number(String(arg).replace(/[^\d]/g, ""));
+    return rules.select(n) === "one" ? one : (other ?? "");
+  });
 }
 
 export function t(key: Key, ...args: (string | number)[]): string {

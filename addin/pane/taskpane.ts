@@ -11,6 +11,8 @@ import {
   fluentCheckbox,
   fluentDesignSystemProvider,
   fluentProgress,
+  fluentRadio,
+  fluentRadioGroup,
   provideFluentDesignSystem,
   StandardLuminance,
 } from "@fluentui/web-components";
@@ -23,7 +25,7 @@ import { checkPlan, type Plan } from "./license.js";
 import { platformOf, recordError, recordEvent, recordFinish, setUserTurnedOff, Telemetry, userTurnedOff, type Location } from "./telemetry.js";
 import { type CampaignPhase, canStart, idle, next, type PhaseEvent, storedState } from "./state.js";
 import { Store, type StoredCampaign } from "./store.js";
-import { $ } from "./view/dom.js";
+import { $, dropZone } from "./view/dom.js";
 import { renderMessage } from "./view/message.js";
 import { renderPreview } from "./view/preview.js";
 import { bindSources } from "./sources.js";
@@ -31,7 +33,7 @@ import { renderFile, renderReadError, renderRecipients } from "./view/recipients
 import { download, mode, offerDownload, renderForecast, renderSend } from "./view/send.js";
 import { followupRows, loadCore, openContacts, openSpreadsheet, reportWorkbook, trackCampaign, type Region } from "./wasm.js";
 
-provideFluentDesignSystem().register(fluentDesignSystemProvider(), fluentButton(), fluentCheckbox(), fluentProgress(), fluentBadge());
+provideFluentDesignSystem().register(fluentDesignSystemProvider(), fluentButton(), fluentCheckbox(), fluentProgress(), fluentBadge(), fluentRadioGroup(), fluentRadio());
 
 interface Data {
   fileName: string;
@@ -310,8 +312,20 @@ async function ended(app: App, stored: StoredCampaign): Promise<void> {
   if (app.resumed !== undefined) showBanner(t("resumedDone", app.resumed));
   app.resumed = undefined;
   offerDownload(await reportOf(app, stored, phase.rows), stored.created);
-  $("download-xlsx").onclick = async () => download(await workbookOf(app, stored), stored.created);
+  $("download-xlsx").onclick = reportDownload(app, async () => download(await workbookOf(app, stored), stored.created));
   await renderAfter(app);
+}
+
+/** A report's download button: a failure (the workbook module not fetched, say) is said and counted. */
+function reportDownload(app: App, make: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await make();
+    } catch (e) {
+      failed(app, "report", e);
+      showBanner(t("reportFailed", (e as Error).message));
+    }
+  };
 }
 
 /** A campaign's report as CSV: each row's outcome, or what came back for it. */
@@ -340,8 +354,8 @@ async function renderAfter(app: App): Promise<void> {
   const when = new Date(stored.created).toLocaleString(language(), { dateStyle: "medium", timeStyle: "short" });
   $("after-text").textContent = t("afterText", stored.template.subject, when);
   document.body.dataset.after = stored.id;
-  $("after-download").onclick = async () => download(await reportOf(app, stored), stored.created);
-  $("after-download-xlsx").onclick = async () => download(await workbookOf(app, stored), stored.created);
+  $("after-download").onclick = reportDownload(app, async () => download(await reportOf(app, stored), stored.created));
+  $("after-download-xlsx").onclick = reportDownload(app, async () => download(await workbookOf(app, stored), stored.created));
 }
 
 /** Reads what came back for the last campaign from the Inbox: the journal records each
@@ -481,11 +495,13 @@ async function resumeOnOpen(app: App): Promise<void> {
 }
 
 /** The setting: on unless the user turned it off; fixed off when the organisation did. */
-function bindTelemetrySetting(orgAllows: boolean, telemetry: Telemetry): void {
+function bindTelemetrySetting(hasServer: boolean, orgOff: boolean, telemetry: Telemetry): void {
+  // Without a licensing server there is nowhere to send counts, and nothing to set.
+  $("settings").hidden = !hasServer;
   const box = $<HTMLInputElement>("telemetry-setting");
-  box.checked = orgAllows && !userTurnedOff(localStorage);
-  box.disabled = !orgAllows;
-  if (!orgAllows) $("telemetry-note").textContent = t("telemetryOffByOrg");
+  box.checked = !orgOff && !userTurnedOff(localStorage);
+  box.disabled = orgOff;
+  if (orgOff) $("telemetry-note").textContent = t("telemetryOffByOrg");
   // Off stops counting at once and forgets what was kept; on counts from the next opening.
   box.addEventListener("change", () => {
     setUserTurnedOff(localStorage, !box.checked);
@@ -513,26 +529,12 @@ function bind(app: App): void {
     openBytes: (name, bytes) => loadData(app, name, bytes, {}),
     openContacts: (json, name) => loadData(app, name, new TextEncoder().encode(json), {}, "contacts"),
   });
-  const file = $<HTMLInputElement>("file");
-  file.addEventListener("change", () => {
-    const f = file.files?.[0];
-    if (f) void open(f);
+  dropZone($("drop"), $("pick"), $<HTMLInputElement>("file"), (files) => {
+    if (files[0]) void open(files[0]);
   });
-  const drop = $("drop");
-  drop.addEventListener("dragover", (e) => {
-    e.preventDefault();
-    drop.classList.add("over");
-  });
-  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-  drop.addEventListener("drop", (e) => {
-    e.preventDefault();
-    drop.classList.remove("over");
-    const f = e.dataTransfer?.files[0];
-    if (f) void open(f);
-  });
-  const attachments = $<HTMLInputElement>("attachments");
-  attachments.addEventListener("change", () => {
-    app.attachments = new Map([...(attachments.files ?? [])].map((f) => [f.name, f]));
+  dropZone($("attachments-drop"), $("attachments-pick"), $<HTMLInputElement>("attachments"), (files) => {
+    app.attachments = new Map(files.map((f) => [f.name, f]));
+    $("attachments-names").textContent = files.length > 0 ? t("attachmentsChosen", files.length, files.map((f) => f.name).join(", ")) : "";
     void refresh(app);
   });
   // Where the list is: another sheet, an Excel table, or a header below title rows.
@@ -576,11 +578,10 @@ function bind(app: App): void {
   });
   $("skip-problems").addEventListener("change", () => ($("send-error").textContent = ""));
   $("test").addEventListener("click", () => void sendTest(app));
-  for (const radio of document.querySelectorAll('input[name="mode"]'))
-    radio.addEventListener("change", () => {
-      renderSend(app.phase, messages(app), Date.now());
-      void forecast(app);
-    });
+  $("mode").addEventListener("change", () => {
+    renderSend(app.phase, messages(app), Date.now());
+    void forecast(app);
+  });
   $("send").addEventListener("click", () => void startCampaign(app));
   $("pause").addEventListener("click", () => app.live?.pause());
   $("resume").addEventListener("click", async () => {
@@ -621,10 +622,10 @@ async function main(): Promise<void> {
   $("plan-footer").textContent = plan.licensed ? t("licensedFooter") : t("freeFooter");
   // Usage counts: only with a licensing server to send them to, the organisation's leave
   // (the license check just now) and the user's (this browser's setting).
-  const orgAllows = plan.telemetry === true;
-  const telemetry = new Telemetry(localStorage, LOCALMERGE_VERSION, platformOf(host.platform), Boolean(config.licensingUrl) && orgAllows && !userTurnedOff(localStorage));
+  // (When the server did not answer, nothing is counted this time; the setting stays.)
+  const telemetry = new Telemetry(localStorage, LOCALMERGE_VERSION, platformOf(host.platform), Boolean(config.licensingUrl) && plan.telemetry === true && !userTurnedOff(localStorage));
   const app: App = { config, tokens, template: host.template, store, plan, me, domains, index: 0, exclude: new Set(), attachments: new Map(), phase: idle, telemetry };
-  bindTelemetrySetting(orgAllows, telemetry);
+  bindTelemetrySetting(Boolean(config.licensingUrl), plan.telemetry === false, telemetry);
   bind(app);
   await refresh(app);
   await renderAfter(app);

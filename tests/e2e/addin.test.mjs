@@ -358,7 +358,7 @@ describe("the Outlook add-in", { skip }, () => {
 
     // Drafts for review: every message becomes a draft in the mailbox; none is sent.
     const before = { delivered: (await graph.deliveries()).length, drafts: (await graph.stats()).drafts_created };
-    await page.check('input[name="mode"][value="drafts"]');
+    await page.click('fluent-radio[value="drafts"]');
     const first = await page.evaluate(() => document.body.dataset.campaign);
     await page.click("#send");
     // The first campaign's report stays until the new one starts: wait for the drafts' own.
@@ -413,7 +413,7 @@ describe("the Outlook add-in", { skip }, () => {
     const got = await page.evaluate(() => ({ ...document.body.dataset }));
     assert.deepEqual([got.replied, got.bounced, got.unsubscribed], ["1", "1", "1"]);
     assert.match(await page.inputValue("#suppress-list"), /^ulla\.qx@example\.org$/m);
-    await shot(page, "addin-8-after");
+    await shot(page, "8-after");
     // The report names each row's response.
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#after-download")]);
     const csv = await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString());
@@ -515,7 +515,7 @@ describe("the Outlook add-in", { skip }, () => {
     await page.waitForFunction(() => document.body.dataset.days === "2");
     assert.match(await page.textContent("#plan-figures"), /2 recipients for your mailbox.*It needs 2 days/);
     violations.push(...(await axe(page)));
-    await shot(page, "5-onedrive-grouped");
+    await shot(page, "7-onedrive-grouped");
     await page.fill("#daily-limit", "");
     await page.locator("#daily-limit").blur();
     await page.waitForFunction(() => document.body.dataset.days === "1");

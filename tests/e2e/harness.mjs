@@ -295,9 +295,9 @@ const shots = join(root, "tests/e2e/screenshots");
 export async function screenshot(page, name) {
   mkdirSync(shots, { recursive: true });
   await new Promise((r) => setTimeout(r, 300));
-  const height = await page.evaluate(() => Math.ceil(document.querySelector("footer").getBoundingClientRect().bottom + 16));
+  const height = await page.evaluate(() => Math.ceil(document.querySelector("footer").getBoundingClientRect().bottom + window.scrollY + 16));
   const path = join(shots, `${name}.png`);
-  await page.screenshot({ path, clip: { x: 0, y: 0, width: page.viewportSize().width, height } });
+  await page.screenshot({ path, fullPage: true, clip: { x: 0, y: 0, width: page.viewportSize().width, height } });
   if (process.env.LOCALMERGE_DOCS_SCREENSHOTS === "1") copyFileSync(path, join(root, "docs", `addin-${name}.png`));
 }
 

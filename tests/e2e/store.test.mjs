@@ -13,6 +13,15 @@ import { axe, browser, leaks, offList, openPane, pane, sandbox, screenshot, skip
 const skip = skipReason();
 if (skip && process.env.CI) throw new Error(`the add-in's end-to-end tests cannot run: ${skip}`);
 
+/** Olga and Piet (or the first `n` of them) as a one-sheet workbook written to `file`. */
+function people(file, n = 2) {
+  const rows = [["Email", "First Name"], ["olga.qx@example.org", "Olgaqz"], ["piet.qx@example.org", "Pietqz"]].slice(0, n + 1);
+  const wb = XLSX.utils.book_new();
+  XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(rows), "List");
+  XLSX.writeFile(wb, file);
+  return file;
+}
+
 const TYPES = { ".html": /^text\/html/, ".png": /^image\/png/, ".js": /javascript/ };
 
 describe("store readiness of the built pane", { skip }, () => {
@@ -45,12 +54,7 @@ describe("store readiness of the built pane", { skip }, () => {
   });
 
   test("an Outlook without Mailbox 1.3 gets the pane's own editor, and still previews", async () => {
-    const rows = [["Email", "First Name"], ["olga.qx@example.org", "Olgaqz"], ["piet.qx@example.org", "Pietqz"]];
-    const ws = XLSX.utils.aoa_to_sheet(rows);
-    const wb = XLSX.utils.book_new();
-    XLSX.utils.book_append_sheet(wb, ws, "List");
-    const file = join(dir, "older.xlsx");
-    XLSX.writeFile(wb, file);
+    const file = people(join(dir, "older.xlsx"));
     const site = await pane({ mode: "sandbox", graphUrl: graph.url });
     // Outlook 2013's add-ins: Mailbox 1.1, no body to read from the compose form.
     const office = { language: "en-US", mailbox: "1.1", subject: "ignored", body: "<p>ignored</p>" };
@@ -75,15 +79,10 @@ describe("store readiness of the built pane", { skip }, () => {
     const site = await pane({ mode: "sandbox", graphUrl: graph.url });
     const office = { language: "fr-FR", subject: "Bonjour {{First Name}}", body: "<p>Cher {{First Name}}</p>" };
     const { page, errors, context } = await openPane(b, site.url, { office, viewport: { width: 320, height: 900 } });
-    const rows = [["Email", "First Name"], ["olga.qx@example.org", "Olgaqz"]];
-    const ws = XLSX.utils.aoa_to_sheet(rows);
-    const wb = XLSX.utils.book_new();
-    XLSX.utils.book_append_sheet(wb, ws, "List");
-    const file = join(dir, "narrow.xlsx");
-    XLSX.writeFile(wb, file);
+    const file = people(join(dir, "narrow.xlsx"), 1);
     await page.setInputFiles("#file", file);
     await page.waitForFunction(() => document.body.dataset.messages === "1");
-    for (const open of ["#sources summary", "#suppress-box summary", "#settings summary"]) await page.click(open);
+    for (const open of ["#sources summary", "#suppress-box summary"]) await page.click(open);
     const wide = await page.evaluate(() =>
       [...document.querySelectorAll("body *")]
         .filter((e) => e.getClientRects().length > 0 && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
@@ -92,7 +91,57 @@ describe("store readiness of the built pane", { skip }, () => {
     assert.deepEqual(wide, [], "elements beyond the pane's right edge");
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth));
     assert.deepEqual(await axe(page), []);
-    await screenshot(page, "9-narrow-settings");
+    await screenshot(page, "9-narrow");
+    assert.deepEqual(errors, []);
+    await context.close();
+    site.stop();
+  });
+
+  test("with the keyboard alone: pick a file, step through the preview, reach Send; in high contrast too", async () => {
+    const file = people(join(dir, "keyboard.xlsx"));
+    const site = await pane({ mode: "sandbox", graphUrl: graph.url });
+    const office = { language: "en-US", subject: "Hello {{First Name}}", body: "<p>Dear {{First Name}}</p>" };
+    const { page, errors, context } = await openPane(b, site.url, { office });
+    // Listening from the start lets playwright intercept the chooser before any key is pressed.
+    const choosers = [];
+    page.on("filechooser", (c) => choosers.push(c));
+    await page.waitForTimeout(200);
+    /** Presses Tab until `selector` has the focus; the ids passed on the way. */
+    const tabTo = async (selector, most = 60) => {
+      const seen = [];
+      for (let i = 0; i < most; i++) {
+        await page.keyboard.press("Tab");
+        const here = await page.evaluate((sel) => {
+          const a = document.activeElement;
+          return { id: a?.id || a?.tagName.toLowerCase() || "", match: Boolean(a?.matches(sel)) };
+        }, selector);
+        seen.push(here.id);
+        if (here.match) return seen;
+      }
+      throw new Error(`Tab never reached ${selector}: ${seen.join(" ")}`);
+    };
+    // The drop zone's button opens the file chooser with Enter.
+    await tabTo("#pick");
+    await page.keyboard.press("Enter");
+    for (let i = 0; i < 100 && choosers.length === 0; i++) await page.waitForTimeout(100);
+    assert.equal(choosers.length, 1, "Enter on the button opened the file chooser");
+    await choosers[0].setFiles(file);
+    await page.waitForFunction(() => document.body.dataset.messages === "2");
+    // The preview's Next, with Space; then on to Send, past every control of the steps.
+    await tabTo("#next");
+    await page.keyboard.press("Space");
+    await page.waitForFunction(() => /Message 2 of 2/.test(document.querySelector("#position")?.textContent ?? ""));
+    const onTheWay = await tabTo("#send");
+    assert.ok(["test", "fluent-radio", "from"].every((c) => onTheWay.includes(c)), onTheWay.join(" "));
+    // The send modes are one radio group: arrows move within it.
+    await page.focus("fluent-radio[value=now]");
+    await page.keyboard.press("ArrowDown");
+    assert.equal(await page.evaluate(() => document.querySelector("#mode").value), "schedule");
+    assert.ok(await page.isVisible("#when-row"));
+    // Windows high contrast: the system's colours, still clean for axe.
+    await page.emulateMedia({ forcedColors: "active" });
+    assert.deepEqual(await axe(page), []);
+    await screenshot(page, "10-high-contrast");
     assert.deepEqual(errors, []);
     await context.close();
     site.stop();

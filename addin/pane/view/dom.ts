@@ -15,6 +15,25 @@ export function options(select: HTMLSelectElement, values: string[], empty: stri
   if (keep && values.includes(before)) select.value = before;
 }
 
+/**
+ * A drop zone with its Fluent button: the button opens the (hidden) file input, files
+ * dropped on the zone count as picked; `onFiles` gets them either way.
+ */
+export function dropZone(zone: HTMLElement, pick: HTMLElement, input: HTMLInputElement, onFiles: (files: File[]) => void): void {
+  pick.addEventListener("click", () => input.click());
+  input.addEventListener("change", () => onFiles([...(input.files ?? [])]));
+  zone.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    zone.classList.add("over");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    onFiles([...(e.dataTransfer?.files ?? [])]);
+  });
+}
+
 export function paragraph(text: string, className = ""): HTMLParagraphElement {
   const p = document.createElement("p");
   p.textContent = text;

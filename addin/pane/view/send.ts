@@ -12,7 +12,7 @@ import { $ } from "./dom.js";
 export type Mode = "now" | "schedule" | "drafts";
 
 export function mode(): Mode {
-  return (document.querySelector<HTMLInputElement>('input[name="mode"]:checked')?.value ?? "now") as Mode;
+  return (($("mode") as HTMLElement & { value?: string }).value || "now") as Mode;
 }
 
 function duration(ms: number): string {

@@ -24,3 +24,18 @@ test("any French tag speaks French, and core's problems follow", () => {
   assert.equal(issueText(issue), issue.message);
   assert.equal(t("signIn"), "Sign in");
 });
+
+test("counts take the word their number needs, by each language's plural rules", () => {
+  setLanguage("en-US");
+  assert.equal(t("ready", 1), "1 message ready");
+  assert.equal(t("ready", 0), "0 messages ready");
+  assert.equal(t("send", "10,000"), "Send 10,000 messages");
+  assert.equal(t("problemsCount", 1), "1 row has a problem and will not be sent");
+  setLanguage("fr-FR");
+  // French's "one" covers 0 and 1.
+  assert.equal(t("ready", 1), "1 message prêt");
+  assert.equal(t("ready", 0), "0 message prêt");
+  assert.equal(t("ready", 2), "2 messages prêts");
+  assert.equal(t("send", "10\u202f000"), "Envoyer 10\u202f000 messages");
+  assert.match(t("planFigures", 1, 1, 0, 5, 5, ""), /^1 message pour 1 destinataire, dont 0/);
+});
