@@ -99,7 +99,7 @@ try {
   graph.stop();
   site.stop();
 }
-const version = execFileSync(process.env.CHROMIUM ?? "/usr/bin/chromium", ["--version"], { encoding: "utf8" }).trim();
+const version = execFileSync(process.env.CHROMIUM ?? "/usr/bin/chromium", ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
 console.log(`workbook: ${rows} rows x 10 columns, ${(bytes.length / 1e6).toFixed(1)} MB xlsx; ${runs} runs alternated; ${version}`);
 console.log(`pane pick-to-first-preview ms: median ${median(ours).toFixed(0)} (${range(ours)}); SheetJS read ms: median ${median(theirs).toFixed(0)} (${range(theirs)})`);
 console.log(`pane-first-preview-ms: ${Math.round(median(ours))}`);
