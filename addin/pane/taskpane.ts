@@ -27,7 +27,7 @@ import { type CampaignPhase, canStart, idle, next, type PhaseEvent, storedState 
 import { Store, type StoredCampaign } from "./store.js";
 import { $, dropZone } from "./view/dom.js";
 import { renderMessage } from "./view/message.js";
-import { renderPreview } from "./view/preview.js";
+import { renderPreview, type Shown } from "./view/preview.js";
 import { bindSources } from "./sources.js";
 import { renderFile, renderReadError, renderRecipients } from "./view/recipients.js";
 import { download, mode, offerDownload, renderForecast, renderSend } from "./view/send.js";
@@ -143,7 +143,7 @@ function sendOptions(app: App, id: string, from: string): CampaignOptions {
 /** The plan against every daily budget, for the campaign the send button would start. */
 async function forecast(app: App): Promise<void> {
   const sheet = app.data?.sheet;
-  if (!sheet || !app.result || app.result.error || app.result.messages.length === 0) return renderForecast(undefined);
+  if (!sheet || !app.result || app.result.error || app.result.messages === 0) return renderForecast(undefined);
   try {
     const options = sendOptions(app, "00000000-0000-4000-8000-000000000000", "");
     renderForecast(sheet.forecast(await template(app), options, options.schedule ?? Date.now()));
@@ -153,19 +153,20 @@ async function forecast(app: App): Promise<void> {
 }
 
 function messages(app: App): number {
-  return app.result?.messages.length ?? 0;
+  return app.result?.messages ?? 0;
 }
 
-/** A message's HTML body, from the spreadsheet's last plan (the module keeps them). */
-function bodyOf(app: App): (index: number) => string | undefined {
-  return (index) => app.data?.sheet.messageHtml(index);
+/** The message previewed, and its HTML body, from the spreadsheet's last plan (the module keeps them). */
+function shown(app: App): Shown | undefined {
+  const sheet = app.data?.sheet;
+  const m = sheet?.message(app.index);
+  return sheet && m ? { message: m, html: sheet.messageHtml(app.index) ?? "" } : undefined;
 }
 
 function render(app: App): void {
   renderRecipients(Boolean(app.data), app.result);
-  const list = app.result?.messages ?? [];
-  app.index = Math.min(app.index, Math.max(0, list.length - 1));
-  renderPreview(list, app.index, bodyOf(app));
+  app.index = Math.min(app.index, Math.max(0, messages(app) - 1));
+  renderPreview(messages(app), app.index, shown(app));
   renderSend(app.phase, messages(app), Date.now());
   void forecast(app);
 }
@@ -237,7 +238,7 @@ async function startCampaign(app: App): Promise<void> {
   const r = app.result;
   const tpl = await template(app);
   if (!tpl.subject.trim() || !tpl.body.trim()) return void (error.textContent = t("needTemplate"));
-  if (!data || !r || r.error || r.messages.length === 0) return void (error.textContent = t("needData"));
+  if (!data || !r || r.error || r.messages === 0) return void (error.textContent = t("needData"));
   if (r.problems.length > 0 && !$<HTMLInputElement>("skip-problems").checked) return void (error.textContent = t("needAck"));
   const from = $<HTMLInputElement>("from").value.trim();
   if (from && addressProblem(from) !== undefined) return void (error.textContent = t("badFrom", from));
@@ -442,7 +443,7 @@ async function cancel(app: App): Promise<void> {
 async function sendTest(app: App): Promise<void> {
   const status = $("test-status");
   const position = app.index + 1;
-  const m = app.result?.messages[app.index];
+  const m = app.data?.sheet.message(app.index);
   if (!app.data || !m || !app.me) return;
   status.textContent = "";
   try {
@@ -567,12 +568,12 @@ function bind(app: App): void {
   for (const id of ["to", "cc", "bcc"]) $(id).addEventListener("change", () => void refresh(app));
   const move = (by: number) => {
     app.index = Math.max(0, Math.min(messages(app) - 1, app.index + by));
-    renderPreview(app.result?.messages ?? [], app.index, bodyOf(app));
+    renderPreview(messages(app), app.index, shown(app));
   };
   $("prev").addEventListener("click", () => move(-1));
   $("next").addEventListener("click", () => move(1));
   $("exclude-row").addEventListener("click", () => {
-    const m = app.result?.messages[app.index];
+    const m = app.data?.sheet.message(app.index);
     if (m) app.exclude.add(m.row);
     void refresh(app);
   });

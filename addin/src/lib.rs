@@ -35,7 +35,7 @@ export interface Problem { row: number; issues: Issue[] }
 export interface TemplateProblem { message: string; name?: string; suggestion?: string }
 /** A message left out because a recipient is on the do-not-contact list (`entry` matched). */
 export interface Suppressed { row: number; address: string; entry: string }
-export interface PlanResult { messages: Message[]; problems: Problem[]; excluded: number[]; suppressed: Suppressed[]; suppressErrors: string[]; error?: TemplateProblem }
+export interface PlanResult { messages: number; problems: Problem[]; excluded: number[]; suppressed: Suppressed[]; suppressErrors: string[]; error?: TemplateProblem }
 export interface Columns { to?: string; cc?: string; bcc?: string }
 export interface Template {
   subject: string; body: string; locale?: string; columns?: Columns;
@@ -153,7 +153,9 @@ pub struct ProblemDto {
 #[derive(Debug, Serialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanDto {
-    messages: Vec<MessageDto>,
+    /// How many messages the plan holds; each one is `Spreadsheet.message(index)` (and its
+    /// body `messageHtml(index)`), so 50,000 of them never cross into JavaScript at once.
+    messages: usize,
     problems: Vec<ProblemDto>,
     excluded: Vec<u32>,
     suppressed: Vec<SuppressedDto>,
@@ -192,19 +194,16 @@ impl From<&MergeError> for TemplateProblemDto {
     }
 }
 
-fn messages_dto(messages: &[Message]) -> Vec<MessageDto> {
+fn message_dto(m: &Message) -> MessageDto {
     let addresses = |l: &[localmerge_core::address::Mailbox]| l.iter().map(|m| m.address.clone()).collect();
-    messages
-        .iter()
-        .map(|m| MessageDto {
-            row: m.row,
-            to: addresses(&m.to),
-            cc: addresses(&m.cc),
-            bcc: addresses(&m.bcc),
-            attachments: m.attachments.iter().map(|a| a.name.clone()).collect(),
-            subject: m.subject.clone(),
-        })
-        .collect()
+    MessageDto {
+        row: m.row,
+        to: addresses(&m.to),
+        cc: addresses(&m.cc),
+        bcc: addresses(&m.bcc),
+        attachments: m.attachments.iter().map(|a| a.name.clone()).collect(),
+        subject: m.subject.clone(),
+    }
 }
 
 fn problems_dto(problems: Vec<localmerge_core::RowProblem>) -> Vec<ProblemDto> {
@@ -354,7 +353,7 @@ pub fn plan(table: &Table, template: &TemplateSpec) -> (PlanDto, Vec<Message>) {
     match plan_left_out(table, template, PREVIEW_CAMPAIGN) {
         Ok(Planned { plan, excluded, suppressed, suppress_errors }) => (
             PlanDto {
-                messages: messages_dto(&plan.messages),
+                messages: plan.messages.len(),
                 problems: problems_dto(plan.problems),
                 excluded,
                 suppressed: suppressed
@@ -505,6 +504,15 @@ impl Spreadsheet {
         serde_wasm_bindgen::to_value(&dto).map_err(js_error)
     }
 
+    /// The last plan's message at `index`: its row, recipients, subject and attachments.
+    #[wasm_bindgen(unchecked_return_type = "Message | undefined")]
+    pub fn message(&self, index: usize) -> Result<JsValue, JsError> {
+        match self.last.borrow().as_ref().and_then(|(_, messages)| messages.get(index)) {
+            Some(m) => serde_wasm_bindgen::to_value(&message_dto(m)).map_err(js_error),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
     /// The HTML body of the last plan's message at `index` (what the preview shows).
     #[wasm_bindgen(js_name = messageHtml)]
     pub fn message_html(&self, index: usize) -> Option<String> {
@@ -615,9 +623,10 @@ mod tests {
         let mut t = template("Hi {{First Name}}", "<p>{{First Name}}</p>");
         t.locale = Some("fr-FR".into());
         let (dto, messages) = plan(&table, &t);
-        assert_eq!(dto.messages.len(), 2);
-        assert_eq!(dto.messages[0].to, ["ada@example.org"]);
-        assert_eq!((dto.messages[0].subject.as_str(), messages[0].body.as_str()), ("Hi Ada", "<p>Ada</p>"));
+        assert_eq!((dto.messages, messages.len()), (2, 2));
+        let first = message_dto(&messages[0]);
+        assert_eq!(first.to, ["ada@example.org"]);
+        assert_eq!((first.subject.as_str(), messages[0].body.as_str()), ("Hi Ada", "<p>Ada</p>"));
         assert_eq!(dto.problems[0].row, 3);
         let issue = &dto.problems[0].issues[0];
         assert_eq!((issue.column.as_str(), issue.letters.as_str()), ("Email", "A"));
@@ -628,7 +637,7 @@ mod tests {
     #[test]
     fn an_unknown_column_comes_back_with_its_fix() {
         let (dto, messages) = plan(&table(), &template("Hi {{Frist Name}}", "x"));
-        assert!(dto.messages.is_empty() && messages.is_empty());
+        assert!(dto.messages == 0 && messages.is_empty());
         let e = dto.error.unwrap();
         assert_eq!((e.name.as_deref(), e.suggestion.as_deref()), (Some("Frist Name"), Some("First Name")));
         assert!(e.message.contains("did you mean \"First Name\""), "{}", e.message);
@@ -641,7 +650,7 @@ mod tests {
         t.footer = true;
         let (dto, messages) = plan(&table(), &t);
         assert_eq!(dto.excluded, [4]);
-        assert_eq!(dto.messages.iter().map(|m| m.row).collect::<Vec<_>>(), [2]);
+        assert_eq!(messages.iter().map(|m| m.row).collect::<Vec<_>>(), [2]);
         assert!(messages[0].body.starts_with("<p>Ada</p><p "), "{}", messages[0].body);
         assert!(messages[0].body.contains("Sent with"));
         t.locale = Some("fr-FR".into());
@@ -671,9 +680,9 @@ mod tests {
         let table = Workbook::open(csv).and_then(|mut w| w.read(None)).unwrap();
         let mut t = template("Hi", "x");
         t.attachments.insert("a.pdf".into(), 1234.0);
-        let (dto, _) = plan(&table, &t);
-        assert_eq!(dto.messages.iter().map(|m| m.row).collect::<Vec<_>>(), [2]);
-        assert_eq!(dto.messages[0].attachments, ["a.pdf"]);
+        let (dto, messages) = plan(&table, &t);
+        assert_eq!(messages.iter().map(|m| m.row).collect::<Vec<_>>(), [2]);
+        assert_eq!(message_dto(&messages[0]).attachments, ["a.pdf"]);
         assert_eq!(dto.problems[0].row, 3);
         assert!(dto.problems[0].issues[0].message.contains("not among the attachment files"));
     }

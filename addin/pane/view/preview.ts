@@ -4,11 +4,17 @@ import type { Message } from "../../pkg/localmerge_addin.js";
 import { t } from "../i18n.js";
 import { $ } from "./dom.js";
 
-/** `html(index)` is the message's body, asked of the module only for the one shown. */
-export function renderPreview(messages: Message[], index: number, html: (index: number) => string | undefined): void {
-  $("step-preview").hidden = messages.length === 0;
-  const m = messages[index];
-  $("position").textContent = m ? t("position", index + 1, messages.length) : "";
+/** The message shown and its body: the module hands over only this one. */
+export interface Shown {
+  message: Message;
+  html: string;
+}
+
+/** Message `index` of `count`. */
+export function renderPreview(count: number, index: number, shown: Shown | undefined): void {
+  $("step-preview").hidden = count === 0;
+  const m = shown?.message;
+  $("position").textContent = m ? t("position", index + 1, count) : "";
   const dl = $("envelope");
   dl.replaceChildren();
   const frame = $<HTMLIFrameElement>("preview");
@@ -28,7 +34,7 @@ export function renderPreview(messages: Message[], index: number, html: (index: 
   field(t("cc"), m.cc.join(", "));
   field(t("bcc"), m.bcc.join(", "));
   field(t("subject"), m.subject);
-  const doc = `<!doctype html><meta charset="utf-8"><body style="font-family:Segoe UI,sans-serif;font-size:14px">${html(index) ?? ""}`;
+  const doc = `<!doctype html><meta charset="utf-8"><body style="font-family:Segoe UI,sans-serif;font-size:14px">${shown?.html ?? ""}`;
   // The pane re-checks whenever it regains focus: an unchanged message is not reloaded (no flicker).
   if (frame.srcdoc !== doc) frame.srcdoc = doc;
 }

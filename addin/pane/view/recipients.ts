@@ -54,7 +54,7 @@ export function renderRecipients(hasData: boolean, r: PlanResult | undefined): v
   $("suppress-errors").textContent = ok?.suppressErrors.join("; ") ?? "";
   $("skip-problems").hidden = !ok?.problems.length;
   if (!ok) return;
-  summary.append(paragraph(t("ready", ok.messages.length)));
+  summary.append(paragraph(t("ready", ok.messages)));
   if (ok.excluded.length > 0) summary.append(paragraph(t("excludedCount", ok.excluded.length)));
   if (ok.suppressed.length > 0) summary.append(paragraph(t("suppressedCount", ok.suppressed.length)));
   if (ok.problems.length > 0) summary.append(paragraph(t("problemsCount", ok.problems.length), "problem"));
