@@ -625,6 +625,7 @@ async function main(): Promise<void> {
   // (the license check just now) and the user's (this browser's setting).
   // (When the server did not answer, nothing is counted this time; the setting stays.)
   const telemetry = new Telemetry(localStorage, LOCALMERGE_VERSION, platformOf(host.platform), Boolean(config.licensingUrl) && plan.telemetry === true && !userTurnedOff(localStorage));
+  if (plan.telemetry === false || userTurnedOff(localStorage)) telemetry.stop();
   const app: App = { config, tokens, template: host.template, store, plan, me, domains, index: 0, exclude: new Set(), attachments: new Map(), phase: idle, telemetry };
   bindTelemetrySetting(Boolean(config.licensingUrl), plan.telemetry === false, telemetry);
   bind(app);

@@ -65,8 +65,9 @@ export function setUserTurnedOff(store: KeyValue, off: boolean): void {
 
 export class Telemetry {
   /**
-   * `allowed`: the user's setting and the organisation's, and a server to send to;
-   * when not, nothing is counted and what was kept is dropped.
+   * `allowed`: the user's setting and the organisation's, and a server that answered;
+   * when not, nothing is counted or sent (what was kept stays for a later opening, unless
+   * `stop` says the user or the organisation turned the counts off).
    */
   constructor(
     private readonly store: KeyValue,
@@ -74,9 +75,7 @@ export class Telemetry {
     private readonly platform: Platform,
     private allowed: boolean,
     private readonly now: () => number = Date.now,
-  ) {
-    if (!allowed) store.removeItem(KEY);
-  }
+  ) {}
 
   get enabled(): boolean {
     return this.allowed;

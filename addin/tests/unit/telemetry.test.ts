@@ -94,7 +94,13 @@ test("off — by the user or the organisation — nothing is counted or sent, an
   const on = new Telemetry(store, "0.1.0", "Mac", true, () => DAY);
   on.count("campaigns_started");
   assert.equal(store.map.size, 1);
+  // Not allowed this time (the server did not answer): nothing counted, what was kept stays.
+  const unknown = new Telemetry(store, "0.1.0", "Mac", false, () => DAY);
+  unknown.count("campaigns_started");
+  assert.equal(store.map.size, 1, "kept counts stay while nobody said off");
+  // Turned off: dropped.
   const off = new Telemetry(store, "0.1.0", "Mac", false, () => DAY);
+  off.stop();
   assert.equal(store.map.size, 0, "kept counts dropped when off");
   off.count("campaigns_started");
   recordError(off, "send", new Error("x"));
