@@ -1,7 +1,9 @@
 //! Project automation: `cargo xtask <command>`.
 //!
 //! - `bench [--rows N] [--runs N]`: reads and renders the same generated workbook natively
-//!   and with the peers (SheetJS, handlebars.js in Node), and prints the speed-up ratios.
+//!   and with the peers (SheetJS, handlebars.js in Node), and prints the speed-up ratios, and
+//!   the read against the machine's limit (`read-vs-limit`: the parts inflated and their XML
+//!   scanned, building nothing).
 //! - `bench-data [--rows N]`: writes the benchmark's workbook (for `npm run bench`) and
 //!   prints its path.
 //! - `gen-example`: rewrites `examples/contacts.xlsx`.
@@ -22,6 +24,7 @@ use anyhow::{Context, bail};
 use localmerge_core::{Merge, MergeSpec, Workbook};
 
 mod licensing_bench;
+mod limit;
 mod pane;
 #[cfg(test)]
 mod tidy;
@@ -320,6 +323,33 @@ fn bench(rows: u32, runs: u32) -> anyhow::Result<()> {
 
     let (read_ms, table) = time(runs, || Workbook::open(bytes.clone()).and_then(|mut w| w.read(None)));
     let table = table?;
+    // The floor: the same parts inflated and their XML scanned, alternated with the read run
+    // by run; the ratio is the median of the pairs'.
+    let read = || {
+        let t = Instant::now();
+        let table = Workbook::open(bytes.clone()).and_then(|mut w| w.read(None));
+        (t.elapsed().as_secs_f64() * 1e3, table.map(|t| t.rows.len()))
+    };
+    let floor = || {
+        let t = Instant::now();
+        let events = limit::scan(&bytes);
+        (t.elapsed().as_secs_f64() * 1e3, events)
+    };
+    let mut pairs = Vec::new();
+    let mut limit_ms = Vec::new();
+    for run in 0..runs.max(1) {
+        let ((r, rows_read), (l, events)) = if run % 2 == 0 {
+            let r = read();
+            (r, floor())
+        } else {
+            let l = floor();
+            (read(), l)
+        };
+        anyhow::ensure!(rows_read? == rows as usize && events? > 0, "the read or the scan saw nothing");
+        pairs.push(r / l);
+        limit_ms.push(l);
+    }
+    let (lo, hi) = pairs.iter().fold((f64::MAX, 0f64), |(lo, hi), &p| (lo.min(p), hi.max(p)));
     anyhow::ensure!(table.rows.len() == rows as usize, "read {} rows", table.rows.len());
     let merge = Merge::new(&table, &MergeSpec::html(subject.trim_end(), &body, "body.html"))?;
     let (render_ms, plan) = time(runs, || merge.plan(&table));
@@ -347,6 +377,11 @@ fn bench(rows: u32, runs: u32) -> anyhow::Result<()> {
     anyhow::ensure!(js["rows"].as_u64() == Some(u64::from(rows)), "SheetJS read {} rows", js["rows"]);
 
     println!("localmerge read (bytes -> typed table): {read_ms:.1} ms");
+    println!(
+        "the limit (inflate the parts the reader needs and scan their XML, building nothing): {:.1} ms; per-pair read/limit {lo:.2}–{hi:.2}",
+        median(limit_ms)
+    );
+    println!("read-vs-limit: {:.2}", median(pairs));
     println!("SheetJS read (xlsx.read dense + sheet_to_json): {js_parse:.1} ms");
     println!("localmerge render (checks + subject + HTML, {chars} chars): {render_ms:.1} ms");
     println!("handlebars.js render (subject + HTML, {} chars): {js_render:.1} ms", js["output_chars"]);
