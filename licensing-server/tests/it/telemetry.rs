@@ -116,53 +116,49 @@ async fn whatever_a_client_sends_no_name_or_address_is_stored() {
     assert!(sent > 40);
 }
 
+/// Posts the organisation's switch as `session`, with `fields`; the answer's status.
+async fn switch(s: &Server, session: &str, fields: &[(&str, String)]) -> u16 {
+    let r = no_redirects()
+        .post(format!("{}/admin/telemetry", s.base))
+        .header(COOKIE, session)
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    r.status().as_u16()
+}
+
+async fn telemetry_allowed(s: &Server, tid: &str) -> Value {
+    s.check(&token(tid, "someone").await).await.1["telemetry"].clone()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_turns_usage_counts_off_for_the_organisation() {
     for db in backends() {
         let s = web_server_on(db, |_| {}).await;
         s.buy(&format!("evt_tel_{db:?}"), "t-org", "boss", 2).await;
-        assert_eq!(s.check(&token("t-org", "someone").await).await.1["telemetry"], true, "{db:?}");
+        assert_eq!(telemetry_allowed(&s, "t-org").await, true, "{db:?}");
+        let off = |html: &str| [("csrf", csrf(html)), ("telemetry_off", "1".to_owned())];
         // Someone of the organisation who administers nothing cannot.
         let other = session_of(&sign_in(&s, "t-org:someone", false, false).await);
         let html = page(&s, "/account", &other).await;
-        let r = no_redirects()
-            .post(format!("{}/admin/telemetry", s.base))
-            .header(COOKIE, &other)
-            .form(&[("csrf", csrf(&html)), ("telemetry_off", "1".to_owned())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 404, "{db:?}");
-        assert_eq!(s.check(&token("t-org", "someone").await).await.1["telemetry"], true, "{db:?}");
+        assert_eq!(switch(&s, &other, &off(&html)).await, 404, "{db:?}");
+        assert_eq!(telemetry_allowed(&s, "t-org").await, true, "{db:?}");
         // The buyer can, from /admin; every license check of the organisation then says so.
         let session = session_of(&sign_in(&s, "t-org:boss", false, false).await);
         let html = page(&s, "/admin", &session).await;
         assert!(html.contains("Turn usage counts off for my organisation"), "{html}");
-        let r = no_redirects()
-            .post(format!("{}/admin/telemetry", s.base))
-            .header(COOKIE, &session)
-            .form(&[("csrf", csrf(&html)), ("telemetry_off", "1".to_owned())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 303, "{db:?}");
-        assert_eq!(s.check(&token("t-org", "someone").await).await.1["telemetry"], false, "{db:?}");
-        assert_eq!(s.check(&token("t-elsewhere", "someone").await).await.1["telemetry"], true, "{db:?}");
+        assert_eq!(switch(&s, &session, &off(&html)).await, 303, "{db:?}");
+        assert_eq!(telemetry_allowed(&s, "t-org").await, false, "{db:?}");
+        assert_eq!(telemetry_allowed(&s, "t-elsewhere").await, true, "{db:?}");
         let html = page(&s, "/admin", &session).await;
         assert!(
             html.contains("sends no usage counts") && html.contains("Turn usage counts back on"),
             "{html}"
         );
         // A form from elsewhere (no token) changes nothing.
-        let r = no_redirects()
-            .post(format!("{}/admin/telemetry", s.base))
-            .header(COOKIE, &session)
-            .form(&[("telemetry_off", "0")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 403, "{db:?}");
-        assert_eq!(s.check(&token("t-org", "someone").await).await.1["telemetry"], false, "{db:?}");
+        assert_eq!(switch(&s, &session, &[("telemetry_off", "0".to_owned())]).await, 403, "{db:?}");
+        assert_eq!(telemetry_allowed(&s, "t-org").await, false, "{db:?}");
     }
 }
 
