@@ -44,6 +44,11 @@ const SETTING = "localmerge.telemetry-off";
 /** How many days of tallies are kept unsent (the server takes a week). */
 const KEEP_DAYS = 7;
 
+/** The UTC day of a time, `YYYY-MM-DD`, as reports and the server name days. */
+function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
 /** The platform as Office.js names it, or a plain browser. */
 export function platformOf(name: string | undefined): Platform {
   return (PLATFORMS as readonly string[]).includes(name ?? "") ? (name as Platform) : "Browser";
@@ -77,10 +82,6 @@ export class Telemetry {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get enabled(): boolean {
-    return this.allowed;
-  }
-
   /** Turned off now: nothing more is counted or sent, and what was kept is dropped. */
   stop(): void {
     this.allowed = false;
@@ -99,7 +100,7 @@ export class Telemetry {
   private update(f: (day: Day) => void): void {
     if (!this.allowed) return;
     const days = this.read();
-    const today = new Date(this.now()).toISOString().slice(0, 10);
+    const today = dayOf(this.now());
     const day = (days[today] ??= { counts: {}, errors: {} });
     f(day);
     this.store.setItem(KEY, JSON.stringify(days));
@@ -115,9 +116,14 @@ export class Telemetry {
     this.update((d) => (d.errors[`${kind} ${location}`] = (d.errors[`${kind} ${location}`] ?? 0) + n));
   }
 
+  /** The oldest day still kept: a week back, as far as the server takes. */
+  private oldest(): string {
+    return dayOf(this.now() - KEEP_DAYS * 86_400_000);
+  }
+
   /** The days kept, as reports (within the last week; older ones are dropped). */
   pending(): Report[] {
-    const oldest = new Date(this.now() - KEEP_DAYS * 86_400_000).toISOString().slice(0, 10);
+    const oldest = this.oldest();
     return Object.entries(this.read())
       .filter(([day]) => /^\d{4}-\d{2}-\d{2}$/.test(day) && day >= oldest)
       .map(([day, d]) => ({
@@ -152,7 +158,7 @@ export class Telemetry {
     }
     const days = this.read();
     for (const day of done) delete days[day];
-    const oldest = new Date(this.now() - KEEP_DAYS * 86_400_000).toISOString().slice(0, 10);
+    const oldest = this.oldest();
     for (const day of Object.keys(days)) if (day < oldest) delete days[day];
     this.store.setItem(KEY, JSON.stringify(days));
   }

@@ -64,8 +64,6 @@ function bodilessTo(requests, base) {
   return to;
 }
 
-/** A picture of the pane down to its last element (the README shows them). */
-const shot = screenshot;
 
 async function send(page, expectTotal, { reloadAfter } = {}) {
   const before = await page.evaluate(() => document.body.dataset.campaign);
@@ -124,7 +122,7 @@ describe("the Outlook add-in", { skip }, () => {
 
     // 1. The template: a token split by formatting is found and mended.
     await page.waitForSelector("#fix-tokens");
-    await shot(page, "1-template");
+    await screenshot(page, "1-template");
     await page.click("#fix-tokens");
     await page.waitForSelector("#fix-tokens", { state: "detached" });
 
@@ -142,7 +140,7 @@ describe("the Outlook add-in", { skip }, () => {
     assert.match(problems, /103.*duplicate/is);
     assert.match(await page.textContent("#data-summary"), /100 messages ready/);
     violations.push(...(await axe(page)));
-    await shot(page, "2-recipients");
+    await screenshot(page, "2-recipients");
 
     // 3. Preview: exactly what will be sent, footer included on the free plan.
     assert.match(await page.textContent("#position"), /Message 1 of 100/);
@@ -153,7 +151,7 @@ describe("the Outlook add-in", { skip }, () => {
     assert.match(await frame.locator("body").textContent(), /Dear Zephyrine2q,.*Vallorbe2z.*1,000\.50.*Sent with localmerge/s);
     assert.match(await page.textContent("#plan"), /Free plan/);
     violations.push(...(await axe(page)));
-    await shot(page, "3-preview");
+    await screenshot(page, "3-preview");
 
     // Send a test to me: only the signed-in user gets it.
     await page.click("#test");
@@ -171,7 +169,7 @@ describe("the Outlook add-in", { skip }, () => {
     await page.click("#skip-problems");
     await send(page, 100, { reloadAfter: 25 });
     violations.push(...(await axe(page)));
-    await shot(page, "4-sending");
+    await screenshot(page, "4-sending");
     await page.reload();
     await page.waitForSelector("body[data-ready=true]");
     // The pane is ready before it has looked for an unfinished campaign.
@@ -182,7 +180,7 @@ describe("the Outlook add-in", { skip }, () => {
     assert.match(await page.textContent("#report-text"), /Done: 100 sent, 0 failed, 2 skipped/);
     assert.match(await page.textContent("#banner"), /was interrupted, then resumed where it stopped/);
     violations.push(...(await axe(page)));
-    await shot(page, "5-report");
+    await screenshot(page, "5-report");
 
     delivered = (await graph.deliveries()).slice(1);
     const to = delivered.map((d) => d.to[0]).sort();
@@ -247,7 +245,7 @@ describe("the Outlook add-in", { skip }, () => {
     assert.match(html, /Montant : 1\u202f000,25/);
     assert.doesNotMatch(html, /localmerge/);
     const violations = await axe(page);
-    await shot(page, "6-french-dark");
+    await screenshot(page, "6-french-dark");
     await page.click("#skip-problems");
     // Sent as the team's shared mailbox (the signed-in user has Send As rights on it).
     await page.fill("#from", "team@sandbox.localmerge.test");
@@ -413,7 +411,7 @@ describe("the Outlook add-in", { skip }, () => {
     const got = await page.evaluate(() => ({ ...document.body.dataset }));
     assert.deepEqual([got.replied, got.bounced, got.unsubscribed], ["1", "1", "1"]);
     assert.match(await page.inputValue("#suppress-list"), /^ulla\.qx@example\.org$/m);
-    await shot(page, "8-after");
+    await screenshot(page, "8-after");
     // The report names each row's response.
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#after-download")]);
     const csv = await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString());
@@ -515,7 +513,7 @@ describe("the Outlook add-in", { skip }, () => {
     await page.waitForFunction(() => document.body.dataset.days === "2");
     assert.match(await page.textContent("#plan-figures"), /2 recipients for your mailbox.*It needs 2 days/);
     violations.push(...(await axe(page)));
-    await shot(page, "7-onedrive-grouped");
+    await screenshot(page, "7-onedrive-grouped");
     await page.fill("#daily-limit", "");
     await page.locator("#daily-limit").blur();
     await page.waitForFunction(() => document.body.dataset.days === "1");
