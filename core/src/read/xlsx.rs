@@ -8,10 +8,9 @@
 //! does, value for value: a test compares the two over calamine's own corpus.
 
 use std::collections::HashMap;
+use std::io::Cursor;
 use std::io::Read as _;
-use std::io::{BufRead, BufReader, Cursor};
 
-use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::cells::{Cells, intern};
@@ -20,9 +19,12 @@ use crate::format::CellFormat;
 use crate::table::{Region, Table};
 use crate::value::{DateKind, ExcelDate, Value};
 
+mod fast;
 mod sheet;
+mod window;
 
-use sheet::{SheetReader, Stop};
+use sheet::SheetReader;
+use window::{MAX_UNIT, Stop, Window, Xml};
 
 /// The most characters the shared strings may hold in all: far above any mailing list,
 /// and a bound on what a hostile file (a zip bomb of strings) can make us allocate.
@@ -166,11 +168,14 @@ impl Xlsx {
         let Some(entry) = entry else {
             return Err(corrupt(format!("worksheet \"{name}\" is missing ({path})")));
         };
-        let mut sheet = SheetReader::new(xml(entry), &self.strings, &styles, self.is_1904);
-        match sheet.read(&mut cells) {
+        let mut window = Window::new(Utf8Part::new(entry), window::first_size(), MAX_UNIT)
+            .map_err(|e| corrupt(format!("{path}: {e}")))?;
+        let mut sheet = SheetReader::new(&self.strings, &styles, self.is_1904);
+        match window::each(&mut window, |cursor| sheet.unit(cursor, &mut cells)) {
             Ok(()) => Ok(cells.finish(region)),
             Err(Stop::Read(e)) => Err(e),
-            Err(Stop::Xml(detail)) => Err(corrupt(format!("{path}: {detail}"))),
+            Err(Stop::Xml(detail) | Stop::More(Some(detail))) => Err(corrupt(format!("{path}: {detail}"))),
+            Err(Stop::More(None)) => Err(corrupt(format!("{path}: the cells end early"))),
         }
     }
 }
@@ -194,20 +199,24 @@ fn resolve(dir: &str, target: &str) -> String {
     segs.join("/")
 }
 
-/// An XML reader over a part as Excel's parts need it: empty elements as start and end,
-/// text untrimmed, end names unchecked (as calamine reads them).
-fn xml<R: std::io::Read>(entry: R) -> Reader<BufReader<Utf8Part<R>>> {
-    let mut reader = Reader::from_reader(BufReader::new(Utf8Part::new(entry)));
-    let config = reader.config_mut();
-    config.check_end_names = false;
-    config.trim_text(false);
-    config.check_comments = false;
-    config.expand_empty_elements = true;
-    reader
+/// A part other than a sheet or the shared strings (the workbook, its relationships, the
+/// styles, a table), read whole: bounded by [`MAX_UNIT`], as one unit of a sheet is.
+fn whole<R: std::io::Read>(entry: R, path: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    Utf8Part::new(entry)
+        .take(MAX_UNIT as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{path}: {e}"))?;
+    if bytes.len() > MAX_UNIT {
+        return Err(format!("{path} is larger than {} MB", MAX_UNIT >> 20));
+    }
+    Ok(bytes)
 }
 
-/// A part's bytes as UTF-8: most parts are, and pass through; one written in UTF-16 (a
-/// byte-order mark says so; some writers do) is decoded whole first. Excel reads both.
+/// A part's bytes as UTF-8: most parts are, and pass through (without a byte-order mark:
+/// quick-xml would skip it but leave it out of its positions, which the window relies on);
+/// one written in UTF-16 (a byte-order mark says so; some writers do) is decoded whole
+/// first. Excel reads both.
 enum Utf8Part<R> {
     Plain(std::io::Chain<Cursor<Vec<u8>>, R>),
     Decoded(Cursor<Vec<u8>>),
@@ -215,15 +224,16 @@ enum Utf8Part<R> {
 
 impl<R: std::io::Read> Utf8Part<R> {
     fn new(mut entry: R) -> Self {
-        let mut head = Vec::with_capacity(2);
-        let _ = (&mut entry).take(2).read_to_end(&mut head);
+        let mut head = Vec::with_capacity(3);
+        let _ = (&mut entry).take(3).read_to_end(&mut head);
         let unit: fn([u8; 2]) -> u16 = match head.as_slice() {
-            [0xFF, 0xFE] => u16::from_le_bytes,
-            [0xFE, 0xFF] => u16::from_be_bytes,
+            [0xEF, 0xBB, 0xBF] => return Utf8Part::Plain(Cursor::new(Vec::new()).chain(entry)),
+            [0xFF, 0xFE, ..] => u16::from_le_bytes,
+            [0xFE, 0xFF, ..] => u16::from_be_bytes,
             _ => return Utf8Part::Plain(Cursor::new(head).chain(entry)),
         };
         // Bounded as every part is: by the entry's own size, capped by the zip reader.
-        let mut bytes = Vec::new();
+        let mut bytes = head.split_off(2);
         let _ = entry.take(256 << 20).read_to_end(&mut bytes);
         let units = bytes.chunks_exact(2).map(|p| unit([p[0], p[1]]));
         let text: String =
@@ -265,7 +275,7 @@ impl<'b> Parts<'_, 'b> {
             return Err("the package has no _rels/.rels".into());
         };
         let mut target = None;
-        each_start(&mut xml(entry), "_rels/.rels", |e| {
+        each_start(&whole(entry, "_rels/.rels")?, "_rels/.rels", |e| {
             if local(e.name().as_ref()) == "Relationship"
                 && attr(e, "Type")?.is_some_and(|t| t.ends_with("/relationships/officeDocument"))
             {
@@ -282,34 +292,43 @@ impl<'b> Parts<'_, 'b> {
         Ok((dir, if name.is_empty() { "workbook.xml".into() } else { name.to_owned() }))
     }
 
-    /// The shared strings table (empty when the workbook has none).
+    /// The shared strings table (empty when the workbook has none), read string by string
+    /// through a window.
     fn shared_strings(&mut self, path: &str) -> Result<Vec<String>> {
         let Some(entry) = self.entry(path)? else { return Ok(Vec::new()) };
-        let mut xml = xml(entry);
+        let mut window =
+            Window::new(Utf8Part::new(entry), window::first_size(), MAX_UNIT).map_err(|e| format!("{path}: {e}"))?;
         let mut strings = Vec::new();
         let mut bytes = 0usize;
-        let mut buf = Vec::new();
         let mut end = String::new();
-        let mut scratch = Scratch::default();
-        loop {
-            buf.clear();
-            match xml.read_event_into(&mut buf).map_err(|e| format!("{path}: {e}"))? {
+        let mut run_end = String::new();
+        let read = window::each(&mut window, |cursor| {
+            let mut xml = cursor.xml();
+            loop {
+            match xml.next()? {
                 Event::Start(e) if local(e.name().as_ref()) == "si" => {
                     end.clear();
                     end.push_str(e.name().as_ref());
-                    let s = rich_string(&mut xml, &end, &mut scratch).map_err(|e| format!("{path}: {e}"))?;
+                    let s = rich_string(&mut xml, &end, &mut run_end)?;
                     bytes = bytes.saturating_add(s.len());
                     if strings.len() >= MAX_CELLS || bytes > MAX_STRING_BYTES {
-                        return Err(format!(
-                            "{path}: more shared strings than a workbook of {MAX_CELLS} cells holds"
-                        ));
+                        return Err(Stop::Xml(format!(
+                            "more shared strings than a workbook of {MAX_CELLS} cells holds"
+                        )));
                     }
                     strings.push(s);
+                    cursor.keep_read(&xml);
+                    return Ok(true);
                 }
-                Event::End(e) if local(e.name().as_ref()) == "sst" => return Ok(strings),
-                Event::Eof => return Err(format!("{path}: the shared strings end early")),
+                Event::End(e) if local(e.name().as_ref()) == "sst" => return Ok(false),
+                Event::Eof => return Err(Stop::Xml("the shared strings end early".into())),
                 _ => {}
             }
+            }
+        });
+        match read {
+            Ok(()) => Ok(strings),
+            Err(e) => Err(format!("{path}: {}", e.detail())),
         }
     }
 
@@ -321,7 +340,7 @@ impl<'b> Parts<'_, 'b> {
         let mut in_cell_xfs = false;
         // Only `numFmts` defines formats (conditional formats' `dxf`s have their own).
         let mut in_num_fmts = false;
-        each_event(&mut xml(entry), path, |event| {
+        each_event(&whole(entry, path)?, path, |event| {
             match event {
                 Event::Start(e) => match local(e.name().as_ref()) {
                     "numFmts" => in_num_fmts = true,
@@ -347,7 +366,7 @@ impl<'b> Parts<'_, 'b> {
     fn relationships(&mut self, path: &str) -> Result<HashMap<String, (String, String)>> {
         let Some(entry) = self.entry(path)? else { return Err(format!("{path} is missing")) };
         let mut rels = HashMap::new();
-        each_start(&mut xml(entry), path, |e| {
+        each_start(&whole(entry, path)?, path, |e| {
             if local(e.name().as_ref()) == "Relationship"
                 && let Some(id) = attr(e, "Id")?
             {
@@ -365,7 +384,7 @@ impl<'b> Parts<'_, 'b> {
     fn table_part(&mut self, path: &str, sheet: &str) -> Result<Option<ExcelTable>> {
         let Some(entry) = self.entry(path)? else { return Ok(None) };
         let mut found = None;
-        each_start(&mut xml(entry), path, |e| {
+        each_start(&whole(entry, path)?, path, |e| {
             if found.is_some() || local(e.name().as_ref()) != "table" {
                 return Ok(());
             }
@@ -405,7 +424,7 @@ impl<'b> Parts<'_, 'b> {
         let mut sheets = Vec::new();
         let mut hidden = Vec::new();
         let mut is_1904 = false;
-        each_start(&mut xml(entry), path, |e| {
+        each_start(&whole(entry, path)?, path, |e| {
             match local(e.name().as_ref()) {
                 "sheet" => {
                     let name = attr(e, "name")?.map(unescape).transpose()?.unwrap_or_default();
@@ -523,16 +542,11 @@ pub(super) fn code_kind(code: &str) -> Kind {
     Kind::Number
 }
 
-/// Calls `f` on every event of a part to its end.
-fn each_event<R: BufRead>(
-    xml: &mut Reader<R>,
-    path: &str,
-    mut f: impl FnMut(&Event<'_>) -> Result<()>,
-) -> Result<()> {
-    let mut buf = Vec::new();
+/// Calls `f` on every event of a part (read whole) to its end.
+fn each_event(bytes: &[u8], path: &str, mut f: impl FnMut(&Event<'_>) -> Result<()>) -> Result<()> {
+    let mut xml = Xml::new(bytes, true);
     loop {
-        buf.clear();
-        let event = xml.read_event_into(&mut buf).map_err(|e| format!("{path}: {e}"))?;
+        let event = xml.next().map_err(|e| format!("{path}: {}", e.detail()))?;
         if matches!(event, Event::Eof) {
             return Ok(());
         }
@@ -540,13 +554,13 @@ fn each_event<R: BufRead>(
     }
 }
 
-/// Calls `f` on every start tag of a part.
-fn each_start<R: BufRead>(
-    xml: &mut Reader<R>,
+/// Calls `f` on every start tag of a part (read whole).
+fn each_start(
+    bytes: &[u8],
     path: &str,
     mut f: impl FnMut(&BytesStart<'_>) -> Result<()>,
 ) -> Result<()> {
-    each_event(xml, path, |event| match event {
+    each_event(bytes, path, |event| match event {
         Event::Start(e) => f(e),
         _ => Ok(()),
     })
@@ -617,13 +631,11 @@ fn unescape(raw: &str) -> Result<String> {
 /// marked `xml:space="preserve"` loses its surrounding ASCII white space, as in Excel —
 /// except a run of white space alone, which Excel shows (`hello`, ` `, `world` is
 /// `hello world`; python-excel/xlrd#225).
-fn rich_string<R: BufRead>(xml: &mut Reader<R>, end: &str, scratch: &mut Scratch) -> Result<String> {
-    let Scratch { buf, t_end } = scratch;
+fn rich_string(xml: &mut Xml<'_>, end: &str, t_end: &mut String) -> std::result::Result<String, Stop> {
     let mut out = String::new();
     let mut phonetic = false;
     loop {
-        buf.clear();
-        let preserve = match xml.read_event_into(buf).map_err(|e| e.to_string())? {
+        let preserve = match xml.next()? {
             Event::Start(e) if local(e.name().as_ref()) == "rPh" => {
                 phonetic = true;
                 continue;
@@ -636,21 +648,20 @@ fn rich_string<R: BufRead>(xml: &mut Reader<R>, end: &str, scratch: &mut Scratch
             Event::Start(e) if local(e.name().as_ref()) == "t" && !phonetic => {
                 t_end.clear();
                 t_end.push_str(e.name().as_ref());
-                attr(&e, "xml:space")?.is_some_and(|v| v == "preserve")
+                attr(&e, "xml:space").map_err(Stop::Xml)?.is_some_and(|v| v == "preserve")
             }
-            Event::Eof => return Err("a string ends early".into()),
+            Event::Eof => return Err(Stop::Xml("a string ends early".into())),
             _ => continue,
         };
         // The run's text goes straight into `out`, then is trimmed and unescaped in place.
         let start = out.len();
         loop {
-            buf.clear();
-            match xml.read_event_into(buf).map_err(|e| e.to_string())? {
+            match xml.next()? {
                 Event::Text(t) => out.push_str(&t.xml10_content()),
                 Event::CData(t) => out.push_str(&t.xml10_content()),
-                Event::GeneralRef(r) => entity(&r, &mut out)?,
+                Event::GeneralRef(r) => entity(&r, &mut out).map_err(Stop::Xml)?,
                 Event::End(e) if e.name().as_ref() == t_end.as_str() => break,
-                Event::Eof => return Err("a string ends early".into()),
+                Event::Eof => return Err(Stop::Xml("a string ends early".into())),
                 _ => {}
             }
         }
@@ -670,13 +681,6 @@ fn rich_string<R: BufRead>(xml: &mut Reader<R>, end: &str, scratch: &mut Scratch
             out.push_str(&run);
         }
     }
-}
-
-/// Buffers a run of string items reuses.
-#[derive(Default)]
-struct Scratch {
-    buf: Vec<u8>,
-    t_end: String,
 }
 
 /// An entity or character reference in text.

@@ -1,37 +1,20 @@
 //! One worksheet part, read row by row into cells: each `<c>`'s type, style and value.
 
+use super::fast::{self, Fast};
+use super::window::{Cursor, Stop, Xml};
 use super::*;
 
-/// Why a sheet stopped being read.
-pub(super) enum Stop {
-    /// Too many cells (the collector's error).
-    Read(ReadError),
-    /// The XML is not a readable sheet.
-    Xml(String),
-}
-
-impl From<ReadError> for Stop {
-    fn from(e: ReadError) -> Stop {
-        Stop::Read(e)
-    }
-}
-
-impl From<quick_xml::Error> for Stop {
-    fn from(e: quick_xml::Error) -> Stop {
-        Stop::Xml(e.to_string())
-    }
-}
-
-pub(super) struct SheetReader<'a, R> {
-    xml: Reader<R>,
+pub(super) struct SheetReader<'a> {
     strings: &'a [String],
     /// Per style: how numbers read and the table's format index.
     styles: &'a [(Kind, u16)],
     is_1904: bool,
+    /// Whether `<sheetData>` has begun.
+    in_data: bool,
+    /// The row and column of the next cell without a reference.
+    at: (u32, u32),
     /// The qualified name of the element being read (`v`, `is`, `f`, `t`), reused.
     end: String,
-    /// The buffer of a cell's children, reused from cell to cell.
-    inner: Vec<u8>,
 }
 
 /// The children of a cell.
@@ -71,39 +54,66 @@ impl<'t> Type<'t> {
     }
 }
 
-impl<R: BufRead> SheetReader<'_, R> {
-    pub(super) fn new<'a>(
-        xml: Reader<R>,
-        strings: &'a [String],
-        styles: &'a [(Kind, u16)],
-        is_1904: bool,
-    ) -> SheetReader<'a, R> {
-        SheetReader { xml, strings, styles, is_1904, end: String::new(), inner: Vec::with_capacity(256) }
+impl SheetReader<'_> {
+    pub(super) fn new<'a>(strings: &'a [String], styles: &'a [(Kind, u16)], is_1904: bool) -> SheetReader<'a> {
+        SheetReader { strings, styles, is_1904, in_data: false, at: (0, 0), end: String::new() }
     }
 
-    pub(super) fn read(&mut self, cells: &mut Cells) -> std::result::Result<(), Stop> {
-        let mut buf = Vec::with_capacity(1024);
-        let mut first = None;
-        loop {
-            buf.clear();
-            match self.xml.read_event_into(&mut buf)? {
-                Event::Start(e) if local(e.name().as_ref()) == "sheetData" => break,
-                Event::Start(e) => {
-                    first.get_or_insert_with(|| local(e.name().as_ref()).to_owned());
+    /// Reads one unit of the sheet — what comes before `<sheetData>`, or one cell with the
+    /// row tags before it — and only once it is whole, keeps it (the cell in `cells`).
+    /// `false` at the end of `<sheetData>`.
+    pub(super) fn unit(&mut self, cursor: &mut Cursor<'_>, cells: &mut Cells) -> std::result::Result<bool, Stop> {
+        if self.in_data && fast::on() {
+            match fast::cell(cursor.rest(), cursor.last(), cursor.depth(), self.at, self.strings, self.styles, self.is_1904)? {
+                Fast::Cell(cell) => {
+                    cells.push_styled(cell.at, cell.value, self.format(cell.style))?;
+                    self.at = cell.next;
+                    cursor.keep(cell.len, cell.depth);
+                    return Ok(true);
                 }
-                Event::Eof => {
-                    return Err(Stop::Xml(match first {
-                        Some(kind) if kind != "worksheet" => format!("not a worksheet (a {kind})"),
-                        _ => "the worksheet has no cells part".to_owned(),
-                    }));
-                }
-                _ => {}
+                Fast::More => return Err(Stop::More(None)),
+                Fast::Slow => {}
             }
         }
-        let (mut row, mut col) = (0u32, 0u32);
+        let rest = cursor.rest();
+        let mut xml = cursor.xml();
+        let more = self.slow_unit(&mut xml, rest, cells)?;
+        cursor.keep_read(&xml);
+        Ok(more)
+    }
+
+    /// A cell style's format index in the table (a cell without a style has the workbook's
+    /// first).
+    fn format(&self, style: Option<usize>) -> u16 {
+        self.styles.get(style.unwrap_or(0)).map_or(0, |&(_, f)| f)
+    }
+
+    /// [`SheetReader::unit`] with quick-xml, for what the fast path does not read.
+    fn slow_unit(&mut self, xml: &mut Xml<'_>, data: &[u8], cells: &mut Cells) -> std::result::Result<bool, Stop> {
+        if !self.in_data {
+            let mut first = None;
+            loop {
+                match xml.next()? {
+                    Event::Start(e) if local(e.name().as_ref()) == "sheetData" => {
+                        self.in_data = true;
+                        return Ok(!xml.closed_itself(data));
+                    }
+                    Event::Start(e) => {
+                        first.get_or_insert_with(|| local(e.name().as_ref()).to_owned());
+                    }
+                    Event::Eof => {
+                        return Err(Stop::Xml(match first {
+                            Some(kind) if kind != "worksheet" => format!("not a worksheet (a {kind})"),
+                            _ => "the worksheet has no cells part".to_owned(),
+                        }));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let (mut row, mut col) = self.at;
         loop {
-            buf.clear();
-            match self.xml.read_event_into(&mut buf)? {
+            match xml.next()? {
                 Event::Start(e) if local(e.name().as_ref()) == "row" => {
                     if let Some(r) = attr(&e, "r").map_err(Stop::Xml)? {
                         row = cell_ref(r.as_bytes()).map(|(r, _)| r).map_err(Stop::Xml)?;
@@ -126,13 +136,13 @@ impl<R: BufRead> SheetReader<'_, R> {
                         None => (row, col),
                     };
                     let ty = ty.map_or(Type::Absent, Type::of);
-                    let value = self.cell(style, ty)?;
-                    // A cell without a style has the workbook's first (its numbers never dates).
-                    let format = self.styles.get(style.unwrap_or(0)).map_or(0, |&(_, f)| f);
-                    cells.push_styled(at, value, format)?;
-                    col = col.saturating_add(1);
+                    let value = self.cell(xml, style, ty)?;
+                    // The cell is whole: keep it.
+                    cells.push_styled(at, value, self.format(style))?;
+                    self.at = (row, col.saturating_add(1));
+                    return Ok(true);
                 }
-                Event::End(e) if local(e.name().as_ref()) == "sheetData" => return Ok(()),
+                Event::End(e) if local(e.name().as_ref()) == "sheetData" => return Ok(false),
                 Event::Eof => return Err(Stop::Xml("the cells end early".into())),
                 _ => {}
             }
@@ -140,11 +150,10 @@ impl<R: BufRead> SheetReader<'_, R> {
     }
 
     /// A cell's value, from its children up to `</c>` (the last child's value counts).
-    pub(super) fn cell(&mut self, style: Option<usize>, ty: Type<'_>) -> std::result::Result<Value, Stop> {
+    pub(super) fn cell(&mut self, xml: &mut Xml<'_>, style: Option<usize>, ty: Type<'_>) -> std::result::Result<Value, Stop> {
         let mut value = Value::Empty;
         loop {
-            self.inner.clear();
-            let child = match self.xml.read_event_into(&mut self.inner)? {
+            let child = match xml.next()? {
                 Event::Start(e) => {
                     self.end.clear();
                     self.end.push_str(e.name().as_ref());
@@ -160,38 +169,30 @@ impl<R: BufRead> SheetReader<'_, R> {
                 _ => continue,
             };
             value = match (child, ty) {
-                (Child::Is, _) => {
-                    let end = std::mem::take(&mut self.end);
-                    let text = rich_string(&mut self.xml, &end, &mut Scratch::default()).map_err(Stop::Xml);
-                    self.end = end;
-                    Value::Text(text?)
-                }
+                (Child::Is, _) => Value::Text(rich_string(xml, &self.end, &mut String::new())?),
                 (Child::F, _) | (Child::V, Type::Inline) => {
-                    self.skip()?;
+                    xml.skip(&self.end)?;
                     Value::Empty
                 }
                 // Numbers, indexes, booleans and error codes are plain ASCII: read in place.
                 (Child::V, Type::Absent | Type::Number | Type::Shared | Type::Bool | Type::Error) => {
-                    self.inner.clear();
-                    let v = match self.xml.read_event_into(&mut self.inner)? {
+                    match xml.next()? {
                         Event::Text(text) => {
-                            Some(plain(self.strings, self.styles, self.is_1904, style, ty, &text)?)
-                        }
-                        // `<v></v>`: empty, and already closed.
-                        Event::End(e) if e.name().as_ref() == self.end => None,
-                        Event::Eof => return Err(Stop::Xml("a value ends early".into())),
-                        _ => Some(Value::Empty),
-                    };
-                    match v {
-                        Some(v) => {
-                            self.skip()?;
+                            let v = plain(self.strings, self.styles, self.is_1904, style, ty, &text)?;
+                            xml.skip(&self.end)?;
                             v
                         }
-                        None => Value::Empty,
+                        // `<v></v>`: empty, and already closed.
+                        Event::End(e) if e.name().as_ref() == self.end => Value::Empty,
+                        Event::Eof => return Err(Stop::Xml("a value ends early".into())),
+                        _ => {
+                            xml.skip(&self.end)?;
+                            Value::Empty
+                        }
                     }
                 }
-                (Child::V, Type::Str) => Value::Text(unescape_excel(&self.text()?)),
-                (Child::V, Type::Date) => Value::DateIso(self.text()?),
+                (Child::V, Type::Str) => Value::Text(unescape_excel(&self.text(xml)?)),
+                (Child::V, Type::Date) => Value::DateIso(self.text(xml)?),
                 (Child::V, Type::Other(t)) => return Err(Stop::Xml(format!("unknown cell type \"{t}\""))),
             };
         }
@@ -199,11 +200,10 @@ impl<R: BufRead> SheetReader<'_, R> {
 
     /// The text of the element being read, up to its end tag, entities expanded, line ends
     /// normalised.
-    pub(super) fn text(&mut self) -> std::result::Result<String, Stop> {
+    pub(super) fn text(&mut self, xml: &mut Xml<'_>) -> std::result::Result<String, Stop> {
         let mut out = String::new();
         loop {
-            self.inner.clear();
-            match self.xml.read_event_into(&mut self.inner)? {
+            match xml.next()? {
                 Event::Text(t) => out.push_str(&t.xml10_content()),
                 Event::CData(t) => out.push_str(&t.xml10_content()),
                 Event::GeneralRef(r) => entity(&r, &mut out).map_err(Stop::Xml)?,
@@ -212,13 +212,6 @@ impl<R: BufRead> SheetReader<'_, R> {
                 _ => {}
             }
         }
-    }
-
-    /// Skips to the end of the element being read.
-    pub(super) fn skip(&mut self) -> std::result::Result<(), Stop> {
-        self.inner.clear();
-        self.xml.read_to_end_into(quick_xml::name::QName(&self.end), &mut self.inner)?;
-        Ok(())
     }
 }
 
@@ -269,7 +262,7 @@ pub(super) fn plain(
 }
 
 /// A cell reference (`B7`, or a row number alone) as a 0-based row and optional column.
-pub(super) fn cell_ref(r: &[u8]) -> Result<(u32, Option<u32>)> {
+pub(super) fn cell_ref(r: &[u8]) -> std::result::Result<(u32, Option<u32>), String> {
     let bad = || format!("\"{}\" is not a cell reference", String::from_utf8_lossy(r));
     let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
     let (col, row) = r.split_at(letters);

@@ -129,11 +129,9 @@ fn an_unreadable_sheet_does_not_hide_a_readable_one() {
 #[test]
 fn rich_text_runs_keep_what_excel_shows() {
     let read = |xml: &str| {
-        let mut reader = Reader::from_reader(xml.as_bytes());
-        let mut scratch = Scratch::default();
-        let mut buf = Vec::new();
-        reader.read_event_into(&mut buf).expect("si");
-        rich_string(&mut reader, "si", &mut scratch).expect("string")
+        let mut reader = Xml::new(xml.as_bytes(), true);
+        assert!(matches!(reader.next(), Ok(Event::Start(_))), "si");
+        rich_string(&mut reader, "si", &mut String::new()).map_err(|e| e.detail()).expect("string")
     };
     assert_eq!(read("<si><r><t>hello</t></r><r><t> </t></r><r><t>world</t></r></si>"), "hello world");
     assert_eq!(read("<si><t>  trimmed  </t></si>"), "trimmed");
@@ -172,4 +170,107 @@ fn cell_references_are_checked() {
     assert!(cell_ref(b"A1B").is_err());
     assert!(cell_ref(b"ZZZZZZZZ1").is_err());
     assert!(cell_ref(b"A99999999999").is_err());
+}
+
+
+mod paths {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// One piece of a generated sheet's `<sheetData>`.
+    fn piece() -> impl Strategy<Value = String> {
+        let text = prop_oneof![
+            Just("plain".to_owned()),
+            Just("caf\u{e9} \u{1F600}".to_owned()),
+            Just("a &amp; b &lt;c&gt; &#65;".to_owned()),
+            Just("two\r\nlines".to_owned()),
+            Just("_x0041__xD83D__xDE00_".to_owned()),
+            Just("  spaced  ".to_owned()),
+            Just(String::new()),
+            "[0-9]{1,6}(\\.[0-9]{1,3})?".prop_map(|s| s),
+        ];
+        let cell_type = prop_oneof![
+            Just(""),
+            Just(" t=\"n\""),
+            Just(" t=\"s\""),
+            Just(" t=\"b\""),
+            Just(" t=\"e\""),
+            Just(" t=\"str\""),
+            Just(" t=\"inlineStr\""),
+            Just(" t=\"d\""),
+        ];
+        let reference = prop_oneof![Just(String::new()), (0u32..4, 1u32..9).prop_map(|(c, r)| {
+            format!(" r=\"{}{r}\"", char::from(b'A' + c as u8))
+        })];
+        let style = prop_oneof![Just(""), Just(" s=\"0\""), Just(" s=\"1\""), Just(" s=\"9\"")];
+        let ws = prop_oneof![Just(""), Just(" "), Just("\n  "), Just("\r\n")];
+        let cell = (reference, style, cell_type, text.clone(), 0u8..9, ws.clone()).prop_map(
+            |(r, s, t, text, shape, ws)| {
+                let index = if t == " t=\"s\"" { "0".to_owned() } else { text.clone() };
+                let bool_or = if t == " t=\"b\"" { "1".to_owned() } else { index };
+                match shape {
+                    0 => format!("<c{r}{s}{t}/>"),
+                    1 => format!("<c{r}{s}{t}>{ws}<v>{bool_or}</v>{ws}</c>"),
+                    2 => format!("<c{r}{s}{t}><f>A1&gt;B1</f><v>{bool_or}</v></c>"),
+                    3 => format!("<c{r}{s}{t}><v>{bool_or}</v><f t=\"shared\" si=\"0\"/></c>"),
+                    4 => format!("<c{r}{s} t=\"inlineStr\"><is><t>{text}</t></is></c>"),
+                    5 => format!("<c{r}{s}{t}><v/></c>"),
+                    6 => format!("<x:c{r}{s}{t}><x:v>{bool_or}</x:v></x:c>"),
+                    7 => format!("<c{r}{s}{t}><!-- note --><v>{bool_or}</v></c>"),
+                    _ => format!("<c{r}{s}{t}><v xml:space=\"preserve\">{bool_or}</v></c>"),
+                }
+            },
+        );
+        let row_start = prop_oneof![
+            Just("<row>".to_owned()),
+            (1u32..12).prop_map(|r| format!("<row r=\"{r}\" spans=\"1:4\">")),
+            (1u32..12).prop_map(|r| format!("<row r=\"{r}\"/>")),
+        ];
+        prop_oneof![4 => cell, 1 => row_start, 1 => Just("</row>".to_owned()), 1 => ws.prop_map(str::to_owned)]
+    }
+
+    /// A workbook whose first sheet's cells are `cells` (its shared strings and styles those
+    /// of `formats_xlsx`).
+    fn with_cells(cells: &str) -> Vec<u8> {
+        let book = localmerge_testdata::formats_xlsx(&[("0.00", 1.5), ("yyyy-mm-dd", 45000.0)]).expect("book");
+        repackage(
+            &book,
+            |name, data| {
+                if name != "xl/worksheets/sheet1.xml" {
+                    return data;
+                }
+                let text = String::from_utf8(data).expect("utf-8");
+                let (start, end) = (text.find("<sheetData").expect("data"), text.find("</sheetData>").expect("end"));
+                let open = start + text[start..].find('>').expect(">") + 1;
+                format!("{}{cells}{}", &text[..open], &text[end..]).into_bytes()
+            },
+            &[],
+        )
+    }
+
+    fn read(bytes: &[u8], fast: bool, window: Option<usize>) -> String {
+        super::super::fast::OFF.with(|off| off.set(!fast));
+        super::super::window::TEST_WINDOW.with(|w| w.set(window));
+        let read = crate::read::Workbook::open(bytes.to_vec()).and_then(|mut w| w.read(None));
+        super::super::fast::OFF.with(|off| off.set(false));
+        super::super::window::TEST_WINDOW.with(|w| w.set(None));
+        format!("{read:?}")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Generated sheets — rows with and without numbers, every cell type, formulas, entities,
+        /// line ends, prefixes, comments, inline strings — read the same by quick-xml alone
+        /// as with the fast path, through the usual window and through small ones.
+        #[test]
+        fn the_fast_path_reads_what_quick_xml_reads(pieces in proptest::collection::vec(piece(), 0..40)) {
+            let bytes = with_cells(&pieces.concat());
+            let slow = read(&bytes, false, None);
+            prop_assert_eq!(&read(&bytes, true, None), &slow);
+            prop_assert_eq!(&read(&bytes, true, Some(7)), &slow);
+            prop_assert_eq!(&read(&bytes, false, Some(7)), &slow);
+        }
+    }
 }

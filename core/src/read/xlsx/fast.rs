@@ -1,0 +1,264 @@
+//! The sheet's common case read without an XML parser: one cell as Excel and most writers
+//! write it — `<row r="2">`, `<c r="A2" s="1" t="s"><v>5</v></c>`, `<f>…</f>`, `<c/>`.
+//!
+//! A general XML reader does more than such a cell needs: it validates every byte as UTF-8,
+//! makes an event per tag and per text, and tracks names; on a sheet that is most of the
+//! reading time. This path reads only that grammar, and says [`Fast::Slow`] for anything
+//! else (a prefix, a comment, an entity, a carriage return, an inline string, an unknown
+//! child), before keeping anything: quick-xml then reads the same unit
+//! ([`super::sheet::SheetReader`]). Both paths give the same cells — a test reads generated
+//! and corpus sheets both ways.
+
+use super::sheet::{Type, cell_ref, plain};
+use super::window::Stop;
+use super::{Kind, raw_attrs, unescape_excel};
+use crate::value::Value;
+
+/// What the fast path made of the bytes at a unit's start.
+pub(super) enum Fast {
+    /// A cell read whole.
+    Cell(Cell),
+    /// The window ends inside the unit.
+    More,
+    /// Something only the XML reader reads.
+    Slow,
+}
+
+/// A cell, and where the sheet stands after it.
+pub(super) struct Cell {
+    pub(super) at: (u32, u32),
+    pub(super) value: Value,
+    pub(super) style: Option<usize>,
+    /// The bytes it took, with the row tags before it.
+    pub(super) len: usize,
+    /// The row and column of the next cell without a reference.
+    pub(super) next: (u32, u32),
+    /// How many elements are open after it.
+    pub(super) depth: usize,
+}
+
+/// The bytes up to the next `<`; `None` when the window ends first.
+fn until_lt(b: &[u8], from: usize) -> Option<usize> {
+    memchr::memchr(b'<', b.get(from..)?).map(|n| from + n)
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// A start or end tag at `b[i]` (which is `<`): (name, attribute text, closes itself,
+/// index after `>`). `None` when the window ends first; `Some(Err)` for what only the XML
+/// reader reads.
+enum Tag<'b> {
+    Start { name: &'b [u8], attrs: &'b [u8], empty: bool, after: usize },
+    End { name: &'b [u8], after: usize },
+}
+
+fn tag(b: &[u8], i: usize) -> Result<Tag<'_>, Fast> {
+    let end = match memchr::memchr(b'>', &b[i..]) {
+        Some(n) => i + n,
+        None => return Err(Fast::More),
+    };
+    let inner = &b[i + 1..end];
+    if let Some(name) = inner.strip_prefix(b"/") {
+        return Ok(Tag::End { name, after: end + 1 });
+    }
+    // A quote before `>` may hide a `>` inside an attribute value: the XML reader's.
+    if inner.iter().any(|&c| matches!(c, b'"' | b'\'')) && !quotes_closed(inner) {
+        return Err(Fast::Slow);
+    }
+    let (inner, empty) = match inner.strip_suffix(b"/") {
+        Some(inner) => (inner, true),
+        None => (inner, false),
+    };
+    let name_len = inner.iter().position(|&c| is_ws(c)).unwrap_or(inner.len());
+    Ok(Tag::Start { name: &inner[..name_len], attrs: &inner[name_len..], empty, after: end + 1 })
+}
+
+/// Whether every quote opened in a tag's text is closed in it.
+fn quotes_closed(inner: &[u8]) -> bool {
+    let mut open = None;
+    for &c in inner {
+        match open {
+            None if matches!(c, b'"' | b'\'') => open = Some(c),
+            Some(q) if c == q => open = None,
+            _ => {}
+        }
+    }
+    open.is_none()
+}
+
+/// Reads one cell, with the row tags before it, from `b` (the window from the unit's start).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn cell(
+    b: &[u8],
+    last: bool,
+    depth: usize,
+    (mut row, mut col): (u32, u32),
+    strings: &[String],
+    styles: &[(Kind, u16)],
+    is_1904: bool,
+) -> Result<Fast, Stop> {
+    let mut depth = depth;
+    let mut i = 0;
+    let more = if last { Fast::Slow } else { Fast::More };
+    loop {
+        while b.get(i).copied().is_some_and(is_ws) {
+            i += 1;
+        }
+        match b.get(i) {
+            None => return Ok(more),
+            Some(b'<') => {}
+            Some(_) => return Ok(Fast::Slow),
+        }
+        let t = match tag(b, i) {
+            Ok(t) => t,
+            Err(Fast::More) => return Ok(more),
+            Err(other) => return Ok(other),
+        };
+        match t {
+            Tag::End { name: b"row", after } if depth > 0 => {
+                depth -= 1;
+                row = row.saturating_add(1);
+                col = 0;
+                i = after;
+            }
+            Tag::Start { name: b"row", attrs, empty, after } => {
+                let Ok(attrs) = std::str::from_utf8(attrs) else { return Ok(Fast::Slow) };
+                let [r] = raw_attrs(attrs, ["r"]).map_err(Stop::Xml)?;
+                if let Some(r) = r {
+                    row = cell_ref(r.as_bytes()).map(|(r, _)| r).map_err(Stop::Xml)?;
+                }
+                if empty {
+                    row = row.saturating_add(1);
+                    col = 0;
+                } else {
+                    depth += 1;
+                }
+                i = after;
+            }
+            Tag::Start { name: b"c", attrs, empty, after } => {
+                let Ok(attrs) = std::str::from_utf8(attrs) else { return Ok(Fast::Slow) };
+                let [r, s, ty] = raw_attrs(attrs, ["r", "s", "t"]).map_err(Stop::Xml)?;
+                let at = r.map(|r| cell_ref(r.as_bytes())).transpose().map_err(Stop::Xml)?;
+                let style = s.map(|s| s.parse::<usize>().unwrap_or(0));
+                let at = match at {
+                    Some((r, Some(c))) => {
+                        col = c;
+                        (r, c)
+                    }
+                    Some((_, None)) => return Ok(Fast::Slow),
+                    None => (row, col),
+                };
+                let ty = ty.map_or(Type::Absent, Type::of);
+                if matches!(ty, Type::Other(_)) {
+                    return Ok(Fast::Slow);
+                }
+                let (value, len) = if empty {
+                    (Value::Empty, after)
+                } else {
+                    match children(b, after, ty, style, strings, styles, is_1904)? {
+                        Ok(read) => read,
+                        Err(Fast::More) => return Ok(more),
+                        Err(other) => return Ok(other),
+                    }
+                };
+                let next = (row, col.saturating_add(1));
+                return Ok(Fast::Cell(Cell { at, value, style, len, next, depth }));
+            }
+            _ => return Ok(Fast::Slow),
+        }
+    }
+}
+
+/// A cell's children from `i` (after `<c …>`) to `</c>`: its value and the index after.
+fn children(
+    b: &[u8],
+    mut i: usize,
+    ty: Type<'_>,
+    style: Option<usize>,
+    strings: &[String],
+    styles: &[(Kind, u16)],
+    is_1904: bool,
+) -> Result<Result<(Value, usize), Fast>, Stop> {
+    let mut value = Value::Empty;
+    loop {
+        while b.get(i).copied().is_some_and(is_ws) {
+            i += 1;
+        }
+        match b.get(i) {
+            None => return Ok(Err(Fast::More)),
+            Some(b'<') => {}
+            Some(_) => return Ok(Err(Fast::Slow)),
+        }
+        let t = match tag(b, i) {
+            Ok(t) => t,
+            Err(other) => return Ok(Err(other)),
+        };
+        match t {
+            Tag::End { name: b"c", after } => return Ok(Ok((value, after))),
+            // `<v/>`, `<f/>`: no value (a formula's value is in its `<v>`).
+            Tag::Start { name: b"f", empty: true, after, .. } => {
+                value = Value::Empty;
+                i = after;
+            }
+            Tag::Start { name: b"v", attrs: b"", empty: true, after }
+                if matches!(ty, Type::Absent | Type::Number | Type::Shared | Type::Bool | Type::Error) =>
+            {
+                value = Value::Empty;
+                i = after;
+            }
+            Tag::Start { name: name @ (b"v" | b"f"), empty: false, after, attrs } => {
+                if name == b"v" && !attrs.is_empty() {
+                    return Ok(Err(Fast::Slow));
+                }
+                let Some(lt) = until_lt(b, after) else { return Ok(Err(Fast::More)) };
+                let raw = &b[after..lt];
+                // Its end, exactly: `</v>` or `</f>`.
+                match b.get(lt..lt + 4) {
+                    Some([b'<', b'/', n, b'>']) if *n == name[0] => {}
+                    Some(_) => return Ok(Err(Fast::Slow)),
+                    None => return Ok(Err(Fast::More)),
+                }
+                i = lt + 4;
+                if name == b"f" {
+                    // Skipped, but valid UTF-8 as the XML reader requires.
+                    if std::str::from_utf8(raw).is_err() {
+                        return Ok(Err(Fast::Slow));
+                    }
+                    value = Value::Empty;
+                    continue;
+                }
+                // Entities and line ends are the XML reader's to expand and normalise.
+                if raw.iter().any(|&c| matches!(c, b'&' | b'\r')) {
+                    return Ok(Err(Fast::Slow));
+                }
+                let Ok(text) = std::str::from_utf8(raw) else { return Ok(Err(Fast::Slow)) };
+                value = match ty {
+                    Type::Inline => Value::Empty,
+                    Type::Str => Value::Text(unescape_excel(text)),
+                    Type::Date => Value::DateIso(text.to_owned()),
+                    Type::Other(_) => return Ok(Err(Fast::Slow)),
+                    _ if text.is_empty() => Value::Empty,
+                    _ => plain(strings, styles, is_1904, style, ty, text)?,
+                };
+            }
+            _ => return Ok(Err(Fast::Slow)),
+        }
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests that compare the two paths turn this one off.
+    pub(super) static OFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the fast path is tried (always, but in tests that compare the two paths).
+pub(super) fn on() -> bool {
+    #[cfg(test)]
+    if OFF.with(std::cell::Cell::get) {
+        return false;
+    }
+    true
+}
