@@ -170,7 +170,7 @@ pub struct Region {
 }
 
 /// Builds a [`Table`] from non-empty cells given in sheet order, row by row.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct TableBuilder {
     region: Region,
     header: Option<(u32, Vec<Column>)>,
@@ -191,19 +191,23 @@ impl TableBuilder {
     /// Adds one sheet row (1-based number); `cells` are (zero-based column, value, format
     /// index) in any order. Blank cells are ignored; a row of blanks is skipped, as are
     /// rows and columns outside the region.
-    pub(crate) fn push_row(&mut self, number: u32, cells: Vec<(u32, Value, u16)>) {
+    pub(crate) fn push_row(&mut self, number: u32, mut cells: Vec<(u32, Value, u16)>) {
+        self.push_cells(number, &mut cells);
+    }
+
+    /// [`TableBuilder::push_row`] from a buffer the caller reuses: `cells` is left empty.
+    pub(crate) fn push_cells(&mut self, number: u32, cells: &mut Vec<(u32, Value, u16)>) {
         let r = self.region;
         if r.header_row.is_some_and(|h| number < h) || r.last_row.is_some_and(|l| number > l) {
+            cells.clear();
             return;
         }
-        let mut cells: Vec<(u32, Value, u16)> = cells
-            .into_iter()
-            .filter(|(c, v, _)| !v.is_blank() && r.columns.is_none_or(|(a, b)| (a..=b).contains(c)))
-            .collect();
+        cells.retain(|(c, v, _)| !v.is_blank() && r.columns.is_none_or(|(a, b)| (a..=b).contains(c)));
         if cells.is_empty() {
             return;
         }
         let Some((_, columns)) = &self.header else {
+            let mut cells = std::mem::take(cells);
             cells.sort_by_key(|(c, _, _)| *c);
             let first = match self.region.columns {
                 Some((a, _)) => a,
@@ -233,7 +237,7 @@ impl TableBuilder {
         let mut values = vec![Value::Empty; width];
         let mut styles = Vec::new();
         let mut any = false;
-        for (c, v, style) in cells {
+        for (c, v, style) in cells.drain(..) {
             match c.checked_sub(self.first_col).map(|i| i as usize).filter(|i| *i < width) {
                 Some(i) => {
                     self.filled[i] = true;

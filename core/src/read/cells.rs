@@ -19,11 +19,18 @@ pub(super) fn intern(formats: &mut Vec<CellFormat>, format: CellFormat) -> u16 {
 }
 
 /// Collects non-empty cells (bounded by [`MAX_CELLS`]) and builds the table row by row.
+///
+/// Made with [`Cells::in_order`], it hands each row to the table as soon as the next begins
+/// — what a sheet's reader sees is then never held twice — for as long as rows come in
+/// order ([`Cells::push_in_order`] says when one does not).
 #[derive(Debug, Clone)]
 pub(super) struct Cells {
     pub(super) sheet: String,
     cells: Vec<(u32, u32, Value, u16)>,
     sorted: bool,
+    /// Rows in order: the table being built, and the row being collected.
+    stream: Option<Stream>,
+    count: usize,
     /// The sheet's distinct formats; index 0 is General.
     pub(super) formats: Vec<CellFormat>,
     /// Workbook format index → index in `formats`, so each format is resolved once.
@@ -39,6 +46,8 @@ impl Cells {
             sheet: sheet.to_owned(),
             cells: Vec::new(),
             sorted: true,
+            stream: None,
+            count: 0,
             formats: vec![CellFormat::Code("General".into())],
             #[cfg(feature = "all-formats")]
             resolved: std::collections::HashMap::new(),
@@ -51,30 +60,68 @@ impl Cells {
         intern(&mut self.formats, format)
     }
 
+    /// Cells that go to the table of `region` row by row, while rows come in order.
+    pub(super) fn in_order(sheet: &str, region: &Region) -> Self {
+        let stream =
+            Stream { builder: TableBuilder::new(*region), row: Vec::new(), current: None, sorted: true };
+        Cells { stream: Some(stream), ..Cells::new(sheet) }
+    }
+
     pub(super) fn push_styled(
         &mut self,
         (row, col): (u32, u32),
         value: Value,
         style: u16,
     ) -> Result<(), ReadError> {
-        if value.is_blank() {
-            return Ok(());
-        }
-        if self.cells.len() >= MAX_CELLS {
-            return Err(ReadError::TooLarge { sheet: self.sheet.clone(), limit: MAX_CELLS });
-        }
-        if let Value::Date(d) = &value {
-            self.date1904 |= d.is_1904;
-        }
-        if let Some(&(r, c, _, _)) = self.cells.last() {
-            self.sorted &= (r, c) < (row, col);
-        }
-        self.cells.push((row, col, value, style));
-        Ok(())
+        // Always added: only cells made `in_order` refuse one, and their reader pushes in order.
+        self.push_in_order((row, col), value, style).map(|_| ())
     }
 
-    /// The table of `region`'s cells; `None` when it has none.
+    /// Adds a cell; `false` (and nothing added) when it belongs to a row before one already
+    /// handed to the table ([`Cells::in_order`]), which a caller reads again with [`Cells::new`].
+    pub(super) fn push_in_order(
+        &mut self,
+        (row, col): (u32, u32),
+        value: Value,
+        style: u16,
+    ) -> Result<bool, ReadError> {
+        if value.is_blank() {
+            return Ok(true);
+        }
+        if self.count >= MAX_CELLS {
+            return Err(ReadError::TooLarge { sheet: self.sheet.clone(), limit: MAX_CELLS });
+        }
+        let date1904 = matches!(&value, Value::Date(d) if d.is_1904);
+        if let Some(stream) = &mut self.stream {
+            match stream.current {
+                Some(current) if row < current => return Ok(false),
+                Some(current) if row == current => {
+                    if let Some(&(c, _, _)) = stream.row.last() {
+                        stream.sorted &= c < col;
+                    }
+                }
+                _ => stream.flush(),
+            }
+            stream.current = Some(row);
+            stream.row.push((col, value, style));
+        } else {
+            if let Some(&(r, c, _, _)) = self.cells.last() {
+                self.sorted &= (r, c) < (row, col);
+            }
+            self.cells.push((row, col, value, style));
+        }
+        self.date1904 |= date1904;
+        self.count += 1;
+        Ok(true)
+    }
+
+    /// The table of `region`'s cells (for [`Cells::in_order`], the region it was made
+    /// with); `None` when it has none.
     pub(super) fn finish(mut self, region: &Region) -> Option<Table> {
+        if let Some(mut stream) = self.stream.take() {
+            stream.flush();
+            return stream.builder.finish(self.sheet, self.formats, self.date1904);
+        }
         if !self.sorted {
             self.cells.sort_by_key(|&(r, c, _, _)| (r, c));
         }
@@ -94,6 +141,30 @@ impl Cells {
             builder.push_row(prev.saturating_add(1), row_cells);
         }
         builder.finish(self.sheet, self.formats, self.date1904)
+    }
+}
+
+/// The rows handed to the table as they come.
+#[derive(Debug, Clone)]
+struct Stream {
+    builder: TableBuilder,
+    /// The row being collected: (column, value, format).
+    row: Vec<(u32, Value, u16)>,
+    current: Option<u32>,
+    /// Whether the row's columns have come in order.
+    sorted: bool,
+}
+
+impl Stream {
+    /// Hands the row collected to the table, its cells in column order (as a sort of the
+    /// whole sheet would give them: equal columns keep their order).
+    fn flush(&mut self) {
+        let Some(number) = self.current else { return };
+        if !self.sorted {
+            self.row.sort_by_key(|&(c, _, _)| c);
+        }
+        self.builder.push_cells(number.saturating_add(1), &mut self.row);
+        self.sorted = true;
     }
 }
 

@@ -6,7 +6,7 @@ mod biff;
 #[cfg(feature = "all-formats")]
 mod biff_old;
 #[cfg(feature = "all-formats")]
-mod calamine_adapter;
+pub(crate) mod calamine_adapter;
 mod cells;
 #[cfg(feature = "all-formats")]
 mod cfb;

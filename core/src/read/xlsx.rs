@@ -150,11 +150,33 @@ impl Xlsx {
     }
 
     pub(super) fn table(&self, name: &str, region: &Region) -> std::result::Result<Option<Table>, ReadError> {
-        let corrupt = |detail: String| ReadError::Corrupt { format: self.format, detail };
+        // Rows go to the table as they are read; a sheet whose rows are out of order (rare:
+        // some writers) is read again, every cell collected and sorted first.
+        match self.read_cells(name, Cells::in_order(name, region)) {
+            Err(Stop::OutOfOrder) => {}
+            read => return self.finish(read, region),
+        }
+        self.finish(self.read_cells(name, Cells::new(name)), region)
+    }
+
+    fn finish(
+        &self,
+        read: std::result::Result<Cells, Stop>,
+        region: &Region,
+    ) -> std::result::Result<Option<Table>, ReadError> {
+        match read {
+            Ok(cells) => Ok(cells.finish(region)),
+            Err(Stop::Read(e)) => Err(e),
+            Err(e) => Err(ReadError::Corrupt { format: self.format, detail: e.detail() }),
+        }
+    }
+
+    /// The cells of a sheet, read into `cells`; errors name the sheet's part.
+    fn read_cells(&self, name: &str, mut cells: Cells) -> std::result::Result<Cells, Stop> {
         let Some((_, path)) = self.sheets.iter().find(|(n, _)| n == name) else {
-            return Err(corrupt(format!("there is no worksheet \"{name}\"")));
+            return Err(Stop::Xml(format!("there is no worksheet \"{name}\"")));
         };
-        let mut cells = Cells::new(name);
+        let at = |e: String| Stop::Xml(format!("{path}: {e}"));
         cells.date1904 = self.is_1904;
         let styles: Vec<(Kind, u16)> = self
             .xfs
@@ -162,20 +184,18 @@ impl Xlsx {
             .map(|xf| (xf.kind, xf.format.clone().map_or(0, |f| intern(&mut cells.formats, f))))
             .collect();
         let mut zip =
-            zip::ZipArchive::new(Cursor::new(self.bytes.as_slice())).map_err(|e| corrupt(e.to_string()))?;
+            zip::ZipArchive::new(Cursor::new(self.bytes.as_slice())).map_err(|e| Stop::Xml(e.to_string()))?;
         let mut parts = Parts { zip: &mut zip, paths: &self.paths };
-        let entry = parts.entry(path).map_err(corrupt)?;
-        let Some(entry) = entry else {
-            return Err(corrupt(format!("worksheet \"{name}\" is missing ({path})")));
+        let Some(entry) = parts.entry(path).map_err(Stop::Xml)? else {
+            return Err(Stop::Xml(format!("worksheet \"{name}\" is missing ({path})")));
         };
-        let mut window = Window::new(Utf8Part::new(entry), window::first_size(), MAX_UNIT)
-            .map_err(|e| corrupt(format!("{path}: {e}")))?;
+        let mut window = Window::new(Utf8Part::new(entry), window::first_size(), MAX_UNIT).map_err(at)?;
         let mut sheet = SheetReader::new(&self.strings, &styles, self.is_1904);
         match window::each(&mut window, |cursor| sheet.unit(cursor, &mut cells)) {
-            Ok(()) => Ok(cells.finish(region)),
-            Err(Stop::Read(e)) => Err(e),
-            Err(Stop::Xml(detail) | Stop::More(Some(detail))) => Err(corrupt(format!("{path}: {detail}"))),
-            Err(Stop::More(None)) => Err(corrupt(format!("{path}: the cells end early"))),
+            Ok(()) => Ok(cells),
+            Err(e @ (Stop::Read(_) | Stop::OutOfOrder)) => Err(e),
+            Err(Stop::More(None)) => Err(at("the cells end early".into())),
+            Err(e) => Err(at(e.detail())),
         }
     }
 }
@@ -296,8 +316,8 @@ impl<'b> Parts<'_, 'b> {
     /// through a window.
     fn shared_strings(&mut self, path: &str) -> Result<Vec<String>> {
         let Some(entry) = self.entry(path)? else { return Ok(Vec::new()) };
-        let mut window =
-            Window::new(Utf8Part::new(entry), window::first_size(), MAX_UNIT).map_err(|e| format!("{path}: {e}"))?;
+        let mut window = Window::new(Utf8Part::new(entry), window::first_size(), MAX_UNIT)
+            .map_err(|e| format!("{path}: {e}"))?;
         let mut strings = Vec::new();
         let mut bytes = 0usize;
         let mut end = String::new();
@@ -305,25 +325,25 @@ impl<'b> Parts<'_, 'b> {
         let read = window::each(&mut window, |cursor| {
             let mut xml = cursor.xml();
             loop {
-            match xml.next()? {
-                Event::Start(e) if local(e.name().as_ref()) == "si" => {
-                    end.clear();
-                    end.push_str(e.name().as_ref());
-                    let s = rich_string(&mut xml, &end, &mut run_end)?;
-                    bytes = bytes.saturating_add(s.len());
-                    if strings.len() >= MAX_CELLS || bytes > MAX_STRING_BYTES {
-                        return Err(Stop::Xml(format!(
-                            "more shared strings than a workbook of {MAX_CELLS} cells holds"
-                        )));
+                match xml.next()? {
+                    Event::Start(e) if local(e.name().as_ref()) == "si" => {
+                        end.clear();
+                        end.push_str(e.name().as_ref());
+                        let s = rich_string(&mut xml, &end, &mut run_end)?;
+                        bytes = bytes.saturating_add(s.len());
+                        if strings.len() >= MAX_CELLS || bytes > MAX_STRING_BYTES {
+                            return Err(Stop::Xml(format!(
+                                "more shared strings than a workbook of {MAX_CELLS} cells holds"
+                            )));
+                        }
+                        strings.push(s);
+                        cursor.keep_read(&xml);
+                        return Ok(true);
                     }
-                    strings.push(s);
-                    cursor.keep_read(&xml);
-                    return Ok(true);
+                    Event::End(e) if local(e.name().as_ref()) == "sst" => return Ok(false),
+                    Event::Eof => return Err(Stop::Xml("the shared strings end early".into())),
+                    _ => {}
                 }
-                Event::End(e) if local(e.name().as_ref()) == "sst" => return Ok(false),
-                Event::Eof => return Err(Stop::Xml("the shared strings end early".into())),
-                _ => {}
-            }
             }
         });
         match read {
@@ -555,11 +575,7 @@ fn each_event(bytes: &[u8], path: &str, mut f: impl FnMut(&Event<'_>) -> Result<
 }
 
 /// Calls `f` on every start tag of a part (read whole).
-fn each_start(
-    bytes: &[u8],
-    path: &str,
-    mut f: impl FnMut(&BytesStart<'_>) -> Result<()>,
-) -> Result<()> {
+fn each_start(bytes: &[u8], path: &str, mut f: impl FnMut(&BytesStart<'_>) -> Result<()>) -> Result<()> {
     each_event(bytes, path, |event| match event {
         Event::Start(e) => f(e),
         _ => Ok(()),

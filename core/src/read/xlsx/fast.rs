@@ -37,7 +37,7 @@ pub(super) struct Cell {
     pub(super) depth: usize,
 }
 
-/// The bytes up to the next `<`; `None` when the window ends first.
+/// The index of the next `<` from `from`; `None` when the window ends first.
 fn until_lt(b: &[u8], from: usize) -> Option<usize> {
     memchr::memchr(b'<', b.get(from..)?).map(|n| from + n)
 }
@@ -46,62 +46,64 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-/// A start or end tag at `b[i]` (which is `<`): (name, attribute text, closes itself,
-/// index after `>`). `None` when the window ends first; `Some(Err)` for what only the XML
-/// reader reads.
+/// A start or end tag.
 enum Tag<'b> {
-    Start { name: &'b [u8], attrs: &'b [u8], empty: bool, after: usize },
+    Start { name: &'b [u8], attrs: &'b str, empty: bool, after: usize },
     End { name: &'b [u8], after: usize },
 }
 
-fn tag(b: &[u8], i: usize) -> Result<Tag<'_>, Fast> {
-    let end = match memchr::memchr(b'>', &b[i..]) {
-        Some(n) => i + n,
-        None => return Err(Fast::More),
+/// The tag at `s[i]` (which is `<`): [`Fast::More`] when the window ends first.
+fn tag(s: &str, i: usize) -> Result<Tag<'_>, Fast> {
+    let b = s.as_bytes();
+    // A comment, CDATA, a processing instruction: the XML reader's (their quotes and `>`
+    // follow other rules).
+    if matches!(b.get(i + 1), Some(b'!' | b'?')) {
+        return Err(Fast::Slow);
+    }
+    // Its `>`, past any quoted attribute value (which may hold one).
+    let mut at = i + 1;
+    let end = loop {
+        match memchr::memchr3(b'>', b'"', b'\'', b.get(at..).unwrap_or_default()) {
+            None => return Err(Fast::More),
+            Some(n) if b[at + n] == b'>' => break at + n,
+            Some(n) => {
+                let quote = b[at + n];
+                match memchr::memchr(quote, b.get(at + n + 1..).unwrap_or_default()) {
+                    Some(m) => at += n + 1 + m + 1,
+                    None => return Err(Fast::More),
+                }
+            }
+        }
     };
     let inner = &b[i + 1..end];
     if let Some(name) = inner.strip_prefix(b"/") {
         return Ok(Tag::End { name, after: end + 1 });
     }
-    // A quote before `>` may hide a `>` inside an attribute value: the XML reader's.
-    if inner.iter().any(|&c| matches!(c, b'"' | b'\'')) && !quotes_closed(inner) {
-        return Err(Fast::Slow);
-    }
-    let (inner, empty) = match inner.strip_suffix(b"/") {
-        Some(inner) => (inner, true),
-        None => (inner, false),
+    let (inner_end, empty) = match inner.last() {
+        Some(b'/') => (end - 1, true),
+        _ => (end, false),
     };
-    let name_len = inner.iter().position(|&c| is_ws(c)).unwrap_or(inner.len());
-    Ok(Tag::Start { name: &inner[..name_len], attrs: &inner[name_len..], empty, after: end + 1 })
-}
-
-/// Whether every quote opened in a tag's text is closed in it.
-fn quotes_closed(inner: &[u8]) -> bool {
-    let mut open = None;
-    for &c in inner {
-        match open {
-            None if matches!(c, b'"' | b'\'') => open = Some(c),
-            Some(q) if c == q => open = None,
-            _ => {}
-        }
-    }
-    open.is_none()
+    let name_len = inner.iter().position(|&c| is_ws(c) || c == b'/').unwrap_or(inner.len());
+    let attrs = s.get(i + 1 + name_len..inner_end.max(i + 1 + name_len)).ok_or(Fast::Slow)?;
+    Ok(Tag::Start { name: &inner[..name_len], attrs, empty, after: end + 1 })
 }
 
 /// Reads one cell, with the row tags before it, from `b` (the window from the unit's start).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn cell(
-    b: &[u8],
-    last: bool,
+    s: &str,
+    more_after: bool,
     depth: usize,
     (mut row, mut col): (u32, u32),
     strings: &[String],
     styles: &[(Kind, u16)],
     is_1904: bool,
 ) -> Result<Fast, Stop> {
+    let b = s.as_bytes();
     let mut depth = depth;
     let mut i = 0;
-    let more = if last { Fast::Slow } else { Fast::More };
+    // The text's end: the window's (read again with more), or the XML reader's to report.
+    let more = if more_after { Fast::More } else { Fast::Slow };
     loop {
         while b.get(i).copied().is_some_and(is_ws) {
             i += 1;
@@ -111,7 +113,7 @@ pub(super) fn cell(
             Some(b'<') => {}
             Some(_) => return Ok(Fast::Slow),
         }
-        let t = match tag(b, i) {
+        let t = match tag(s, i) {
             Ok(t) => t,
             Err(Fast::More) => return Ok(more),
             Err(other) => return Ok(other),
@@ -124,7 +126,6 @@ pub(super) fn cell(
                 i = after;
             }
             Tag::Start { name: b"row", attrs, empty, after } => {
-                let Ok(attrs) = std::str::from_utf8(attrs) else { return Ok(Fast::Slow) };
                 let [r] = raw_attrs(attrs, ["r"]).map_err(Stop::Xml)?;
                 if let Some(r) = r {
                     row = cell_ref(r.as_bytes()).map(|(r, _)| r).map_err(Stop::Xml)?;
@@ -138,10 +139,9 @@ pub(super) fn cell(
                 i = after;
             }
             Tag::Start { name: b"c", attrs, empty, after } => {
-                let Ok(attrs) = std::str::from_utf8(attrs) else { return Ok(Fast::Slow) };
-                let [r, s, ty] = raw_attrs(attrs, ["r", "s", "t"]).map_err(Stop::Xml)?;
+                let [r, st, ty] = raw_attrs(attrs, ["r", "s", "t"]).map_err(Stop::Xml)?;
                 let at = r.map(|r| cell_ref(r.as_bytes())).transpose().map_err(Stop::Xml)?;
-                let style = s.map(|s| s.parse::<usize>().unwrap_or(0));
+                let style = st.map(|st| st.parse::<usize>().unwrap_or(0));
                 let at = match at {
                     Some((r, Some(c))) => {
                         col = c;
@@ -157,7 +157,7 @@ pub(super) fn cell(
                 let (value, len) = if empty {
                     (Value::Empty, after)
                 } else {
-                    match children(b, after, ty, style, strings, styles, is_1904)? {
+                    match children(s, after, ty, style, strings, styles, is_1904)? {
                         Ok(read) => read,
                         Err(Fast::More) => return Ok(more),
                         Err(other) => return Ok(other),
@@ -173,7 +173,7 @@ pub(super) fn cell(
 
 /// A cell's children from `i` (after `<c …>`) to `</c>`: its value and the index after.
 fn children(
-    b: &[u8],
+    s: &str,
     mut i: usize,
     ty: Type<'_>,
     style: Option<usize>,
@@ -181,6 +181,7 @@ fn children(
     styles: &[(Kind, u16)],
     is_1904: bool,
 ) -> Result<Result<(Value, usize), Fast>, Stop> {
+    let b = s.as_bytes();
     let mut value = Value::Empty;
     loop {
         while b.get(i).copied().is_some_and(is_ws) {
@@ -191,7 +192,7 @@ fn children(
             Some(b'<') => {}
             Some(_) => return Ok(Err(Fast::Slow)),
         }
-        let t = match tag(b, i) {
+        let t = match tag(s, i) {
             Ok(t) => t,
             Err(other) => return Ok(Err(other)),
         };
@@ -202,7 +203,7 @@ fn children(
                 value = Value::Empty;
                 i = after;
             }
-            Tag::Start { name: b"v", attrs: b"", empty: true, after }
+            Tag::Start { name: b"v", attrs: "", empty: true, after }
                 if matches!(ty, Type::Absent | Type::Number | Type::Shared | Type::Bool | Type::Error) =>
             {
                 value = Value::Empty;
@@ -213,7 +214,7 @@ fn children(
                     return Ok(Err(Fast::Slow));
                 }
                 let Some(lt) = until_lt(b, after) else { return Ok(Err(Fast::More)) };
-                let raw = &b[after..lt];
+                let Some(raw) = s.get(after..lt) else { return Ok(Err(Fast::Slow)) };
                 // Its end, exactly: `</v>` or `</f>`.
                 match b.get(lt..lt + 4) {
                     Some([b'<', b'/', n, b'>']) if *n == name[0] => {}
@@ -222,18 +223,14 @@ fn children(
                 }
                 i = lt + 4;
                 if name == b"f" {
-                    // Skipped, but valid UTF-8 as the XML reader requires.
-                    if std::str::from_utf8(raw).is_err() {
-                        return Ok(Err(Fast::Slow));
-                    }
                     value = Value::Empty;
                     continue;
                 }
                 // Entities and line ends are the XML reader's to expand and normalise.
-                if raw.iter().any(|&c| matches!(c, b'&' | b'\r')) {
+                if raw.bytes().any(|c| matches!(c, b'&' | b'\r')) {
                     return Ok(Err(Fast::Slow));
                 }
-                let Ok(text) = std::str::from_utf8(raw) else { return Ok(Err(Fast::Slow)) };
+                let text = raw;
                 value = match ty {
                     Type::Inline => Value::Empty,
                     Type::Str => Value::Text(unescape_excel(text)),

@@ -55,18 +55,28 @@ impl<'t> Type<'t> {
 }
 
 impl SheetReader<'_> {
-    pub(super) fn new<'a>(strings: &'a [String], styles: &'a [(Kind, u16)], is_1904: bool) -> SheetReader<'a> {
+    pub(super) fn new<'a>(
+        strings: &'a [String],
+        styles: &'a [(Kind, u16)],
+        is_1904: bool,
+    ) -> SheetReader<'a> {
         SheetReader { strings, styles, is_1904, in_data: false, at: (0, 0), end: String::new() }
     }
 
     /// Reads one unit of the sheet — what comes before `<sheetData>`, or one cell with the
     /// row tags before it — and only once it is whole, keeps it (the cell in `cells`).
     /// `false` at the end of `<sheetData>`.
-    pub(super) fn unit(&mut self, cursor: &mut Cursor<'_>, cells: &mut Cells) -> std::result::Result<bool, Stop> {
-        if self.in_data && fast::on() {
-            match fast::cell(cursor.rest(), cursor.last(), cursor.depth(), self.at, self.strings, self.styles, self.is_1904)? {
+    pub(super) fn unit(
+        &mut self,
+        cursor: &mut Cursor<'_>,
+        cells: &mut Cells,
+    ) -> std::result::Result<bool, Stop> {
+        if let (true, (Some(text), more)) = (self.in_data && fast::on(), cursor.rest_text()) {
+            match fast::cell(text, more, cursor.depth(), self.at, self.strings, self.styles, self.is_1904)? {
                 Fast::Cell(cell) => {
-                    cells.push_styled(cell.at, cell.value, self.format(cell.style))?;
+                    if !cells.push_in_order(cell.at, cell.value, self.format(cell.style))? {
+                        return Err(Stop::OutOfOrder);
+                    }
                     self.at = cell.next;
                     cursor.keep(cell.len, cell.depth);
                     return Ok(true);
@@ -89,7 +99,12 @@ impl SheetReader<'_> {
     }
 
     /// [`SheetReader::unit`] with quick-xml, for what the fast path does not read.
-    fn slow_unit(&mut self, xml: &mut Xml<'_>, data: &[u8], cells: &mut Cells) -> std::result::Result<bool, Stop> {
+    fn slow_unit(
+        &mut self,
+        xml: &mut Xml<'_>,
+        data: &[u8],
+        cells: &mut Cells,
+    ) -> std::result::Result<bool, Stop> {
         if !self.in_data {
             let mut first = None;
             loop {
@@ -138,7 +153,9 @@ impl SheetReader<'_> {
                     let ty = ty.map_or(Type::Absent, Type::of);
                     let value = self.cell(xml, style, ty)?;
                     // The cell is whole: keep it.
-                    cells.push_styled(at, value, self.format(style))?;
+                    if !cells.push_in_order(at, value, self.format(style))? {
+                        return Err(Stop::OutOfOrder);
+                    }
                     self.at = (row, col.saturating_add(1));
                     return Ok(true);
                 }
@@ -150,7 +167,12 @@ impl SheetReader<'_> {
     }
 
     /// A cell's value, from its children up to `</c>` (the last child's value counts).
-    pub(super) fn cell(&mut self, xml: &mut Xml<'_>, style: Option<usize>, ty: Type<'_>) -> std::result::Result<Value, Stop> {
+    pub(super) fn cell(
+        &mut self,
+        xml: &mut Xml<'_>,
+        style: Option<usize>,
+        ty: Type<'_>,
+    ) -> std::result::Result<Value, Stop> {
         let mut value = Value::Empty;
         loop {
             let child = match xml.next()? {

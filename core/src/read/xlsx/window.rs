@@ -21,6 +21,8 @@ pub(super) enum Stop {
     /// The unit goes on past the window's end; the XML error, if that is how it showed,
     /// in case the unit never fits.
     More(Option<String>),
+    /// A row comes after a later one ([`super::Cells::push_in_order`]).
+    OutOfOrder,
 }
 
 impl Stop {
@@ -30,6 +32,7 @@ impl Stop {
             Stop::Read(e) => e.to_string(),
             Stop::Xml(detail) | Stop::More(Some(detail)) => detail.clone(),
             Stop::More(None) => "the part ends early".into(),
+            Stop::OutOfOrder => "the rows are out of order".into(),
         }
     }
 }
@@ -191,6 +194,12 @@ impl<R: Read> Window<R> {
 /// The window's bytes from the unit being read on, as a unit reader sees them.
 pub(super) struct Cursor<'w> {
     data: &'w [u8],
+    /// The window's bytes up to the first that is not UTF-8 (all of them, but in a broken
+    /// part, or when the window cuts a character), validated once.
+    text: &'w str,
+    /// Whether the text's end is the window's (more bytes to come), rather than the part's
+    /// end or bytes only the XML reader can report.
+    text_more: bool,
     last: bool,
     pos: usize,
     depth: usize,
@@ -202,9 +211,10 @@ impl<'w> Cursor<'w> {
         &self.data[self.pos..]
     }
 
-    /// Whether the window holds the part's last bytes.
-    pub(super) fn last(&self) -> bool {
-        self.last
+    /// The text from the unit's start (`None` where it is not UTF-8), and whether its end
+    /// is the window's (see [`Cursor::text`]).
+    pub(super) fn rest_text(&self) -> (Option<&'w str>, bool) {
+        (self.text.get(self.pos..), self.text_more)
     }
 
     /// How many elements are open at the unit's start.
@@ -239,7 +249,14 @@ pub(super) fn each<R: Read>(
     let mut depth = 0;
     loop {
         let (data, last) = window.data();
-        let mut cursor = Cursor { data, last, pos: 0, depth };
+        let (text, text_more) = match std::str::from_utf8(data) {
+            Ok(text) => (text, !last),
+            Err(e) => {
+                let valid = data.get(..e.valid_up_to()).and_then(|v| std::str::from_utf8(v).ok());
+                (valid.unwrap_or_default(), e.error_len().is_none() && !last)
+            }
+        };
+        let mut cursor = Cursor { data, text, text_more, last, pos: 0, depth };
         let why = loop {
             match unit(&mut cursor) {
                 Ok(true) => {}
