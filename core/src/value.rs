@@ -50,7 +50,8 @@ impl Value {
     pub fn is_blank(&self) -> bool {
         match self {
             Value::Empty => true,
-            Value::Text(s) => s.trim().is_empty(),
+            // Most text starts with a visible ASCII character: no need to trim it to know.
+            Value::Text(s) => !s.as_bytes().first().is_some_and(u8::is_ascii_graphic) && s.trim().is_empty(),
             _ => false,
         }
     }

@@ -322,7 +322,28 @@ impl<'b> Parts<'_, 'b> {
         let mut bytes = 0usize;
         let mut end = String::new();
         let mut run_end = String::new();
+        let mut keep = |s: String, strings: &mut Vec<String>| {
+            bytes = bytes.saturating_add(s.len());
+            if strings.len() >= MAX_CELLS || bytes > MAX_STRING_BYTES {
+                return Err(Stop::Xml(format!(
+                    "more shared strings than a workbook of {MAX_CELLS} cells holds"
+                )));
+            }
+            strings.push(s);
+            Ok(true)
+        };
         let read = window::each(&mut window, |cursor| {
+            if let (true, (Some(text), more)) = (fast::on(), cursor.rest_text()) {
+                match fast::shared_string(text, more) {
+                    Ok((s, len)) => {
+                        let depth = cursor.depth();
+                        cursor.keep(len, depth);
+                        return keep(s, &mut strings);
+                    }
+                    Err(fast::Fast::More) => return Err(Stop::More(None)),
+                    Err(_) => {}
+                }
+            }
             let mut xml = cursor.xml();
             loop {
                 match xml.next()? {
@@ -330,15 +351,8 @@ impl<'b> Parts<'_, 'b> {
                         end.clear();
                         end.push_str(e.name().as_ref());
                         let s = rich_string(&mut xml, &end, &mut run_end)?;
-                        bytes = bytes.saturating_add(s.len());
-                        if strings.len() >= MAX_CELLS || bytes > MAX_STRING_BYTES {
-                            return Err(Stop::Xml(format!(
-                                "more shared strings than a workbook of {MAX_CELLS} cells holds"
-                            )));
-                        }
-                        strings.push(s);
                         cursor.keep_read(&xml);
-                        return Ok(true);
+                        return keep(s, &mut strings);
                     }
                     Event::End(e) if local(e.name().as_ref()) == "sst" => return Ok(false),
                     Event::Eof => return Err(Stop::Xml("the shared strings end early".into())),
@@ -622,7 +636,8 @@ fn raw_attrs<'a, const N: usize>(raw: &'a str, keys: [&str; N]) -> Result<[Optio
         let Some(&quote @ (b'"' | b'\'')) = b.get(i) else {
             return Err(format!("attribute {key}'s value is not quoted"));
         };
-        let Some(len) = memchr::memchr(quote, &b[i + 1..]) else {
+        // Values are short (`A2`, `1`, `s`): a plain loop finds their end sooner than memchr.
+        let Some(len) = b[i + 1..].iter().position(|&c| c == quote) else {
             return Err(format!("attribute {key}'s value is not closed"));
         };
         if let Some(k) = keys.iter().position(|k| *k == key) {

@@ -37,9 +37,10 @@ pub(super) struct Cell {
     pub(super) depth: usize,
 }
 
-/// The index of the next `<` from `from`; `None` when the window ends first.
+/// The index of the next `<` from `from`; `None` when the window ends first. (A value is a
+/// few bytes: a plain loop finds its end sooner than memchr's vector setup.)
 fn until_lt(b: &[u8], from: usize) -> Option<usize> {
-    memchr::memchr(b'<', b.get(from..)?).map(|n| from + n)
+    b.get(from..)?.iter().position(|&c| c == b'<').map(|n| from + n)
 }
 
 fn is_ws(b: u8) -> bool {
@@ -60,20 +61,34 @@ fn tag(s: &str, i: usize) -> Result<Tag<'_>, Fast> {
     if matches!(b.get(i + 1), Some(b'!' | b'?')) {
         return Err(Fast::Slow);
     }
-    // Its `>`, past any quoted attribute value (which may hold one).
+    // The tags of every cell, exactly as the general case below would read them.
+    let rest = &b[i + 1..];
+    for name in [&b"v"[..], b"c", b"row"] {
+        if rest.starts_with(name) && rest.get(name.len()) == Some(&b'>') {
+            return Ok(Tag::Start { name, attrs: "", empty: false, after: i + name.len() + 2 });
+        }
+        if rest.first() == Some(&b'/')
+            && rest[1..].starts_with(name)
+            && rest.get(name.len() + 1) == Some(&b'>')
+        {
+            return Ok(Tag::End { name, after: i + name.len() + 3 });
+        }
+    }
+    // Its `>`, past any quoted attribute value (which may hold one). A tag is a few dozen
+    // bytes: a plain loop, as for values.
     let mut at = i + 1;
     let end = loop {
-        match memchr::memchr3(b'>', b'"', b'\'', b.get(at..).unwrap_or_default()) {
-            None => return Err(Fast::More),
-            Some(n) if b[at + n] == b'>' => break at + n,
-            Some(n) => {
-                let quote = b[at + n];
-                match memchr::memchr(quote, b.get(at + n + 1..).unwrap_or_default()) {
-                    Some(m) => at += n + 1 + m + 1,
-                    None => return Err(Fast::More),
-                }
-            }
+        let c = *b.get(at).ok_or(Fast::More)?;
+        if c == b'>' {
+            break at;
         }
+        if matches!(c, b'"' | b'\'') {
+            let Some(n) = b.get(at + 1..).and_then(|r| r.iter().position(|&q| q == c)) else {
+                return Err(Fast::More);
+            };
+            at += n + 1;
+        }
+        at += 1;
     };
     let inner = &b[i + 1..end];
     if let Some(name) = inner.strip_prefix(b"/") {
@@ -258,4 +273,49 @@ pub(super) fn on() -> bool {
         return false;
     }
     true
+}
+
+/// A shared string as most writers write it — `<si><t>text</t></si>`, the run's text kept
+/// with `xml:space="preserve"` — from `s` (the window from the unit's start): the string and
+/// the bytes it took. Rich text, phonetic runs, entities and line ends are the XML reader's.
+pub(super) fn shared_string(s: &str, more_after: bool) -> Result<(String, usize), Fast> {
+    let more = if more_after { Fast::More } else { Fast::Slow };
+    let b = s.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while b.get(i).copied().is_some_and(is_ws) {
+            i += 1;
+        }
+        i
+    };
+    let expect = |i: usize, what: &[u8]| -> Result<usize, Fast> {
+        match b.get(i..i + what.len()) {
+            Some(got) if got == what => Ok(i + what.len()),
+            Some(_) => Err(Fast::Slow),
+            None if what.starts_with(b.get(i..).unwrap_or_default()) => {
+                Err(if more_after { Fast::More } else { Fast::Slow })
+            }
+            None => Err(Fast::Slow),
+        }
+    };
+    let i = expect(skip_ws(0), b"<si>")?;
+    let i = skip_ws(i);
+    let (i, preserve) = match expect(i, b"<t>") {
+        Ok(i) => (i, false),
+        Err(Fast::Slow) => (expect(i, b"<t xml:space=\"preserve\">")?, true),
+        Err(e) => return Err(e),
+    };
+    let Some(lt) = until_lt(b, i) else { return Err(more) };
+    let text = s.get(i..lt).ok_or(Fast::Slow)?;
+    if text.bytes().any(|c| matches!(c, b'&' | b'\r')) {
+        return Err(Fast::Slow);
+    }
+    let i = expect(lt, b"</t>")?;
+    let i = expect(skip_ws(i), b"</si>")?;
+    // Excel trims a run's surrounding white space unless it is kept — but not a run of
+    // white space alone (as `rich_string`).
+    const WS: [char; 4] = [' ', '\t', '\r', '\n'];
+    let trimmed = text.trim_matches(WS);
+    let run = if !preserve && !trimmed.is_empty() { trimmed } else { text };
+    let string = if run.contains("_x") { unescape_excel(run) } else { run.to_owned() };
+    Ok((string, i))
 }

@@ -270,6 +270,28 @@ mod paths {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
+        /// A shared string the fast path reads is the string quick-xml reads.
+        #[test]
+        fn the_fast_path_reads_shared_strings_as_quick_xml(
+            text in "[ \t\r\na-z_x0-9DE&;<>é]{0,12}",
+            preserve in any::<bool>(),
+            ws in "[ \n]{0,2}",
+        ) {
+            let t = if preserve { "<t xml:space=\"preserve\">" } else { "<t>" };
+            let escaped = text.replace('&', "&amp;").replace('<', "&lt;");
+            let item = format!("{ws}<si>{ws}{t}{escaped}</t>{ws}</si><si>");
+            if let Ok((fast, len)) = super::super::fast::shared_string(&item, true) {
+                let mut xml = Xml::new(item.as_bytes(), true);
+                assert!(matches!(xml.next().map_err(|e| e.detail()), Ok(Event::Text(_) | Event::Start(_))));
+                if !ws.is_empty() {
+                    assert!(matches!(xml.next().map_err(|e| e.detail()), Ok(Event::Start(_))));
+                }
+                let slow = rich_string(&mut xml, "si", &mut String::new()).map_err(|e| e.detail());
+                prop_assert_eq!(Ok(fast), slow);
+                prop_assert_eq!(len, xml.position());
+            }
+        }
+
         /// Generated sheets — rows with and without numbers, every cell type, formulas, entities,
         /// line ends, prefixes, comments, inline strings — read the same by quick-xml alone
         /// as with the fast path, through the usual window and through small ones.
