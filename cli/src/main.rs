@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use localmerge_core::format::{CellText, Locale};
 use localmerge_core::suppress::Suppressed;
 use localmerge_core::unsubscribe::Unsubscribe;
-use localmerge_core::{ColumnOverrides, Merge, MergeSpec, Table};
+use localmerge_core::{ColumnOverrides, Merge, MergeSpec, Planned, Table};
 use serde::Serialize;
 
 mod events;
@@ -686,6 +686,19 @@ fn plan(
     mailbox: Option<&str>,
     campaign: &str,
 ) -> anyhow::Result<(Table, Merge, localmerge_core::Plan, Vec<Suppressed>)> {
+    let (list, table, merge) = prepare(a, body, mailbox, campaign)?;
+    let mut plan = merge.plan(&table);
+    let suppressed = list.apply(&mut plan);
+    Ok((table, merge, plan, suppressed))
+}
+
+/// What [`plan`] plans with: the do-not-contact list, the table and the merge.
+fn prepare(
+    a: &MergeArgs,
+    body: &str,
+    mailbox: Option<&str>,
+    campaign: &str,
+) -> anyhow::Result<(localmerge_core::suppress::Suppressions, Table, Merge)> {
     let list = suppress::load(&a.suppress)?;
     let locale = pick_locale(a.locale.as_deref())?;
     let body_path = &a.body;
@@ -706,9 +719,7 @@ fn plan(
         localmerge_core::MergeError::Template(t) => anyhow::anyhow!("{t}"),
         other => anyhow::anyhow!("{}: {other}", a.source.data.display()),
     })?;
-    let mut plan = merge.plan(&table);
-    let suppressed = list.apply(&mut plan);
-    Ok((table, merge, plan, suppressed))
+    Ok((list, table, merge))
 }
 
 /// Why a suppressed message is left out.
@@ -736,29 +747,44 @@ fn mentions_unsubscribe(body: &str) -> bool {
 fn preview(a: MergeArgs) -> anyhow::Result<u8> {
     let mailbox = a.from.as_deref().unwrap_or(PREVIEW_MAILBOX);
     let body = read_template(&a.body)?;
-    let (table, _, plan, suppressed) = plan(&a, &body, Some(mailbox), "preview")?;
+    let (list, table, merge) = prepare(&a, &body, Some(mailbox), "preview")?;
     let data = &a.source.data;
 
+    // Each message is written as soon as it is rendered, through one buffered writer: a
+    // list of any length is previewed without holding its messages.
     let stdout = std::io::stdout().lock();
     let mut out = BufWriter::new(stdout);
-    for m in &plan.messages {
-        let line = PreviewLine {
-            row: m.row,
-            rows: a.group_by.is_some().then_some(m.rows.as_slice()),
-            to: addrs(&m.to),
-            cc: addrs(&m.cc),
-            bcc: addrs(&m.bcc),
-            subject: &m.subject,
-            html: &m.body,
-        };
-        serde_json::to_writer(&mut out, &line)?;
-        out.write_all(b"\n")?;
-    }
+    let (mut messages, mut problems, mut suppressed) = (0usize, Vec::new(), Vec::new());
+    let mut written: std::io::Result<()> = Ok(());
+    merge.plan_each(&table, |planned| match planned {
+        Planned::Message(m) => match list.check(&m) {
+            Some(s) => suppressed.push(s),
+            None if written.is_ok() => {
+                messages += 1;
+                let line = PreviewLine {
+                    row: m.row,
+                    rows: a.group_by.is_some().then_some(m.rows.as_slice()),
+                    to: addrs(&m.to),
+                    cc: addrs(&m.cc),
+                    bcc: addrs(&m.bcc),
+                    subject: &m.subject,
+                    html: &m.body,
+                };
+                written = serde_json::to_writer(&mut out, &line)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| out.write_all(b"\n"));
+            }
+            None => {}
+        },
+        Planned::Problem(p) => problems.push(p),
+    });
+    written?;
     out.flush()?;
+    problems.sort_by_key(|p| p.row);
 
     let mut err = std::io::stderr().lock();
     let shown = data.display();
-    for p in &plan.problems {
+    for p in &problems {
         writeln!(err, "{shown}: {p}")?;
     }
     for s in &suppressed {
@@ -770,11 +796,10 @@ fn preview(a: MergeArgs) -> anyhow::Result<u8> {
         }
         writeln!(
             err,
-            "{} message(s) ready, {} row(s) with problems (sheet \"{}\")",
-            plan.messages.len(),
-            plan.problems.len(),
+            "{messages} message(s) ready, {} row(s) with problems (sheet \"{}\")",
+            problems.len(),
             table.sheet
         )?;
     }
-    Ok(if plan.problems.is_empty() { OK } else { ROW_PROBLEMS })
+    Ok(if problems.is_empty() { OK } else { ROW_PROBLEMS })
 }

@@ -39,7 +39,9 @@ pub mod track;
 pub mod unsubscribe;
 pub mod value;
 
-pub use merge::{Attachment, Issue, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, RowProblem};
+pub use merge::{
+    Attachment, Issue, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, Planned, RowProblem,
+};
 pub use read::{ExcelTable, Format, ReadError, ReadOptions, TableChoice, Workbook};
 pub use recipients::{ColumnOverrides, RecipientColumns};
 pub use table::{Column, Region, Row, SheetWarning, Table};

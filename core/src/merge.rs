@@ -251,6 +251,15 @@ pub struct Plan {
     pub problems: Vec<RowProblem>,
 }
 
+/// One outcome of [`Merge::plan_each`]: a row's (or group's) message, or why it has none.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Planned {
+    /// The message of a row (or group) that passed every check.
+    Message(Message),
+    /// A row (or group) that will not be sent, and why.
+    Problem(RowProblem),
+}
+
 /// A merge compiled against one table: templates parsed, columns resolved.
 #[derive(Debug, Clone)]
 pub struct Merge {
@@ -342,6 +351,20 @@ impl Merge {
     /// message per row, or per group in a grouped merge.
     pub fn plan(&self, table: &Table) -> Plan {
         let mut plan = Plan { messages: Vec::with_capacity(table.rows.len()), problems: Vec::new() };
+        self.plan_each(table, |planned| match planned {
+            Planned::Message(m) => plan.messages.push(m),
+            Planned::Problem(p) => plan.problems.push(p),
+        });
+        if self.group.is_some() {
+            plan.problems.sort_by_key(|p| p.row);
+        }
+        plan
+    }
+
+    /// [`Merge::plan`] one message or problem at a time, in the order rows are checked (a
+    /// grouped merge's rows without a group value first), so a caller that writes each
+    /// away never holds them all.
+    pub fn plan_each(&self, table: &Table, mut each: impl FnMut(Planned)) {
         let mut seen: HashMap<String, u32> = HashMap::with_capacity(table.rows.len());
         let mut value_issues = Vec::new();
         let issue = |col: usize, kind: IssueKind| {
@@ -359,10 +382,10 @@ impl Merge {
                 let blank;
                 (groups, blank) = self.groups(table, col);
                 for i in blank {
-                    plan.problems.push(RowProblem {
+                    each(Planned::Problem(RowProblem {
                         row: table.rows[i].number,
                         issues: vec![issue(col, IssueKind::EmptyValue)],
-                    });
+                    }));
                 }
                 groups.iter().map(Vec::as_slice).collect()
             }
@@ -494,7 +517,7 @@ impl Merge {
                 }
             }
             if issues.is_empty() {
-                plan.messages.push(Message {
+                each(Planned::Message(Message {
                     row: row.number,
                     rows: unit.iter().map(|&i| table.rows[i].number).collect(),
                     to,
@@ -504,15 +527,11 @@ impl Merge {
                     body,
                     body_type: self.body_type,
                     attachments,
-                });
+                }));
             } else {
-                plan.problems.push(RowProblem { row: row.number, issues });
+                each(Planned::Problem(RowProblem { row: row.number, issues }));
             }
         }
-        if self.group.is_some() {
-            plan.problems.sort_by_key(|p| p.row);
-        }
-        plan
     }
 }
 

@@ -146,21 +146,28 @@ impl Suppressions {
         self.entries.get(&Entry::Domain(domain.to_owned()))
     }
 
-    /// The first listed recipient of `message` (To, then Cc, then Bcc), with its entry.
-    fn listed(&self, message: &Message) -> Option<(String, Entry)> {
+    /// Why `message` is left out: its first listed recipient (To, then Cc, then Bcc), with
+    /// its entry; `None` when it goes.
+    pub fn check(&self, message: &Message) -> Option<Suppressed> {
+        if self.entries.is_empty() {
+            return None;
+        }
         let mut all = message.to.iter().chain(&message.cc).chain(&message.bcc);
-        all.find_map(|m| self.matching(&m.address).map(|e| (m.address.clone(), e.clone())))
+        all.find_map(|m| {
+            self.matching(&m.address).map(|e| Suppressed {
+                row: message.row,
+                address: m.address.clone(),
+                entry: e.clone(),
+            })
+        })
     }
 
     /// Leaves out of `plan` every message with a listed recipient, and says which.
     pub fn apply(&self, plan: &mut Plan) -> Vec<Suppressed> {
-        if self.entries.is_empty() {
-            return Vec::new();
-        }
         let mut out = Vec::new();
-        plan.messages.retain(|m| match self.listed(m) {
-            Some((address, entry)) => {
-                out.push(Suppressed { row: m.row, address, entry });
+        plan.messages.retain(|m| match self.check(m) {
+            Some(s) => {
+                out.push(s);
                 false
             }
             None => true,

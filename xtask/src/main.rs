@@ -4,6 +4,8 @@
 //!   and with the peers (SheetJS, handlebars.js in Node), and prints the speed-up ratios, and
 //!   the read against the machine's limit (`read-vs-limit`: the parts inflated and their XML
 //!   scanned, building nothing).
+//! - `bench-preview [--rows N] [--pairs N]`: the CLI's `preview` of the same workbook
+//!   against awdeorio/mailmerge's `--dry-run` of the same rows (`preview-vs-mailmerge`).
 //! - `bench-data [--rows N]`: writes the benchmark's workbook (for `npm run bench`) and
 //!   prints its path.
 //! - `gen-example`: rewrites `examples/contacts.xlsx`.
@@ -26,6 +28,7 @@ use localmerge_core::{Merge, MergeSpec, Workbook};
 mod licensing_bench;
 mod limit;
 mod pane;
+mod preview;
 #[cfg(test)]
 mod tidy;
 
@@ -78,8 +81,9 @@ fn main() -> anyhow::Result<()> {
         Some("test") => test_all(),
         Some("demo") => demo(args.iter().any(|a| a == "--keep")),
         Some("bench-licensing") => licensing_bench::run(flag("--seconds", 10)?),
+        Some("bench-preview") => preview::bench(flag("--rows", 50_000)?, flag("--pairs", 5)?),
         _ => bail!(
-            "usage: cargo xtask bench [--rows N] [--runs N] | bench-data [--rows N] | gen-example | demo [--keep] | test | bench-licensing [--seconds N]"
+            "usage: cargo xtask bench [--rows N] [--runs N] | bench-preview [--rows N] [--pairs N] | bench-data [--rows N] | gen-example | demo [--keep] | test | bench-licensing [--seconds N]"
         ),
     }
 }

@@ -221,12 +221,19 @@ fn run_and_kill(s: &Setup, sb: &Sandbox, kill: Kill, log: &Path, extra: &[&str])
 /// exactly once. Returns the kills after a create, after a send, and at other times.
 fn kill_and_fault_runs(
     runs: u64,
+    enough: impl Fn(&[usize; 3]) -> bool,
     setup: impl Fn(&Sandbox) -> Setup,
     extra: &[&str],
     messages: usize,
 ) -> [usize; 3] {
     let mut kills = [0usize; 3];
-    for run in 0..runs {
+    // Where a kill lands depends on timing as well as on the seed: on a slow or busy machine
+    // fewer land at a given point, so runs go on (new seeds, each checked alike) until the
+    // kills cover what the test needs, or three times as many runs have been made.
+    for run in 0..runs * 3 {
+        if run >= runs && enough(&kills) {
+            break;
+        }
         let mut rng = fastrand::Rng::with_seed(run);
         let base = Faults { seed: run, retry_after: 0.02, latency_ms: 3, ..Faults::default() };
         let faults = match run % 5 {
@@ -278,9 +285,10 @@ fn kill_and_fault_runs(
 
 #[test]
 fn fifty_runs_with_kills_and_faults_deliver_every_row_exactly_once() {
-    let kills = kill_and_fault_runs(50, |_| campaign(10, None), &[], 10);
     // The kills hit both dangerous points many times.
-    assert!(kills[0] >= 10 && kills[1] >= 10, "kills between create/journal and send/journal: {kills:?}");
+    let enough = |k: &[usize; 3]| k[0] >= 10 && k[1] >= 10;
+    let kills = kill_and_fault_runs(50, enough, |_| campaign(10, None), &[], 10);
+    assert!(enough(&kills), "kills between create/journal and send/journal: {kills:?}");
 }
 
 /// Six people with two rows each (their lines, listed in one message).
@@ -303,7 +311,7 @@ fn grouped_campaign() -> Setup {
 
 #[test]
 fn grouped_messages_are_delivered_exactly_once_under_kills_and_faults() {
-    kill_and_fault_runs(10, |_| grouped_campaign(), &["--group-by", "Email"], 6);
+    kill_and_fault_runs(10, |_| true, |_| grouped_campaign(), &["--group-by", "Email"], 6);
 }
 
 /// The address the kill-and-fault sandboxes bounce.
@@ -339,8 +347,9 @@ fn followed_up(sb: &Sandbox) -> Setup {
 
 #[test]
 fn follow_ups_answer_every_unanswered_row_exactly_once_in_its_thread_under_kills_and_faults() {
-    let kills = kill_and_fault_runs(10, followed_up, &[], 7);
-    assert!(kills[0] >= 2 && kills[1] >= 2, "kills between create/journal and send/journal: {kills:?}");
+    let enough = |k: &[usize; 3]| k[0] >= 2 && k[1] >= 2;
+    let kills = kill_and_fault_runs(10, enough, followed_up, &[], 7);
+    assert!(enough(&kills), "kills between create/journal and send/journal: {kills:?}");
     // And in one run, looked at closely: each follow-up is a reply in its first message's
     // conversation; nobody who bounced, replied or unsubscribed gets one.
     let sb =
@@ -606,11 +615,21 @@ fn colleagues_and_external_recipients_are_planned_and_kept_within_the_tenants_bu
         "{first}"
     );
     // In sheet order until the fifth external recipient: 4 external and the 4 colleagues
-    // between them; the rest waits for the window to drain, and the stop says when.
+    // between them; the rest waits for the window to drain, and the stop says when. Sends go
+    // four at a time, so on a busy machine the colleague drafted beside the fifth external
+    // one (p9) may reach its send before that one meets the budget: it goes too (it costs
+    // the tenant's budget nothing), and nothing after it.
     let v = summary(&o);
-    assert_eq!(v["sent"], 8, "{v}");
+    assert!(v["sent"] == 8 || v["sent"] == 9, "{v}");
     assert!(v["resume_at"].as_str().is_some(), "{v}");
-    let external = sb.deliveries().iter().filter(|d| d.to[0].ends_with("@example.org")).count();
+    let mut sent: Vec<String> = sb.deliveries().iter().map(|d| d.to[0].clone()).collect();
+    sent.sort_by_key(|to| to[1..to.find('@').unwrap_or(1)].parse::<u32>().unwrap_or(u32::MAX));
+    let first_eight: Vec<String> = (0..8)
+        .map(|i| format!("p{i}@{}", if i % 2 == 0 { "example.org" } else { "sandbox.localmerge.test" }))
+        .collect();
+    assert_eq!(sent[..8], first_eight[..], "{sent:?}");
+    assert!(sent[8..].iter().all(|to| to == "p9@sandbox.localmerge.test"), "{sent:?}");
+    let external = sent.iter().filter(|to| to.ends_with("@example.org")).count();
     assert_eq!(external, 4);
     assert!(sb.stats().violations.is_empty(), "{:?}", sb.stats().violations);
 }
