@@ -386,12 +386,31 @@ fn bench(rows: u32, runs: u32) -> anyhow::Result<()> {
         median(limit_ms)
     );
     println!("read-vs-limit: {:.2}", median(pairs));
+    let memory = read_memory(&file)?;
+    println!(
+        "heap reading it: {:.1} MB at the peak (the file's {:.1} MB included), the table {:.1} MB",
+        memory.0 as f64 / 1e6,
+        bytes.len() as f64 / 1e6,
+        memory.1 as f64 / 1e6
+    );
+    println!("read-peak-vs-table: {:.2}", memory.0 as f64 / memory.1 as f64);
     println!("SheetJS read (xlsx.read dense + sheet_to_json): {js_parse:.1} ms");
     println!("localmerge render (checks + subject + HTML, {chars} chars): {render_ms:.1} ms");
     println!("handlebars.js render (subject + HTML, {} chars): {js_render:.1} ms", js["output_chars"]);
     println!("parse-vs-sheetjs: {:.2}", js_parse / read_ms);
     println!("render-vs-handlebarsjs: {:.2}", js_render / render_ms);
     Ok(())
+}
+
+/// The heap reading `file` takes at its peak and the table it makes, in bytes (the
+/// `read-memory` binary, whose counting allocator stays out of this process's timings).
+fn read_memory(file: &Path) -> anyhow::Result<(u64, u64)> {
+    run(Command::new("cargo").args(["build", "--quiet", "--release", "-p", "xtask", "--bin", "read-memory"]))?;
+    let out = Command::new(target_dir().join("release/read-memory")).arg(file).output()?;
+    anyhow::ensure!(out.status.success(), "read-memory: {}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let num = |k: &str| v[k].as_u64().with_context(|| format!("read-memory printed no {k}"));
+    Ok((num("peak_bytes")?, num("table_bytes")?))
 }
 
 fn run(cmd: &mut Command) -> anyhow::Result<()> {
