@@ -405,7 +405,15 @@ fn bench(rows: u32, runs: u32) -> anyhow::Result<()> {
 /// The heap reading `file` takes at its peak and the table it makes, in bytes (the
 /// `read-memory` binary, whose counting allocator stays out of this process's timings).
 fn read_memory(file: &Path) -> anyhow::Result<(u64, u64)> {
-    run(Command::new("cargo").args(["build", "--quiet", "--release", "-p", "xtask", "--bin", "read-memory"]))?;
+    run(Command::new("cargo").args([
+        "build",
+        "--quiet",
+        "--release",
+        "-p",
+        "xtask",
+        "--bin",
+        "read-memory",
+    ]))?;
     let out = Command::new(target_dir().join("release/read-memory")).arg(file).output()?;
     anyhow::ensure!(out.status.success(), "read-memory: {}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;

@@ -9,7 +9,7 @@
 //! ([`super::sheet::SheetReader`]). Both paths give the same cells — a test reads generated
 //! and corpus sheets both ways.
 
-use super::sheet::{Type, cell_ref, plain};
+use super::sheet::{Type, cell_ref, cell_start, plain};
 use super::window::Stop;
 use super::{Kind, raw_attrs, unescape_excel};
 use crate::value::Value;
@@ -154,18 +154,7 @@ pub(super) fn cell(
                 i = after;
             }
             Tag::Start { name: b"c", attrs, empty, after } => {
-                let [r, st, ty] = raw_attrs(attrs, ["r", "s", "t"]).map_err(Stop::Xml)?;
-                let at = r.map(|r| cell_ref(r.as_bytes())).transpose().map_err(Stop::Xml)?;
-                let style = st.map(|st| st.parse::<usize>().unwrap_or(0));
-                let at = match at {
-                    Some((r, Some(c))) => {
-                        col = c;
-                        (r, c)
-                    }
-                    Some((_, None)) => return Ok(Fast::Slow),
-                    None => (row, col),
-                };
-                let ty = ty.map_or(Type::Absent, Type::of);
+                let (at, style, ty) = cell_start(attrs, row, &mut col)?;
                 if matches!(ty, Type::Other(_)) {
                     return Ok(Fast::Slow);
                 }

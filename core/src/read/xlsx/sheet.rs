@@ -139,18 +139,7 @@ impl SheetReader<'_> {
                     col = 0;
                 }
                 Event::Start(e) if local(e.name().as_ref()) == "c" => {
-                    let [r, s, ty] = raw_attrs(e.attributes_raw(), ["r", "s", "t"]).map_err(Stop::Xml)?;
-                    let at = r.map(|r| cell_ref(r.as_bytes())).transpose().map_err(Stop::Xml)?;
-                    let style = s.map(|s| s.parse::<usize>().unwrap_or(0));
-                    let at = match at {
-                        Some((r, Some(c))) => {
-                            col = c;
-                            (r, c)
-                        }
-                        Some((_, None)) => return Err(Stop::Xml("a cell reference without a column".into())),
-                        None => (row, col),
-                    };
-                    let ty = ty.map_or(Type::Absent, Type::of);
+                    let (at, style, ty) = cell_start(e.attributes_raw(), row, &mut col)?;
                     let value = self.cell(xml, style, ty)?;
                     // The cell is whole: keep it.
                     if !cells.push_in_order(at, value, self.format(style))? {
@@ -235,6 +224,26 @@ impl SheetReader<'_> {
             }
         }
     }
+}
+
+/// A `<c>`'s attributes: where it is (without a reference, at `row` and `col`, the next
+/// position; with one, `col` moves to it), its style and its type.
+pub(super) fn cell_start<'a>(
+    attrs: &'a str,
+    row: u32,
+    col: &mut u32,
+) -> std::result::Result<((u32, u32), Option<usize>, Type<'a>), Stop> {
+    let [r, s, ty] = raw_attrs(attrs, ["r", "s", "t"]).map_err(Stop::Xml)?;
+    let at = match r.map(|r| cell_ref(r.as_bytes())).transpose().map_err(Stop::Xml)? {
+        Some((r, Some(c))) => {
+            *col = c;
+            (r, c)
+        }
+        Some((_, None)) => return Err(Stop::Xml("a cell reference without a column".into())),
+        None => (row, *col),
+    };
+    let style = s.map(|s| s.parse::<usize>().unwrap_or(0));
+    Ok((at, style, ty.map_or(Type::Absent, Type::of)))
 }
 
 /// A plain `<v>` value (number, shared string index, boolean, error code) by the cell's
