@@ -9,7 +9,7 @@
 //! ([`super::sheet::SheetReader`]). Both paths give the same cells — a test reads generated
 //! and corpus sheets both ways.
 
-use super::sheet::{Type, cell_ref, cell_start, plain};
+use super::sheet::{CellStart, Type, cell_ref, cell_start, plain};
 use super::window::Stop;
 use super::{Kind, raw_attrs, unescape_excel};
 use crate::value::Value;
@@ -154,7 +154,7 @@ pub(super) fn cell(
                 i = after;
             }
             Tag::Start { name: b"c", attrs, empty, after } => {
-                let (at, style, ty) = cell_start(attrs, row, &mut col)?;
+                let CellStart { at, style, ty } = cell_start(attrs, row, &mut col)?;
                 if matches!(ty, Type::Other(_)) {
                     return Ok(Fast::Slow);
                 }

@@ -139,7 +139,7 @@ impl SheetReader<'_> {
                     col = 0;
                 }
                 Event::Start(e) if local(e.name().as_ref()) == "c" => {
-                    let (at, style, ty) = cell_start(e.attributes_raw(), row, &mut col)?;
+                    let CellStart { at, style, ty } = cell_start(e.attributes_raw(), row, &mut col)?;
                     let value = self.cell(xml, style, ty)?;
                     // The cell is whole: keep it.
                     if !cells.push_in_order(at, value, self.format(style))? {
@@ -226,13 +226,21 @@ impl SheetReader<'_> {
     }
 }
 
+/// A `<c>`'s attributes, read.
+pub(super) struct CellStart<'a> {
+    /// Where it is (without a reference, the next position).
+    pub(super) at: (u32, u32),
+    pub(super) style: Option<usize>,
+    pub(super) ty: Type<'a>,
+}
+
 /// A `<c>`'s attributes: where it is (without a reference, at `row` and `col`, the next
 /// position; with one, `col` moves to it), its style and its type.
 pub(super) fn cell_start<'a>(
     attrs: &'a str,
     row: u32,
     col: &mut u32,
-) -> std::result::Result<((u32, u32), Option<usize>, Type<'a>), Stop> {
+) -> std::result::Result<CellStart<'a>, Stop> {
     let [r, s, ty] = raw_attrs(attrs, ["r", "s", "t"]).map_err(Stop::Xml)?;
     let at = match r.map(|r| cell_ref(r.as_bytes())).transpose().map_err(Stop::Xml)? {
         Some((r, Some(c))) => {
@@ -243,7 +251,7 @@ pub(super) fn cell_start<'a>(
         None => (row, *col),
     };
     let style = s.map(|s| s.parse::<usize>().unwrap_or(0));
-    Ok((at, style, ty.map_or(Type::Absent, Type::of)))
+    Ok(CellStart { at, style, ty: ty.map_or(Type::Absent, Type::of) })
 }
 
 /// A plain `<v>` value (number, shared string index, boolean, error code) by the cell's
