@@ -26,30 +26,15 @@ fn variable(column: &str) -> String {
 /// The benchmark's handlebars templates (`bench/templates/`) in Jinja2's syntax, for the
 /// columns renamed by [`variable`]: what mailmerge renders.
 fn jinja(template: &str, columns: &[String]) -> String {
-    let mut out = template.replace("{{#if ", "{% if ").replace("{{/if}}", "{% endif %}");
+    let mut out = template.replace("{{/if}}", "{% endif %}");
     for c in columns {
-        out = out.replace(&format!("{{{{[{c}]}}}}"), &format!("{{{{{}}}}}", variable(c)));
+        let v = variable(c);
+        out = out
+            .replace(&format!("{{{{#if {c}}}}}"), &format!("{{% if {v} %}}"))
+            .replace(&format!("{{{{#if [{c}]}}}}"), &format!("{{% if {v} %}}"))
+            .replace(&format!("{{{{[{c}]}}}}"), &format!("{{{{{v}}}}}"));
     }
-    // `{% if Note}}` → `{% if Note %}`.
-    let mut fixed = String::with_capacity(out.len());
-    let mut rest = out.as_str();
-    while let Some(at) = rest.find("{% if ") {
-        fixed.push_str(&rest[..at]);
-        let tail = &rest[at..];
-        match tail.find("}}") {
-            Some(end) => {
-                fixed.push_str(&tail[..end]);
-                fixed.push_str(" %}");
-                rest = &tail[end + 2..];
-            }
-            None => {
-                rest = tail;
-                break;
-            }
-        }
-    }
-    fixed.push_str(rest);
-    fixed
+    out
 }
 
 /// The rows as CSV, each value as the workbook shows it (en-US), the columns named as

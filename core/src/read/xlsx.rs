@@ -194,7 +194,6 @@ impl Xlsx {
         match window::each(&mut window, |cursor| sheet.unit(cursor, &mut cells)) {
             Ok(()) => Ok(cells),
             Err(e @ (Stop::Read(_) | Stop::OutOfOrder)) => Err(e),
-            Err(Stop::More(None)) => Err(at("the cells end early".into())),
             Err(e) => Err(at(e.detail())),
         }
     }

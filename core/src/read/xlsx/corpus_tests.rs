@@ -33,30 +33,27 @@ fn a_window_cut_anywhere_and_either_path_read_alike() {
         }));
     }
     files.sort();
-    let read_all = |bytes: &[u8], window: Option<usize>| {
-        super::window::TEST_WINDOW.with(|w| w.set(window));
-        let read = match Workbook::open(bytes.to_vec()) {
-            Ok(mut book) => {
-                let names = book.sheet_names().to_vec();
-                names.iter().map(|n| format!("{n}: {:?}", book.read_sheet(n))).collect::<Vec<_>>()
+    let read_all = |bytes: &[u8], window: Option<usize>, slow: bool| {
+        super::window::reading(super::window::TestRead { window, slow }, || {
+            match Workbook::open(bytes.to_vec()) {
+                Ok(mut book) => {
+                    let names = book.sheet_names().to_vec();
+                    names.iter().map(|n| format!("{n}: {:?}", book.read_sheet(n))).collect::<Vec<_>>()
+                }
+                Err(e) => vec![format!("{e:?}")],
             }
-            Err(e) => vec![format!("{e:?}")],
-        };
-        super::window::TEST_WINDOW.with(|w| w.set(None));
-        read
+        })
     };
     let mut books: Vec<(String, Vec<u8>)> =
         files.iter().map(|p| (p.display().to_string(), std::fs::read(p).unwrap())).collect();
     books.push(("500 generated contacts".into(), localmerge_testdata::contacts_xlsx(500).unwrap()));
     let mut sheets = 0;
     for (path, bytes) in &books {
-        let usual = read_all(bytes, None);
+        let usual = read_all(bytes, None, false);
         for size in [1, 5, 64, 333] {
-            assert_eq!(read_all(bytes, Some(size)), usual, "{path} through a {size}-byte window");
+            assert_eq!(read_all(bytes, Some(size), false), usual, "{path} through a {size}-byte window");
         }
-        super::fast::OFF.with(|off| off.set(true));
-        let slow = [read_all(bytes, None), read_all(bytes, Some(64))];
-        super::fast::OFF.with(|off| off.set(false));
+        let slow = [read_all(bytes, None, true), read_all(bytes, Some(64), true)];
         assert_eq!(slow, [usual.clone(), usual.clone()], "{path} read by quick-xml alone");
         sheets += usual.len();
     }

@@ -9,9 +9,9 @@
 //! ([`super::sheet::SheetReader`]). Both paths give the same cells — a test reads generated
 //! and corpus sheets both ways.
 
-use super::sheet::{CellStart, Type, cell_ref, cell_start, plain};
+use super::sheet::{CellStart, Type, cell_start, plain, row_start};
 use super::window::Stop;
-use super::{Kind, raw_attrs, unescape_excel};
+use super::{Kind, unescape_excel};
 use crate::value::Value;
 
 /// What the fast path made of the bytes at a unit's start.
@@ -141,10 +141,7 @@ pub(super) fn cell(
                 i = after;
             }
             Tag::Start { name: b"row", attrs, empty, after } => {
-                let [r] = raw_attrs(attrs, ["r"]).map_err(Stop::Xml)?;
-                if let Some(r) = r {
-                    row = cell_ref(r.as_bytes()).map(|(r, _)| r).map_err(Stop::Xml)?;
-                }
+                row = row_start(attrs, row)?;
                 if empty {
                     row = row.saturating_add(1);
                     col = 0;
@@ -249,16 +246,10 @@ fn children(
     }
 }
 
-#[cfg(test)]
-thread_local! {
-    /// Tests that compare the two paths turn this one off.
-    pub(super) static OFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 /// Whether the fast path is tried (always, but in tests that compare the two paths).
 pub(super) fn on() -> bool {
     #[cfg(test)]
-    if OFF.with(std::cell::Cell::get) {
+    if super::window::test_read().slow {
         return false;
     }
     true

@@ -130,9 +130,7 @@ impl SheetReader<'_> {
         loop {
             match xml.next()? {
                 Event::Start(e) if local(e.name().as_ref()) == "row" => {
-                    if let Some(r) = attr(&e, "r").map_err(Stop::Xml)? {
-                        row = cell_ref(r.as_bytes()).map(|(r, _)| r).map_err(Stop::Xml)?;
-                    }
+                    row = row_start(e.attributes_raw(), row)?;
                 }
                 Event::End(e) if local(e.name().as_ref()) == "row" => {
                     row = row.saturating_add(1);
@@ -223,6 +221,14 @@ impl SheetReader<'_> {
                 _ => {}
             }
         }
+    }
+}
+
+/// A `<row>`'s number from its attributes: its `r`, or (without one) `row`, the next.
+pub(super) fn row_start(attrs: &str, row: u32) -> std::result::Result<u32, Stop> {
+    match raw_attrs(attrs, ["r"]).map_err(Stop::Xml)? {
+        [Some(r)] => cell_ref(r.as_bytes()).map(|(r, _)| r).map_err(Stop::Xml),
+        [None] => Ok(row),
     }
 }
 

@@ -259,11 +259,10 @@ mod paths {
     }
 
     fn read(bytes: &[u8], fast: bool, window: Option<usize>) -> String {
-        super::super::fast::OFF.with(|off| off.set(!fast));
-        super::super::window::TEST_WINDOW.with(|w| w.set(window));
-        let read = crate::read::Workbook::open(bytes.to_vec()).and_then(|mut w| w.read(None));
-        super::super::fast::OFF.with(|off| off.set(false));
-        super::super::window::TEST_WINDOW.with(|w| w.set(None));
+        let how = super::super::window::TestRead { window, slow: !fast };
+        let read = super::super::window::reading(how, || {
+            crate::read::Workbook::open(bytes.to_vec()).and_then(|mut w| w.read(None))
+        });
         format!("{read:?}")
     }
 

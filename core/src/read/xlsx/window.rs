@@ -57,7 +57,7 @@ pub(super) const MAX_UNIT: usize = 64 << 20;
 /// there) is [`Stop::More`], not the part's end.
 pub(super) struct Xml<'w> {
     reader: Reader<&'w [u8]>,
-    len: u64,
+    len: usize,
     last: bool,
     /// How many elements are open: a reader started in the middle of a part does not know,
     /// so the window tells it, and it checks close tags against this count as quick-xml
@@ -78,16 +78,16 @@ impl<'w> Xml<'w> {
         config.check_comments = false;
         config.expand_empty_elements = true;
         config.allow_unmatched_ends = true;
-        Xml { reader, len: data.len() as u64, last, depth }
+        Xml { reader, len: data.len(), last, depth }
     }
 
     /// The next event.
     pub(super) fn next(&mut self) -> Result<Event<'w>, Stop> {
         match self.reader.read_event() {
             Ok(Event::Eof) if !self.last => Err(Stop::More(None)),
-            Ok(Event::Text(_)) if !self.last && self.reader.buffer_position() >= self.len => {
-                Err(Stop::More(None))
-            }
+            // Text cut by the window's end: a value is parsed at its text, before its end
+            // tag would be missed ("pla" of "plain" is no number).
+            Ok(Event::Text(_)) if !self.last && self.position() >= self.len => Err(Stop::More(None)),
             Ok(Event::Start(e)) => {
                 self.depth += 1;
                 Ok(Event::Start(e))
@@ -270,16 +270,42 @@ pub(super) fn each<R: Read>(
     }
 }
 
+/// How a test reads: through windows of its size, or with quick-xml alone.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct TestRead {
+    /// The first window's size (else [`WINDOW`]).
+    pub(super) window: Option<usize>,
+    /// The fast path is off.
+    pub(super) slow: bool,
+}
+
 #[cfg(test)]
 thread_local! {
-    /// The first window's size in tests that read every part through tiny windows.
-    pub(super) static TEST_WINDOW: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+    static TEST_READ: std::cell::Cell<TestRead> = const {
+        std::cell::Cell::new(TestRead { window: None, slow: false })
+    };
+}
+
+/// How this test thread reads now.
+#[cfg(test)]
+pub(super) fn test_read() -> TestRead {
+    TEST_READ.with(std::cell::Cell::get)
+}
+
+/// Runs `f` reading as `how` says, then as usual again.
+#[cfg(test)]
+pub(super) fn reading<T>(how: TestRead, f: impl FnOnce() -> T) -> T {
+    TEST_READ.with(|t| t.set(how));
+    let out = f();
+    TEST_READ.with(|t| t.set(TestRead::default()));
+    out
 }
 
 /// The first window's size: [`WINDOW`], or a test's.
 pub(super) fn first_size() -> usize {
     #[cfg(test)]
-    if let Some(size) = TEST_WINDOW.with(std::cell::Cell::get) {
+    if let Some(size) = test_read().window {
         return size;
     }
     WINDOW
