@@ -699,27 +699,48 @@ fn prepare(
     mailbox: Option<&str>,
     campaign: &str,
 ) -> anyhow::Result<(localmerge_core::suppress::Suppressions, Table, Merge)> {
-    let list = suppress::load(&a.suppress)?;
-    let locale = pick_locale(a.locale.as_deref())?;
-    let body_path = &a.body;
-    let unsubscribe = match mailbox {
-        Some(m) => {
-            Some(Unsubscribe::new(m, campaign, locale).with_context(|| format!("{}", body_path.display()))?)
-        }
-        None => None,
-    };
+    let options = Options::new(a, mailbox, campaign)?;
     let (_, table) = a.source.open(false, &CURRENT_FILE)?;
-    let body_name = body_path.display().to_string();
-    let mut spec = MergeSpec::html(&a.subject, body, &body_name);
-    spec.columns = ColumnOverrides { to: a.to.clone(), cc: a.cc.clone(), bcc: a.bcc.clone() };
-    spec.locale = locale;
-    spec.group_by = a.group_by.clone();
-    spec.unsubscribe = unsubscribe;
-    let merge = Merge::new(&table, &spec).map_err(|e| match e {
-        localmerge_core::MergeError::Template(t) => anyhow::anyhow!("{t}"),
-        other => anyhow::anyhow!("{}: {other}", a.source.data.display()),
-    })?;
-    Ok((list, table, merge))
+    let merge = options.compile(a, body, &table)?;
+    Ok((options.list, table, merge))
+}
+
+/// What a merge is compiled with besides the table and the body: the do-not-contact list,
+/// the locale and the `{{unsubscribe}}` links' mailbox.
+struct Options {
+    list: localmerge_core::suppress::Suppressions,
+    locale: &'static Locale,
+    unsubscribe: Option<Unsubscribe>,
+}
+
+impl Options {
+    /// The options of `a`; `{{unsubscribe}}` links write to `mailbox` (none: a body using
+    /// them is refused) and name `campaign`.
+    fn new(a: &MergeArgs, mailbox: Option<&str>, campaign: &str) -> anyhow::Result<Options> {
+        let list = suppress::load(&a.suppress)?;
+        let locale = pick_locale(a.locale.as_deref())?;
+        let unsubscribe = match mailbox {
+            Some(m) => {
+                Some(Unsubscribe::new(m, campaign, locale).with_context(|| format!("{}", a.body.display()))?)
+            }
+            None => None,
+        };
+        Ok(Options { list, locale, unsubscribe })
+    }
+
+    /// The merge of `a`'s subject and `body` for `table` (its header and first rows will do).
+    fn compile(&self, a: &MergeArgs, body: &str, table: &Table) -> anyhow::Result<Merge> {
+        let body_name = a.body.display().to_string();
+        let mut spec = MergeSpec::html(&a.subject, body, &body_name);
+        spec.columns = ColumnOverrides { to: a.to.clone(), cc: a.cc.clone(), bcc: a.bcc.clone() };
+        spec.locale = self.locale;
+        spec.group_by = a.group_by.clone();
+        spec.unsubscribe = self.unsubscribe.clone();
+        Merge::new(table, &spec).map_err(|e| match e {
+            localmerge_core::MergeError::Template(t) => anyhow::anyhow!("{t}"),
+            other => anyhow::anyhow!("{}: {other}", a.source.data.display()),
+        })
+    }
 }
 
 /// Why a suppressed message is left out.
@@ -744,46 +765,57 @@ fn mentions_unsubscribe(body: &str) -> bool {
     body.to_lowercase().contains("unsubscribe")
 }
 
+/// How many rows `preview` reads before it compiles the merge and writes messages: the
+/// rows column detection samples, and enough that a sheet of ordinary length is read whole
+/// (and in order, whatever order its file stores its rows in). Past it, rows are handed
+/// over as they are read, so a list of any length is previewed in the memory of this many
+/// rows and of the addresses seen (which duplicates are found against).
+const PREVIEW_HOLD: usize = 10_000;
+
 fn preview(a: MergeArgs) -> anyhow::Result<u8> {
     let mailbox = a.from.as_deref().unwrap_or(PREVIEW_MAILBOX);
     let body = read_template(&a.body)?;
-    let (list, table, merge) = prepare(&a, &body, Some(mailbox), "preview")?;
-    let data = &a.source.data;
-
-    // Each message is written as soon as it is rendered, through one buffered writer: a
-    // list of any length is previewed without holding its messages.
-    let stdout = std::io::stdout().lock();
-    let mut out = BufWriter::new(stdout);
-    let (mut messages, mut problems, mut suppressed) = (0usize, Vec::new(), Vec::new());
-    let mut written: std::io::Result<()> = Ok(());
-    merge.plan_each(&table, |planned| match planned {
-        Planned::Message(m) => match list.check(&m) {
-            Some(s) => suppressed.push(s),
-            None if written.is_ok() => {
-                messages += 1;
-                let line = PreviewLine {
-                    row: m.row,
-                    rows: a.group_by.is_some().then_some(m.rows.as_slice()),
-                    to: addrs(&m.to),
-                    cc: addrs(&m.cc),
-                    bcc: addrs(&m.bcc),
-                    subject: &m.subject,
-                    html: &m.body,
-                };
-                written = serde_json::to_writer(&mut out, &line)
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| out.write_all(b"\n"));
-            }
-            None => {}
-        },
-        Planned::Problem(p) => problems.push(p),
-    });
-    written?;
-    out.flush()?;
+    let options = Options::new(&a, Some(mailbox), "preview")?;
+    // Each message is written as soon as it is rendered, through one buffered writer.
+    let mut lines = PreviewLines {
+        grouped: a.group_by.is_some(),
+        list: &options.list,
+        out: BufWriter::new(std::io::stdout().lock()),
+        written: Ok(()),
+        messages: 0,
+        problems: Vec::new(),
+        suppressed: Vec::new(),
+    };
+    let (sheet, warnings) = if a.group_by.is_some() {
+        // A grouped merge's groups need every row first.
+        let (_, table) = a.source.open(false, &CURRENT_FILE)?;
+        let merge = options.compile(&a, &body, &table)?;
+        merge.plan_each(&table, |planned| {
+            let _ = lines.take(planned);
+        });
+        (table.sheet, table.warnings)
+    } else {
+        let mut sink = PreviewSink {
+            a: &a,
+            body: &body,
+            options: &options,
+            planner: None,
+            failed: None,
+            lines: &mut lines,
+        };
+        let read = a.source.stream(&CURRENT_FILE, PREVIEW_HOLD, &mut sink)?;
+        if let Some(e) = sink.failed {
+            return Err(e);
+        }
+        read
+    };
+    lines.written?;
+    lines.out.flush()?;
+    let PreviewLines { messages, mut problems, suppressed, .. } = lines;
     problems.sort_by_key(|p| p.row);
 
     let mut err = std::io::stderr().lock();
-    let shown = data.display();
+    let shown = a.source.data.display();
     for p in &problems {
         writeln!(err, "{shown}: {p}")?;
     }
@@ -791,15 +823,99 @@ fn preview(a: MergeArgs) -> anyhow::Result<u8> {
         writeln!(err, "{shown}: row {}: skipped: {}", s.row, suppressed_reason(s))?;
     }
     if std::io::stderr().is_terminal() {
-        for w in &table.warnings {
+        for w in &warnings {
             writeln!(err, "{shown}: warning: {w}")?;
         }
         writeln!(
             err,
-            "{messages} message(s) ready, {} row(s) with problems (sheet \"{}\")",
-            problems.len(),
-            table.sheet
+            "{messages} message(s) ready, {} row(s) with problems (sheet \"{sheet}\")",
+            problems.len()
         )?;
     }
     Ok(if problems.is_empty() { OK } else { ROW_PROBLEMS })
+}
+
+/// `preview`'s output: each message a JSON line as soon as it is planned, problems and
+/// suppressed rows kept for the end.
+struct PreviewLines<'l, W: Write> {
+    grouped: bool,
+    list: &'l localmerge_core::suppress::Suppressions,
+    out: W,
+    written: std::io::Result<()>,
+    messages: usize,
+    problems: Vec<localmerge_core::RowProblem>,
+    suppressed: Vec<Suppressed>,
+}
+
+impl<W: Write> PreviewLines<'_, W> {
+    /// Writes (or keeps) one outcome; `Break` once the output cannot be written.
+    fn take(&mut self, planned: Planned) -> std::ops::ControlFlow<()> {
+        match planned {
+            Planned::Message(m) => match self.list.check(&m) {
+                Some(s) => self.suppressed.push(s),
+                None if self.written.is_ok() => {
+                    self.messages += 1;
+                    let line = PreviewLine {
+                        row: m.row,
+                        rows: self.grouped.then_some(m.rows.as_slice()),
+                        to: addrs(&m.to),
+                        cc: addrs(&m.cc),
+                        bcc: addrs(&m.bcc),
+                        subject: &m.subject,
+                        html: &m.body,
+                    };
+                    self.written = serde_json::to_writer(&mut self.out, &line)
+                        .map_err(std::io::Error::from)
+                        .and_then(|()| self.out.write_all(b"\n"));
+                }
+                None => {}
+            },
+            Planned::Problem(p) => self.problems.push(p),
+        }
+        if self.written.is_ok() {
+            std::ops::ControlFlow::Continue(())
+        } else {
+            std::ops::ControlFlow::Break(())
+        }
+    }
+}
+
+/// `preview`'s rows as the sheet is read: the merge compiled from the head, then each row
+/// planned and written away.
+struct PreviewSink<'p, 'l, W: Write> {
+    a: &'p MergeArgs,
+    body: &'p str,
+    options: &'p Options,
+    planner: Option<localmerge_core::Planner>,
+    /// Why the merge could not be compiled.
+    failed: Option<anyhow::Error>,
+    lines: &'p mut PreviewLines<'l, W>,
+}
+
+impl<W: Write> localmerge_core::RowSink for PreviewSink<'_, '_, W> {
+    fn head(&mut self, head: Table) -> std::ops::ControlFlow<()> {
+        let planner = match self.options.compile(self.a, self.body, &head) {
+            Ok(merge) => merge.planner(&head),
+            Err(e) => {
+                self.failed = Some(e);
+                return std::ops::ControlFlow::Break(());
+            }
+        };
+        let Some(mut planner) = planner else {
+            self.failed = Some(anyhow::anyhow!("a grouped merge is previewed from the whole table"));
+            return std::ops::ControlFlow::Break(());
+        };
+        for row in &head.rows {
+            self.lines.take(planner.row(row))?;
+        }
+        self.planner = Some(planner);
+        std::ops::ControlFlow::Continue(())
+    }
+
+    fn row(&mut self, row: localmerge_core::Row) -> std::ops::ControlFlow<()> {
+        match &mut self.planner {
+            Some(planner) => self.lines.take(planner.row(&row)),
+            None => std::ops::ControlFlow::Break(()),
+        }
+    }
 }

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use localmerge_core::{ReadOptions, Table, TableChoice, Workbook};
+use std::ops::ControlFlow;
+
+use localmerge_core::{ReadOptions, Row, RowSink, SheetWarning, Table, TableChoice, Workbook};
 use localmerge_graph_client::{ContactQuery, Failures, FixedToken, GraphClient, contacts_table};
 
 /// How to reach Microsoft Graph.
@@ -88,6 +90,66 @@ impl SourceArgs {
             &self.contacts,
             current_file,
         )
+    }
+
+    /// Reads the rows as [`SourceArgs::open`] does (not leniently), handing them to `sink`
+    /// as they are read once more than `hold` are ([`Workbook::stream_with`]): the sheet's
+    /// name and warnings.
+    pub fn stream(
+        &self,
+        current_file: &std::sync::Mutex<String>,
+        hold: usize,
+        sink: &mut dyn RowSink,
+    ) -> anyhow::Result<(String, Vec<SheetWarning>)> {
+        let (shown, mut workbook) = match load(
+            &self.data,
+            self.sheet.as_deref(),
+            &self.region,
+            &self.graph,
+            &self.contacts,
+            current_file,
+        )? {
+            Loaded::Contacts(table) => {
+                let table = matched(&self.data, table, false)?;
+                let (sheet, warnings) = (table.sheet.clone(), table.warnings.clone());
+                let _ = sink.head(table);
+                return Ok((sheet, warnings));
+            }
+            Loaded::File { shown, workbook } => (shown, workbook),
+        };
+        let started = std::time::Instant::now();
+        let mut sheet = Sheet { sink, name: String::new(), rows: 0 };
+        let warnings = workbook
+            .stream_with(self.sheet.as_deref(), &self.region.options(), hold, &mut sheet)
+            .with_context(|| shown.clone())?;
+        tracing::info!(
+            format = %workbook.format(),
+            sheet = %sheet.name,
+            rows = sheet.rows,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "read spreadsheet, its rows handed over as read"
+        );
+        Ok((sheet.name, warnings))
+    }
+}
+
+/// A sink that notes the sheet's name and counts the rows it passes on.
+struct Sheet<'s> {
+    sink: &'s mut dyn RowSink,
+    name: String,
+    rows: usize,
+}
+
+impl RowSink for Sheet<'_> {
+    fn head(&mut self, head: Table) -> ControlFlow<()> {
+        self.name.clone_from(&head.sheet);
+        self.rows += head.rows.len();
+        self.sink.head(head)
+    }
+
+    fn row(&mut self, row: Row) -> ControlFlow<()> {
+        self.rows += 1;
+        self.sink.row(row)
     }
 }
 
@@ -187,31 +249,11 @@ pub fn open(
     contacts: &ContactArgs,
     current_file: &std::sync::Mutex<String>,
 ) -> anyhow::Result<(Data, Table)> {
-    let shown = data.display();
-    if let Some(query) = contact_query(data, contacts)? {
-        if sheet.is_some() || region.header_row.is_some() || region.table.is_some() {
-            anyhow::bail!(
-                "{shown}: contacts have no sheets (--sheet, --header-row and --table are for workbooks)"
-            );
-        }
-        let table = read_contacts(&query, graph).with_context(|| format!("{shown}"))?;
-        if table.rows.is_empty() && !lenient {
-            anyhow::bail!("{shown}: no contact matches");
-        }
-        return Ok((Data::Contacts, table));
-    }
-    if let Ok(mut current) = current_file.lock() {
-        *current = shown.to_string();
-    }
-    let (shown, bytes) = match data.to_str().filter(|d| localmerge_core::drive::is_sharing_url(d)) {
-        Some(url) => {
-            let (name, bytes) = read_shared(url, graph).with_context(|| url.to_owned())?;
-            (format!("{url} ({name})"), bytes)
-        }
-        None => (shown.to_string(), std::fs::read(data).with_context(|| format!("{shown}"))?),
+    let (shown, mut workbook) = match load(data, sheet, region, graph, contacts, current_file)? {
+        Loaded::Contacts(table) => return Ok((Data::Contacts, matched(data, table, lenient)?)),
+        Loaded::File { shown, workbook } => (shown, workbook),
     };
     let started = std::time::Instant::now();
-    let mut workbook = Workbook::open(bytes).with_context(|| shown.clone())?;
     let table = match workbook.read_with(sheet, &region.options()) {
         // Inspecting a workbook whose sheets have a header but no data still shows it.
         Err(localmerge_core::ReadError::NoData(_)) if lenient => workbook.read_first_with_header(),
@@ -226,6 +268,55 @@ pub fn open(
         "read spreadsheet"
     );
     Ok((Data::File(Box::new(workbook)), table))
+}
+
+/// The contacts read, unless none matched and that matters (not `lenient`).
+fn matched(data: &Path, contacts: Table, lenient: bool) -> anyhow::Result<Table> {
+    if contacts.rows.is_empty() && !lenient {
+        anyhow::bail!("{}: no contact matches", data.display());
+    }
+    Ok(contacts)
+}
+
+/// What DATA holds before a sheet is read.
+enum Loaded {
+    /// Contacts, read whole.
+    Contacts(Table),
+    /// A workbook opened (`shown`: how errors name it).
+    File { shown: String, workbook: Workbook },
+}
+
+/// Reads the contacts DATA names, or opens the workbook it names.
+fn load(
+    data: &Path,
+    sheet: Option<&str>,
+    region: &RegionArgs,
+    graph: &GraphArgs,
+    contacts: &ContactArgs,
+    current_file: &std::sync::Mutex<String>,
+) -> anyhow::Result<Loaded> {
+    let shown = data.display();
+    if let Some(query) = contact_query(data, contacts)? {
+        if sheet.is_some() || region.header_row.is_some() || region.table.is_some() {
+            anyhow::bail!(
+                "{shown}: contacts have no sheets (--sheet, --header-row and --table are for workbooks)"
+            );
+        }
+        let table = read_contacts(&query, graph).with_context(|| format!("{shown}"))?;
+        return Ok(Loaded::Contacts(table));
+    }
+    if let Ok(mut current) = current_file.lock() {
+        *current = shown.to_string();
+    }
+    let (shown, bytes) = match data.to_str().filter(|d| localmerge_core::drive::is_sharing_url(d)) {
+        Some(url) => {
+            let (name, bytes) = read_shared(url, graph).with_context(|| url.to_owned())?;
+            (format!("{url} ({name})"), bytes)
+        }
+        None => (shown.to_string(), std::fs::read(data).with_context(|| format!("{shown}"))?),
+    };
+    let workbook = Workbook::open(bytes).with_context(|| shown.clone())?;
+    Ok(Loaded::File { shown, workbook })
 }
 
 /// The folder attachments are relative to by default: the spreadsheet's (the current

@@ -40,9 +40,9 @@ pub mod unsubscribe;
 pub mod value;
 
 pub use merge::{
-    Attachment, Issue, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, Planned, RowProblem,
+    Attachment, Issue, IssueKind, Merge, MergeError, MergeSpec, Message, Plan, Planned, Planner, RowProblem,
 };
-pub use read::{ExcelTable, Format, ReadError, ReadOptions, TableChoice, Workbook};
+pub use read::{ExcelTable, Format, ReadError, ReadOptions, RowSink, TableChoice, Workbook};
 pub use recipients::{ColumnOverrides, RecipientColumns};
 pub use table::{Column, Region, Row, SheetWarning, Table};
 pub use template::{Escaping, RowView, Template, TemplateError, UnsubscribeUse, rename_column};

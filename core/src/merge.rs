@@ -365,31 +365,21 @@ impl Merge {
     /// grouped merge's rows without a group value first), so a caller that writes each
     /// away never holds them all.
     pub fn plan_each(&self, table: &Table, mut each: impl FnMut(Planned)) {
-        let mut seen: HashMap<String, u32> = HashMap::with_capacity(table.rows.len());
-        let mut value_issues = Vec::new();
-        let issue = |col: usize, kind: IssueKind| {
-            let c = &table.columns[col];
-            Issue { column: c.name.clone(), letters: c.letters(), kind }
-        };
-        // One row per message, or a group's rows (rows without a group value are problems).
-        let (all, groups): (Vec<usize>, Vec<Vec<usize>>);
-        let units: Vec<&[usize]> = match self.group {
-            None => {
-                all = (0..table.rows.len()).collect();
-                all.chunks(1).collect()
+        let mut check = Check::new(table.rows.len());
+        let Some(col) = self.group else {
+            for row in &table.rows {
+                each(self.plan_unit(row, &[row], &table.columns, &[], &mut check));
             }
-            Some(col) => {
-                let blank;
-                (groups, blank) = self.groups(table, col);
-                for i in blank {
-                    each(Planned::Problem(RowProblem {
-                        row: table.rows[i].number,
-                        issues: vec![issue(col, IssueKind::EmptyValue)],
-                    }));
-                }
-                groups.iter().map(Vec::as_slice).collect()
-            }
+            return;
         };
+        // A group's rows are one message; rows without a group value are problems.
+        let (groups, blank) = self.groups(table, col);
+        for i in blank {
+            each(Planned::Problem(RowProblem {
+                row: table.rows[i].number,
+                issues: vec![issue(&table.columns, col, IssueKind::EmptyValue)],
+            }));
+        }
         // Values a grouped message shows once: the recipients and what the templates read
         // outside `#each`.
         let mut once: Vec<usize> = [Some(self.columns.to), self.columns.cc, self.columns.bcc]
@@ -401,137 +391,196 @@ impl Merge {
             .collect();
         once.sort_unstable();
         once.dedup();
-        for unit in units {
-            let Some(&first_index) = unit.first() else { continue };
-            let row = &table.rows[first_index];
-            let mut issues = Vec::new();
-            if unit.len() > 1 {
-                let text = |r: &crate::Row, col: usize| {
-                    let mut t = String::new();
-                    if let Some(v) = r.values.get(col) {
-                        self.display.write(v, r.style(col), &mut t);
-                    }
-                    t
-                };
-                for &col in &once {
-                    let first = text(row, col);
-                    let differ: Vec<u32> = unit[1..]
-                        .iter()
-                        .map(|&i| &table.rows[i])
-                        .filter(|r| text(r, col) != first)
-                        .map(|r| r.number)
-                        .collect();
-                    if !differ.is_empty() {
-                        issues.push(issue(col, IssueKind::Conflict { rows: differ }));
-                    }
-                }
-            }
-            let addresses = |col: Option<usize>, required: bool, issues: &mut Vec<Issue>| {
-                let Some(col) = col else { return Vec::new() };
-                let parsed = match row.values.get(col) {
-                    Some(crate::Value::Text(s)) => parse_cell(s),
-                    Some(other) => {
-                        let mut text = String::new();
-                        self.display.write(other, row.style(col), &mut text);
-                        parse_cell(&text)
-                    }
-                    None => Vec::new(),
-                };
-                if parsed.is_empty() && required {
-                    issues.push(issue(col, IssueKind::EmptyAddress));
-                }
-                parsed
-                    .into_iter()
-                    .filter_map(|r| {
-                        r.map_err(|bad| {
-                            issues.push(issue(
-                                col,
-                                IssueKind::InvalidAddress { text: bad.text, reason: bad.reason },
-                            ))
-                        })
-                        .ok()
-                    })
-                    .collect::<Vec<_>>()
-            };
-            let to = addresses(Some(self.columns.to), true, &mut issues);
-            let cc = addresses(self.columns.cc, false, &mut issues);
-            let bcc = addresses(self.columns.bcc, false, &mut issues);
-            for m in &to {
-                let key = m.address.to_lowercase();
-                match seen.get(&key) {
-                    Some(&first_row) => issues.push(issue(
-                        self.columns.to,
-                        IssueKind::Duplicate { address: m.address.clone(), first_row },
-                    )),
-                    None => {
-                        seen.insert(key, row.number);
-                    }
-                }
-            }
-            let count = to.len() + cc.len() + bcc.len();
-            if count > self.max_recipients {
-                issues.push(issue(
-                    self.columns.to,
-                    IssueKind::TooManyRecipients { count, max: self.max_recipients },
-                ));
-            }
-            value_issues.clear();
-            let (subject, body) = if self.group.is_some() {
-                let views: Vec<RowView<'_>> =
-                    unit.iter().map(|&i| RowView::new(&table.rows[i], &self.display)).collect();
-                (
-                    one_line(&self.subject.render_group(&views, &mut value_issues)),
-                    self.body.render_group(&views, &mut value_issues),
-                )
-            } else {
-                let view = RowView::new(row, &self.display);
-                (
-                    one_line(&self.subject.render(view, &mut value_issues)),
-                    self.body.render(view, &mut value_issues),
-                )
-            };
-            value_issues.sort_by_key(|v| v.column);
-            value_issues.dedup();
-            for v in value_issues.drain(..) {
-                let kind = match v.kind {
-                    ValueIssueKind::Empty => IssueKind::EmptyValue,
-                    ValueIssueKind::ErrorCell(code) => IssueKind::ErrorValue(code),
-                    ValueIssueKind::Unformattable(why) => IssueKind::Unformattable(why),
-                };
-                issues.push(issue(v.column, kind));
-            }
-            // Every row's attachments go on its message (a group's, each file once).
-            let mut attachments: Vec<Attachment> = Vec::new();
-            if let Some(col) = self.columns.attachments {
-                for &i in unit {
-                    let r = &table.rows[i];
-                    let mut text = String::new();
-                    if let Some(v) = r.values.get(col) {
-                        self.display.write(v, r.style(col), &mut text);
-                    }
-                    for name in text.split([';', '\n', '\r']).map(str::trim).filter(|n| !n.is_empty()) {
-                        if !attachments.iter().any(|a| a.name == name) {
-                            attachments.push(Attachment { name: name.to_owned(), size: None });
-                        }
-                    }
-                }
-            }
-            if issues.is_empty() {
-                each(Planned::Message(Message {
-                    row: row.number,
-                    rows: unit.iter().map(|&i| table.rows[i].number).collect(),
-                    to,
-                    cc,
-                    bcc,
-                    subject,
-                    body,
-                    body_type: self.body_type,
-                    attachments,
-                }));
-            } else {
-                each(Planned::Problem(RowProblem { row: row.number, issues }));
+        let mut rows = Vec::new();
+        for group in groups {
+            rows.clear();
+            rows.extend(group.iter().map(|&i| &table.rows[i]));
+            if let Some(first) = rows.first() {
+                each(self.plan_unit(first, &rows, &table.columns, &once, &mut check));
             }
         }
+    }
+
+    /// Plans rows one at a time as a streamed read hands them over ([`crate::Workbook::stream_with`]):
+    /// what [`Merge::plan_each`] does for a table, for a list too long to hold. `head` is the
+    /// table the merge was compiled for (its columns name the issues). A grouped merge needs
+    /// every row first: `None`.
+    pub fn planner(self, head: &Table) -> Option<Planner> {
+        if self.group.is_some() {
+            return None;
+        }
+        Some(Planner { merge: self, columns: head.columns.clone(), check: Check::new(head.rows.len()) })
+    }
+
+    /// One message (or problem) from `unit`'s rows, `row` first: one row, or a group's.
+    fn plan_unit(
+        &self,
+        row: &crate::Row,
+        unit: &[&crate::Row],
+        columns: &[crate::Column],
+        once: &[usize],
+        check: &mut Check,
+    ) -> Planned {
+        let issue = |col: usize, kind: IssueKind| issue(columns, col, kind);
+        let mut issues = Vec::new();
+        if unit.len() > 1 {
+            let text = |r: &crate::Row, col: usize| {
+                let mut t = String::new();
+                if let Some(v) = r.values.get(col) {
+                    self.display.write(v, r.style(col), &mut t);
+                }
+                t
+            };
+            for &col in once {
+                let first = text(row, col);
+                let differ: Vec<u32> =
+                    unit.iter().skip(1).filter(|r| text(r, col) != first).map(|r| r.number).collect();
+                if !differ.is_empty() {
+                    issues.push(issue(col, IssueKind::Conflict { rows: differ }));
+                }
+            }
+        }
+        let addresses = |col: Option<usize>, required: bool, issues: &mut Vec<Issue>| {
+            let Some(col) = col else { return Vec::new() };
+            let parsed = match row.values.get(col) {
+                Some(crate::Value::Text(s)) => parse_cell(s),
+                Some(other) => {
+                    let mut text = String::new();
+                    self.display.write(other, row.style(col), &mut text);
+                    parse_cell(&text)
+                }
+                None => Vec::new(),
+            };
+            if parsed.is_empty() && required {
+                issues.push(issue(col, IssueKind::EmptyAddress));
+            }
+            parsed
+                .into_iter()
+                .filter_map(|r| {
+                    r.map_err(|bad| {
+                        issues.push(issue(
+                            col,
+                            IssueKind::InvalidAddress { text: bad.text, reason: bad.reason },
+                        ))
+                    })
+                    .ok()
+                })
+                .collect::<Vec<_>>()
+        };
+        let to = addresses(Some(self.columns.to), true, &mut issues);
+        let cc = addresses(self.columns.cc, false, &mut issues);
+        let bcc = addresses(self.columns.bcc, false, &mut issues);
+        for m in &to {
+            let key = m.address.to_lowercase();
+            match check.seen.get(&key) {
+                Some(&first_row) => issues.push(issue(
+                    self.columns.to,
+                    IssueKind::Duplicate { address: m.address.clone(), first_row },
+                )),
+                None => {
+                    check.seen.insert(key, row.number);
+                }
+            }
+        }
+        let count = to.len() + cc.len() + bcc.len();
+        if count > self.max_recipients {
+            issues.push(issue(
+                self.columns.to,
+                IssueKind::TooManyRecipients { count, max: self.max_recipients },
+            ));
+        }
+        let value_issues = &mut check.value_issues;
+        value_issues.clear();
+        let (subject, body) = if self.group.is_some() {
+            let views: Vec<RowView<'_>> = unit.iter().map(|r| RowView::new(r, &self.display)).collect();
+            (
+                one_line(&self.subject.render_group(&views, value_issues)),
+                self.body.render_group(&views, value_issues),
+            )
+        } else {
+            let view = RowView::new(row, &self.display);
+            (one_line(&self.subject.render(view, value_issues)), self.body.render(view, value_issues))
+        };
+        value_issues.sort_by_key(|v| v.column);
+        value_issues.dedup();
+        for v in value_issues.drain(..) {
+            let kind = match v.kind {
+                ValueIssueKind::Empty => IssueKind::EmptyValue,
+                ValueIssueKind::ErrorCell(code) => IssueKind::ErrorValue(code),
+                ValueIssueKind::Unformattable(why) => IssueKind::Unformattable(why),
+            };
+            issues.push(issue(v.column, kind));
+        }
+        // Every row's attachments go on its message (a group's, each file once).
+        let mut attachments: Vec<Attachment> = Vec::new();
+        if let Some(col) = self.columns.attachments {
+            for r in unit {
+                let mut text = String::new();
+                if let Some(v) = r.values.get(col) {
+                    self.display.write(v, r.style(col), &mut text);
+                }
+                for name in text.split([';', '\n', '\r']).map(str::trim).filter(|n| !n.is_empty()) {
+                    if !attachments.iter().any(|a| a.name == name) {
+                        attachments.push(Attachment { name: name.to_owned(), size: None });
+                    }
+                }
+            }
+        }
+        if !issues.is_empty() {
+            return Planned::Problem(RowProblem { row: row.number, issues });
+        }
+        Planned::Message(Message {
+            row: row.number,
+            rows: unit.iter().map(|r| r.number).collect(),
+            to,
+            cc,
+            bcc,
+            subject,
+            body,
+            body_type: self.body_type,
+            attachments,
+        })
+    }
+}
+
+/// What checking rows carries from one to the next: the addresses already seen (To's, in
+/// lower case, with the first row that has each), and a buffer for a row's value issues.
+#[derive(Debug, Default)]
+struct Check {
+    seen: HashMap<String, u32>,
+    value_issues: Vec<crate::template::ValueIssue>,
+}
+
+impl Check {
+    fn new(rows: usize) -> Check {
+        Check { seen: HashMap::with_capacity(rows), value_issues: Vec::new() }
+    }
+}
+
+/// An issue in column `col` of `columns`.
+fn issue(columns: &[crate::Column], col: usize, kind: IssueKind) -> Issue {
+    let c = &columns[col];
+    Issue { column: c.name.clone(), letters: c.letters(), kind }
+}
+
+/// A merge planning one row at a time ([`Merge::planner`]).
+#[derive(Debug)]
+pub struct Planner {
+    merge: Merge,
+    columns: Vec<crate::Column>,
+    check: Check,
+}
+
+impl Planner {
+    /// The row's message, or why it has none: as [`Merge::plan_each`] would give it, rows
+    /// seen before counted for duplicates.
+    pub fn row(&mut self, row: &crate::Row) -> Planned {
+        self.merge.plan_unit(row, &[row], &self.columns, &[], &mut self.check)
+    }
+
+    /// The merge it plans with.
+    pub fn merge(&self) -> &Merge {
+        &self.merge
     }
 }
 

@@ -259,18 +259,51 @@ impl TableBuilder {
         }
     }
 
-    /// Finishes the table; `None` when the sheet has no non-empty row at all. A header is
-    /// named by the text its cell shows (a date, a number with a format), as Excel shows it
-    /// in en-US, white space normalised.
-    pub(crate) fn finish(self, sheet: String, formats: Vec<CellFormat>, date1904: bool) -> Option<Table> {
-        let (header_row, mut columns) = self.header?;
+    /// How many data rows it holds (not yet taken).
+    pub(crate) fn held(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Takes the data rows it holds, leaving it none (a streamed read hands them over).
+    pub(crate) fn take_rows(&mut self) -> std::vec::Drain<'_, Row> {
+        self.rows.drain(..)
+    }
+
+    /// The table so far, taking the rows it holds: the header's columns named, no warnings
+    /// yet (they need every row); `None` before a header. What a streamed read hands over
+    /// first.
+    pub(crate) fn head(&mut self, sheet: &str, formats: &[CellFormat], date1904: bool) -> Option<Table> {
+        let (header_row, columns) = self.named_columns(formats, date1904)?;
+        let rows = self.rows.drain(..).collect();
+        Some(Table {
+            sheet: sheet.to_owned(),
+            header_row,
+            columns,
+            rows,
+            warnings: Vec::new(),
+            formats: formats.to_vec(),
+            date1904,
+        })
+    }
+
+    /// The header row's number and its columns, each named by the text its cell shows (a
+    /// date, a number with a format), as Excel shows it in en-US, white space normalised.
+    fn named_columns(&self, formats: &[CellFormat], date1904: bool) -> Option<(u32, Vec<Column>)> {
+        let (header_row, columns) = self.header.as_ref()?;
+        let mut columns = columns.clone();
         let display =
-            crate::format::CellText::new(&formats, crate::format::Locale::en_us()).date_system(date1904);
+            crate::format::CellText::new(formats, crate::format::Locale::en_us()).date_system(date1904);
         for (i, value, style) in &self.header_cells {
             let mut text = String::new();
             display.write(value, *style, &mut text);
             columns[*i].name = normalize_name(&text);
         }
+        Some((*header_row, columns))
+    }
+
+    /// Finishes the table; `None` when the sheet has no non-empty row at all.
+    pub(crate) fn finish(self, sheet: String, formats: Vec<CellFormat>, date1904: bool) -> Option<Table> {
+        let (header_row, columns) = self.named_columns(&formats, date1904)?;
         let mut warnings = Vec::new();
         for (col, filled) in columns.iter().zip(&self.filled) {
             if col.name.is_empty() && *filled {

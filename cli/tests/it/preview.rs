@@ -316,3 +316,44 @@ fn a_header_below_title_rows_and_excel_tables_are_chosen_by_flag() {
     assert_eq!(preview(&["--header-row", "0"]).status.code(), Some(2));
     assert_eq!(preview(&["--header-row", "3", "--table", "Subscribers"]).status.code(), Some(2));
 }
+
+/// A list longer than `preview` holds before it writes (10,000 rows) is previewed as it is
+/// read: every row in order, a duplicate found across the hand-over, problems at the end.
+#[test]
+fn a_list_longer_than_preview_holds_is_previewed_row_by_row() {
+    const ROWS: u32 = 10_050;
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Long").expect("name");
+    for (c, h) in ["Email", "Name"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("header");
+    }
+    for i in 0..ROWS {
+        let email = match i + 2 {
+            10_030 => "not an address".to_owned(),
+            10_040 => "P0@example.com".to_owned(),
+            _ => format!("p{i}@example.com"),
+        };
+        sheet.write_string(i + 1, 0, email).expect("cell");
+        sheet.write_string(i + 1, 1, format!("Person {}", i + 2)).expect("cell");
+    }
+    let data = dir.path().join("long.xlsx");
+    book.save(&data).expect("save");
+    let body = write(&dir, "body.html", "<p>Dear {{Name}}</p>");
+    let o = run(&["preview", data.to_str().expect("utf8"), "--subject", "For {{Name}}", "--body", &body]);
+    assert_eq!(o.status.code(), Some(1), "{:?}", stderr_lines(&o));
+    let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let rows: Vec<u64> = lines.iter().map(|l| l["row"].as_u64().expect("row")).collect();
+    let expected: Vec<u64> = (2..ROWS as u64 + 2).filter(|r| ![10_030, 10_040].contains(r)).collect();
+    assert_eq!(rows, expected);
+    let last = lines.last().expect("a line");
+    assert_eq!(last["subject"], format!("For Person {}", ROWS + 1));
+    assert_eq!(last["to"][0], format!("p{}@example.com", ROWS - 1));
+    let problems = stderr_lines(&o);
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].contains("row 10030") && problems[0].contains("not an address"), "{problems:?}");
+    assert!(problems[1].contains("row 10040") && problems[1].contains("already in row 2"), "{problems:?}");
+}

@@ -3,7 +3,9 @@
 
 use super::{MAX_CELLS, ReadError};
 use crate::format::CellFormat;
-use crate::table::{Region, Table, TableBuilder};
+use std::ops::ControlFlow;
+
+use crate::table::{Region, Row, Table, TableBuilder};
 use crate::value::Value;
 
 /// The index of `format` in `formats`, added if new (0, General, once the table is full).
@@ -113,6 +115,40 @@ impl Cells {
         self.date1904 |= date1904;
         self.count += 1;
         Ok(true)
+    }
+
+    /// Hands the row being collected to the table being built ([`Cells::in_order`]): the
+    /// sheet's cells have ended.
+    pub(super) fn end_row(&mut self) {
+        if let Some(stream) = &mut self.stream {
+            stream.flush();
+            stream.current = None;
+        }
+    }
+
+    /// How many data rows the table being built holds ([`Cells::in_order`] only).
+    pub(super) fn held(&self) -> usize {
+        self.stream.as_ref().map_or(0, |s| s.builder.held())
+    }
+
+    /// The table so far, taking the rows it holds ([`TableBuilder::head`]).
+    pub(super) fn head(&mut self) -> Option<Table> {
+        let stream = self.stream.as_mut()?;
+        let head = stream.builder.head(&self.sheet, &self.formats, self.date1904);
+        self.count = stream.row.len();
+        head
+    }
+
+    /// Hands the rows the table holds to `each`, in order, until it says stop; the cells
+    /// handed over no longer count against [`MAX_CELLS`] (a streamed read holds a row at a
+    /// time).
+    pub(super) fn hand_over(&mut self, mut each: impl FnMut(Row) -> ControlFlow<()>) -> ControlFlow<()> {
+        let Some(stream) = self.stream.as_mut() else { return ControlFlow::Continue(()) };
+        self.count = stream.row.len();
+        for row in stream.builder.take_rows() {
+            each(row)?;
+        }
+        ControlFlow::Continue(())
     }
 
     /// The table of `region`'s cells (for [`Cells::in_order`], the region it was made

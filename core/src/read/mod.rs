@@ -31,8 +31,9 @@ mod xlsx;
 mod xml2003;
 
 use std::fmt;
+use std::ops::ControlFlow;
 
-use crate::table::{Region, Table};
+use crate::table::{Region, Row, SheetWarning, Table};
 
 pub use delimited::{Delimiter, Encoding};
 
@@ -163,6 +164,18 @@ pub enum ReadError {
         /// The workbook's tables.
         available: Vec<String>,
     },
+    /// A streamed read ([`Workbook::stream_with`]) met a row stored after a later one, once
+    /// rows were already handed over.
+    #[error(
+        "sheet \"{sheet}\" stores its rows out of order, which localmerge reads in order only up to \
+         {hold} rows; open the workbook in Excel and save it, which stores them in order"
+    )]
+    OutOfOrder {
+        /// The sheet.
+        sheet: String,
+        /// How many rows a streamed read holds before handing them over.
+        hold: usize,
+    },
     /// The sheet holds more cells than localmerge accepts.
     #[error("sheet \"{sheet}\" has more than {limit} non-empty cells, more than a mailing list needs")]
     TooLarge {
@@ -212,6 +225,39 @@ pub struct ReadOptions {
     pub header_row: Option<u32>,
     /// An Excel table, or the whole sheet.
     pub table: TableChoice,
+}
+
+/// Where a streamed read ([`Workbook::stream_with`]) hands a sheet's rows.
+pub trait RowSink {
+    /// The table with its header and first rows (every row, when the sheet is short or its
+    /// format is read whole), before any [`RowSink::row`]; its warnings come at the end.
+    /// `Break` stops the read.
+    fn head(&mut self, head: Table) -> ControlFlow<()>;
+    /// The next row after the head's, in sheet order. `Break` stops the read.
+    fn row(&mut self, row: Row) -> ControlFlow<()>;
+}
+
+/// A sheet read for a [`RowSink`].
+enum Streamed {
+    /// Read whole: nothing is handed over yet.
+    Whole(Table),
+    /// Handed over, head and rows: the sheet's warnings.
+    Handed(Vec<SheetWarning>),
+}
+
+impl Streamed {
+    fn has_rows(&self) -> bool {
+        match self {
+            Streamed::Whole(t) => !t.rows.is_empty(),
+            Streamed::Handed(_) => true,
+        }
+    }
+}
+
+/// Which sheet and region a read takes: one, or the first of several with data rows.
+enum Pick {
+    One(String, Region),
+    First(Vec<(String, Region)>),
 }
 
 /// An opened spreadsheet: one sheet for delimited text, one or more for workbooks.
@@ -357,12 +403,27 @@ impl Workbook {
     }
 
     fn first_sheet(&mut self, accept: impl Fn(&Table) -> bool, region: &Region) -> Result<Table, ReadError> {
-        let visible: Vec<String> = self.names.iter().filter(|n| !self.hidden.contains(n)).cloned().collect();
+        let candidates = self.visible().into_iter().map(|n| (n, *region)).collect();
+        self.first(candidates, |book, name, region| book.read_region(name, region), accept)
+    }
+
+    /// The sheets Excel's user sees, in order.
+    fn visible(&self) -> Vec<String> {
+        self.names.iter().filter(|n| !self.hidden.contains(n)).cloned().collect()
+    }
+
+    /// The first of `candidates` whose read `accept`s.
+    fn first<T>(
+        &mut self,
+        candidates: Vec<(String, Region)>,
+        mut read: impl FnMut(&mut Self, &str, &Region) -> Result<T, ReadError>,
+        accept: impl Fn(&T) -> bool,
+    ) -> Result<T, ReadError> {
         // A sheet that cannot be read does not stop the search: a later one may hold the
         // list. Its error is the answer only when no sheet does.
         let mut unreadable = None;
-        for name in &visible {
-            match self.read_region(name, region) {
+        for (name, region) in &candidates {
+            match read(self, name, region) {
                 Ok(t) if accept(&t) => return Ok(t),
                 Ok(_) | Err(ReadError::EmptySheet(_)) => {}
                 Err(e) => {
@@ -370,7 +431,7 @@ impl Workbook {
                 }
             }
         }
-        Err(unreadable.unwrap_or(ReadError::NoData(visible)))
+        Err(unreadable.unwrap_or(ReadError::NoData(self.visible())))
     }
 
     /// The sheets that cannot be read, each with the reason (an empty sheet is not one of
@@ -420,6 +481,71 @@ impl Workbook {
     /// visible one with a header and data rows) from its header row, or, when it holds
     /// exactly one Excel table and no header row is given, that table.
     pub fn read_with(&mut self, sheet: Option<&str>, options: &ReadOptions) -> Result<Table, ReadError> {
+        match self.pick(sheet, options)? {
+            Pick::One(name, region) => self.read_region(&name, &region),
+            Pick::First(candidates) => self.first(
+                candidates,
+                |book, name, region| book.read_region(name, region),
+                |t| !t.rows.is_empty(),
+            ),
+        }
+    }
+
+    /// Reads as [`Workbook::read_with`] does, handing the rows to `sink` as they are read
+    /// instead of keeping them once more than `hold` are read (so a list of any length is
+    /// read in the memory of `hold` rows): the head first — the header and the first rows,
+    /// which is all a merge is compiled from — then each further row. Returns the sheet's
+    /// warnings, which need every row. Only xlsx and xlsm sheets are handed over as they
+    /// are read; other formats are read whole and handed over as one head. A sheet whose
+    /// rows are stored out of order past the first `hold` is refused
+    /// ([`ReadError::OutOfOrder`]): rows already handed over cannot be put back in order.
+    pub fn stream_with(
+        &mut self,
+        sheet: Option<&str>,
+        options: &ReadOptions,
+        hold: usize,
+        sink: &mut dyn RowSink,
+    ) -> Result<Vec<SheetWarning>, ReadError> {
+        let streamed = match self.pick(sheet, options)? {
+            Pick::One(name, region) => self.stream_region(&name, &region, hold, sink)?,
+            Pick::First(candidates) => self.first(
+                candidates,
+                |book, name, region| book.stream_region(name, region, hold, sink),
+                Streamed::has_rows,
+            )?,
+        };
+        Ok(match streamed {
+            Streamed::Whole(table) => {
+                let warnings = table.warnings.clone();
+                // A sink that stops here has all it asked for.
+                let _ = sink.head(table);
+                warnings
+            }
+            Streamed::Handed(warnings) => warnings,
+        })
+    }
+
+    /// Reads `region` of the named sheet for a [`RowSink`].
+    fn stream_region(
+        &mut self,
+        name: &str,
+        region: &Region,
+        hold: usize,
+        sink: &mut dyn RowSink,
+    ) -> Result<Streamed, ReadError> {
+        let streamed = match &self.inner {
+            Inner::Xlsx(xlsx) if self.names.iter().any(|n| n == name) => {
+                xlsx.stream(name, region, hold, sink)?
+            }
+            _ => return self.read_region(name, region).map(Streamed::Whole),
+        };
+        streamed.ok_or_else(|| ReadError::EmptySheet(name.to_owned()))
+    }
+
+    /// Which sheet and region `options` choose: a named Excel table; the named sheet; or
+    /// each visible sheet in turn — from the header row given, else its only Excel table
+    /// when it has exactly one, else the whole sheet.
+    fn pick(&mut self, sheet: Option<&str>, options: &ReadOptions) -> Result<Pick, ReadError> {
         if let TableChoice::Named(name) = &options.table {
             let tables = self.tables()?;
             let Some(t) = tables.iter().find(|t| t.name.eq_ignore_ascii_case(name.trim())) else {
@@ -428,25 +554,33 @@ impl Workbook {
                     available: tables.iter().map(|t| t.name.clone()).collect(),
                 });
             };
-            let (sheet, region) = (t.sheet.clone(), t.region);
-            return self.read_region(&sheet, &region);
+            return Ok(Pick::One(t.sheet.clone(), t.region));
         }
-        if options.header_row.is_some() {
-            let region = Region { header_row: options.header_row, ..Region::default() };
-            return match sheet {
-                Some(name) => self.read_region(name, &region),
-                None => self.first_sheet(|t| !t.rows.is_empty(), &region),
-            };
-        }
-        let table = self.read(sheet)?;
-        if options.table == TableChoice::OnlyTable {
-            let tables = self.tables()?;
-            if let [only] = tables.iter().filter(|t| t.sheet == table.sheet).collect::<Vec<_>>()[..] {
-                let (sheet, region) = (only.sheet.clone(), only.region);
-                return self.read_region(&sheet, &region);
+        let tables = match (options.header_row, &options.table) {
+            (None, TableChoice::OnlyTable) => self.tables()?,
+            _ => Vec::new(),
+        };
+        let region = |name: &str| {
+            if options.header_row.is_some() {
+                return Region { header_row: options.header_row, ..Region::default() };
             }
-        }
-        Ok(table)
+            match tables.iter().filter(|t| t.sheet == name).collect::<Vec<_>>()[..] {
+                [only] => only.region,
+                _ => Region::default(),
+            }
+        };
+        Ok(match sheet {
+            Some(name) => Pick::One(name.to_owned(), region(name)),
+            None => Pick::First(
+                self.visible()
+                    .into_iter()
+                    .map(|n| {
+                        let r = region(&n);
+                        (n, r)
+                    })
+                    .collect(),
+            ),
+        })
     }
 }
 

@@ -10,11 +10,12 @@
 use std::collections::HashMap;
 use std::io::Cursor;
 use std::io::Read as _;
+use std::ops::ControlFlow;
 
 use quick_xml::events::{BytesStart, Event};
 
 use super::cells::{Cells, intern};
-use super::{ExcelTable, Format, MAX_CELLS, ReadError};
+use super::{ExcelTable, Format, MAX_CELLS, ReadError, RowSink, Streamed};
 use crate::format::CellFormat;
 use crate::table::{Region, Table};
 use crate::value::{DateKind, ExcelDate, Value};
@@ -152,11 +153,53 @@ impl Xlsx {
     pub(super) fn table(&self, name: &str, region: &Region) -> std::result::Result<Option<Table>, ReadError> {
         // Rows go to the table as they are read; a sheet whose rows are out of order (rare:
         // some writers) is read again, every cell collected and sorted first.
-        match self.read_cells(name, Cells::in_order(name, region)) {
+        match self.read_cells(name, Cells::in_order(name, region), |_| Ok(())) {
             Err(Stop::OutOfOrder) => {}
             read => return self.finish(read, region),
         }
-        self.finish(self.read_cells(name, Cells::new(name)), region)
+        self.finish(self.read_cells(name, Cells::new(name), |_| Ok(())), region)
+    }
+
+    /// Reads `region` of a sheet handing its rows to `sink` once more than `hold` are read
+    /// ([`super::Workbook::stream_with`]); a sheet of fewer rows is read whole.
+    pub(super) fn stream(
+        &self,
+        name: &str,
+        region: &Region,
+        hold: usize,
+        sink: &mut dyn RowSink,
+    ) -> std::result::Result<Option<Streamed>, ReadError> {
+        let mut handed = false;
+        let read = self.read_cells(name, Cells::in_order(name, region), |cells| {
+            if !handed {
+                if cells.held() <= hold {
+                    return Ok(());
+                }
+                let Some(head) = cells.head() else { return Ok(()) };
+                handed = true;
+                if sink.head(head).is_break() {
+                    return Err(Stop::Halt);
+                }
+            }
+            match cells.hand_over(|row| sink.row(row)) {
+                ControlFlow::Continue(()) => Ok(()),
+                ControlFlow::Break(()) => Err(Stop::Halt),
+            }
+        });
+        match read {
+            Err(Stop::Halt) => Ok(Some(Streamed::Handed(Vec::new()))),
+            Err(Stop::OutOfOrder) if handed => Err(ReadError::OutOfOrder { sheet: name.to_owned(), hold }),
+            Err(Stop::OutOfOrder) => Ok(self.table(name, region)?.map(Streamed::Whole)),
+            Ok(mut cells) if handed => {
+                cells.end_row();
+                if cells.hand_over(|row| sink.row(row)).is_break() {
+                    return Ok(Some(Streamed::Handed(Vec::new())));
+                }
+                let warnings = cells.finish(region).map(|t| t.warnings).unwrap_or_default();
+                Ok(Some(Streamed::Handed(warnings)))
+            }
+            read => Ok(self.finish(read, region)?.map(Streamed::Whole)),
+        }
     }
 
     fn finish(
@@ -171,8 +214,14 @@ impl Xlsx {
         }
     }
 
-    /// The cells of a sheet, read into `cells`; errors name the sheet's part.
-    fn read_cells(&self, name: &str, mut cells: Cells) -> std::result::Result<Cells, Stop> {
+    /// The cells of a sheet, read into `cells`, `after` told after each cell; errors name
+    /// the sheet's part.
+    fn read_cells(
+        &self,
+        name: &str,
+        mut cells: Cells,
+        mut after: impl FnMut(&mut Cells) -> std::result::Result<(), Stop>,
+    ) -> std::result::Result<Cells, Stop> {
         let Some((_, path)) = self.sheets.iter().find(|(n, _)| n == name) else {
             return Err(Stop::Xml(format!("there is no worksheet \"{name}\"")));
         };
@@ -191,9 +240,14 @@ impl Xlsx {
         };
         let mut window = Window::new(Utf8Part::new(entry), window::first_size(), MAX_UNIT).map_err(at)?;
         let mut sheet = SheetReader::new(&self.strings, &styles, self.is_1904);
-        match window::each(&mut window, |cursor| sheet.unit(cursor, &mut cells)) {
+        let unit = |cursor: &mut window::Cursor<'_>| {
+            let more = sheet.unit(cursor, &mut cells)?;
+            after(&mut cells)?;
+            Ok(more)
+        };
+        match window::each(&mut window, unit) {
             Ok(()) => Ok(cells),
-            Err(e @ (Stop::Read(_) | Stop::OutOfOrder)) => Err(e),
+            Err(e @ (Stop::Read(_) | Stop::OutOfOrder | Stop::Halt)) => Err(e),
             Err(e) => Err(at(e.detail())),
         }
     }

@@ -14,6 +14,7 @@ mod oracle;
 mod properties;
 mod regions;
 mod send;
+mod streaming;
 mod templates;
 mod unsubscribe;
 

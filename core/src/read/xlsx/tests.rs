@@ -266,6 +266,35 @@ mod paths {
         format!("{read:?}")
     }
 
+    /// What a streamed read of the first sheet hands over, put back together as
+    /// [`read`] shows a table (or its error), through a `window`-byte window.
+    fn stream(bytes: &[u8], hold: usize, window: Option<usize>) -> String {
+        #[derive(Default)]
+        struct Collect(Option<crate::Table>, Vec<crate::Row>);
+        impl crate::read::RowSink for Collect {
+            fn head(&mut self, head: crate::Table) -> std::ops::ControlFlow<()> {
+                self.0 = Some(head);
+                std::ops::ControlFlow::Continue(())
+            }
+            fn row(&mut self, row: crate::Row) -> std::ops::ControlFlow<()> {
+                self.1.push(row);
+                std::ops::ControlFlow::Continue(())
+            }
+        }
+        let how = super::super::window::TestRead { window, slow: false };
+        let read = super::super::window::reading(how, || {
+            let mut sink = Collect::default();
+            let options = crate::ReadOptions::default();
+            let warnings = crate::read::Workbook::open(bytes.to_vec())
+                .and_then(|mut w| w.stream_with(None, &options, hold, &mut sink))?;
+            let mut table = sink.0.unwrap_or_else(|| panic!("no head"));
+            table.rows.append(&mut sink.1);
+            table.warnings = warnings;
+            Ok::<_, crate::ReadError>(table)
+        });
+        format!("{read:?}")
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
@@ -301,6 +330,14 @@ mod paths {
             prop_assert_eq!(&read(&bytes, true, None), &slow);
             prop_assert_eq!(&read(&bytes, true, Some(7)), &slow);
             prop_assert_eq!(&read(&bytes, false, Some(7)), &slow);
+            // Streamed, the same table, or (rows out of order once some are handed over)
+            // refused as such.
+            for (hold, window) in [(0, None), (2, Some(7)), (1_000, None)] {
+                let streamed = stream(&bytes, hold, window);
+                if !streamed.starts_with("Err(OutOfOrder") || hold >= 1_000 {
+                    prop_assert_eq!(&streamed, &slow, "holding {}", hold);
+                }
+            }
             // And as calamine reads it (rows in any order: ours hands rows to the table as they
             // come and reads a sheet again when they do not come in order), where it does.
             #[cfg(feature = "all-formats")]

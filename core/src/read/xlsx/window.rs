@@ -23,6 +23,8 @@ pub(super) enum Stop {
     More(Option<String>),
     /// A row comes after a later one ([`super::Cells::push_in_order`]).
     OutOfOrder,
+    /// Whoever the rows are handed to wants no more ([`super::RowSink`]).
+    Halt,
 }
 
 impl Stop {
@@ -33,6 +35,7 @@ impl Stop {
             Stop::Xml(detail) | Stop::More(Some(detail)) => detail.clone(),
             Stop::More(None) => "the part ends early".into(),
             Stop::OutOfOrder => "the rows are out of order".into(),
+            Stop::Halt => "the read was stopped".into(),
         }
     }
 }
