@@ -6,6 +6,8 @@
 //!   scanned, building nothing).
 //! - `bench-preview [--rows N] [--pairs N]`: the CLI's `preview` of the same workbook
 //!   against awdeorio/mailmerge's `--dry-run` of the same rows (`preview-vs-mailmerge`).
+//! - `bench-million [--rows N] [--pairs N]`: the CLI's `preview` of a million-row workbook
+//!   against the 50,000-row one: peak resident memory (`preview-peak-1m-vs-50k`).
 //! - `bench-data [--rows N]`: writes the benchmark's workbook (for `npm run bench`) and
 //!   prints its path.
 //! - `gen-example`: rewrites `examples/contacts.xlsx`.
@@ -27,6 +29,7 @@ use localmerge_core::{Merge, MergeSpec, Workbook};
 
 mod licensing_bench;
 mod limit;
+mod million;
 mod pane;
 mod preview;
 #[cfg(test)]
@@ -82,8 +85,9 @@ fn main() -> anyhow::Result<()> {
         Some("demo") => demo(args.iter().any(|a| a == "--keep")),
         Some("bench-licensing") => licensing_bench::run(flag("--seconds", 10)?),
         Some("bench-preview") => preview::bench(flag("--rows", 50_000)?, flag("--pairs", 5)?),
+        Some("bench-million") => million::bench(flag("--rows", 1_000_000)?, flag("--pairs", 3)?),
         _ => bail!(
-            "usage: cargo xtask bench [--rows N] [--runs N] | bench-preview [--rows N] [--pairs N] | bench-data [--rows N] | gen-example | demo [--keep] | test | bench-licensing [--seconds N]"
+            "usage: cargo xtask bench [--rows N] [--runs N] | bench-preview [--rows N] [--pairs N] | bench-million [--rows N] [--pairs N] | bench-data [--rows N] | gen-example | demo [--keep] | test | bench-licensing [--seconds N]"
         ),
     }
 }
