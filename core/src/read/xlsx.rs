@@ -59,7 +59,7 @@ pub(super) struct Xlsx {
     sheets: Vec<(String, String)>,
     /// The sheets Excel's user does not see (`state="hidden"` or `"veryHidden"`).
     hidden: Vec<String>,
-    strings: Vec<String>,
+    strings: Strings,
     xfs: Vec<Xf>,
     is_1904: bool,
     /// The Excel tables, read from their parts the first time they are asked for.
@@ -253,6 +253,36 @@ impl Xlsx {
     }
 }
 
+/// A workbook's shared strings in one buffer: a million distinct strings are one
+/// allocation, not a million (24 bytes of `String` and an allocation's rounding each).
+#[derive(Debug, Default)]
+pub(super) struct Strings {
+    text: String,
+    /// Where each string ends in `text` (at most [`MAX_STRING_BYTES`], which fits).
+    ends: Vec<u32>,
+}
+
+impl Strings {
+    fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// String `i`.
+    pub(super) fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)? as usize;
+        let start = match i.checked_sub(1) {
+            Some(before) => self.ends.get(before).map_or(0, |&e| e as usize),
+            None => 0,
+        };
+        self.text.get(start..end)
+    }
+}
+
 /// A relationship's target as a package path: absolute (`/xl/tables/table1.xml`), or
 /// relative to the part's folder (`../tables/table1.xml` from `xl/worksheets`).
 fn resolve(dir: &str, target: &str) -> String {
@@ -367,17 +397,15 @@ impl<'b> Parts<'_, 'b> {
 
     /// The shared strings table (empty when the workbook has none), read string by string
     /// through a window.
-    fn shared_strings(&mut self, path: &str) -> Result<Vec<String>> {
-        let Some(entry) = self.entry(path)? else { return Ok(Vec::new()) };
+    fn shared_strings(&mut self, path: &str) -> Result<Strings> {
+        let Some(entry) = self.entry(path)? else { return Ok(Strings::default()) };
         let mut window = Window::new(Utf8Part::new(entry), window::first_size(), MAX_UNIT)
             .map_err(|e| format!("{path}: {e}"))?;
-        let mut strings = Vec::new();
-        let mut bytes = 0usize;
+        let mut strings = Strings::default();
         let mut end = String::new();
         let mut run_end = String::new();
-        let mut keep = |s: String, strings: &mut Vec<String>| {
-            bytes = bytes.saturating_add(s.len());
-            if strings.len() >= MAX_CELLS || bytes > MAX_STRING_BYTES {
+        let keep = |s: &str, strings: &mut Strings| {
+            if strings.len() >= MAX_CELLS || strings.text.len().saturating_add(s.len()) > MAX_STRING_BYTES {
                 return Err(Stop::Xml(format!(
                     "more shared strings than a workbook of {MAX_CELLS} cells holds"
                 )));
@@ -391,7 +419,7 @@ impl<'b> Parts<'_, 'b> {
                     Ok((s, len)) => {
                         let depth = cursor.depth();
                         cursor.keep(len, depth);
-                        return keep(s, &mut strings);
+                        return keep(&s, &mut strings);
                     }
                     Err(fast::Fast::More) => return Err(Stop::More(None)),
                     Err(_) => {}
@@ -405,7 +433,7 @@ impl<'b> Parts<'_, 'b> {
                         end.push_str(e.name().as_ref());
                         let s = rich_string(&mut xml, &end, &mut run_end)?;
                         cursor.keep_read(&xml);
-                        return keep(s, &mut strings);
+                        return keep(&s, &mut strings);
                     }
                     Event::End(e) if local(e.name().as_ref()) == "sst" => return Ok(false),
                     Event::Eof => return Err(Stop::Xml("the shared strings end early".into())),

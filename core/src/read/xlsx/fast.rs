@@ -9,9 +9,11 @@
 //! ([`super::sheet::SheetReader`]). Both paths give the same cells — a test reads generated
 //! and corpus sheets both ways.
 
+use std::borrow::Cow;
+
 use super::sheet::{CellStart, Type, cell_start, plain, row_start};
 use super::window::Stop;
-use super::{Kind, unescape_excel};
+use super::{Kind, Strings, unescape_excel};
 use crate::value::Value;
 
 /// What the fast path made of the bytes at a unit's start.
@@ -110,7 +112,7 @@ pub(super) fn cell(
     more_after: bool,
     depth: usize,
     (mut row, mut col): (u32, u32),
-    strings: &[String],
+    strings: &Strings,
     styles: &[(Kind, u16)],
     is_1904: bool,
 ) -> Result<Fast, Stop> {
@@ -178,7 +180,7 @@ fn children(
     mut i: usize,
     ty: Type<'_>,
     style: Option<usize>,
-    strings: &[String],
+    strings: &Strings,
     styles: &[(Kind, u16)],
     is_1904: bool,
 ) -> Result<Result<(Value, usize), Fast>, Stop> {
@@ -258,7 +260,7 @@ pub(super) fn on() -> bool {
 /// A shared string as most writers write it — `<si><t>text</t></si>`, the run's text kept
 /// with `xml:space="preserve"` — from `s` (the window from the unit's start): the string and
 /// the bytes it took. Rich text, phonetic runs, entities and line ends are the XML reader's.
-pub(super) fn shared_string(s: &str, more_after: bool) -> Result<(String, usize), Fast> {
+pub(super) fn shared_string(s: &str, more_after: bool) -> Result<(Cow<'_, str>, usize), Fast> {
     let more = if more_after { Fast::More } else { Fast::Slow };
     let b = s.as_bytes();
     let skip_ws = |mut i: usize| {
@@ -296,6 +298,6 @@ pub(super) fn shared_string(s: &str, more_after: bool) -> Result<(String, usize)
     const WS: [char; 4] = [' ', '\t', '\r', '\n'];
     let trimmed = text.trim_matches(WS);
     let run = if !preserve && !trimmed.is_empty() { trimmed } else { text };
-    let string = if run.contains("_x") { unescape_excel(run) } else { run.to_owned() };
+    let string = if run.contains("_x") { Cow::Owned(unescape_excel(run)) } else { Cow::Borrowed(run) };
     Ok((string, i))
 }

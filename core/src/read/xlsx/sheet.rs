@@ -5,7 +5,7 @@ use super::window::{Cursor, Stop, Xml};
 use super::*;
 
 pub(super) struct SheetReader<'a> {
-    strings: &'a [String],
+    strings: &'a Strings,
     /// Per style: how numbers read and the table's format index.
     styles: &'a [(Kind, u16)],
     is_1904: bool,
@@ -55,11 +55,7 @@ impl<'t> Type<'t> {
 }
 
 impl SheetReader<'_> {
-    pub(super) fn new<'a>(
-        strings: &'a [String],
-        styles: &'a [(Kind, u16)],
-        is_1904: bool,
-    ) -> SheetReader<'a> {
+    pub(super) fn new<'a>(strings: &'a Strings, styles: &'a [(Kind, u16)], is_1904: bool) -> SheetReader<'a> {
         SheetReader { strings, styles, is_1904, in_data: false, at: (0, 0), end: String::new() }
     }
 
@@ -263,7 +259,7 @@ pub(super) fn cell_start<'a>(
 /// A plain `<v>` value (number, shared string index, boolean, error code) by the cell's
 /// type and style.
 pub(super) fn plain(
-    strings: &[String],
+    strings: &Strings,
     styles: &[(Kind, u16)],
     is_1904: bool,
     style: Option<usize>,
@@ -275,7 +271,7 @@ pub(super) fn plain(
         Type::Shared => {
             let i = v.parse::<usize>().unwrap_or(0);
             let s = strings.get(i).ok_or_else(|| Stop::Xml(format!("shared string {i} does not exist")))?;
-            Value::Text(s.clone())
+            Value::Text(s.to_owned())
         }
         Type::Bool => match v.trim() {
             "" => Value::Empty,
