@@ -4,7 +4,8 @@
 // Prints `parse-vs-sheetjs: R`, `render-vs-handlebarsjs: R` (speed-ups, > 1 means
 // localmerge is faster), `wasm-gzip-bytes: N` (the .wasm the pane loads, gzipped; it reads
 // xlsx and CSV) and `wasm-full-gzip-bytes: N` (the one fetched for xls, xlsb and ods).
-// Options: --rows N (default 50000), --runs N (default 7). Needs `npm run build` first.
+// Each ratio is the median of per-pair ratios, the sides alternated pair by pair, with its
+// min–max. Options: --rows N (default 50000), --runs N (pairs, default 7). Needs `npm run build` first.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -41,48 +42,75 @@ const subjectSrc = readFileSync(join(root, "bench/templates/subject.hbs"), "utf8
 const bodySrc = readFileSync(join(root, "bench/templates/body.html"), "utf8");
 
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-/** Median milliseconds of `runs` calls after a warm-up; `dispose` frees a result outside the timing. */
-function time(f, dispose = () => {}) {
-  let last = f();
-  const ms = [];
-  for (let i = 0; i < runs; i++) {
-    dispose(last);
-    const t = performance.now();
-    last = f();
-    ms.push(performance.now() - t);
-  }
-  return { ms: median(ms), last };
+/** Milliseconds of one call; `dispose` frees the result outside the timing. */
+function once(f, dispose) {
+  const t = performance.now();
+  const result = f();
+  const ms = performance.now() - t;
+  dispose(result);
+  return { ms, result };
 }
+/**
+ * Both sides warmed up, then `runs` pairs, which side goes first alternating pair by pair
+ * (this machine's noise moves a ratio up to 2x between runs): the median of each side's
+ * times, and the median of the per-pair ratios (theirs / ours) with its min and max.
+ */
+function pairs(ours, theirs, disposeOurs = () => {}) {
+  const first = { ours: once(ours, disposeOurs), theirs: once(theirs, () => {}) };
+  const times = { ours: [], theirs: [] };
+  const ratios = [];
+  for (let i = 0; i < runs; i++) {
+    let o, t;
+    if (i % 2 === 0) {
+      o = once(ours, disposeOurs);
+      t = once(theirs, () => {});
+    } else {
+      t = once(theirs, () => {});
+      o = once(ours, disposeOurs);
+    }
+    times.ours.push(o.ms);
+    times.theirs.push(t.ms);
+    ratios.push(t.ms / o.ms);
+  }
+  return { ours: median(times.ours), theirs: median(times.theirs), ratio: median(ratios), lo: Math.min(...ratios), hi: Math.max(...ratios), first };
+}
+const ratio = (p) => `${p.ratio.toFixed(2)} (${p.lo.toFixed(2)}–${p.hi.toFixed(2)})`;
 
 // Parse: bytes → rows the page can use.
-const ours = time(() => new Spreadsheet(new Uint8Array(bytes), undefined), (s) => s.free());
-const sheet = ours.last;
+const read = pairs(
+  () => new Spreadsheet(new Uint8Array(bytes), undefined),
+  () => {
+    const wb = XLSX.read(bytes, { type: "buffer", dense: true });
+    return XLSX.utils.sheet_to_json(wb.Sheets[wb.SheetNames[0]]);
+  },
+  (s) => s.free(),
+);
+const sheet = new Spreadsheet(new Uint8Array(bytes), undefined);
 if (sheet.rowCount !== rows) throw new Error(`localmerge read ${sheet.rowCount} rows`);
-const theirs = time(() => {
-  const wb = XLSX.read(bytes, { type: "buffer", dense: true });
-  return XLSX.utils.sheet_to_json(wb.Sheets[wb.SheetNames[0]]);
-});
-const objects = theirs.last;
+const wb = XLSX.read(bytes, { type: "buffer", dense: true });
+const objects = XLSX.utils.sheet_to_json(wb.Sheets[wb.SheetNames[0]]);
 if (objects.length !== rows) throw new Error(`SheetJS read ${objects.length} rows`);
 
 // Render: every row's subject and HTML body (localmerge also checks every address and value).
 const template = { subject: subjectSrc, body: bodySrc };
-const oursRender = time(() => sheet.renderCount(template));
 const subject = Handlebars.compile(subjectSrc);
 const body = Handlebars.compile(bodySrc);
-const theirsRender = time(() => {
-  let n = 0;
-  for (const row of objects) n += subject(row).length + body(row).length;
-  return n;
-});
+const render = pairs(
+  () => sheet.renderCount(template),
+  () => {
+    let n = 0;
+    for (const row of objects) n += subject(row).length + body(row).length;
+    return n;
+  },
+);
 
-console.log(`workbook: ${rows} rows x 10 columns, ${(bytes.length / 1e6).toFixed(1)} MB xlsx; median of ${runs} runs; Node ${process.version}`);
-console.log(`localmerge (WebAssembly) read: ${ours.ms.toFixed(1)} ms`);
-console.log(`SheetJS read (xlsx.read dense + sheet_to_json): ${theirs.ms.toFixed(1)} ms`);
-console.log(`localmerge (WebAssembly) render (checks + subject + HTML, ${oursRender.last} bytes): ${oursRender.ms.toFixed(1)} ms`);
-console.log(`handlebars.js render (subject + HTML, ${theirsRender.last} chars): ${theirsRender.ms.toFixed(1)} ms`);
-console.log(`parse-vs-sheetjs: ${(theirs.ms / ours.ms).toFixed(2)}`);
-console.log(`render-vs-handlebarsjs: ${(theirsRender.ms / oursRender.ms).toFixed(2)}`);
+console.log(`workbook: ${rows} rows x 10 columns, ${(bytes.length / 1e6).toFixed(1)} MB xlsx; ${runs} pairs, alternated; Node ${process.version}`);
+console.log(`localmerge (WebAssembly) read: ${read.ours.toFixed(1)} ms`);
+console.log(`SheetJS read (xlsx.read dense + sheet_to_json): ${read.theirs.toFixed(1)} ms`);
+console.log(`localmerge (WebAssembly) render (checks + subject + HTML, ${render.first.ours.result} bytes): ${render.ours.toFixed(1)} ms`);
+console.log(`handlebars.js render (subject + HTML, ${render.first.theirs.result} chars): ${render.theirs.toFixed(1)} ms`);
+console.log(`parse-vs-sheetjs: ${ratio(read)}`);
+console.log(`render-vs-handlebarsjs: ${ratio(render)}`);
 console.log(`wasm-gzip-bytes: ${gzipSync(wasm, { level: 9 }).length}`);
 const full = readFileSync(join(root, "addin/pkg/localmerge_addin_full_bg.wasm"));
 console.log(`wasm-full-gzip-bytes: ${gzipSync(full, { level: 9 }).length}`);

@@ -494,12 +494,12 @@ impl Merge {
         let (subject, body) = if self.group.is_some() {
             let views: Vec<RowView<'_>> = unit.iter().map(|r| RowView::new(r, &self.display)).collect();
             (
-                one_line(&self.subject.render_group(&views, value_issues)),
+                one_line(self.subject.render_group(&views, value_issues)),
                 self.body.render_group(&views, value_issues),
             )
         } else {
             let view = RowView::new(row, &self.display);
-            (one_line(&self.subject.render(view, value_issues)), self.body.render(view, value_issues))
+            (one_line(self.subject.render(view, value_issues)), self.body.render(view, value_issues))
         };
         value_issues.sort_by_key(|v| v.column);
         value_issues.dedup();
@@ -636,7 +636,13 @@ impl Merge {
     }
 }
 
-fn one_line(s: &str) -> String {
+fn one_line(s: String) -> String {
+    // Nearly every subject is one line already: no byte of a control character (C0, DEL, or
+    // the lead byte 0xC2 of C1's — and of a few printable characters, which take the long
+    // way) and nothing to trim. It is kept as it is.
+    if !s.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) && s.trim().len() == s.len() {
+        return s;
+    }
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
     for c in s.trim().chars() {
@@ -659,7 +665,11 @@ mod tests {
 
     #[test]
     fn subjects_are_one_line() {
-        assert_eq!(one_line("Hello\r\nBcc: x@y.org"), "Hello Bcc: x@y.org");
-        assert_eq!(one_line(" a\t\tb "), "a b");
+        let one = |s: &str| one_line(s.to_owned());
+        assert_eq!(one("Hello\r\nBcc: x@y.org"), "Hello Bcc: x@y.org");
+        assert_eq!(one(" a\t\tb "), "a b");
+        assert_eq!(one("a\u{85}b\u{2028}c\u{7f}"), "a b\u{2028}c");
+        assert_eq!(one("£5, ©, déjà vu\u{a0}"), "£5, ©, déjà vu");
+        assert_eq!(one("Plain subject"), "Plain subject");
     }
 }
