@@ -243,13 +243,16 @@ enum Streamed {
     Whole(Table),
     /// Handed over, head and rows: the sheet's warnings.
     Handed(Vec<SheetWarning>),
+    /// The sheet failed once rows were handed over: the read fails with it (another sheet
+    /// is not tried, as it is when a sheet fails before anything is handed over).
+    Failed(ReadError),
 }
 
 impl Streamed {
     fn has_rows(&self) -> bool {
         match self {
             Streamed::Whole(t) => !t.rows.is_empty(),
-            Streamed::Handed(_) => true,
+            Streamed::Handed(_) | Streamed::Failed(_) => true,
         }
     }
 }
@@ -522,6 +525,7 @@ impl Workbook {
                 warnings
             }
             Streamed::Handed(warnings) => warnings,
+            Streamed::Failed(e) => return Err(e),
         })
     }
 

@@ -188,7 +188,9 @@ impl Xlsx {
         });
         match read {
             Err(Stop::Halt) => Ok(Some(Streamed::Handed(Vec::new()))),
-            Err(Stop::OutOfOrder) if handed => Err(ReadError::OutOfOrder { sheet: name.to_owned(), hold }),
+            Err(Stop::OutOfOrder) if handed => {
+                Ok(Some(Streamed::Failed(ReadError::OutOfOrder { sheet: name.to_owned(), hold })))
+            }
             Err(Stop::OutOfOrder) => Ok(self.table(name, region)?.map(Streamed::Whole)),
             Ok(mut cells) if handed => {
                 cells.end_row();
@@ -198,6 +200,8 @@ impl Xlsx {
                 let warnings = cells.finish(region).map(|t| t.warnings).unwrap_or_default();
                 Ok(Some(Streamed::Handed(warnings)))
             }
+            // Rows are handed over: the read fails, rather than go on to another sheet.
+            Err(e) if handed => Ok(Some(Streamed::Failed(self.read_error(e)))),
             read => Ok(self.finish(read, region)?.map(Streamed::Whole)),
         }
     }
@@ -207,10 +211,14 @@ impl Xlsx {
         read: std::result::Result<Cells, Stop>,
         region: &Region,
     ) -> std::result::Result<Option<Table>, ReadError> {
-        match read {
-            Ok(cells) => Ok(cells.finish(region)),
-            Err(Stop::Read(e)) => Err(e),
-            Err(e) => Err(ReadError::Corrupt { format: self.format, detail: e.detail() }),
+        read.map(|cells| cells.finish(region)).map_err(|e| self.read_error(e))
+    }
+
+    /// Why a sheet's read stopped, as the reader says it.
+    fn read_error(&self, stop: Stop) -> ReadError {
+        match stop {
+            Stop::Read(e) => e,
+            e => ReadError::Corrupt { format: self.format, detail: e.detail() },
         }
     }
 

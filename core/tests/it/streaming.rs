@@ -137,35 +137,90 @@ fn rows_out_of_order_are_read_in_order_or_refused() {
     assert!(said.contains("out of order") && said.contains("save"), "{said}");
 }
 
+#[test]
+fn a_sheet_that_fails_once_rows_are_handed_over_fails_the_read() {
+    // The first sheet breaks at row 30; the second is fine. Read whole, the first is passed
+    // over for the second; streamed, rows of the first are already handed over, so the read
+    // fails (and no row of the second sheet follows them).
+    let mut broken = String::from("<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Email</t></is></c></row>");
+    for r in 2..30 {
+        broken.push_str(&format!(
+            "<row r=\"{r}\"><c r=\"A{r}\" t=\"inlineStr\"><is><t>p{r}@example.com</t></is></c></row>"
+        ));
+    }
+    broken.push_str("<row r=\"30\"><c r=\"A30\" t=\"s\"><v>99</v></c></row>");
+    let fine = "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Email</t></is></c></row>\
+                <row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>ok@example.com</t></is></c></row>";
+    let bytes = book(&[("Broken", &broken), ("Fine", fine)]);
+    let read = Workbook::open(bytes.clone()).and_then(|mut w| w.read(None)).expect("read");
+    assert_eq!(read.sheet, "Fine");
+    let (held, _) = streamed(&bytes, None, &ReadOptions::default(), 100).expect("held");
+    assert_eq!(held, read, "nothing handed over: the next sheet is read");
+    let mut sink = Collect::default();
+    let failed =
+        Workbook::open(bytes).expect("open").stream_with(None, &ReadOptions::default(), 5, &mut sink);
+    let said = failed.map(|_| ()).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(said.contains("shared string 99"), "{said}");
+    assert_eq!(sink.head.map(|h| h.sheet), Some("Broken".to_owned()));
+    assert!(sink.rows.iter().all(|r| r.number < 30), "only the broken sheet's rows");
+}
+
 /// A one-sheet workbook whose `<sheetData>` holds `cells`.
 fn with_cells(cells: &str) -> Vec<u8> {
+    book(&[("List", cells)])
+}
+
+/// A workbook of `sheets` (name, what its `<sheetData>` holds).
+fn book(sheets: &[(&str, &str)]) -> Vec<u8> {
     use std::io::Write;
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default();
-    let parts = [
+    const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const RELS: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
+    const DOC: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let (mut entries, mut targets, mut overrides) = (String::new(), String::new(), String::new());
+    for (i, (name, _)) in sheets.iter().enumerate() {
+        let n = i + 1;
+        entries.push_str(&format!(r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#));
+        targets.push_str(&format!(
+            r#"<Relationship Id="rId{n}" Type="{DOC}/worksheet" Target="worksheets/sheet{n}.xml"/>"#
+        ));
+        overrides.push_str(&format!(
+            r#"<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#
+        ));
+    }
+    let mut parts = vec![
         (
-            "[Content_Types].xml",
-            r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_owned(),
-        ),
-        (
-            "_rels/.rels",
-            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned(),
-        ),
-        (
-            "xl/workbook.xml",
-            r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="List" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned(),
-        ),
-        (
-            "xl/_rels/workbook.xml.rels",
-            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned(),
-        ),
-        (
-            "xl/worksheets/sheet1.xml",
+            "[Content_Types].xml".to_owned(),
             format!(
-                r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{cells}</sheetData></worksheet>"#
+                r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>{overrides}</Types>"#
             ),
         ),
+        (
+            "_rels/.rels".to_owned(),
+            format!(
+                r#"<?xml version="1.0"?><Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/workbook.xml".to_owned(),
+            format!(
+                r#"<?xml version="1.0"?><workbook xmlns="{MAIN}" xmlns:r="{DOC}"><sheets>{entries}</sheets></workbook>"#
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels".to_owned(),
+            format!(r#"<?xml version="1.0"?><Relationships xmlns="{RELS}">{targets}</Relationships>"#),
+        ),
     ];
+    for (i, (_, cells)) in sheets.iter().enumerate() {
+        parts.push((
+            format!("xl/worksheets/sheet{}.xml", i + 1),
+            format!(
+                r#"<?xml version="1.0"?><worksheet xmlns="{MAIN}"><sheetData>{cells}</sheetData></worksheet>"#
+            ),
+        ));
+    }
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
     for (name, text) in parts {
         zip.start_file(name, options).expect("part");
         zip.write_all(text.as_bytes()).expect("write");
