@@ -1,11 +1,11 @@
 //! The one collector every workbook reader feeds: non-empty cells, bounded by
 //! [`MAX_CELLS`], with their formats, built into a [`Table`] row by row.
 
-use super::{MAX_CELLS, ReadError};
+use super::{MAX_CELLS, ReadError, RowSink, Streamed};
 use crate::format::CellFormat;
 use std::ops::ControlFlow;
 
-use crate::table::{Region, Row, Table, TableBuilder};
+use crate::table::{Region, Table, TableBuilder};
 use crate::value::Value;
 
 /// The index of `format` in `formats`, added if new (0, General, once the table is full).
@@ -117,38 +117,16 @@ impl Cells {
         Ok(true)
     }
 
-    /// Hands the row being collected to the table being built ([`Cells::in_order`]): the
-    /// sheet's cells have ended.
-    pub(super) fn end_row(&mut self) {
-        if let Some(stream) = &mut self.stream {
-            stream.flush();
-            stream.current = None;
-        }
-    }
-
-    /// How many data rows the table being built holds ([`Cells::in_order`] only).
-    pub(super) fn held(&self) -> usize {
-        self.stream.as_ref().map_or(0, |s| s.builder.held())
-    }
-
-    /// The table so far, taking the rows it holds ([`TableBuilder::head`]).
-    pub(super) fn head(&mut self) -> Option<Table> {
-        let stream = self.stream.as_mut()?;
-        let head = stream.builder.head(&self.sheet, &self.formats, self.date1904);
-        self.count = stream.row.len();
-        head
-    }
-
-    /// Hands the rows the table holds to `each`, in order, until it says stop; the cells
-    /// handed over no longer count against [`MAX_CELLS`] (a streamed read holds a row at a
-    /// time).
-    pub(super) fn hand_over(&mut self, mut each: impl FnMut(Row) -> ControlFlow<()>) -> ControlFlow<()> {
+    /// Hands what the table being built holds to `hand_over`, when it is time
+    /// ([`Cells::in_order`] only); the cells handed over no longer count against
+    /// [`MAX_CELLS`] (a streamed read holds a row at a time).
+    pub(super) fn step(&mut self, hand_over: &mut HandOver<'_>) -> ControlFlow<()> {
         let Some(stream) = self.stream.as_mut() else { return ControlFlow::Continue(()) };
-        self.count = stream.row.len();
-        for row in stream.builder.take_rows() {
-            each(row)?;
+        let step = hand_over.step(&mut stream.builder, &self.sheet, &self.formats, self.date1904);
+        if hand_over.handed {
+            self.count = stream.row.len();
         }
-        ControlFlow::Continue(())
+        step
     }
 
     /// The table of `region`'s cells (for [`Cells::in_order`], the region it was made
@@ -177,6 +155,59 @@ impl Cells {
             builder.push_row(prev.saturating_add(1), row_cells);
         }
         builder.finish(self.sheet, self.formats, self.date1904)
+    }
+}
+
+/// A streamed read's hand-over ([`super::Workbook::stream_with`]): once the table being
+/// built holds more than `hold` rows, its head goes to the sink, then each row as it is
+/// built. Every reader that streams goes through it.
+pub(super) struct HandOver<'s> {
+    sink: &'s mut dyn RowSink,
+    hold: usize,
+    /// Whether the head has gone to the sink.
+    pub(super) handed: bool,
+}
+
+impl<'s> HandOver<'s> {
+    pub(super) fn new(sink: &'s mut dyn RowSink, hold: usize) -> Self {
+        HandOver { sink, hold, handed: false }
+    }
+
+    /// Hands over what `builder` holds, once it is time; `Break` when the sink wants no more.
+    pub(super) fn step(
+        &mut self,
+        builder: &mut TableBuilder,
+        sheet: &str,
+        formats: &[CellFormat],
+        date1904: bool,
+    ) -> ControlFlow<()> {
+        if !self.handed {
+            if builder.held() <= self.hold {
+                return ControlFlow::Continue(());
+            }
+            let Some(head) = builder.head(sheet, formats, date1904) else { return ControlFlow::Continue(()) };
+            self.handed = true;
+            self.sink.head(head)?;
+        }
+        for row in builder.take_rows() {
+            self.sink.row(row)?;
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// The end of the sheet, `table` its remaining rows (the rest after the head, or the whole
+    /// table when nothing was handed over): what to say of it.
+    pub(super) fn end(self, table: Option<Table>) -> Option<Streamed> {
+        let table = table?;
+        if !self.handed {
+            return Some(Streamed::Whole(table));
+        }
+        for row in table.rows {
+            if self.sink.row(row).is_break() {
+                return Some(Streamed::Handed(Vec::new()));
+            }
+        }
+        Some(Streamed::Handed(table.warnings))
     }
 }
 

@@ -1,7 +1,9 @@
 //! Delimited text (CSV, TSV, TXT): encoding detection, delimiter sniffing, parsing.
 
 use std::fmt;
+use std::ops::ControlFlow;
 
+use super::cells::HandOver;
 use crate::table::{Region, Table, TableBuilder};
 use crate::value::Value;
 
@@ -77,8 +79,40 @@ impl Text {
     }
 
     pub(super) fn table(&self, sheet: &str, region: &Region) -> Option<Table> {
-        parse_table(&self.body, self.delimiter, self.skipped_rows, sheet, region)
+        let builder = self.rows(region, |_| ControlFlow::Continue(()));
+        builder.finish(sheet.to_owned(), general(), false)
     }
+
+    /// The table of `region`, its rows handed over as they are read ([`HandOver`]).
+    pub(super) fn stream(
+        &self,
+        sheet: &str,
+        region: &Region,
+        hand_over: &mut HandOver<'_>,
+    ) -> ControlFlow<(), Option<Table>> {
+        let formats = general();
+        let mut stopped = false;
+        let builder = self.rows(region, |builder| {
+            let step = hand_over.step(builder, sheet, &formats, false);
+            stopped = step.is_break();
+            step
+        });
+        if stopped {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(builder.finish(sheet.to_owned(), formats, false))
+    }
+
+    /// Reads the records into a table of `region`, `after` told after each one (a `Break`
+    /// stops the read).
+    fn rows(&self, region: &Region, after: impl FnMut(&mut TableBuilder) -> ControlFlow<()>) -> TableBuilder {
+        parse_rows(&self.body, self.delimiter, self.skipped_rows, region, after)
+    }
+}
+
+/// A text file's only number format: General (every cell is text).
+fn general() -> Vec<crate::format::CellFormat> {
+    vec![crate::format::CellFormat::Code("General".into())]
 }
 
 /// Decodes bytes: a BOM decides; else zero bytes at every other position are UTF-16
@@ -236,13 +270,13 @@ pub(crate) fn sniff_delimiter(text: &str) -> Delimiter {
     Delimiter(best.map_or(b',', |(_, d)| d))
 }
 
-fn parse_table(
+fn parse_rows(
     body: &str,
     delimiter: Delimiter,
     skipped_rows: u32,
-    sheet: &str,
     region: &Region,
-) -> Option<Table> {
+    mut after: impl FnMut(&mut TableBuilder) -> ControlFlow<()>,
+) -> TableBuilder {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -276,8 +310,11 @@ fn parse_table(
             .map(|(i, f)| (u32::try_from(i).unwrap_or(u32::MAX), Value::Text(f.to_owned()), 0))
             .collect();
         builder.push_row(u32::try_from(row).unwrap_or(u32::MAX), cells);
+        if after(&mut builder).is_break() {
+            break;
+        }
     }
-    builder.finish(sheet.to_owned(), vec![crate::format::CellFormat::Code("General".into())], false)
+    builder
 }
 
 /// Line breaks in `bytes`: `\n`, `\r\n` and a lone `\r` each count once.

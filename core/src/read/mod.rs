@@ -498,8 +498,8 @@ impl Workbook {
     /// instead of keeping them once more than `hold` are read (so a list of any length is
     /// read in the memory of `hold` rows): the head first — the header and the first rows,
     /// which is all a merge is compiled from — then each further row. Returns the sheet's
-    /// warnings, which need every row. Only xlsx and xlsm sheets are handed over as they
-    /// are read; other formats are read whole and handed over as one head. A sheet whose
+    /// warnings, which need every row. xlsx, xlsm and delimited text are handed over as
+    /// they are read; other formats are read whole and handed over as one head. A sheet whose
     /// rows are stored out of order past the first `hold` is refused
     /// ([`ReadError::OutOfOrder`]): rows already handed over cannot be put back in order.
     pub fn stream_with(
@@ -540,6 +540,13 @@ impl Workbook {
         let streamed = match &self.inner {
             Inner::Xlsx(xlsx) if self.names.iter().any(|n| n == name) => {
                 xlsx.stream(name, region, hold, sink)?
+            }
+            Inner::Delimited(text) if self.names.iter().any(|n| n == name) => {
+                let mut hand_over = cells::HandOver::new(sink, hold);
+                match text.stream(name, region, &mut hand_over) {
+                    ControlFlow::Continue(table) => hand_over.end(table),
+                    ControlFlow::Break(()) => Some(Streamed::Handed(Vec::new())),
+                }
             }
             _ => return self.read_region(name, region).map(Streamed::Whole),
         };

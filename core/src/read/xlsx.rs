@@ -14,7 +14,7 @@ use std::ops::ControlFlow;
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::cells::{Cells, intern};
+use super::cells::{Cells, HandOver, intern};
 use super::{ExcelTable, Format, MAX_CELLS, ReadError, RowSink, Streamed};
 use crate::format::CellFormat;
 use crate::table::{Region, Table};
@@ -169,40 +169,22 @@ impl Xlsx {
         hold: usize,
         sink: &mut dyn RowSink,
     ) -> std::result::Result<Option<Streamed>, ReadError> {
-        let mut handed = false;
-        let read = self.read_cells(name, Cells::in_order(name, region), |cells| {
-            if !handed {
-                if cells.held() <= hold {
-                    return Ok(());
-                }
-                let Some(head) = cells.head() else { return Ok(()) };
-                handed = true;
-                if sink.head(head).is_break() {
-                    return Err(Stop::Halt);
-                }
-            }
-            match cells.hand_over(|row| sink.row(row)) {
+        let mut hand_over = HandOver::new(sink, hold);
+        let read =
+            self.read_cells(name, Cells::in_order(name, region), |cells| match cells.step(&mut hand_over) {
                 ControlFlow::Continue(()) => Ok(()),
                 ControlFlow::Break(()) => Err(Stop::Halt),
-            }
-        });
+            });
+        let handed = hand_over.handed;
         match read {
             Err(Stop::Halt) => Ok(Some(Streamed::Handed(Vec::new()))),
             Err(Stop::OutOfOrder) if handed => {
                 Ok(Some(Streamed::Failed(ReadError::OutOfOrder { sheet: name.to_owned(), hold })))
             }
             Err(Stop::OutOfOrder) => Ok(self.table(name, region)?.map(Streamed::Whole)),
-            Ok(mut cells) if handed => {
-                cells.end_row();
-                if cells.hand_over(|row| sink.row(row)).is_break() {
-                    return Ok(Some(Streamed::Handed(Vec::new())));
-                }
-                let warnings = cells.finish(region).map(|t| t.warnings).unwrap_or_default();
-                Ok(Some(Streamed::Handed(warnings)))
-            }
             // Rows are handed over: the read fails, rather than go on to another sheet.
             Err(e) if handed => Ok(Some(Streamed::Failed(self.read_error(e)))),
-            read => Ok(self.finish(read, region)?.map(Streamed::Whole)),
+            read => Ok(hand_over.end(self.finish(read, region)?)),
         }
     }
 

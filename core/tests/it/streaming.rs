@@ -58,6 +58,17 @@ fn workbooks() -> Vec<(String, Vec<u8>)> {
         ("headers".to_owned(), localmerge_testdata::headers_xlsx().expect("book")),
         ("hidden first".to_owned(), localmerge_testdata::hidden_first_xlsx().expect("book")),
     ];
+    // Delimited text with what moves row numbers: a `sep=` line, blank lines, quoted line
+    // breaks, CRLF.
+    let mut csv = String::from("sep=;\r\nEmail;Note\r\n\r\n");
+    for i in 0..150 {
+        match i % 5 {
+            0 => csv.push_str(&format!("p{i}@example.com;\"two\nlines\"\r\n")),
+            1 => csv.push_str(&format!("p{i}@example.com;x\r\n\r\n\r\n")),
+            _ => csv.push_str(&format!("p{i}@example.com;{i}\r\n")),
+        }
+    }
+    books.push(("delimited text".to_owned(), csv.into_bytes()));
     for name in [
         "contacts.openpyxl.xlsx",
         "contacts.xlsxwriter.xlsx",
