@@ -274,7 +274,7 @@ impl TableBuilder {
     /// first.
     pub(crate) fn head(&mut self, sheet: &str, formats: &[CellFormat], date1904: bool) -> Option<Table> {
         let (header_row, columns) = self.named_columns(formats, date1904)?;
-        let rows = self.rows.drain(..).collect();
+        let rows = std::mem::take(&mut self.rows);
         Some(Table {
             sheet: sheet.to_owned(),
             header_row,

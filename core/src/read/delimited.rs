@@ -79,7 +79,7 @@ impl Text {
     }
 
     pub(super) fn table(&self, sheet: &str, region: &Region) -> Option<Table> {
-        let builder = self.rows(region, |_| ControlFlow::Continue(()));
+        let (builder, _) = self.rows(region, |_| ControlFlow::Continue(()));
         builder.finish(sheet.to_owned(), general(), false)
     }
 
@@ -91,21 +91,18 @@ impl Text {
         hand_over: &mut HandOver<'_>,
     ) -> ControlFlow<(), Option<Table>> {
         let formats = general();
-        let mut stopped = false;
-        let builder = self.rows(region, |builder| {
-            let step = hand_over.step(builder, sheet, &formats, false);
-            stopped = step.is_break();
-            step
-        });
-        if stopped {
-            return ControlFlow::Break(());
-        }
+        let (builder, read) = self.rows(region, |builder| hand_over.step(builder, sheet, &formats, false));
+        read?;
         ControlFlow::Continue(builder.finish(sheet.to_owned(), formats, false))
     }
 
     /// Reads the records into a table of `region`, `after` told after each one (a `Break`
-    /// stops the read).
-    fn rows(&self, region: &Region, after: impl FnMut(&mut TableBuilder) -> ControlFlow<()>) -> TableBuilder {
+    /// stops the read, and is returned beside the table).
+    fn rows(
+        &self,
+        region: &Region,
+        after: impl FnMut(&mut TableBuilder) -> ControlFlow<()>,
+    ) -> (TableBuilder, ControlFlow<()>) {
         parse_rows(&self.body, self.delimiter, self.skipped_rows, region, after)
     }
 }
@@ -276,7 +273,7 @@ fn parse_rows(
     skipped_rows: u32,
     region: &Region,
     mut after: impl FnMut(&mut TableBuilder) -> ControlFlow<()>,
-) -> TableBuilder {
+) -> (TableBuilder, ControlFlow<()>) {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -311,10 +308,10 @@ fn parse_rows(
             .collect();
         builder.push_row(u32::try_from(row).unwrap_or(u32::MAX), cells);
         if after(&mut builder).is_break() {
-            break;
+            return (builder, ControlFlow::Break(()));
         }
     }
-    builder
+    (builder, ControlFlow::Continue(()))
 }
 
 /// Line breaks in `bytes`: `\n`, `\r\n` and a lone `\r` each count once.

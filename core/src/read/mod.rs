@@ -537,11 +537,12 @@ impl Workbook {
         hold: usize,
         sink: &mut dyn RowSink,
     ) -> Result<Streamed, ReadError> {
+        if !self.names.iter().any(|n| n == name) {
+            return self.read_region(name, region).map(Streamed::Whole);
+        }
         let streamed = match &self.inner {
-            Inner::Xlsx(xlsx) if self.names.iter().any(|n| n == name) => {
-                xlsx.stream(name, region, hold, sink)?
-            }
-            Inner::Delimited(text) if self.names.iter().any(|n| n == name) => {
+            Inner::Xlsx(xlsx) => xlsx.stream(name, region, hold, sink)?,
+            Inner::Delimited(text) => {
                 let mut hand_over = cells::HandOver::new(sink, hold);
                 match text.stream(name, region, &mut hand_over) {
                     ControlFlow::Continue(table) => hand_over.end(table),
