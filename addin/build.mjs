@@ -42,17 +42,26 @@ function wasmBindgen() {
   return local;
 }
 
+/** Each module's name and its cargo features. */
+const MODULES = [
+  ["localmerge_addin", []],
+  ["localmerge_addin_send", ["--features", "send"]],
+  ["localmerge_addin_full", ["--features", "all-formats"]],
+  ["localmerge_addin_report", ["--features", "report-workbook"]],
+];
+
 if (!process.argv.includes("--skip-wasm")) {
   if (!execFileSync("rustup", ["target", "list", "--installed"], { encoding: "utf8" }).includes("wasm32-unknown-unknown")) {
     run("rustup", ["target", "add", "wasm32-unknown-unknown"]);
   }
   const bindgen = wasmBindgen();
   rmSync(pkg, { recursive: true, force: true });
-  // Two modules from one crate: the pane loads the first (xlsx and CSV), and fetches the
-  // second (every format) only when an xls, xlsb or ods file is picked.
-  // A third, the report as a workbook (every format, and an xlsx writer), is fetched only
-  // when that download is asked for.
-  for (const [name, features] of [["localmerge_addin", []], ["localmerge_addin_full", ["--features", "all-formats"]], ["localmerge_addin_report", ["--features", "report-workbook"]]]) {
+  // Four modules from one crate (pane/wasm.ts says which is loaded when): the pane loads the
+  // first (xlsx and CSV; it checks and previews, and never sends); it fetches the send module
+  // (the first and sending, and every Graph request) when a list is opened, the full one
+  // (every format, contacts, what came back) when an xls, xlsb or ods file or contacts are
+  // picked, and the report's (the full one and an xlsx writer) only for that download.
+  for (const [name, features] of MODULES) {
     run("cargo", ["build", "--locked", "-p", "localmerge-addin", "--target", "wasm32-unknown-unknown", "--profile", "wasm", ...features]);
     run(bindgen, ["--target", "web", "--out-dir", pkg, "--out-name", name, join(target, "wasm32-unknown-unknown/wasm/localmerge_addin.wasm")]);
     const wasm = join(pkg, `${name}_bg.wasm`);
@@ -75,22 +84,22 @@ await esbuild.build({
   target: "es2022",
   minify: true,
   sourcemap: true,
-  // The second module's JavaScript glue becomes its own file, imported when first needed.
+  // Each fetched module's JavaScript glue becomes its own file, imported when first needed.
   splitting: true,
   outdir: dist,
   // The add-in's version, for its usage counts: the unified manifest's.
   define: { LOCALMERGE_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, "manifest.json"), "utf8")).version) },
   logLevel: "warning",
 });
-for (const name of ["localmerge_addin", "localmerge_addin_full", "localmerge_addin_report"]) {
+for (const [name] of MODULES) {
   cpSync(join(pkg, `${name}_bg.wasm`), join(dist, `${name}_bg.wasm`));
 }
 for (const f of ["taskpane.html", "taskpane.css", "commands.html", "support.html", "privacy.html", "terms.html", "assets"]) {
   cpSync(join(addin, "pane", f), join(dist, f), { recursive: true });
 }
 writeFileSync(join(dist, "config.json"), JSON.stringify({ mode: "office" }, null, 2));
-// The module the pane loads, the one it fetches for xls, xlsb and ods, and the report's.
-for (const [label, name] of [["wasm", "localmerge_addin"], ["wasm-full", "localmerge_addin_full"], ["wasm-report", "localmerge_addin_report"]]) {
+// The module the pane loads, the one it fetches to send, the one for xls, xlsb and ods, and the report's.
+for (const [label, name] of [["wasm", "localmerge_addin"], ["wasm-send", "localmerge_addin_send"], ["wasm-full", "localmerge_addin_full"], ["wasm-report", "localmerge_addin_report"]]) {
   const wasm = readFileSync(join(dist, `${name}_bg.wasm`));
   console.log(`${label}-bytes: ${statSync(join(dist, `${name}_bg.wasm`)).size}`);
   console.log(`${label}-gzip-bytes: ${gzipSync(wasm, { level: 9 }).length}`);

@@ -3,7 +3,8 @@
 // SheetJS (xlsx.read + sheet_to_json) and handlebars.js (templates compiled once).
 // Prints `parse-vs-sheetjs: R`, `render-vs-handlebarsjs: R` (speed-ups, > 1 means
 // localmerge is faster), `wasm-gzip-bytes: N` (the .wasm the pane loads, gzipped; it reads
-// xlsx and CSV) and `wasm-full-gzip-bytes: N` (the one fetched for xls, xlsb and ods).
+// xlsx and CSV, checks and previews), `wasm-send-gzip-bytes: N` (the one fetched when a list is
+// opened, which sends) and `wasm-full-gzip-bytes: N` (the one fetched for xls, xlsb and ods).
 // Each ratio is the median of per-pair ratios, the sides alternated pair by pair, with its
 // min–max. Options: --rows N (default 50000), --runs N (pairs, default 7). Needs `npm run build` first.
 import { execFileSync } from "node:child_process";
@@ -112,5 +113,6 @@ console.log(`handlebars.js render (subject + HTML, ${render.first.theirs.result}
 console.log(`parse-vs-sheetjs: ${ratio(read)}`);
 console.log(`render-vs-handlebarsjs: ${ratio(render)}`);
 console.log(`wasm-gzip-bytes: ${gzipSync(wasm, { level: 9 }).length}`);
-const full = readFileSync(join(root, "addin/pkg/localmerge_addin_full_bg.wasm"));
-console.log(`wasm-full-gzip-bytes: ${gzipSync(full, { level: 9 }).length}`);
+for (const [label, name] of [["wasm-send", "localmerge_addin_send"], ["wasm-full", "localmerge_addin_full"]]) {
+  console.log(`${label}-gzip-bytes: ${gzipSync(readFileSync(join(root, `addin/pkg/${name}_bg.wasm`)), { level: 9 }).length}`);
+}

@@ -2,15 +2,13 @@
 // always freed (WebAssembly memory is not garbage-collected); and the one CampaignHost that
 // lends it tokens, IndexedDB and the files the user picked.
 
-import type { Campaign, CampaignEvent, CampaignHost } from "../pkg/localmerge_addin.js";
+import type { CampaignEvent, CampaignHost } from "../pkg/localmerge_addin.js";
 import type { Store, StoredCampaign } from "./store.js";
-import { openContacts, openSpreadsheet } from "./wasm.js";
+import { type Campaign, openForSending } from "./wasm.js";
 
-/** The rows of a stored campaign, read again as they were when it started. */
+/** The rows of a stored campaign, read again as they were when it started, by a module that sends. */
 export function openStored(stored: StoredCampaign) {
-  const bytes = new Uint8Array(stored.bytes);
-  if (stored.source === "contacts") return openContacts(new TextDecoder().decode(bytes));
-  return openSpreadsheet(bytes, { sheet: stored.sheet, headerRow: stored.headerRow, table: stored.table });
+  return openForSending({ bytes: new Uint8Array(stored.bytes), source: stored.source, region: { sheet: stored.sheet, headerRow: stored.headerRow, table: stored.table } });
 }
 
 /** Makes the stored campaign from its workbook and journal, runs `use`, and frees both the

@@ -1,16 +1,17 @@
 // Rows from elsewhere than a picked file: OneDrive and SharePoint (a search of the user's
 // files, a pasted sharing link, and the files opened here recently) and Outlook contacts.
-// Every request is core's, made by the WebAssembly modules (searchDrive, driveFile,
-// sharedFile; readContacts in the second module), so workbook bytes and contacts only ever come from Microsoft.
+// Every request is core's, made by the WebAssembly modules that talk to Graph (searchDrive,
+// driveFile, sharedFile in the send module, fetched when the user first looks; readContacts in
+// the full module), so workbook bytes and contacts only ever come from Microsoft.
 // Graph's own "recent files" (GET /me/drive/recent) stopped returning data in November 2026;
 // the recent list is the files this pane opened, kept in this browser (names and ids only).
 
-import { driveFile, searchDrive, sharedFile, type DriveFile } from "../pkg/localmerge_addin.js";
+import type { DriveFile } from "../pkg/localmerge_addin.js";
 import type { Tokens } from "./auth.js";
 import { t } from "./i18n.js";
 import { $ } from "./view/dom.js";
 import { renderFiles } from "./view/sources.js";
-import { readContacts } from "./wasm.js";
+import { driveFile, readContacts, searchDrive, sendingSoon, sharedFile } from "./wasm.js";
 
 const RECENT = "localmerge.recentFiles";
 const KEEP = 8;
@@ -62,6 +63,8 @@ export function bindSources(s: Sources): void {
     }
   }
   showRecent();
+  // The module that asks Graph is fetched while the user types.
+  $("drive-query").addEventListener("focus", sendingSoon, { once: true });
   $("drive-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     error.textContent = "";

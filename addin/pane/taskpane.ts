@@ -3,7 +3,7 @@
 // check and every message comes from the WebAssembly core; what the page shows is drawn by
 // view/*.ts from the state; a campaign's phase changes only through state.ts.
 
-import { addressProblem, answeredRows, brokenTokens, repairTokens, tenantDomains, type Campaign, type CampaignOptions, type CampaignRow, type PlanResult, type Spreadsheet, type Template } from "../pkg/localmerge_addin.js";
+import { addressProblem, brokenTokens, repairTokens, type CampaignOptions, type CampaignRow, type PlanResult, type Spreadsheet, type Template } from "../pkg/localmerge_addin.js";
 import {
   baseLayerLuminance,
   fluentBadge,
@@ -31,7 +31,7 @@ import { renderPreview, type Shown } from "./view/preview.js";
 import { bindSources } from "./sources.js";
 import { renderFile, renderReadError, renderRecipients } from "./view/recipients.js";
 import { download, mode, offerDownload, renderForecast, renderSend } from "./view/send.js";
-import { followupRows, loadCore, openContacts, openSpreadsheet, reportWorkbook, trackCampaign, type Region } from "./wasm.js";
+import { answeredRows, type Campaign, followupRows, loadCore, openContacts, openForSending, openSpreadsheet, reportWorkbook, sendingSoon, tenantDomains, trackCampaign, type Region } from "./wasm.js";
 
 provideFluentDesignSystem().register(fluentDesignSystemProvider(), fluentButton(), fluentCheckbox(), fluentProgress(), fluentBadge(), fluentRadioGroup(), fluentRadio());
 
@@ -66,8 +66,8 @@ interface App {
   live?: Campaign;
   /** The subject of a campaign resumed when the pane opened. */
   resumed?: string;
-  /** The tenant's verified domains (empty when Graph did not say: every recipient counts as external). */
-  domains: string[];
+  /** The tenant's verified domains, asked once (`tenantDomainsOf`). */
+  domains?: Promise<string[]>;
   /** The anonymous usage counts (off when the user or the organisation said so). */
   telemetry: Telemetry;
 }
@@ -122,8 +122,19 @@ function dailyLimit(): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
+/** The tenant's verified domains, which tell colleagues from external recipients (User.Read
+ *  allows it): asked of Graph once, when a plan is first weighed, by the send module (fetched
+ *  then, ahead of the send). Empty when Graph did not say: every recipient counts as external. */
+function tenantDomainsOf(app: App): Promise<string[]> {
+  app.domains ??= app.tokens
+    .graph(false)
+    .then((token) => tenantDomains(graphUrl(app.config), token))
+    .catch(() => [] as string[]);
+  return app.domains;
+}
+
 /** How a campaign started now would send: the pace, the budgets and the tenant's domains. */
-function sendOptions(app: App, id: string, from: string): CampaignOptions {
+async function sendOptions(app: App, id: string, from: string): Promise<CampaignOptions> {
   const m = mode();
   const schedule = m === "schedule" ? new Date($<HTMLInputElement>("when").value).getTime() : undefined;
   return {
@@ -134,7 +145,7 @@ function sendOptions(app: App, id: string, from: string): CampaignOptions {
     schedule: schedule !== undefined && Number.isFinite(schedule) ? schedule : undefined,
     perMinute: app.config.perMinute,
     dailyRecipients: dailyLimit(),
-    domains: app.domains,
+    domains: await tenantDomainsOf(app),
     tenantExternal: app.config.tenantExternal,
     from: from || undefined,
   };
@@ -145,7 +156,7 @@ async function forecast(app: App): Promise<void> {
   const sheet = app.data?.sheet;
   if (!sheet || !app.result || app.result.error || app.result.messages === 0) return renderForecast(undefined);
   try {
-    const options = sendOptions(app, "00000000-0000-4000-8000-000000000000", "");
+    const options = await sendOptions(app, "00000000-0000-4000-8000-000000000000", "");
     renderForecast(sheet.forecast(await template(app), options, options.schedule ?? Date.now()));
   } catch {
     renderForecast(undefined);
@@ -219,6 +230,7 @@ async function loadData(app: App, fileName: string, bytes: Uint8Array, region: R
     const sheet = source === "contacts" ? await openContacts(new TextDecoder().decode(bytes)) : await openSpreadsheet(bytes, region);
     app.data?.sheet.free();
     app.data = { fileName, bytes, source, region, sheet };
+    sendingSoon();
     app.exclude.clear();
     app.index = 0;
     renderFile(fileName, sheet, region, source === "contacts");
@@ -244,7 +256,7 @@ async function startCampaign(app: App): Promise<void> {
   if (from && addressProblem(from) !== undefined) return void (error.textContent = t("badFrom", from));
   if (!canStart(app.phase)) return;
   const id = crypto.randomUUID();
-  const options = sendOptions(app, id, from);
+  const options = await sendOptions(app, id, from);
   const stored: StoredCampaign = {
     id,
     created: Date.now(),
@@ -333,7 +345,7 @@ function reportDownload(app: App, make: () => Promise<void>): () => Promise<void
 async function reportOf(app: App, stored: StoredCampaign, rows?: CampaignRow[]): Promise<string> {
   const journal = await app.store.journal(stored.id);
   const outcome = rows ?? (await withCampaign(stored, journal, (c) => c.report()));
-  return reportCsv(reportRows(outcome, stored.skipped, stored.excluded ?? [], answeredRows(journal)));
+  return reportCsv(reportRows(outcome, stored.skipped, stored.excluded ?? [], await answeredRows(journal)));
 }
 
 /** A campaign's report as a workbook: its list with each row's outcome (the second module). */
@@ -407,7 +419,7 @@ async function followUp(app: App): Promise<void> {
   status.textContent = t("followupStarting", due.rows.length, due.answered, due.later);
   const id = crypto.randomUUID();
   const from = first.options.from ?? "";
-  const options: CampaignOptions = { ...sendOptions(app, id, from), draftsOnly: false, schedule: undefined, replies: due.rows };
+  const options: CampaignOptions = { ...(await sendOptions(app, id, from)), draftsOnly: false, schedule: undefined, replies: due.rows };
   // The first campaign's rows and choices; the follow-up's own words, and its mailbox for {{unsubscribe}}.
   const stored: StoredCampaign = {
     ...first,
@@ -443,16 +455,24 @@ async function cancel(app: App): Promise<void> {
 async function sendTest(app: App): Promise<void> {
   const status = $("test-status");
   const position = app.index + 1;
-  const m = app.data?.sheet.message(app.index);
-  if (!app.data || !m || !app.me) return;
+  const data = app.data;
+  const m = data?.sheet.message(app.index);
+  if (!data || !m || !app.me) return;
   status.textContent = "";
   try {
-    const campaign = app.data.sheet.testCampaign(await template(app), m.row, app.me, {
-      id: `test-${crypto.randomUUID()}`,
-      graphUrl: graphUrl(app.config),
-      seed: 1,
-      perMinute: app.config.perMinute,
-    });
+    // The list read again by the module that sends (the previewed one only checks and renders).
+    const sheet = await openForSending({ bytes: data.bytes, source: data.source, region: { ...data.region, sheet: data.sheet.sheet } });
+    let campaign: Campaign;
+    try {
+      campaign = sheet.testCampaign(await template(app), m.row, app.me, {
+        id: `test-${crypto.randomUUID()}`,
+        graphUrl: graphUrl(app.config),
+        seed: 1,
+        perMinute: app.config.perMinute,
+      });
+    } finally {
+      sheet.free();
+    }
     try {
       const finish = await campaign.run(testHost(app.attachments, () => app.tokens.graph(false)));
       status.textContent = finish.done && finish.summary.sent === 1 ? t("testSent", position, m.row, app.me) : t("stopped", finish.stopped ?? finish.summary.failed[0]?.reason ?? "");
@@ -616,8 +636,6 @@ async function main(): Promise<void> {
   } catch {
     me = "";
   }
-  // The tenant's domains tell colleagues from external recipients (User.Read allows it).
-  const domains = await tenantDomains(graphUrl(config), await tokens.graph(false)).catch(() => [] as string[]);
   const plan = await checkPlan(config.licensingUrl?.replace(/\/$/, ""), () => tokens.licensing());
   $("plan").textContent = plan.licensed ? t("planLicensed") : t("planFree");
   $("plan-footer").textContent = plan.licensed ? t("licensedFooter") : t("freeFooter");
@@ -626,7 +644,7 @@ async function main(): Promise<void> {
   // (When the server did not answer, nothing is counted this time; the setting stays.)
   const telemetry = new Telemetry(localStorage, LOCALMERGE_VERSION, platformOf(host.platform), Boolean(config.licensingUrl) && plan.telemetry === true && !userTurnedOff(localStorage));
   if (plan.telemetry === false || userTurnedOff(localStorage)) telemetry.stop();
-  const app: App = { config, tokens, template: host.template, store, plan, me, domains, index: 0, exclude: new Set(), attachments: new Map(), phase: idle, telemetry };
+  const app: App = { config, tokens, template: host.template, store, plan, me, index: 0, exclude: new Set(), attachments: new Map(), phase: idle, telemetry };
   bindTelemetrySetting(Boolean(config.licensingUrl), plan.telemetry === false, telemetry);
   bind(app);
   await refresh(app);

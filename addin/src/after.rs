@@ -1,7 +1,8 @@
 //! After a campaign: what came back — replies, non-delivery reports, unsubscribe requests —
 //! read from the sending mailbox's Inbox with the same core `Tracker` and graph-client
-//! requests as `localmerge track` (in the second module, with `after-send`: most users
-//! open the pane to send), and each row's response as the report shows it (in both).
+//! requests as `localmerge track` (in the full module, with `after-send`: most users
+//! open the pane to send), and each row's response as the report shows it (in every module
+//! built with `send`).
 
 #[cfg(test)]
 use localmerge_core::send::Entry;
@@ -154,7 +155,7 @@ pub fn followups(lines: &[String], now: f64, delay_days: u32) -> Result<Followup
         rows: f
             .rows
             .into_iter()
-            .map(|(row, original)| crate::campaign::FollowupRow { row, original })
+            .map(|(row, original)| crate::options::FollowupRow { row, original })
             .collect(),
         answered: f.answered,
         later: f.later,
@@ -166,7 +167,7 @@ pub fn followups(lines: &[String], now: f64, delay_days: u32) -> Result<Followup
 #[cfg(any(test, feature = "after-send"))]
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct FollowupsDto {
-    rows: Vec<crate::campaign::FollowupRow>,
+    rows: Vec<crate::options::FollowupRow>,
     answered: usize,
     later: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -231,7 +232,7 @@ mod tests {
         // Row 2 was sent and nothing came back: due after the delay; row 3 bounced.
         let f = followups(&lines, 5.0 + 86_400_000.0, 1).expect("due");
         assert_eq!((f.rows.len(), f.answered, f.later), (1, 1, 0));
-        assert_eq!(f.rows[0], crate::campaign::FollowupRow { row: 2, original: "m2".into() });
+        assert_eq!(f.rows[0], crate::options::FollowupRow { row: 2, original: "m2".into() });
         assert_eq!(followups(&lines, 5.0, 1).expect("later").next, Some(5 + 86_400_000));
 
         let found = |row, status, who: Option<&str>| Found {

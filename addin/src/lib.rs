@@ -13,10 +13,18 @@ use localmerge_core::{
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+// Reading, checking, rendering and the plan's forecast are in every module; sending, the
+// journal and every Graph request only in the modules built with `send` (tested natively
+// whatever the features).
+#[cfg(any(test, feature = "send"))]
 mod after;
+#[cfg(any(test, feature = "send"))]
 mod campaign;
+mod options;
+#[cfg(feature = "send")]
 mod sources;
 
+#[cfg(any(test, feature = "send"))]
 pub use campaign::{Campaign, EventDto, FinishDto, Host, SummaryDto};
 use localmerge_core::suppress::{Suppressed, Suppressions};
 pub use localmerge_core::template::{BrokenToken, broken_tokens, repair_tokens};
@@ -449,7 +457,7 @@ impl Spreadsheet {
         start: f64,
     ) -> Result<JsValue, JsError> {
         let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
-        let options: campaign::Options = serde_wasm_bindgen::from_value(options).map_err(js_error)?;
+        let options: options::Options = serde_wasm_bindgen::from_value(options).map_err(js_error)?;
         // The recipients of the plan just shown, when it was for this template (the
         // campaign's id changes only the {{unsubscribe}} link, not who receives what).
         let last = self.last.borrow();
@@ -461,7 +469,7 @@ impl Spreadsheet {
                 &planned.messages
             }
         };
-        let settings = campaign::settings(&options, &options.id).map_err(js_error)?;
+        let settings = options::settings(&options, &options.id).map_err(js_error)?;
         let f = localmerge_core::budget::forecast(
             messages,
             &settings.limits,
@@ -549,7 +557,8 @@ impl Spreadsheet {
         Ok(bytes)
     }
 
-    /// A campaign over the rows this template sends, resumed from its journal's lines.
+    /// A campaign over the rows this template sends (modules built with `send`), resumed from its journal's lines.
+    #[cfg(any(test, feature = "send"))]
     pub fn campaign(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Template")] template: JsValue,
@@ -557,7 +566,7 @@ impl Spreadsheet {
         history: Vec<String>,
     ) -> Result<Campaign, JsError> {
         let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
-        let options: campaign::Options = serde_wasm_bindgen::from_value(options).map_err(js_error)?;
+        let options: options::Options = serde_wasm_bindgen::from_value(options).map_err(js_error)?;
         let (mut plan, _) = plan_messages(&self.table, &template, &options.id).map_err(js_error)?;
         // A follow-up is about its rows only.
         if !options.replies.is_empty() {
@@ -567,7 +576,8 @@ impl Spreadsheet {
     }
 
     /// A one-message campaign sending row `row`'s message to `to` only (a test to oneself);
-    /// its journal need not be kept.
+    /// its journal need not be kept (modules built with `send`).
+    #[cfg(any(test, feature = "send"))]
     #[wasm_bindgen(js_name = testCampaign)]
     pub fn test_campaign(
         &self,
@@ -577,7 +587,7 @@ impl Spreadsheet {
         #[wasm_bindgen(unchecked_param_type = "CampaignOptions")] options: JsValue,
     ) -> Result<Campaign, JsError> {
         let template: TemplateSpec = serde_wasm_bindgen::from_value(template).map_err(js_error)?;
-        let options: campaign::Options = serde_wasm_bindgen::from_value(options).map_err(js_error)?;
+        let options: options::Options = serde_wasm_bindgen::from_value(options).map_err(js_error)?;
         let (plan, _) = plan_messages(&self.table, &template, &options.id).map_err(js_error)?;
         let message = test_message(&plan.messages, row, to).map_err(js_error)?;
         Campaign::create(vec![message], &options, &[])

@@ -1,6 +1,7 @@
 //! Where the pane's rows come from besides a file the user picks: workbooks in OneDrive and
-//! SharePoint, Outlook contacts (in the second module only, with the `contacts` feature: 20 KB
-//! gzipped that most users never need), and the tenant's domains for the plan. Each is core's path
+//! SharePoint, Outlook contacts (in the full module only, with the `contacts` feature: 20 KB
+//! gzipped that most users never need), and the tenant's domains for the plan. Every request
+//! here is in the modules built with `send`, none in the one the pane loads first. Each is core's path
 //! and wire type fetched by `localmerge-graph-client` through the page's `fetch` — the same
 //! requests the command line makes — so contact data and workbook bytes only ever come from
 //! Microsoft. The token is the caller's (one read is short; a campaign asks before each

@@ -5,13 +5,10 @@
 // clippy's allow-unwrap-in-tests does not see #[wasm_bindgen_test] functions as tests.
 #![allow(clippy::unwrap_used)]
 
-use js_sys::{Array, Function, Object, Reflect};
-use localmerge_addin::{Host, Spreadsheet, broken_tokens_js, reads_format_of, repair_tokens_js};
-use localmerge_core::send::Entry;
+use localmerge_addin::{Spreadsheet, broken_tokens_js, reads_format_of, repair_tokens_js};
 use serde::Serialize;
 use serde_json::{Value, json};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const CSV: &[u8] =
@@ -105,52 +102,62 @@ fn broken_tokens_are_found_and_mended() {
     assert_eq!(repair_tokens_js(html), "<p>Dear {{First Name}},</p>");
 }
 
-/// A host whose journal is a JS array and whose token is the sandbox's.
-fn host(journal: &Array) -> Host {
-    let o = Object::new();
-    let set = |k: &str, f: Function| Reflect::set(&o, &k.into(), &f).unwrap();
-    set("token", Function::new_no_args("return Promise.resolve('sandbox-token')"));
-    let append = Function::new_with_args(
-        "lines",
-        "for (const l of lines) this.journal.push(l); return Promise.resolve()",
-    );
-    set("append", append);
-    set("readFile", Function::new_no_args("return Promise.reject(new Error('no files'))"));
-    set("event", Function::new_with_args("e", "this.events.push(e)"));
-    Reflect::set(&o, &"journal".into(), journal).unwrap();
-    Reflect::set(&o, &"events".into(), &Array::new()).unwrap();
-    o.unchecked_into()
-}
+/// Sending is in the modules built with `send` (the first module checks and previews only).
+#[cfg(feature = "send")]
+mod sending {
+    use super::*;
+    use js_sys::{Array, Function, Object, Reflect};
+    use localmerge_addin::Host;
+    use localmerge_core::send::Entry;
+    use wasm_bindgen_futures::JsFuture;
 
-#[wasm_bindgen_test]
-async fn a_campaign_resumes_from_its_journal_without_sending_again() {
-    let s = Spreadsheet::new(CSV.to_vec(), None, None, None).unwrap();
-    let template = js(&json!({"subject": "Hi {{First Name}}", "body": "x"}));
-    // Graph is unreachable: a campaign that needs it would fail, one that is done does not.
-    let options = js(&json!({"id": "c1", "graphUrl": "http://127.0.0.1:9/v1.0", "seed": 1}));
-    let history: Vec<String> = [
-        Entry::Campaign { id: "c1".into(), sender: None },
-        Entry::Sent { row: 2, at: 1_700_000_000_000, recipients: 1 },
-        Entry::Sent { row: 4, at: 1_700_000_001_000, recipients: 1 },
-    ]
-    .iter()
-    .map(|e| serde_json::to_string(e).unwrap())
-    .collect();
-    let campaign = s.campaign(template.clone(), options.clone(), history.clone()).unwrap();
-    let summary = rust(campaign.summary().unwrap());
-    assert_eq!((summary["total"].as_u64(), summary["sent"].as_u64()), (Some(2), Some(2)));
-    let journal = Array::new();
-    let finish = rust(JsFuture::from(campaign.run(host(&journal))).await.unwrap());
-    assert_eq!(finish["done"], true, "{finish}");
-    assert_eq!(finish["summary"]["sent"], 2);
+    /// A host whose journal is a JS array and whose token is the sandbox's.
+    fn host(journal: &Array) -> Host {
+        let o = Object::new();
+        let set = |k: &str, f: Function| Reflect::set(&o, &k.into(), &f).unwrap();
+        set("token", Function::new_no_args("return Promise.resolve('sandbox-token')"));
+        let append = Function::new_with_args(
+            "lines",
+            "for (const l of lines) this.journal.push(l); return Promise.resolve()",
+        );
+        set("append", append);
+        set("readFile", Function::new_no_args("return Promise.reject(new Error('no files'))"));
+        set("event", Function::new_with_args("e", "this.events.push(e)"));
+        Reflect::set(&o, &"journal".into(), journal).unwrap();
+        Reflect::set(&o, &"events".into(), &Array::new()).unwrap();
+        o.unchecked_into()
+    }
 
-    // Another campaign's journal is refused, with the reason.
-    let other = js(&json!({"id": "c2", "graphUrl": "http://127.0.0.1:9/v1.0", "seed": 1}));
-    let e = s.campaign(template.clone(), other, history).unwrap_err();
-    assert!(!message(JsValue::from(e)).is_empty());
-    // A damaged journal line is named.
-    let e = s.campaign(template, options, vec!["{\"event\":\"nope\"}".into()]).unwrap_err();
-    assert!(message(JsValue::from(e)).contains("entry 1"));
+    #[wasm_bindgen_test]
+    async fn a_campaign_resumes_from_its_journal_without_sending_again() {
+        let s = Spreadsheet::new(CSV.to_vec(), None, None, None).unwrap();
+        let template = js(&json!({"subject": "Hi {{First Name}}", "body": "x"}));
+        // Graph is unreachable: a campaign that needs it would fail, one that is done does not.
+        let options = js(&json!({"id": "c1", "graphUrl": "http://127.0.0.1:9/v1.0", "seed": 1}));
+        let history: Vec<String> = [
+            Entry::Campaign { id: "c1".into(), sender: None },
+            Entry::Sent { row: 2, at: 1_700_000_000_000, recipients: 1 },
+            Entry::Sent { row: 4, at: 1_700_000_001_000, recipients: 1 },
+        ]
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
+        let campaign = s.campaign(template.clone(), options.clone(), history.clone()).unwrap();
+        let summary = rust(campaign.summary().unwrap());
+        assert_eq!((summary["total"].as_u64(), summary["sent"].as_u64()), (Some(2), Some(2)));
+        let journal = Array::new();
+        let finish = rust(JsFuture::from(campaign.run(host(&journal))).await.unwrap());
+        assert_eq!(finish["done"], true, "{finish}");
+        assert_eq!(finish["summary"]["sent"], 2);
+
+        // Another campaign's journal is refused, with the reason.
+        let other = js(&json!({"id": "c2", "graphUrl": "http://127.0.0.1:9/v1.0", "seed": 1}));
+        let e = s.campaign(template.clone(), other, history).unwrap_err();
+        assert!(!message(JsValue::from(e)).is_empty());
+        // A damaged journal line is named.
+        let e = s.campaign(template, options, vec!["{\"event\":\"nope\"}".into()]).unwrap_err();
+        assert!(message(JsValue::from(e)).contains("entry 1"));
+    }
 }
 
 #[wasm_bindgen_test]

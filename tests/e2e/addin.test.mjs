@@ -3,12 +3,12 @@
 // server. Every test also proves privacy: no spreadsheet value, rendered text or address
 // goes to any host but Graph.
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import XLSX from "xlsx";
-import { axe, browser, identityProvider, leaks, licensing, offList, openPane, pane, sandbox, screenshot, skipReason, telemetryReports } from "./harness.mjs";
+import { axe, browser, dist, identityProvider, leaks, licensing, offList, openPane, pane, sandbox, screenshot, skipReason, telemetryReports } from "./harness.mjs";
 
 const skip = skipReason();
 if (skip && process.env.CI) throw new Error(`the add-in's end-to-end tests cannot run: ${skip}`);
@@ -276,7 +276,11 @@ describe("the Outlook add-in", { skip }, () => {
     site.stop();
   });
 
-  test("an ods or xls file fetches the module that reads every format, once; xlsx never does", async () => {
+  test("the pane loads only the module that reads and previews; a list fetches the send module, an ods or xls file the one that reads every format, each once", async () => {
+    // The module the pane loads cannot make a request: none of the page's network API is imported.
+    const network = (name) => WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(join(dist, `${name}_bg.wasm`)))).filter((i) => /fetch|headers/i.test(i.name));
+    assert.deepEqual(network("localmerge_addin"), []);
+    assert.ok(network("localmerge_addin_send").length > 0, "the send module fetches");
     const xlsx = workbook(3, join(dir, "formats.xlsx"));
     const ods = workbook(3, join(dir, "formats.ods"));
     const xls = workbook(3, join(dir, "formats.xls"));
@@ -284,6 +288,9 @@ describe("the Outlook add-in", { skip }, () => {
     const office = { language: "en-US", subject: "Formats {{First Name}}", body: "<p>{{City}}</p>" };
     const { page, requests, errors, context } = await openPane(b, site.url, { office });
     const fetched = () => requests.filter((r) => /localmerge_addin_full_bg\.wasm$/.test(r.url)).length;
+    const sendModule = () => requests.filter((r) => /localmerge_addin_send_bg\.wasm$/.test(r.url)).length;
+    assert.equal(sendModule() + fetched(), 0, "the pane opens with the first module alone");
+    assert.equal(requests.filter((r) => new URL(r.url).pathname.endsWith("/organization")).length, 0, "nothing asked of the tenant before a list is opened");
     const pick = async (file) => {
       await page.setInputFiles("#file", file);
       const name = file.split("/").pop();
@@ -292,11 +299,15 @@ describe("the Outlook add-in", { skip }, () => {
     };
     await pick(xlsx.file);
     assert.equal(fetched(), 0, "an xlsx file is read by the module the pane loads");
+    // The send module is fetched once a list is open, ahead of the send (and asks for the tenant's domains).
+    await page.waitForFunction(() => performance.getEntriesByType("resource").some((e) => e.name.endsWith("localmerge_addin_send_bg.wasm")));
+    assert.equal(sendModule(), 1);
     await pick(ods.file);
     assert.equal(fetched(), 1, "an ods file fetches the full module");
     assert.match(await page.frameLocator("#preview").locator("body").innerHTML(), /Vallorbe1z/);
     await pick(xls.file);
     assert.equal(fetched(), 1, "the full module is fetched once");
+    assert.equal(sendModule(), 1, "the send module is fetched once");
     // A campaign from the full module sends like any other.
     await page.click("#skip-problems");
     const before = (await graph.deliveries()).length;

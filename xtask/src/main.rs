@@ -164,9 +164,11 @@ fn test_all() -> anyhow::Result<()> {
     // The runner comes with the wasm-bindgen CLI the pane's build chose (PATH or target/tools).
     let local = target_dir().join("tools/bin/wasm-bindgen-test-runner");
     let runner = if local.exists() { local } else { PathBuf::from("wasm-bindgen-test-runner") };
-    // The three modules' API: the first, the second (every format, Outlook contacts, the
-    // Inbox) and the report's (the workbook).
-    for features in [&[][..], &["--features", "all-formats"], &["--features", "report-workbook"]] {
+    // The four modules' API: the first (it never sends), the send module, the full one (every
+    // format, Outlook contacts, the Inbox) and the report's (the workbook).
+    for features in
+        [&[][..], &["--features", "send"], &["--features", "all-formats"], &["--features", "report-workbook"]]
+    {
         run(Command::new(env!("CARGO"))
             .args([
                 "test",
