@@ -230,7 +230,6 @@ async function loadData(app: App, fileName: string, bytes: Uint8Array, region: R
     const sheet = source === "contacts" ? await openContacts(new TextDecoder().decode(bytes)) : await openSpreadsheet(bytes, region);
     app.data?.sheet.free();
     app.data = { fileName, bytes, source, region, sheet };
-    sendingSoon();
     app.exclude.clear();
     app.index = 0;
     renderFile(fileName, sheet, region, source === "contacts");
@@ -239,6 +238,8 @@ async function loadData(app: App, fileName: string, bytes: Uint8Array, region: R
     renderReadError(fileName, (e as Error).message);
   }
   await refresh(app);
+  // With a list open (and its preview drawn), the module that sends is fetched ahead of the send.
+  if (app.data) sendingSoon();
 }
 
 // ---- the send ------------------------------------------------------------------------------
