@@ -349,7 +349,7 @@ async function reportOf(app: App, stored: StoredCampaign, rows?: CampaignRow[]):
   return reportCsv(reportRows(outcome, stored.skipped, stored.excluded ?? [], await answeredRows(journal)));
 }
 
-/** A campaign's report as a workbook: its list with each row's outcome (the second module). */
+/** A campaign's report as a workbook: its list with each row's outcome (the report's module). */
 async function workbookOf(app: App, stored: StoredCampaign): Promise<Uint8Array> {
   return reportWorkbook(stored, await app.store.journal(stored.id), stored.skipped, stored.excluded ?? []);
 }

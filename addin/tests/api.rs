@@ -181,7 +181,7 @@ async fn fetch_never_says_a_failed_request_stayed_home() {
     }
 }
 
-/// Contacts as readContacts keeps them (the second module reads them).
+/// Contacts as readContacts keeps them (the full module reads them).
 #[cfg(feature = "contacts")]
 #[wasm_bindgen_test]
 fn contacts_become_rows_with_the_contacts_columns() {
