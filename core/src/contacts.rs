@@ -161,6 +161,8 @@ fn birthday(text: &str) -> Option<Value> {
     Some(Value::Date(ExcelDate { serial: serial as f64, is_1904: false, kind: DateKind::DateTime }))
 }
 
+const _: () = assert!(MAX_CONTACTS * COLUMNS.len() <= crate::read::MAX_VALUES);
+
 /// The contacts as a table named `sheet`: one row per contact in the order given (row 2 is
 /// the first), the columns of [`COLUMNS`]. A contact without an address is a row whose
 /// `Email` is empty, which the merge's checks report.
@@ -213,9 +215,10 @@ pub fn table(sheet: &str, contacts: &[Contact]) -> Table {
         builder.push_row(i as u32 + 2, cells);
     }
     let formats = vec![CellFormat::Code("General".into()), CellFormat::Builtin(14)];
-    // The header row is never blank, so the builder always has a table to give; the
+    // The header row is never blank, so the builder always has a table to give, and
+    // MAX_CONTACTS rows of its columns are far below MAX_VALUES (asserted below); the
     // fallback is the same header without rows.
-    builder.finish(sheet.to_owned(), formats.clone(), false).unwrap_or_else(|| Table {
+    builder.finish(sheet.to_owned(), formats.clone(), false).ok().flatten().unwrap_or_else(|| Table {
         sheet: sheet.to_owned(),
         header_row: 1,
         columns: COLUMNS

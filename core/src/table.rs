@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::format::CellFormat;
+use crate::read::{MAX_VALUES, ReadError};
 use crate::value::{Value, column_letters};
 
 /// One column of the table.
@@ -180,6 +181,11 @@ pub(crate) struct TableBuilder {
     rows: Vec<Row>,
     outside: Option<(usize, u32, u32)>,
     filled: Vec<bool>,
+    /// Values the rows held take (each row is as wide as the header).
+    values: usize,
+    /// Rows were left out because they would have held more than [`MAX_VALUES`]: the table
+    /// cannot be finished.
+    over: bool,
 }
 
 impl TableBuilder {
@@ -234,6 +240,13 @@ impl TableBuilder {
             return;
         };
         let width = columns.len();
+        // Memory follows the header's width, not the row's cells: bounded before it is taken.
+        if self.over || self.values.saturating_add(width) > MAX_VALUES {
+            self.over = true;
+            cells.clear();
+            return;
+        }
+        self.values += width;
         let mut values = vec![Value::Empty; width];
         let mut styles = Vec::new();
         let mut any = false;
@@ -266,6 +279,7 @@ impl TableBuilder {
 
     /// Takes the data rows it holds, leaving it none (a streamed read hands them over).
     pub(crate) fn take_rows(&mut self) -> std::vec::Drain<'_, Row> {
+        self.values = 0;
         self.rows.drain(..)
     }
 
@@ -275,6 +289,7 @@ impl TableBuilder {
     pub(crate) fn head(&mut self, sheet: &str, formats: &[CellFormat], date1904: bool) -> Option<Table> {
         let (header_row, columns) = self.named_columns(formats, date1904)?;
         let rows = std::mem::take(&mut self.rows);
+        self.values = 0;
         Some(Table {
             sheet: sheet.to_owned(),
             header_row,
@@ -301,9 +316,19 @@ impl TableBuilder {
         Some((*header_row, columns))
     }
 
-    /// Finishes the table; `None` when the sheet has no non-empty row at all.
-    pub(crate) fn finish(self, sheet: String, formats: Vec<CellFormat>, date1904: bool) -> Option<Table> {
-        let (header_row, columns) = self.named_columns(&formats, date1904)?;
+    /// Finishes the table; `None` when the sheet has no non-empty row at all, an error when
+    /// its rows would have held more than [`MAX_VALUES`].
+    pub(crate) fn finish(
+        self,
+        sheet: String,
+        formats: Vec<CellFormat>,
+        date1904: bool,
+    ) -> Result<Option<Table>, ReadError> {
+        if self.over {
+            let columns = self.header.as_ref().map_or(0, |(_, c)| c.len());
+            return Err(ReadError::TooWide { sheet, columns, limit: MAX_VALUES });
+        }
+        let Some((header_row, columns)) = self.named_columns(&formats, date1904) else { return Ok(None) };
         let mut warnings = Vec::new();
         for (col, filled) in columns.iter().zip(&self.filled) {
             if col.name.is_empty() && *filled {
@@ -328,7 +353,7 @@ impl TableBuilder {
         if let Some((count, row, col)) = self.outside {
             warnings.push(SheetWarning::OutsideHeader { count, row, column: column_letters(col) });
         }
-        Some(Table { sheet, header_row, columns, rows: self.rows, warnings, formats, date1904 })
+        Ok(Some(Table { sheet, header_row, columns, rows: self.rows, warnings, formats, date1904 }))
     }
 }
 
@@ -345,7 +370,10 @@ mod tests {
         let mut b = TableBuilder::default();
         b.push_row(1, vec![(0, text("Email"), 0), (u32::MAX - 1, text("Far"), 0)]);
         b.push_row(2, vec![(0, text("a@x.org"), 0)]);
-        let t = b.finish("S".into(), vec![CellFormat::Code("General".into())], false).expect("table");
+        let t = b
+            .finish("S".into(), vec![CellFormat::Code("General".into())], false)
+            .expect("reads")
+            .expect("table");
         assert_eq!(t.columns.len(), 1, "the far header cell is outside the table");
         assert!(
             matches!(t.warnings.as_slice(), [SheetWarning::OutsideHeader { count: 1, row: 1, .. }]),
@@ -362,7 +390,10 @@ mod tests {
         b.push_row(3, vec![(1, text("a@x.org"), 0), (3, text("orphan"), 0)]);
         b.push_row(4, vec![(1, text("   "), 0)]);
         b.push_row(5, vec![(0, text("left"), 0), (2, text("Bo"), 3)]);
-        let t = b.finish("S".into(), vec![CellFormat::Code("General".into())], false).expect("table");
+        let t = b
+            .finish("S".into(), vec![CellFormat::Code("General".into())], false)
+            .expect("reads")
+            .expect("table");
         assert_eq!(t.header_row, 2);
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["Email", "Name", "", "Name"]);

@@ -223,7 +223,7 @@ impl Excel {
                 cells.push_range(&range, styles, styles.sheet(name))?;
             }
         }
-        Ok(cells.finish(region))
+        cells.finish(region)
     }
 }
 

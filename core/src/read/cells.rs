@@ -131,7 +131,7 @@ impl Cells {
 
     /// The table of `region`'s cells (for [`Cells::in_order`], the region it was made
     /// with); `None` when it has none.
-    pub(super) fn finish(mut self, region: &Region) -> Option<Table> {
+    pub(super) fn finish(mut self, region: &Region) -> Result<Option<Table>, ReadError> {
         if let Some(mut stream) = self.stream.take() {
             stream.flush();
             return stream.builder.finish(self.sheet, self.formats, self.date1904);
@@ -252,7 +252,10 @@ impl Book {
         self.sheets.iter().filter(|(_, _, hidden)| *hidden).map(|(n, _, _)| n.clone()).collect()
     }
 
-    pub(super) fn table(&self, name: &str, region: &Region) -> Option<Table> {
-        self.sheets.iter().find(|(n, _, _)| n == name).and_then(|(_, c, _)| c.clone()?.finish(region))
+    pub(super) fn table(&self, name: &str, region: &Region) -> Result<Option<Table>, ReadError> {
+        match self.sheets.iter().find(|(n, _, _)| n == name) {
+            Some((_, Some(cells), _)) => cells.clone().finish(region),
+            _ => Ok(None),
+        }
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::ops::ControlFlow;
 
+use super::ReadError;
 use super::cells::HandOver;
 use crate::table::{Region, Table, TableBuilder};
 use crate::value::Value;
@@ -78,7 +79,7 @@ impl Text {
         Text { encoding, delimiter, body, skipped_rows }
     }
 
-    pub(super) fn table(&self, sheet: &str, region: &Region) -> Option<Table> {
+    pub(super) fn table(&self, sheet: &str, region: &Region) -> Result<Option<Table>, ReadError> {
         let (builder, _) = self.rows(region, |_| ControlFlow::Continue(()));
         builder.finish(sheet.to_owned(), general(), false)
     }
@@ -89,7 +90,7 @@ impl Text {
         sheet: &str,
         region: &Region,
         hand_over: &mut HandOver<'_>,
-    ) -> ControlFlow<(), Option<Table>> {
+    ) -> ControlFlow<(), Result<Option<Table>, ReadError>> {
         let formats = general();
         let (builder, read) = self.rows(region, |builder| hand_over.step(builder, sheet, &formats, false));
         read?;
@@ -354,7 +355,7 @@ mod tests {
 
     fn table(bytes: &[u8]) -> (Table, Encoding, Delimiter) {
         let t = Text::decode(bytes);
-        (t.table("csv", &Region::default()).expect("table"), t.encoding, t.delimiter)
+        (t.table("csv", &Region::default()).expect("reads").expect("table"), t.encoding, t.delimiter)
     }
 
     #[test]

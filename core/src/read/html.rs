@@ -245,7 +245,7 @@ mod tests {
         let t = book.sheets[0]
             .1
             .clone()
-            .and_then(|c| c.finish(&crate::table::Region::default()))
+            .and_then(|c| c.finish(&crate::table::Region::default()).expect("not too large"))
             .expect("a table");
         let mut out = vec![t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>()];
         out.extend(t.rows.iter().map(|r| r.values.iter().map(|v| v.to_text()).collect()));

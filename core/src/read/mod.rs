@@ -42,6 +42,13 @@ pub use delimited::{Delimiter, Encoding};
 /// memory (which would kill the add-in's WASM module).
 pub const MAX_CELLS: usize = 5_000_000;
 
+/// The most values the rows of a table being built may hold at once: each row is as wide as
+/// the table's header, empty cells included, so a header with a stray cell far to the right
+/// (up to Excel's 16,384 columns) makes every row of one cell 512 KB. Twice [`MAX_CELLS`] (about
+/// 320 MB): every list the cell limit lets through, half empty. A streamed read holds a few
+/// rows at a time past its head.
+pub const MAX_VALUES: usize = 2 * MAX_CELLS;
+
 /// The file formats localmerge reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -182,6 +189,19 @@ pub enum ReadError {
         /// The sheet.
         sheet: String,
         /// The limit.
+        limit: usize,
+    },
+    /// The sheet's rows, each as wide as its header, would hold more values than
+    /// localmerge keeps ([`MAX_VALUES`]).
+    #[error(
+        "sheet \"{sheet}\" is too large to read: its header spans {columns} columns, and its rows would hold more than {limit} values; delete any stray cell right of the list's columns, or save the list on a sheet of its own"
+    )]
+    TooWide {
+        /// The sheet.
+        sheet: String,
+        /// The header's width, in columns.
+        columns: usize,
+        /// The limit ([`MAX_VALUES`]).
         limit: usize,
     },
 }
@@ -462,9 +482,9 @@ impl Workbook {
             return Err(ReadError::UnknownSheet { name: name.to_owned(), available: self.names.clone() });
         }
         let table = match &mut self.inner {
-            Inner::Delimited(text) => text.table(name, region),
+            Inner::Delimited(text) => text.table(name, region)?,
             Inner::Xlsx(xlsx) => xlsx.table(name, region)?,
-            Inner::Whole(book) => book.table(name, region),
+            Inner::Whole(book) => book.table(name, region)?,
             #[cfg(feature = "all-formats")]
             Inner::Excel(excel) => excel.table(name, region)?,
         };
@@ -545,7 +565,7 @@ impl Workbook {
             Inner::Delimited(text) => {
                 let mut hand_over = cells::HandOver::new(sink, hold);
                 match text.stream(name, region, &mut hand_over) {
-                    ControlFlow::Continue(table) => hand_over.end(table),
+                    ControlFlow::Continue(table) => hand_over.end(table?),
                     ControlFlow::Break(()) => Some(Streamed::Handed(Vec::new())),
                 }
             }

@@ -193,7 +193,7 @@ impl Xlsx {
         read: std::result::Result<Cells, Stop>,
         region: &Region,
     ) -> std::result::Result<Option<Table>, ReadError> {
-        read.map(|cells| cells.finish(region)).map_err(|e| self.read_error(e))
+        read.map_err(|e| self.read_error(e)).and_then(|cells| cells.finish(region))
     }
 
     /// Why a sheet's read stopped, as the reader says it.

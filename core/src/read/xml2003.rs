@@ -241,7 +241,7 @@ mod tests {
         let book = open(BOOK).expect("book");
         assert_eq!(book.sheet_names(), ["Old", "Contacts"]);
         assert_eq!(book.hidden_sheets(), ["Old"]);
-        let t = book.table("Contacts", &crate::table::Region::default()).expect("table");
+        let t = book.table("Contacts", &crate::table::Region::default()).expect("reads").expect("table");
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["Email", "Joined", "", "Amount"]);
         assert_eq!(t.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [3, 4]);

@@ -17,6 +17,7 @@ mod send;
 mod streaming;
 mod templates;
 mod unsubscribe;
+mod wide;
 
 use localmerge_core::{Table, Workbook};
 
