@@ -216,7 +216,7 @@ pub fn table(sheet: &str, contacts: &[Contact]) -> Table {
     }
     let formats = vec![CellFormat::Code("General".into()), CellFormat::Builtin(14)];
     // The header row is never blank, so the builder always has a table to give, and
-    // MAX_CONTACTS rows of its columns are far below MAX_VALUES (asserted below); the
+    // MAX_CONTACTS rows of its columns are far below MAX_VALUES (asserted above); the
     // fallback is the same header without rows.
     builder.finish(sheet.to_owned(), formats.clone(), false).ok().flatten().unwrap_or_else(|| Table {
         sheet: sheet.to_owned(),

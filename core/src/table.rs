@@ -246,7 +246,6 @@ impl TableBuilder {
             cells.clear();
             return;
         }
-        self.values += width;
         let mut values = vec![Value::Empty; width];
         let mut styles = Vec::new();
         let mut any = false;
@@ -268,6 +267,7 @@ impl TableBuilder {
             }
         }
         if any {
+            self.values += width;
             self.rows.push(Row { number, values, styles });
         }
     }
