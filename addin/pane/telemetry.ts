@@ -142,22 +142,35 @@ export class Telemetry {
   }
 
   /**
-   * Sends what was kept, day by day, and forgets each day the server took (or refused:
-   * a refused report is not retried forever). A network failure keeps it for next time.
+   * Sends what was kept, day by day, and forgets what the server took (or refused: a
+   * refused report is not retried forever). A network failure keeps it for next time; what
+   * was counted while a report was on its way (a campaign resumed as the pane opened) is
+   * kept for the next report, never forgotten with the day.
    */
   async flush(send: (report: Report) => Promise<number>): Promise<void> {
     if (!this.allowed) return;
-    const done: string[] = [];
+    const taken: Report[] = [];
     for (const report of this.pending()) {
       try {
         const status = await send(report);
-        if (status < 500 && status !== 429) done.push(report.day);
+        if (status < 500 && status !== 429) taken.push(report);
       } catch {
         // offline: kept
       }
     }
     const days = this.read();
-    for (const day of done) delete days[day];
+    for (const report of taken) {
+      const day = days[report.day];
+      if (!day) continue;
+      const less = (sums: Record<string, number>, key: string, n: number) => {
+        const left = (sums[key] ?? 0) - n;
+        if (left > 0) sums[key] = left;
+        else delete sums[key];
+      };
+      for (const [counter, n] of Object.entries(report.counts)) less(day.counts, counter, n ?? 0);
+      for (const e of report.errors) less(day.errors, `${e.kind} ${e.location}`, e.count);
+      if (Object.keys(day.counts).length === 0 && Object.keys(day.errors).length === 0) delete days[report.day];
+    }
     const oldest = this.oldest();
     for (const day of Object.keys(days)) if (day < oldest) delete days[day];
     this.store.setItem(KEY, JSON.stringify(days));

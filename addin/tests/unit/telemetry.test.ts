@@ -73,6 +73,24 @@ test("a day's campaigns become one report of sums, sent once", async () => {
   assert.deepEqual(await sent(t), [], "sent days are forgotten");
 });
 
+test("what is counted while a report is on its way is sent next time, not forgotten with the day", async () => {
+  const store = new Memory();
+  const t = new Telemetry(store, "0.1.0", "OfficeOnline", true, () => DAY);
+  t.count("messages_sent", 40);
+  // A campaign resumed as the pane opened sends on while the day's report is posted.
+  await t.flush(async () => {
+    t.count("messages_sent", 2);
+    recordEvent(t, row(9, "failed"));
+    return 204;
+  });
+  const next = await sent(t);
+  assert.deepEqual(
+    next.map((r) => [r.counts, r.errors]),
+    [[{ messages_sent: 2 }, [{ kind: "graph_rejected", location: "send", count: 1 }]]],
+  );
+  assert.deepEqual(await sent(t), [], "then nothing is left");
+});
+
 test("a failed send keeps the day for next time; a refused report is not retried; a week is the limit", async () => {
   const store = new Memory();
   let now = DAY;
